@@ -1,0 +1,145 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Pool, errors as undiciErrors } from 'undici';
+import type { z } from 'zod';
+import { FailureType, isFailureType } from '../domain/failures';
+
+/** Who is calling: the saga and the step, from which the Idempotency-Key is derived (never the attempt). */
+export interface CallContext {
+  sagaId: string;
+  step: string;
+}
+
+export interface RawResponse {
+  status: number;
+  contentType: string;
+  text: string;
+}
+
+export interface BackendClientOptions {
+  timeoutMs: number;
+  connections?: number;
+}
+
+/**
+ * The one HTTP module every activity uses: a keep-alive pool per backend, timeouts, the Idempotency-Key
+ * and X-Saga-Id headers, and one mapping of answers to the error layers (4xx business answers become
+ * non-retryable failures, 5xx, timeouts and resets stay retryable).
+ */
+export class BackendClient {
+  private readonly pool: Pool;
+  private readonly basePath: string;
+
+  constructor(
+    readonly name: string,
+    baseUrl: string,
+    private readonly options: BackendClientOptions,
+  ) {
+    const url = new URL(baseUrl);
+    this.basePath = url.pathname.replace(/\/$/, '');
+    this.pool = new Pool(url.origin, {
+      connections: options.connections ?? 64,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      keepAliveTimeout: 30_000,
+    });
+  }
+
+  /** POST JSON, validate the 2xx answer with `schema`. */
+  async postJson<S extends z.ZodType>(path: string, body: unknown, schema: S, call: CallContext): Promise<z.infer<S>> {
+    const res = await this.send('POST', path, JSON.stringify(body), 'application/json', call);
+    return this.parseJson(res, schema, path);
+  }
+
+  async getJson<S extends z.ZodType>(path: string, schema: S, call?: CallContext): Promise<z.infer<S>> {
+    const res = await this.send('GET', path, undefined, undefined, call);
+    return this.parseJson(res, schema, path);
+  }
+
+  /** The raw exchange, for backends that do not speak JSON; non-2xx answers are already mapped to failures. */
+  async send(method: 'GET' | 'POST', path: string, body: string | undefined, contentType: string | undefined, call?: CallContext): Promise<RawResponse> {
+    const headers: Record<string, string> = { accept: 'application/json, application/xml;q=0.9' };
+    if (contentType) headers['content-type'] = contentType;
+    if (call) {
+      headers['x-saga-id'] = call.sagaId;
+      if (method !== 'GET') headers['idempotency-key'] = `${call.sagaId}:${call.step}`;
+    }
+    let res: RawResponse;
+    try {
+      const answer = await this.pool.request({
+        method,
+        path: this.basePath + path,
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      res = {
+        status: answer.statusCode,
+        contentType: String(answer.headers['content-type'] ?? ''),
+        text: await answer.body.text(),
+      };
+    } catch (err) {
+      throw new Error(`${this.name} ${method} ${path}: ${describeTransportError(err)}`);
+    }
+    if (res.status >= 200 && res.status < 300) return res;
+    throw failureFor(this.name, `${method} ${path}`, res);
+  }
+
+  private parseJson<S extends z.ZodType>(res: RawResponse, schema: S, path: string): z.infer<S> {
+    let data: unknown;
+    try {
+      data = JSON.parse(res.text);
+    } catch {
+      throw malformed(this.name, path, 'the body is not JSON');
+    }
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) throw malformed(this.name, path, parsed.error.issues[0]?.message ?? 'unexpected shape');
+    return parsed.data;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+/** A 2xx answer we cannot trust: the backend's state is unknown, so the saga compensates by reference. */
+export function malformed(backend: string, path: string, why: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(`${backend} ${path} answered something malformed: ${why}`, FailureType.MalformedResponse);
+}
+
+const RETRYABLE_4XX = new Set([408, 425, 429]);
+
+/** Maps a non-2xx answer to the error layers: a plain Error retries, an ApplicationFailure rejects. */
+export function failureFor(backend: string, what: string, res: RawResponse): Error {
+  if (res.status >= 500 || RETRYABLE_4XX.has(res.status)) {
+    return new Error(`${backend} ${what}: HTTP ${res.status}`);
+  }
+  const problem = parseProblem(res.text);
+  const type = isFailureType(problem.code) ? problem.code : FailureType.BackendRejected;
+  const detail = problem.detail ?? `HTTP ${res.status}`;
+  return ApplicationFailure.nonRetryable(`${backend}: ${detail}`, type, { status: res.status, code: problem.code ?? null });
+}
+
+function parseProblem(text: string): { code?: string; detail?: string } {
+  try {
+    const body = JSON.parse(text) as { code?: unknown; detail?: unknown };
+    return {
+      code: typeof body.code === 'string' ? body.code : undefined,
+      detail: typeof body.detail === 'string' ? body.detail : undefined,
+    };
+  } catch {
+    return {};
+  }
+}
+
+function describeTransportError(err: unknown): string {
+  if (err instanceof undiciErrors.UndiciError) return `${err.code}: ${err.message}`;
+  if (err instanceof Error && err.name === 'TimeoutError') return 'timed out';
+  if (err instanceof Error) return (err as NodeJS.ErrnoException).code ?? err.message;
+  return String(err);
+}
+
+/** The saga and step of the running activity: the workflow id and the activity id the saga engine set. */
+export function currentCall(): CallContext {
+  const info = Context.current().info;
+  return { sagaId: info.workflowExecution?.workflowId ?? info.workflowType ?? 'standalone', step: info.activityId };
+}

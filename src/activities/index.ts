@@ -1,0 +1,32 @@
+import type { BackendName } from '../config';
+import { reportAttempts } from './attempts';
+import { BackendClient } from './http-client';
+import { createOrderActivities } from './order-activities';
+
+export interface ActivityDeps {
+  urls: Record<BackendName, string>;
+  timeoutMs: number;
+}
+
+export interface SagawayActivities {
+  activities: Record<string, (...args: never[]) => Promise<unknown>>;
+  close(): Promise<void>;
+}
+
+/** Builds every activity with its backend clients: one keep-alive pool per backend, shared by all. */
+export function createActivities(deps: ActivityDeps): SagawayActivities {
+  const client = (name: BackendName) => new BackendClient(name, deps.urls[name], { timeoutMs: deps.timeoutMs });
+  const clients = {
+    pricing: client('pricing'),
+    inventory: client('inventory'),
+    payments: client('payments'),
+    shipping: client('shipping'),
+    notifications: client('notifications'),
+  };
+  return {
+    activities: reportAttempts({ ...createOrderActivities(clients) }),
+    close: async () => {
+      await Promise.all(Object.values(clients).map((c) => c.close()));
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+import { OrderRequestSchema, type OrderRequest } from '../../domain/order';
+import type { SagaTuning } from '../../domain/saga';
+import type { SagaGateway } from '../saga-gateway';
+import { registerSagaRoute } from './start-saga';
+
+export interface OrderRouteOptions {
+  deadlineMs: number;
+  tuning: SagaTuning;
+}
+
+export function orderRoutes(app: FastifyInstance, gateway: SagaGateway, options: OrderRouteOptions): void {
+  registerSagaRoute(app, gateway, {
+    path: '/v1/orders',
+    type: 'order',
+    workflow: 'orderCheckout',
+    schema: OrderRequestSchema,
+    description: 'Start an order checkout: price, reserve, authorize, ship, capture; compensated if a step fails for good.',
+    toInput: (order: OrderRequest) => ({ order, deadlineMs: options.deadlineMs, tuning: options.tuning }),
+    summary: (order: OrderRequest) => {
+      const units = order.items.reduce((sum, item) => sum + item.quantity, 0);
+      return `Order for ${order.customerId}: ${units} item${units === 1 ? '' : 's'} in ${order.currency}, to ${order.shippingAddress.country}`;
+    },
+  });
+}

@@ -1,0 +1,248 @@
+import {
+  Client,
+  ServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  defaultPayloadConverter,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
+import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { Messages, type CancelRequest } from '../domain/messages';
+import {
+  SearchAttribute,
+  TERMINAL_STATUSES,
+  type SagaStatus,
+  type SagaType,
+  type SagaView,
+} from '../domain/saga';
+import { TemporalUnavailable } from './problems';
+
+const keys = {
+  type: defineSearchAttributeKey(SearchAttribute.type, SearchAttributeType.KEYWORD),
+  status: defineSearchAttributeKey(SearchAttribute.status, SearchAttributeType.KEYWORD),
+  client: defineSearchAttributeKey(SearchAttribute.client, SearchAttributeType.KEYWORD),
+};
+
+export interface StartSaga {
+  type: SagaType;
+  workflow: string;
+  input: unknown;
+  sagaId: string;
+  clientId: string;
+  /** Hash of the request; a retry with the same Idempotency-Key and another body is refused. */
+  requestHash: string;
+  summary: string;
+}
+
+export type StartOutcome = { kind: 'started' | 'existing'; view: SagaView } | { kind: 'conflict'; sagaId: string };
+
+export type CommandOutcome<T = unknown> =
+  | { kind: 'done'; value: T }
+  | { kind: 'not-found' }
+  | { kind: 'refused'; reason: string; code: string };
+
+export interface SagaPage {
+  items: Array<{ id: string; type: string; status: string; createdAt: string; closedAt: string | null }>;
+  nextPageToken: string | null;
+}
+
+const LIVE_QUERY_TIMEOUT_MS = 3_000;
+
+/**
+ * Everything the API asks of Temporal, in one place: start a saga, read its view, wait for it, list,
+ * cancel and signal. It also enforces that a client only ever sees its own sagas.
+ */
+export class SagaGateway {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  async start(req: StartSaga): Promise<StartOutcome> {
+    try {
+      const handle = await unavailableAs503(() =>
+        this.client.workflow.start(req.workflow, {
+          taskQueue: this.taskQueue,
+          workflowId: req.sagaId,
+          args: [req.input],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          memo: { requestHash: req.requestHash },
+          staticSummary: req.summary,
+          typedSearchAttributes: [
+            { key: keys.type, value: req.type },
+            { key: keys.status, value: 'RUNNING' },
+            { key: keys.client, value: req.clientId },
+          ],
+        }),
+      );
+      const now = new Date().toISOString();
+      const view: SagaView = { id: handle.workflowId, type: req.type, status: 'RUNNING', steps: [], result: null, error: null, createdAt: now, updatedAt: now, details: {} };
+      return { kind: 'started', view };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const description = await this.describeOwned(req.sagaId, req.clientId);
+      if (!description || description.memo?.requestHash !== req.requestHash) return { kind: 'conflict', sagaId: req.sagaId };
+      return { kind: 'existing', view: await this.viewOf(description) };
+    }
+  }
+
+  async view(sagaId: string, clientId: string): Promise<SagaView | null> {
+    const description = await this.describeOwned(sagaId, clientId);
+    return description ? this.viewOf(description) : null;
+  }
+
+  /** Waits up to `ms` for the saga to end; answers the view as it is then. */
+  async waitForEnd(sagaId: string, clientId: string, ms: number): Promise<SagaView | null> {
+    const handle = this.client.workflow.getHandle(sagaId);
+    try {
+      const view = await this.client.withAbortSignal(AbortSignal.timeout(ms), () => handle.result() as Promise<SagaView>);
+      if (view && typeof view === 'object' && 'status' in view) return this.view(sagaId, clientId);
+    } catch {
+      // Timed out, or the run ended without a view (terminated, say): the current view tells which.
+    }
+    return this.view(sagaId, clientId);
+  }
+
+  async list(clientId: string, filter: { type?: string; status?: string; pageSize: number; pageToken?: string }): Promise<SagaPage> {
+    const clauses = [`${SearchAttribute.client} = "${clientId}"`];
+    if (filter.type) clauses.push(`${SearchAttribute.type} = "${filter.type}"`);
+    if (filter.status) clauses.push(`${SearchAttribute.status} = "${filter.status}"`);
+    const res = await unavailableAs503(() =>
+      this.client.workflowService.listWorkflowExecutions({
+        namespace: this.client.options.namespace,
+        pageSize: filter.pageSize,
+        query: clauses.join(' AND '),
+        nextPageToken: filter.pageToken ? Buffer.from(filter.pageToken, 'base64url') : undefined,
+      }),
+    );
+    const items = (res.executions ?? []).map((execution) => {
+      const fields = execution.searchAttributes?.indexedFields ?? {};
+      return {
+        id: execution.execution?.workflowId ?? '',
+        type: keyword(fields[SearchAttribute.type]) ?? 'unknown',
+        status: keyword(fields[SearchAttribute.status]) ?? 'RUNNING',
+        createdAt: timestamp(execution.startTime) ?? '',
+        closedAt: timestamp(execution.closeTime),
+      };
+    });
+    const token = res.nextPageToken && res.nextPageToken.length > 0 ? Buffer.from(res.nextPageToken).toString('base64url') : null;
+    return { items, nextPageToken: token };
+  }
+
+  async cancel(sagaId: string, clientId: string, request: CancelRequest): Promise<CommandOutcome> {
+    return this.update(sagaId, clientId, Messages.cancelUpdate, request);
+  }
+
+  /** Runs a workflow update on a saga the client owns; a validator's refusal comes back as `refused`. */
+  async update(sagaId: string, clientId: string, name: string, arg: unknown): Promise<CommandOutcome> {
+    const description = await this.describeOwned(sagaId, clientId);
+    if (!description) return { kind: 'not-found' };
+    if (description.status.name !== 'RUNNING') return { kind: 'refused', code: 'NotRunning', reason: `the saga has already ended` };
+    try {
+      const value = await unavailableAs503(() => this.client.workflow.getHandle(sagaId).executeUpdate(name, { args: [arg] }));
+      return { kind: 'done', value };
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+        return { kind: 'refused', code: err.cause.type ?? 'Refused', reason: err.cause.message };
+      }
+      if (err instanceof WorkflowNotFoundError) return { kind: 'refused', code: 'NotRunning', reason: 'the saga has already ended' };
+      throw err;
+    }
+  }
+
+  async ready(): Promise<{ ready: boolean; reason: string | null }> {
+    try {
+      await this.client.withAbortSignal(AbortSignal.timeout(2_000), () =>
+        this.client.workflowService.describeNamespace({ namespace: this.client.options.namespace }),
+      );
+      return { ready: true, reason: null };
+    } catch (err) {
+      return { ready: false, reason: `Temporal is not reachable: ${(err as Error).message}` };
+    }
+  }
+
+  private async describeOwned(sagaId: string, clientId: string): Promise<WorkflowExecutionDescription | null> {
+    try {
+      const description = await unavailableAs503(() => this.client.workflow.getHandle(sagaId).describe());
+      return description.typedSearchAttributes.get(keys.client) === clientId ? description : null;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  private async viewOf(description: WorkflowExecutionDescription): Promise<SagaView> {
+    const handle = this.client.workflow.getHandle(description.workflowId);
+    if (description.status.name === 'RUNNING') {
+      try {
+        return await this.client.withAbortSignal(AbortSignal.timeout(LIVE_QUERY_TIMEOUT_MS), () => handle.query<SagaView>(Messages.sagaStateQuery));
+      } catch {
+        return visibilityView(description, 'no worker answered the state query in time; status from Temporal visibility');
+      }
+    }
+    try {
+      const view = (await handle.result()) as SagaView;
+      if (view && TERMINAL_STATUSES.has(view.status)) return view;
+    } catch (err) {
+      if (!(err instanceof WorkflowFailedError)) throw err;
+      return { ...visibilityView(description, null), status: 'FAILED', error: { type: 'WorkflowFailed', message: describeEnd(description, err), step: null } };
+    }
+    return { ...visibilityView(description, null), status: 'FAILED' };
+  }
+}
+
+function visibilityView(description: WorkflowExecutionDescription, note: string | null): SagaView {
+  const status = (description.typedSearchAttributes.get(keys.status) ?? 'RUNNING') as SagaStatus;
+  const createdAt = description.startTime.toISOString();
+  return {
+    id: description.workflowId,
+    type: (description.typedSearchAttributes.get(keys.type) ?? 'order') as SagaType,
+    status,
+    steps: [],
+    result: null,
+    error: null,
+    createdAt,
+    updatedAt: (description.closeTime ?? description.startTime).toISOString(),
+    details: note ? { note } : {},
+  };
+}
+
+function describeEnd(description: WorkflowExecutionDescription, err: WorkflowFailedError): string {
+  return `the workflow ended ${description.status.name.toLowerCase()}: ${err.cause?.message ?? err.message}`;
+}
+
+function keyword(payload: Parameters<typeof defaultPayloadConverter.fromPayload>[0] | undefined): string | undefined {
+  if (!payload) return undefined;
+  const value = defaultPayloadConverter.fromPayload<unknown>(payload);
+  if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+function timestamp(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): string | null {
+  if (!ts || ts.seconds === undefined || ts.seconds === null) return null;
+  const ms = Number(ts.seconds) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
+  return new Date(ms).toISOString();
+}
+
+const UNAVAILABLE_CODES = new Set([4, 14]);
+
+/** A Temporal that cannot be reached is a 503 with Retry-After for the client, never a 500. */
+async function unavailableAs503<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isUnavailable(err)) throw new TemporalUnavailable((err as Error).message);
+    throw err;
+  }
+}
+
+function isUnavailable(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'number' && UNAVAILABLE_CODES.has(code)) return true;
+    if (e instanceof ServiceError && /UNAVAILABLE|DEADLINE_EXCEEDED|connect/i.test(e.message)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,47 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadConfigOrExit } from '../config';
+import { DEFAULT_TUNING } from '../domain/saga';
+import { createLogger } from '../logger';
+import { temporalSettings } from '../temporal';
+import { buildApp } from './app';
+import { SagaGateway } from './saga-gateway';
+
+/**
+ * The API process. It listens at once, whether Temporal is up or not: a lazy connection reconnects by
+ * itself, and until it does /readyz says why and saga routes answer 503 with Retry-After.
+ */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger('api', config.logLevel);
+  const settings = temporalSettings();
+  const connection = Connection.lazy(settings.connectionOptions);
+  const client = new Client({ connection, namespace: settings.namespace });
+  const app = await buildApp({
+    gateway: new SagaGateway(client, config.taskQueue),
+    apiKeys: config.api.keys,
+    logger,
+    sagas: {
+      orderDeadlineMs: config.sagas.orderDeadlineMs,
+      tuning: { ...DEFAULT_TUNING, stuckAfterAttempts: config.sagas.stuckAfterAttempts },
+    },
+  });
+  await app.listen({ host: config.api.host, port: config.api.port });
+  logger.info({ temporal: settings.address, namespace: settings.namespace }, 'api ready');
+
+  let closing = false;
+  const close = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'draining: no new connections, finishing requests in flight');
+    await app.close();
+    await connection.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void close('SIGTERM'));
+  process.on('SIGINT', () => void close('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`api: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

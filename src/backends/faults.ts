@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+export const FaultSchema = z.object({
+  op: z.string().min(1),
+  mode: z.enum(['error', 'latency', 'hang', 'drop', 'malformed']),
+  status: z.number().int().min(400).max(599).optional(),
+  latencyMs: z.number().int().min(0).max(600_000).optional(),
+  count: z.number().int().min(1).optional(),
+  rate: z.number().min(0).max(1).optional(),
+});
+export type Fault = z.infer<typeof FaultSchema>;
+
+/**
+ * Faults a test or the chaos campaign injects into one service's operations. `count` faults fire on
+ * the next N calls of the op; `rate` faults fire on that share of calls; with neither, on every call.
+ */
+export class FaultBook {
+  private faults: Array<Fault & { remaining: number | null }> = [];
+  readonly fired = new Map<string, number>();
+
+  constructor(private readonly random: () => number = Math.random) {}
+
+  add(fault: Fault): void {
+    this.faults.push({ ...fault, remaining: fault.count ?? null });
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+
+  list(): Fault[] {
+    return this.faults.map(({ remaining: _remaining, ...fault }) => fault);
+  }
+
+  /** The fault to apply to this call of `op`, if any; consumes one of a counted fault. */
+  take(op: string): Fault | null {
+    for (const fault of this.faults) {
+      if (fault.op !== op && fault.op !== '*') continue;
+      if (fault.remaining !== null && fault.remaining <= 0) continue;
+      if (fault.rate !== undefined && this.random() >= fault.rate) continue;
+      if (fault.remaining !== null) fault.remaining -= 1;
+      const key = `${op}:${fault.mode}`;
+      this.fired.set(key, (this.fired.get(key) ?? 0) + 1);
+      return fault;
+    }
+    return null;
+  }
+}

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { FaultBook, FaultSchema, type Fault } from './faults';
+import type { BackendRecord, Journal, JournalEntry, StoredReply } from './journal';
+
+export type OpReply = StoredReply;
+
+export interface OpContext {
+  body: unknown;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  sagaId: string | null;
+  /** The caller's Idempotency-Key (writes only). */
+  key: string | null;
+}
+
+type Handler = (ctx: OpContext) => OpReply | Promise<OpReply>;
+
+/**
+ * One simulated microservice: its records, the replies it gave per Idempotency-Key, and its faults.
+ * Every change goes through the journal, so a restarted backends process answers as before.
+ */
+export class BackendService {
+  readonly records = new Map<string, BackendRecord>();
+  readonly faults = new FaultBook();
+  private readonly replies = new Map<string, StoredReply>();
+
+  constructor(
+    readonly name: string,
+    private readonly journal: Journal,
+  ) {}
+
+  restore(entries: JournalEntry[]): void {
+    for (const entry of entries) {
+      if (entry.service !== this.name) continue;
+      if (entry.kind === 'record') this.records.set(entry.record.id, entry.record);
+      else this.replies.set(entry.key, entry.reply);
+    }
+  }
+
+  newId(prefix: string): string {
+    return `${prefix}_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  }
+
+  save<R extends BackendRecord>(record: R): R {
+    this.records.set(record.id, record);
+    this.journal.append({ service: this.name, kind: 'record', record });
+    return record;
+  }
+
+  byReference(reference: string): BackendRecord | undefined {
+    for (const record of this.records.values()) if (record.reference === reference) return record;
+    return undefined;
+  }
+
+  list(kind?: string): BackendRecord[] {
+    const all = [...this.records.values()];
+    return kind ? all.filter((r) => r.kind === kind) : all;
+  }
+
+  storedReply(op: string, key: string): StoredReply | undefined {
+    return this.replies.get(`${op}:${key}`);
+  }
+
+  storeReply(op: string, key: string, reply: StoredReply): void {
+    this.replies.set(`${op}:${key}`, reply);
+    this.journal.append({ service: this.name, kind: 'reply', key: `${op}:${key}`, reply });
+  }
+}
+
+export interface ServiceRouter {
+  /** A write: needs an Idempotency-Key; the same key gets the same reply and never a second effect. */
+  write(op: string, method: 'POST' | 'PUT' | 'DELETE', url: string, handler: Handler): void;
+  read(op: string, url: string, handler: Handler): void;
+}
+
+export function problem(status: number, code: string, detail: string): OpReply {
+  return { status, body: { type: `urn:sagaway:backend:${code}`, title: code, status, code, detail } };
+}
+
+export function ok(body: unknown, status = 200): OpReply {
+  return { status, body };
+}
+
+/** Registers a service's routes under `/<name>`, with the admin routes every service has. */
+export function mountService(app: FastifyInstance, service: BackendService, routes: (router: ServiceRouter) => void): void {
+  const prefix = `/${service.name}`;
+  const router: ServiceRouter = {
+    write(op, method, url, handler) {
+      app.route({ method, url: prefix + url, handler: (req, res) => runWrite(service, op, handler, req, res) });
+    },
+    read(op, url, handler) {
+      app.get(prefix + url, (req, res) => runOp(service, op, handler, req, res, null));
+    },
+  };
+  routes(router);
+  app.get(`${prefix}/_admin/state`, async () => ({ records: service.list() }));
+  app.get(`${prefix}/_admin/faults`, async () => ({ faults: service.faults.list() }));
+  app.post(`${prefix}/_admin/faults`, async (req, res) => {
+    const parsed = FaultSchema.safeParse(req.body);
+    if (!parsed.success) return res.code(400).send({ error: parsed.error.message });
+    service.faults.add(parsed.data);
+    return res.code(201).send({ faults: service.faults.list() });
+  });
+  app.delete(`${prefix}/_admin/faults`, async () => {
+    service.faults.clear();
+    return { faults: [] };
+  });
+}
+
+function header(req: FastifyRequest, name: string): string | null {
+  const value = req.headers[name];
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
+async function runWrite(service: BackendService, op: string, handler: Handler, req: FastifyRequest, res: FastifyReply) {
+  const key = header(req, 'idempotency-key');
+  if (!key) return send(res, problem(400, 'IdempotencyKeyRequired', `${service.name} ${op} needs an Idempotency-Key header`));
+  return runOp(service, op, handler, req, res, key);
+}
+
+async function runOp(
+  service: BackendService,
+  op: string,
+  handler: Handler,
+  req: FastifyRequest,
+  res: FastifyReply,
+  key: string | null,
+) {
+  const fault = service.faults.take(op);
+  if (fault && (await applyFaultBefore(fault, req, res))) return res;
+  const stored = key ? service.storedReply(op, key) : undefined;
+  const reply =
+    stored ??
+    (await handler({
+      body: req.body,
+      params: req.params as Record<string, string>,
+      query: req.query as Record<string, string>,
+      sagaId: header(req, 'x-saga-id'),
+      key,
+    }));
+  if (key && !stored && reply.status < 500) service.storeReply(op, key, reply);
+  if (fault?.mode === 'drop') {
+    // The effect is applied and its reply stored; the caller never hears of it and must retry.
+    req.raw.socket.destroy();
+    return res;
+  }
+  if (fault?.mode === 'malformed') {
+    return res.code(200).type(reply.contentType ?? 'application/json').send('<<not what you expected');
+  }
+  return send(res, reply);
+}
+
+/** Returns true when the fault answered the call itself. */
+async function applyFaultBefore(fault: Fault, req: FastifyRequest, res: FastifyReply): Promise<boolean> {
+  if (fault.mode === 'error') {
+    const status = fault.status ?? 503;
+    await send(res, problem(status, 'InjectedFault', `injected ${status} for ${fault.op}`));
+    return true;
+  }
+  if (fault.mode === 'latency') await delay(fault.latencyMs ?? 1_000, res);
+  if (fault.mode === 'hang') {
+    await delay(fault.latencyMs ?? 120_000, res);
+    req.raw.socket.destroy();
+    return true;
+  }
+  return false;
+}
+
+/** Waits `ms`, or less if the caller hangs up first (the response then closes unanswered). */
+function delay(ms: number, res: FastifyReply): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.raw.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    res.raw.once('close', done);
+  });
+}
+
+function send(res: FastifyReply, reply: OpReply) {
+  const type = reply.contentType ?? (reply.status >= 400 ? 'application/problem+json' : 'application/json');
+  return res.code(reply.status).type(type).send(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body));
+}

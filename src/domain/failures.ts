@@ -1,0 +1,33 @@
+/**
+ * Every failure type sagaway names. Activities raise them as the `type` of a non-retryable
+ * ApplicationFailure; sagas end with them in `error.type`; the API maps them to problem types.
+ */
+export const FailureType = {
+  PaymentDeclined: 'PaymentDeclined',
+  OutOfStock: 'OutOfStock',
+  UnknownSku: 'UnknownSku',
+  UnsupportedCurrency: 'UnsupportedCurrency',
+  AddressRejected: 'AddressRejected',
+  AlreadyUndone: 'AlreadyUndone',
+  BackendRejected: 'BackendRejected',
+  MalformedResponse: 'MalformedResponse',
+  RetriesExhausted: 'RetriesExhausted',
+  DeadlineExceeded: 'DeadlineExceeded',
+  Cancelled: 'Cancelled',
+  KioskEmpty: 'KioskEmpty',
+  IdRejected: 'IdRejected',
+  TooManyBikes: 'TooManyBikes',
+  SensorTimeout: 'SensorTimeout',
+  StorageFault: 'StorageFault',
+  AccountHold: 'AccountHold',
+  WindowClosed: 'WindowClosed',
+  InternalError: 'InternalError',
+} as const;
+
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+const known = new Set<string>(Object.values(FailureType));
+
+export function isFailureType(value: unknown): value is FailureType {
+  return typeof value === 'string' && known.has(value);
+}

@@ -1,0 +1,72 @@
+/** The saga view: what the API returns, what the query answers, what a finished workflow stores. */
+export const SagaTypes = ['order', 'bike-checkout', 'class-registration'] as const;
+export type SagaType = (typeof SagaTypes)[number];
+
+export const SagaStatuses = ['RUNNING', 'COMPENSATING', 'COMPLETED', 'COMPENSATED', 'FAILED'] as const;
+export type SagaStatus = (typeof SagaStatuses)[number];
+
+export const StepStatuses = [
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'COMPENSATING',
+  'COMPENSATED',
+  'STUCK',
+] as const;
+export type StepStatus = (typeof StepStatuses)[number];
+
+export interface CompensationView {
+  attempts: number;
+  lastError: string | null;
+  stuck: boolean;
+}
+
+export interface StepView {
+  name: string;
+  status: StepStatus;
+  attempts: number;
+  startedAt: string;
+  finishedAt: string | null;
+  error: string | null;
+  compensation: CompensationView | null;
+}
+
+export interface SagaError {
+  type: string;
+  message: string;
+  step: string | null;
+}
+
+export interface SagaView<R = unknown> {
+  id: string;
+  type: SagaType;
+  status: SagaStatus;
+  steps: StepView[];
+  result: R | null;
+  error: SagaError | null;
+  createdAt: string;
+  updatedAt: string;
+  /** Saga-specific live fields (bikes, priority, waitlist position), shown at the top level of the view. */
+  details: Record<string, unknown>;
+}
+
+export const TERMINAL_STATUSES: ReadonlySet<SagaStatus> = new Set(['COMPLETED', 'COMPENSATED', 'FAILED']);
+
+/** Names of the search attributes every saga upserts; the dev server registers them at start. */
+export const SearchAttribute = {
+  type: 'SagaType',
+  status: 'SagaStatus',
+  client: 'SagaClient',
+} as const;
+
+/** Options every saga takes from the worker's config through its input, so workflow code reads no env. */
+export interface SagaTuning {
+  /** After this many failed attempts a compensation is shown as stuck (and still retried). */
+  stuckAfterAttempts: number;
+  compensationBackoffMs: { initial: number; max: number };
+}
+
+export const DEFAULT_TUNING: SagaTuning = {
+  stuckAfterAttempts: 5,
+  compensationBackoffMs: { initial: 1_000, max: 60_000 },
+};

@@ -1,0 +1,72 @@
+import { NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities } from './activities';
+import { loadConfigOrExit, type Config } from './config';
+import { createLogger, temporalLoggerFrom } from './logger';
+import { temporalSettings, waitFor } from './temporal';
+
+export interface WorkerDeps {
+  config: Config;
+  connection: NativeConnection;
+  namespace: string;
+  logger: Logger;
+  /** A prebuilt bundle (tests, benchmarks); the worker bundles src/workflows itself when absent. */
+  workflowBundle?: WorkflowBundle;
+}
+
+/** A worker for every sagaway workflow and activity, with the activities built from the config. */
+export async function createWorker({ config, connection, namespace, logger, workflowBundle }: WorkerDeps) {
+  const { activities, close } = createActivities({ urls: config.backends.urls, timeoutMs: config.backends.timeoutMs });
+  const worker = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: config.taskQueue,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    activities,
+    // Signals go to whoever drains the worker: an operator's SIGTERM finishes in-flight tasks first.
+    shutdownGraceTime: '10 seconds',
+  });
+  logger.info({ taskQueue: config.taskQueue, namespace }, 'worker ready');
+  return { worker, close };
+}
+
+let runtimeInstalled = false;
+
+/** Sends the SDK's own logs, workflow and activity logs included, through pino. Once per process. */
+export function installRuntimeLogger(logger: Logger): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: temporalLoggerFrom(logger) });
+  runtimeInstalled = true;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger('worker', config.logLevel);
+  installRuntimeLogger(logger);
+  const settings = temporalSettings();
+  // A worker that loses Temporal for good stops; it then reconnects and runs again, until SIGTERM.
+  for (;;) {
+    const connection = await waitFor(`Temporal at ${settings.address}`, () => NativeConnection.connect(settings.connectionOptions), logger);
+    const { worker, close } = await createWorker({ config, connection, namespace: settings.namespace, logger });
+    try {
+      await worker.run();
+      logger.info('worker drained and stopped');
+      return;
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'worker stopped with an error; reconnecting');
+    } finally {
+      await close();
+      await connection.close().catch(() => undefined);
+    }
+  }
+}
+
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`worker: ${(err as Error).stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,31 @@
+import { ActivityFailure, ApplicationFailure, isCancellation, TimeoutFailure } from '@temporalio/workflow';
+import { FailureType } from '../domain/failures';
+import type { SagaError } from '../domain/saga';
+
+/** Turns whatever stopped a saga into the `{ type, message, step }` its view shows. */
+export function describeFailure(err: unknown, step: string | null): SagaError {
+  if (isCancellation(err)) return { type: FailureType.Cancelled, message: 'cancelled', step };
+  if (err instanceof ActivityFailure) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure) {
+      const type = cause.type === 'TransientError' || !cause.type ? FailureType.RetriesExhausted : cause.type;
+      const message = cause.nonRetryable ? cause.message : `gave up after retries: ${cause.message}`;
+      return { type, message, step };
+    }
+    if (cause instanceof TimeoutFailure) return { type: FailureType.RetriesExhausted, message: `timed out (${cause.timeoutType})`, step };
+    return { type: FailureType.RetriesExhausted, message: cause?.message ?? err.message, step };
+  }
+  if (err instanceof ApplicationFailure) return { type: err.type ?? FailureType.InternalError, message: err.message, step };
+  const message = err instanceof Error ? err.message : String(err);
+  return { type: FailureType.InternalError, message, step };
+}
+
+/**
+ * A backend's definitive "no" (a 4xx it answered on purpose): the call had no effect, so its undo is not
+ * needed. A malformed answer is not one of these: nobody knows what the backend did.
+ */
+export function isBusinessRejection(err: unknown): boolean {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return false;
+  const cause = err.cause;
+  return cause.nonRetryable === true && cause.type !== FailureType.MalformedResponse && cause.type !== 'TransientError';
+}

@@ -1,0 +1,2 @@
+export { orderCheckout } from './order-checkout';
+export { sagaStateQuery, cancelUpdate } from './saga';

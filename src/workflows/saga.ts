@@ -1,0 +1,334 @@
+/**
+ * The saga engine every sagaway workflow shares.
+ *
+ *   step(a, undo a') -> step(b, undo b') -> pivot(c) -> step(d) ...
+ *   failure or cancel before the pivot:  b' -> a'   (reverse order, non-cancellable, retried until done)
+ *   after the pivot:                     only forward; later steps retry until they succeed
+ *
+ * It keeps the saga view that the state query answers, upserts the SagaStatus search attribute and the
+ * current details the Temporal UI shows, and always ends with a view whose status says how it ended.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  defineQuery,
+  defineUpdate,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { Attempted } from '../activities/attempts';
+import { FailureType } from '../domain/failures';
+import { Messages, type CancelRequest } from '../domain/messages';
+import {
+  SearchAttribute,
+  type SagaError,
+  type SagaStatus,
+  type SagaTuning,
+  type SagaType,
+  type SagaView,
+  type StepView,
+} from '../domain/saga';
+import { describeFailure, isBusinessRejection } from './failures';
+
+export const sagaStateQuery = defineQuery<SagaView>(Messages.sagaStateQuery);
+export const cancelUpdate = defineUpdate<{ status: SagaStatus }, [CancelRequest]>(Messages.cancelUpdate);
+
+const statusKey = defineSearchAttributeKey(SearchAttribute.status, SearchAttributeType.KEYWORD);
+
+type ActivityFn = (input: never) => Promise<unknown>;
+type Output<F> = F extends (input: never) => Promise<infer R> ? R : never;
+type Input<F> = F extends (input: infer I) => Promise<unknown> ? I : never;
+
+export interface SagaOptions {
+  type: SagaType;
+  tuning: SagaTuning;
+  /** Forward steps before the pivot: retried a bounded number of times, then the saga compensates. */
+  forward: ActivityOptions;
+  /** One attempt of a compensation; the engine retries it with capped backoff. */
+  undo: ActivityOptions;
+  /** Steps after the pivot: they must eventually succeed. */
+  afterPivot: ActivityOptions;
+}
+
+export interface StepOptions<A, U extends keyof A> {
+  undo?: { activity: U; input: Input<A[U]> };
+  /** One line for the Temporal UI; the step name when absent. */
+  summary?: string;
+}
+
+interface Compensation {
+  step: StepView;
+  run: () => Promise<Attempted<unknown>>;
+}
+
+export class Saga<A extends Record<string, ActivityFn>> {
+  private readonly view: SagaView;
+  private readonly compensations: Compensation[] = [];
+  private readonly scope = new CancellationScope();
+  private pivoted = false;
+  private stopReason: SagaError | null = null;
+
+  constructor(private readonly options: SagaOptions) {
+    const now = new Date().toISOString();
+    this.view = {
+      id: workflowInfo().workflowId,
+      type: options.type,
+      status: 'RUNNING',
+      steps: [],
+      result: null,
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+      details: {},
+    };
+    setHandler(sagaStateQuery, () => this.view);
+    setHandler(cancelUpdate, (request) => this.requestCancel(request), {
+      validator: (_request: CancelRequest) => this.validateCancel(),
+    });
+  }
+
+  get id(): string {
+    return this.view.id;
+  }
+
+  get isPivoted(): boolean {
+    return this.pivoted;
+  }
+
+  /** Runs the saga body and returns the final view: COMPLETED, COMPENSATED, or FAILED after the pivot. */
+  async run<R>(body: () => Promise<R>, deadlineMs?: number): Promise<SagaView<R>> {
+    const deadline = deadlineMs ? this.armDeadline(deadlineMs) : null;
+    try {
+      const result = await this.scope.run(body);
+      return this.finish<R>('COMPLETED', result, null);
+    } catch (err) {
+      const error = this.stopReason ?? describeFailure(err, this.currentStep());
+      if (this.pivoted) {
+        log.error('saga failed after its pivot; it needs an operator', { sagaId: this.id, error });
+        return this.finish<R>('FAILED', null, error);
+      }
+      await this.compensate(error);
+      return this.finish<R>('COMPENSATED', null, error);
+    } finally {
+      deadline?.cancel();
+    }
+  }
+
+  /** Runs one activity as a named step; its undo is registered before the call, as the call may land. */
+  async step<K extends keyof A & string, U extends keyof A & string>(
+    name: string,
+    activity: K,
+    input: Input<A[K]>,
+    options: StepOptions<A, U> = {},
+  ): Promise<Output<A[K]>> {
+    const step = this.beginStep(name);
+    if (options.undo) {
+      const { activity: undo, input: undoInput } = options.undo;
+      this.compensations.push({
+        step,
+        run: () => this.call(undo, undoInput, `${name}:undo`, this.options.undo, `Undo ${name}`),
+      });
+    }
+    const opts = this.pivoted ? this.options.afterPivot : this.options.forward;
+    const call = () => this.call(activity, input, name, opts, options.summary ?? name);
+    try {
+      const { value, attempt } = await (this.pivoted ? CancellationScope.nonCancellable(call) : call());
+      this.endStep(step, 'SUCCEEDED', attempt, null);
+      return value as Output<A[K]>;
+    } catch (err) {
+      this.endStep(step, 'FAILED', attemptOf(err), describeFailure(err, name).message);
+      if (isBusinessRejection(err)) this.dropCompensation(step);
+      throw err;
+    }
+  }
+
+  /** The point of no return: once it succeeds the saga only moves forward and refuses cancellation. */
+  async pivot<K extends keyof A & string>(name: string, activity: K, input: Input<A[K]>, summary?: string): Promise<Output<A[K]>> {
+    const result = await this.step(name, activity, input, { summary });
+    this.pivoted = true;
+    this.touch();
+    return result;
+  }
+
+  /** A step that is not one activity (a wait for a signal, say), tracked in the view like the others. */
+  async track<T>(name: string, work: () => Promise<T>, undo?: () => Promise<unknown>): Promise<T> {
+    const step = this.beginStep(name);
+    if (undo) this.compensations.push({ step, run: async () => ({ value: await undo(), attempt: 1 }) });
+    try {
+      const value = await work();
+      this.endStep(step, 'SUCCEEDED', 1, null);
+      return value;
+    } catch (err) {
+      this.endStep(step, 'FAILED', 1, describeFailure(err, name).message);
+      throw err;
+    }
+  }
+
+  /** Runs steps side by side; waits for all of them to settle before a failure moves on to compensation. */
+  async all<T extends readonly unknown[]>(branches: { [I in keyof T]: () => Promise<T[I]> }): Promise<T> {
+    const settled = await Promise.allSettled(branches.map((branch) => branch()));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+  }
+
+  /** Ends the saga with a business rejection decided in the workflow itself; what was done is undone. */
+  reject(type: FailureType, message: string): never {
+    throw ApplicationFailure.nonRetryable(message, type);
+  }
+
+  /** Saga-specific fields shown at the top level of the view. */
+  annotate(details: Record<string, unknown>): void {
+    Object.assign(this.view.details, details);
+    this.touch();
+  }
+
+  private validateCancel(): void {
+    if (this.pivoted) throw ApplicationFailure.nonRetryable('the saga passed its pivot and can no longer be cancelled', 'PastPivot');
+    if (this.view.status !== 'RUNNING') throw ApplicationFailure.nonRetryable(`the saga is already ${this.view.status}`, 'NotRunning');
+  }
+
+  private requestCancel(request: CancelRequest): { status: SagaStatus } {
+    this.stop({ type: FailureType.Cancelled, message: request.reason || 'cancelled by the client', step: this.currentStep() });
+    return { status: 'COMPENSATING' };
+  }
+
+  private stop(reason: SagaError): void {
+    this.stopReason ??= reason;
+    this.scope.cancel();
+  }
+
+  private armDeadline(ms: number): CancellationScope {
+    const timer = new CancellationScope();
+    timer
+      .run(() => sleep(ms))
+      .then(() => {
+        // Past the pivot there is nothing left to undo: the remaining steps run to the end.
+        if (this.pivoted) return;
+        this.stop({ type: FailureType.DeadlineExceeded, message: `the saga did not finish within ${ms} ms`, step: this.currentStep() });
+      })
+      .catch((err: unknown) => {
+        if (!isCancellation(err)) throw err;
+      });
+    return timer;
+  }
+
+  private async compensate(error: SagaError): Promise<void> {
+    this.setStatus('COMPENSATING');
+    log.warn('compensating', { sagaId: this.id, reason: error.type, step: error.step });
+    await CancellationScope.nonCancellable(async () => {
+      for (const compensation of [...this.compensations].reverse()) await this.compensateOne(compensation);
+    });
+  }
+
+  private async compensateOne({ step, run }: Compensation): Promise<void> {
+    const state = { attempts: 0, lastError: null as string | null, stuck: false };
+    step.compensation = state;
+    step.status = 'COMPENSATING';
+    const { stuckAfterAttempts, compensationBackoffMs } = this.options.tuning;
+    for (;;) {
+      state.attempts += 1;
+      this.touch();
+      try {
+        await run();
+        step.status = 'COMPENSATED';
+        this.touch();
+        return;
+      } catch (err) {
+        state.lastError = describeFailure(err, step.name).message;
+        if (state.attempts >= stuckAfterAttempts && !state.stuck) {
+          state.stuck = true;
+          step.status = 'STUCK';
+          log.error('compensation stuck; still retrying', { sagaId: this.id, step: step.name, attempts: state.attempts, lastError: state.lastError });
+        }
+        this.touch();
+        const backoff = Math.min(compensationBackoffMs.initial * 2 ** (state.attempts - 1), compensationBackoffMs.max);
+        await sleep(backoff);
+      }
+    }
+  }
+
+  private call(activity: string, input: unknown, stepName: string, opts: ActivityOptions, summary: string): Promise<Attempted<unknown>> {
+    const proxy = proxyActivities<Record<string, (input: unknown) => Promise<Attempted<unknown>>>>(opts);
+    const fn = proxy[activity]!;
+    return fn.executeWithOptions({ ...opts, activityId: stepName, summary }, [input]);
+  }
+
+  private beginStep(name: string): StepView {
+    const step: StepView = {
+      name,
+      status: 'RUNNING',
+      attempts: 0,
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+      error: null,
+      compensation: null,
+    };
+    this.view.steps.push(step);
+    this.touch();
+    return step;
+  }
+
+  private endStep(step: StepView, status: StepView['status'], attempts: number, error: string | null): void {
+    Object.assign(step, { status, attempts, error, finishedAt: new Date().toISOString() });
+    this.touch();
+  }
+
+  private dropCompensation(step: StepView): void {
+    const index = this.compensations.findIndex((c) => c.step === step);
+    if (index >= 0) this.compensations.splice(index, 1);
+  }
+
+  private currentStep(): string | null {
+    const running = this.view.steps.filter((s) => s.status === 'RUNNING' || s.status === 'FAILED');
+    return running.at(-1)?.name ?? null;
+  }
+
+  private setStatus(status: SagaStatus): void {
+    this.view.status = status;
+    upsertSearchAttributes([{ key: statusKey, value: status }]);
+    this.touch();
+  }
+
+  private finish<R>(status: SagaStatus, result: R | null, error: SagaError | null): SagaView<R> {
+    this.view.result = result;
+    this.view.error = error;
+    this.setStatus(status);
+    return this.view as SagaView<R>;
+  }
+
+  /** Every change refreshes the timestamp and the one line the Temporal UI shows as current details. */
+  private touch(): void {
+    this.view.updatedAt = new Date().toISOString();
+    setCurrentDetails(currentDetails(this.view));
+  }
+}
+
+function attemptOf(err: unknown): number {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    const detail = cause.details?.[0] as { attempt?: unknown } | undefined;
+    if (typeof detail?.attempt === 'number') return detail.attempt;
+  }
+  return 1;
+}
+
+function currentDetails(view: SagaView): string {
+  const lines = [`**${view.status}**`];
+  for (const step of view.steps) {
+    const comp = step.compensation;
+    const extra = comp ? ` (undo attempts ${comp.attempts}${comp.lastError ? `, last error: ${comp.lastError}` : ''})` : '';
+    lines.push(`- ${step.name}: ${step.status}${extra}`);
+  }
+  if (view.error) lines.push(`Reason: ${view.error.type}: ${view.error.message}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { API_KEY } from './stack';
+
+export interface Answer<T = Record<string, any>> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** A client app's call to the API, over real HTTP. */
+export async function call<T = Record<string, any>>(
+  base: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; key?: string | null; idempotencyKey?: string | null; prefer?: string; headers?: Record<string, string> } = {},
+): Promise<Answer<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  const key = options.key === undefined ? API_KEY : options.key;
+  if (key !== null) headers.authorization = `Bearer ${key}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.idempotencyKey !== null && method === 'POST' && !path.includes('/sagas/')) {
+    headers['idempotency-key'] = options.idempotencyKey ?? randomUUID();
+  }
+  if (options.prefer) headers.prefer = options.prefer;
+  const res = await fetch(base + path, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    signal: AbortSignal.timeout(90_000),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as T };
+}
+
+/** The records a simulated backend holds, as a test reads them to check that nothing leaked. */
+export async function backendRecords(backendsUrl: string, service: string, sagaId?: string): Promise<Array<Record<string, any>>> {
+  const res = await fetch(`${backendsUrl}/${service}/_admin/state`);
+  const { records } = (await res.json()) as { records: Array<Record<string, any>> };
+  return sagaId ? records.filter((r) => r.sagaId === sagaId) : records;
+}
+
+export async function injectFault(backendsUrl: string, service: string, fault: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${backendsUrl}/${service}/_admin/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(fault),
+  });
+  if (res.status !== 201) throw new Error(`fault not accepted: ${await res.text()}`);
+}
+
+export async function clearFaults(backendsUrl: string, service: string): Promise<void> {
+  await fetch(`${backendsUrl}/${service}/_admin/faults`, { method: 'DELETE' });
+}
+
+/** Polls the saga view until `done` says so; bounded in time, and stops by itself. */
+export async function waitForView(base: string, sagaId: string, done: (view: Record<string, any>) => boolean, timeoutMs = 30_000): Promise<Record<string, any>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Record<string, any> = {};
+  while (Date.now() < deadline) {
+    const answer = await call(base, 'GET', `/v1/sagas/${sagaId}`);
+    last = answer.body;
+    if (answer.status === 200 && done(last)) return last;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`saga ${sagaId} did not get there in ${timeoutMs} ms; last view: ${JSON.stringify(last)}`);
+}
