@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /** The dev default API key: printed by `npm start`, refused in production. */
-export const DEV_API_KEYS = 'demo:sagaway-dev-key';
+export const DEV_API_KEYS = 'demo:sagaway-dev-key-change-me';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const url = z.url({ protocol: /^https?$/ });

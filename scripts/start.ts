@@ -1,0 +1,81 @@
+/**
+ * `npm start`: the whole stack on embedded defaults, each part its own process (as a deployment runs
+ * them), logs prefixed by process. Ctrl-C stops everything.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { DEV_API_KEYS, loadConfigOrExit } from '../src/config';
+import { resolveTemporalCli, TemporalCliMissing } from '../src/dev/temporal-cli';
+import { stopChild, waitForPort } from '../src/dev/temporal-server';
+import { temporalSettings } from '../src/temporal';
+
+const PARTS = [
+  { name: 'temporal', entry: 'src/dev/temporal.ts', color: 35 },
+  { name: 'backends', entry: 'src/backends/server.ts', color: 36 },
+  { name: 'worker', entry: 'src/worker.ts', color: 33 },
+  { name: 'api', entry: 'src/api/server.ts', color: 32 },
+];
+
+const children: ChildProcess[] = [];
+let stopping = false;
+
+function run(part: (typeof PARTS)[number]): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', part.entry], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  const prefix = process.stdout.isTTY ? `\x1b[${part.color}m[${part.name}]\x1b[0m ` : `[${part.name}] `;
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${prefix}${line}\n`));
+  }
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      process.stdout.write(`${prefix}exited (${signal ?? code}); stopping the rest\n`);
+      void stopAll(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+async function stopAll(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await Promise.all([...children].reverse().map((child) => stopChild(child)));
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  await resolveTemporalCli();
+  const { address } = temporalSettings();
+  const [host, port] = address.split(':');
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+  for (const part of PARTS) run(part);
+  await waitForPort(config.api.host, config.api.port, 120_000);
+  const usingDevKey = !process.env.SAGAWAY_API_KEYS;
+  const apiKey = usingDevKey ? DEV_API_KEYS.split(':')[1] : '<one of SAGAWAY_API_KEYS>';
+  const api = `http://${config.api.host}:${config.api.port}`;
+  process.stdout.write(
+    [
+      '',
+      'sagaway is up',
+      `  API          ${api}   (docs ${api}/docs, OpenAPI ${api}/openapi.json)`,
+      `  Temporal UI  http://${host}:${config.temporalUiPort}`,
+      `  Temporal     ${host}:${port}`,
+      `  backends     http://${config.backends.host}:${config.backends.port}`,
+      `  data folder  ${config.dataDir}`,
+      usingDevKey ? `  API key      ${apiKey}   (the dev default: refused when SAGAWAY_ENV=production)` : '',
+      '',
+      'Try an order:',
+      `  curl -s -X POST ${api}/v1/orders -H 'authorization: Bearer ${apiKey}' -H 'idempotency-key: first-order' \\`,
+      `    -H 'content-type: application/json' -H 'prefer: wait=10' \\`,
+      `    -d '{"customerId":"c-42","currency":"EUR","items":[{"sku":"book-001","quantity":2},{"sku":"lamp-002","quantity":1}],"paymentToken":"tok_visa","shippingAddress":{"name":"Ada","line1":"1 Main St","city":"Berlin","postalCode":"10115","country":"DE"}}'`,
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`sagaway: ${err instanceof TemporalCliMissing ? err.message : (err as Error).stack}\n`);
+  void stopAll(1);
+});

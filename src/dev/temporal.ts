@@ -1,0 +1,30 @@
+/**
+ * `npm run temporal`: the embedded Temporal dev server with its SQLite database in the data folder, so
+ * runs survive a restart, and the Temporal UI. It runs in the foreground until SIGINT/SIGTERM.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfigOrExit } from '../config';
+import { temporalSettings } from '../temporal';
+import { resolveTemporalCli, TemporalCliMissing } from './temporal-cli';
+import { startDevServer } from './temporal-server';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const { address } = temporalSettings();
+  const [host, portText] = address.split(':');
+  const cli = await resolveTemporalCli();
+  mkdirSync(config.dataDir, { recursive: true });
+  const dbFile = join(config.dataDir, 'temporal.db');
+  const server = await startDevServer({ cli, ip: host, port: Number(portText ?? 7233), uiPort: config.temporalUiPort, dbFile, stdio: 'inherit' });
+  process.stdout.write(`temporal dev server on ${server.address}, UI on http://${host}:${config.temporalUiPort}, database ${dbFile}\n`);
+  const stop = () => void server.stop().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  server.child.once('exit', (code) => process.exit(code ?? 1));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`temporal: ${err instanceof TemporalCliMissing ? err.message : (err as Error).stack}\n`);
+  process.exit(1);
+});
