@@ -6,8 +6,16 @@ import { dirname } from 'node:path';
  * restarted process replays them. Without a path the journal only lives in memory (tests, benchmarks).
  */
 export class Journal {
+  private seq = 0;
+
   constructor(private readonly path: string | null) {
     if (path) mkdirSync(dirname(path), { recursive: true });
+  }
+
+  /** A number that orders every change across all services, so tests can read the order of undos. */
+  nextSeq(): number {
+    this.seq += 1;
+    return this.seq;
   }
 
   append(entry: JournalEntry): void {
@@ -20,7 +28,9 @@ export class Journal {
     for (const line of readFileSync(this.path, 'utf8').split('\n')) {
       if (!line.trim()) continue;
       try {
-        entries.push(JSON.parse(line) as JournalEntry);
+        const entry = JSON.parse(line) as JournalEntry;
+        if (entry.kind === 'record') this.seq = Math.max(this.seq, entry.record.seq ?? 0);
+        entries.push(entry);
       } catch {
         // A line cut short by a kill -9 mid-write is the only way to get here; it never committed.
       }
@@ -40,6 +50,8 @@ export interface BackendRecord {
   status: string;
   /** The Idempotency-Key of the call that created it: undo calls name the record by it. */
   reference: string | null;
+  /** Set on every save: the order of changes across all services. */
+  seq?: number;
   [field: string]: unknown;
 }
 

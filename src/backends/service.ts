@@ -43,6 +43,7 @@ export class BackendService {
   }
 
   save<R extends BackendRecord>(record: R): R {
+    record = { ...record, seq: this.journal.nextSeq() };
     this.records.set(record.id, record);
     this.journal.append({ service: this.name, kind: 'record', record });
     return record;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { backendRecords, call } from '../support/http';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { backendRecords, call, clearFaults, injectFault } from '../support/http';
 import { orderBody } from '../support/orders';
 import { startStack, type Stack } from '../support/stack';
 
@@ -14,39 +14,129 @@ after(async () => {
   await stack?.stop();
 });
 
-describe('order checkout through the API', () => {
+afterEach(async () => {
+  for (const service of ['pricing', 'inventory', 'payments', 'shipping', 'notifications']) await clearFaults(stack.backendsUrl, service);
+});
+
+async function placeOrder(overrides: Record<string, unknown> = {}) {
+  const answer = await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody(overrides), prefer: 'wait=40' });
+  assert.equal(answer.status, 200, `expected the saga to end within the wait: ${JSON.stringify(answer.body)}`);
+  return answer.body;
+}
+
+/** What each backend holds for the saga, in the order the changes happened. */
+async function effects(sagaId: string): Promise<string[]> {
+  const records = [];
+  for (const service of ['inventory', 'payments', 'shipping']) records.push(...(await backendRecords(stack.backendsUrl, service, sagaId)));
+  return records.sort((a, b) => a.seq - b.seq).map((r) => `${r.kind}:${r.status}`);
+}
+
+const stepStatus = (view: any) => Object.fromEntries(view.steps.map((s: any) => [s.name, s.status]));
+
+describe('order checkout, happy path', () => {
   it('completes an order and holds exactly one of each effect', async () => {
-    const answer = await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody(), prefer: 'wait=30' });
-    assert.equal(answer.status, 200, JSON.stringify(answer.body));
-    const view = answer.body;
+    const view = await placeOrder();
     assert.equal(view.status, 'COMPLETED');
-    assert.equal(answer.headers.get('location'), `/v1/sagas/${view.id}`);
-    // 2 x 12.50 + 40.00 + 5.00 shipping
-    assert.deepEqual(view.result.total, { amountMinor: 7000, currency: 'EUR' });
+    assert.deepEqual(view.result.total, { amountMinor: 7000, currency: 'EUR' }, '2 x 12.50 + 40.00 + 5.00 shipping');
+    assert.match(view.result.shipmentId, /^shp_/);
     assert.deepEqual(
       view.steps.map((s: any) => `${s.name}:${s.status}`),
       ['priceOrder:SUCCEEDED', 'reserveInventory:SUCCEEDED', 'quoteShipping:SUCCEEDED', 'authorizePayment:SUCCEEDED', 'createShipment:SUCCEEDED', 'capturePayment:SUCCEEDED', 'commitInventory:SUCCEEDED', 'notifyCustomer:SUCCEEDED'],
     );
-    const payments = await backendRecords(stack.backendsUrl, 'payments', view.id);
-    assert.deepEqual(payments.map((r) => r.status), ['CAPTURED']);
-    const reservations = await backendRecords(stack.backendsUrl, 'inventory', view.id);
-    assert.deepEqual(reservations.map((r) => r.status), ['COMMITTED']);
-    const shipments = await backendRecords(stack.backendsUrl, 'shipping', view.id);
-    assert.deepEqual(shipments.map((r) => r.status), ['CREATED']);
+    const final = await effects(view.id);
+    assert.deepEqual(final.filter((e) => e.startsWith('authorization')), ['authorization:CAPTURED']);
+    assert.deepEqual(final.filter((e) => e.startsWith('reservation')), ['reservation:COMMITTED']);
+    assert.deepEqual(final.filter((e) => e.startsWith('shipment')), ['shipment:CREATED']);
+    const messages = await backendRecords(stack.backendsUrl, 'notifications', view.id);
+    assert.equal(messages.length, 1);
   });
 
-  it('compensates a declined payment in reverse order and leaves nothing held', async () => {
-    const answer = await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody({ paymentToken: 'tok_declined' }), prefer: 'wait=30' });
-    assert.equal(answer.status, 200);
-    const view = answer.body;
+  it('prices in the requested currency', async () => {
+    const view = await placeOrder({ currency: 'USD', items: [{ sku: 'lamp-002', quantity: 1 }] });
+    assert.deepEqual(view.result.total, { amountMinor: 4320 + 540, currency: 'USD' });
+  });
+});
+
+describe('order checkout, each forward step failing for good', () => {
+  it('priceOrder: an unknown SKU ends the saga with nothing to undo', async () => {
+    const view = await placeOrder({ items: [{ sku: 'nope-999', quantity: 1 }] });
+    assert.equal(view.status, 'COMPENSATED');
+    assert.deepEqual(view.error, { type: 'UnknownSku', message: 'pricing: sku nope-999 is not in the catalog', step: 'priceOrder' });
+    assert.deepEqual(await effects(view.id), []);
+  });
+
+  it('reserveInventory: out of stock, nothing held', async () => {
+    const view = await placeOrder({ items: [{ sku: 'sold-out-003', quantity: 1 }] });
+    assert.equal(view.status, 'COMPENSATED');
+    assert.equal(view.error.type, 'OutOfStock');
+    assert.equal(view.error.step, 'reserveInventory');
+    assert.deepEqual(await effects(view.id), []);
+  });
+
+  it('quoteShipping: an address the carrier refuses releases the reservation made beside it', async () => {
+    const view = await placeOrder({ shippingAddress: { ...orderBody().shippingAddress, country: 'AQ' } });
+    assert.equal(view.status, 'COMPENSATED');
+    assert.equal(view.error.type, 'AddressRejected');
+    assert.equal(stepStatus(view).reserveInventory, 'COMPENSATED');
+    assert.deepEqual(await effects(view.id), ['reservation:RELEASED']);
+  });
+
+  it('authorizePayment: declined, the reservation is released', async () => {
+    const view = await placeOrder({ paymentToken: 'tok_declined' });
     assert.equal(view.status, 'COMPENSATED');
     assert.equal(view.error.type, 'PaymentDeclined');
     assert.equal(view.error.step, 'authorizePayment');
-    const byName = Object.fromEntries(view.steps.map((s: any) => [s.name, s.status]));
-    assert.equal(byName.reserveInventory, 'COMPENSATED');
-    assert.equal(byName.authorizePayment, 'FAILED');
+    assert.equal(stepStatus(view).authorizePayment, 'FAILED');
+    assert.deepEqual(await effects(view.id), ['reservation:RELEASED']);
+  });
+
+  it('createShipment: a backend that keeps failing is given up on and everything before it undone, newest first', async () => {
+    await injectFault(stack.backendsUrl, 'shipping', { op: 'create', mode: 'error', status: 500, count: 100 });
+    const view = await placeOrder();
+    assert.equal(view.status, 'COMPENSATED');
+    assert.equal(view.error.type, 'RetriesExhausted');
+    assert.equal(view.error.step, 'createShipment');
+    const byName = Object.fromEntries(view.steps.map((s: any) => [s.name, s]));
+    assert.equal(byName.createShipment.attempts, 5);
+    assert.equal(byName.createShipment.status, 'COMPENSATED', 'a step that may have landed is undone too');
+    const voidSeq = (await backendRecords(stack.backendsUrl, 'payments', view.id))[0]!.seq;
+    const releaseSeq = (await backendRecords(stack.backendsUrl, 'inventory', view.id))[0]!.seq;
+    assert.ok(voidSeq < releaseSeq, 'the payment is voided before the reservation is released');
+    assert.deepEqual(await effects(view.id), ['authorization:VOIDED', 'reservation:RELEASED']);
+  });
+
+  it('capturePayment (the pivot): failing for good undoes shipment, authorization and reservation in reverse order', async () => {
+    await injectFault(stack.backendsUrl, 'payments', { op: 'capture', mode: 'error', status: 503, count: 100 });
+    const view = await placeOrder();
+    assert.equal(view.status, 'COMPENSATED');
+    assert.equal(view.error.step, 'capturePayment');
+    assert.deepEqual(await effects(view.id), ['shipment:CANCELLED', 'authorization:VOIDED', 'reservation:RELEASED']);
+  });
+});
+
+describe('order checkout, transient failures', () => {
+  it('retries a 5xx until it succeeds and shows the attempts', async () => {
+    await injectFault(stack.backendsUrl, 'payments', { op: 'authorize', mode: 'error', status: 503, count: 2 });
+    const view = await placeOrder();
+    assert.equal(view.status, 'COMPLETED');
+    const authorize = view.steps.find((s: any) => s.name === 'authorizePayment');
+    assert.equal(authorize.attempts, 3);
+    const auths = await backendRecords(stack.backendsUrl, 'payments', view.id);
+    assert.deepEqual(auths.map((r) => r.status), ['CAPTURED'], 'exactly one authorization despite the retries');
+  });
+
+  it('after the pivot, keeps retrying a failing step until it succeeds', async () => {
+    await injectFault(stack.backendsUrl, 'notifications', { op: 'send', mode: 'error', status: 500, count: 5 });
+    const view = await placeOrder();
+    assert.equal(view.status, 'COMPLETED');
+    assert.equal(view.steps.find((s: any) => s.name === 'notifyCustomer').attempts, 6, 'more attempts than a step before the pivot gets');
+  });
+
+  it('absorbs a lost response: the backend applied the write, the retry gets the stored answer', async () => {
+    await injectFault(stack.backendsUrl, 'inventory', { op: 'reserve', mode: 'drop', count: 1 });
+    const view = await placeOrder();
+    assert.equal(view.status, 'COMPLETED');
     const reservations = await backendRecords(stack.backendsUrl, 'inventory', view.id);
-    assert.deepEqual(reservations.map((r) => r.status), ['RELEASED']);
-    assert.deepEqual(await backendRecords(stack.backendsUrl, 'payments', view.id), []);
+    assert.deepEqual(reservations.map((r) => r.status), ['COMMITTED'], 'one reservation, not two');
   });
 });
