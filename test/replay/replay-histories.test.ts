@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Worker } from '@temporalio/worker';
+import { loadHistories } from '../support/history-files';
+import { workflowBundle } from '../support/stack';
+
+describe('committed histories replay against today\'s workflow code', () => {
+  const histories = loadHistories();
+
+  it('has the histories of a completed and a compensated order', () => {
+    const names = histories.map((h) => h.name);
+    assert.ok(names.includes('order-completed.json'));
+    assert.ok(names.includes('order-compensated.json'));
+  });
+
+  for (const recorded of histories) {
+    it(`replays ${recorded.name} (${recorded.workflowId}) without a determinism error`, async () => {
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, recorded.history, recorded.workflowId);
+    });
+  }
+});
