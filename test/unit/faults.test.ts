@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FaultBook } from '../../src/backends/faults';
+
+describe('FaultBook', () => {
+  it('fires a counted fault on the next N calls of its op only', () => {
+    const book = new FaultBook();
+    book.add({ op: 'authorize', mode: 'error', count: 2 });
+    assert.equal(book.take('capture'), null);
+    assert.equal(book.take('authorize')?.mode, 'error');
+    assert.equal(book.take('authorize')?.mode, 'error');
+    assert.equal(book.take('authorize'), null);
+  });
+
+  it('fires a rate fault on that share of calls', () => {
+    let i = 0;
+    const sequence = [0.1, 0.9, 0.2, 0.8];
+    const book = new FaultBook(() => sequence[i++ % sequence.length]!);
+    book.add({ op: '*', mode: 'latency', rate: 0.5, latencyMs: 1 });
+    const fired = [1, 2, 3, 4].map(() => book.take('reserve') !== null);
+    assert.deepEqual(fired, [true, false, true, false]);
+  });
+});
