@@ -97,7 +97,7 @@ export class SagaGateway {
   async waitForEnd(sagaId: string, clientId: string, ms: number): Promise<SagaView | null> {
     const handle = this.client.workflow.getHandle(sagaId);
     try {
-      const view = await this.client.withAbortSignal(AbortSignal.timeout(ms), () => handle.result() as Promise<SagaView>);
+      const view = (await unavailableAs503(() => handle.result(), ms)) as SagaView;
       if (view && typeof view === 'object' && 'status' in view) return this.view(sagaId, clientId);
     } catch {
       // Timed out, or the run ended without a view (terminated, say): the current view tells which.
@@ -154,9 +154,7 @@ export class SagaGateway {
 
   async ready(): Promise<{ ready: boolean; reason: string | null }> {
     try {
-      await this.client.withAbortSignal(AbortSignal.timeout(2_000), () =>
-        this.client.workflowService.describeNamespace({ namespace: this.client.options.namespace }),
-      );
+      await unavailableAs503(() => this.client.workflowService.describeNamespace({ namespace: this.client.options.namespace }), 2_000);
       return { ready: true, reason: null };
     } catch (err) {
       return { ready: false, reason: `Temporal is not reachable: ${(err as Error).message}` };
@@ -177,13 +175,13 @@ export class SagaGateway {
     const handle = this.client.workflow.getHandle(description.workflowId);
     if (description.status.name === 'RUNNING') {
       try {
-        return await this.client.withAbortSignal(AbortSignal.timeout(LIVE_QUERY_TIMEOUT_MS), () => handle.query<SagaView>(Messages.sagaStateQuery));
+        return await unavailableAs503(() => handle.query<SagaView>(Messages.sagaStateQuery), LIVE_QUERY_TIMEOUT_MS);
       } catch {
         return visibilityView(description, 'no worker answered the state query in time; status from Temporal visibility');
       }
     }
     try {
-      const view = (await handle.result()) as SagaView;
+      const view = (await unavailableAs503(() => handle.result())) as SagaView;
       if (view && TERMINAL_STATUSES.has(view.status)) return view;
     } catch (err) {
       if (!(err instanceof WorkflowFailedError)) throw err;
@@ -227,19 +225,30 @@ function timestamp(ts: { seconds?: unknown; nanos?: number | null } | null | und
 }
 
 const UNAVAILABLE_CODES = new Set([4, 14]);
+const TEMPORAL_CALL_TIMEOUT_MS = 10_000;
 
-/** A Temporal that cannot be reached is a 503 with Retry-After for the client, never a 500. */
-async function unavailableAs503<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * A Temporal that cannot be reached is a 503 with Retry-After for the client, never a 500 and never a
+ * hang: a call that has not answered in time (a connection still being made, say) counts as unavailable.
+ */
+async function unavailableAs503<T>(fn: () => Promise<T>, timeoutMs = TEMPORAL_CALL_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TemporalUnavailable(`no answer from Temporal within ${timeoutMs} ms`)), timeoutMs);
+  });
   try {
-    return await fn();
+    return await Promise.race([fn(), timeout]);
   } catch (err) {
     if (isUnavailable(err)) throw new TemporalUnavailable((err as Error).message);
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
 function isUnavailable(err: unknown): boolean {
   for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof TemporalUnavailable) return true;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'number' && UNAVAILABLE_CODES.has(code)) return true;
     if (e instanceof ServiceError && /UNAVAILABLE|DEADLINE_EXCEEDED|connect/i.test(e.message)) return true;

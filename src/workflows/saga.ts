@@ -107,10 +107,11 @@ export class Saga<A extends Record<string, ActivityFn>> {
   /** Runs the saga body and returns the final view: COMPLETED, COMPENSATED, or FAILED after the pivot. */
   async run<R>(body: () => Promise<R>, deadlineMs?: number): Promise<SagaView<R>> {
     const deadline = deadlineMs ? this.armDeadline(deadlineMs) : null;
+    let result: R;
     try {
-      const result = await this.scope.run(body);
-      return this.finish<R>('COMPLETED', result, null);
+      result = await this.scope.run(body);
     } catch (err) {
+      deadline?.cancel();
       const error = this.stopReason ?? describeFailure(err, this.currentStep());
       if (this.pivoted) {
         log.error('saga failed after its pivot; it needs an operator', { sagaId: this.id, error });
@@ -118,9 +119,9 @@ export class Saga<A extends Record<string, ActivityFn>> {
       }
       await this.compensate(error);
       return this.finish<R>('COMPENSATED', null, error);
-    } finally {
-      deadline?.cancel();
     }
+    deadline?.cancel();
+    return this.finish<R>('COMPLETED', result, null);
   }
 
   /** Runs one activity as a named step; its undo is registered before the call, as the call may land. */

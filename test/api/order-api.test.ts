@@ -8,7 +8,7 @@ import { OTHER_API_KEY, startStack, type Stack } from '../support/stack';
 let stack: Stack;
 
 before(async () => {
-  stack = await startStack({ env: { SAGAWAY_ORDER_DEADLINE_SECONDS: '4' } });
+  stack = await startStack({ env: { SAGAWAY_ORDER_DEADLINE_SECONDS: '4' }, tuning: { stuckAfterAttempts: 3 } });
 });
 
 after(async () => {
@@ -175,5 +175,32 @@ describe('listing and operations', () => {
     assert.ok(spec.body.paths['/v1/sagas/{id}/cancel'].post);
     const docs = await fetch(`${stack.apiUrl}/docs`);
     assert.equal(docs.status, 200);
+  });
+});
+
+describe('stuck compensations are visible to operators', () => {
+  it('shows the stuck step, its last error and attempts, lists the saga as COMPENSATING, and finishes once the backend recovers', async () => {
+    await injectFault(stack.backendsUrl, 'payments', { op: 'void', mode: 'error', status: 500, count: 1_000 });
+    await injectFault(stack.backendsUrl, 'shipping', { op: 'create', mode: 'error', status: 422, count: 1_000 });
+    const declined = await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody() });
+    assert.equal(declined.status, 202);
+    const view = await waitForView(stack.apiUrl, declined.body.id, (v) => v.steps.some((s: any) => s.status === 'STUCK'));
+    assert.equal(view.status, 'COMPENSATING');
+    const stuck = view.steps.find((s: any) => s.status === 'STUCK');
+    assert.equal(stuck.name, 'authorizePayment');
+    assert.ok(stuck.compensation.attempts >= 3);
+    assert.match(stuck.compensation.lastError, /500/);
+    let listed = false;
+    for (let i = 0; i < 40 && !listed; i += 1) {
+      const list = await call(stack.apiUrl, 'GET', '/v1/sagas?status=COMPENSATING&pageSize=100');
+      listed = list.body.items.some((item: any) => item.id === declined.body.id);
+      if (!listed) await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.ok(listed, 'GET /v1/sagas?status=COMPENSATING lists it');
+    const metadata = await stack.client.workflow.getHandle(declined.body.id).query<{ currentDetails: string }>('__temporal_workflow_metadata');
+    assert.match(metadata.currentDetails, /authorizePayment: STUCK \(undo attempts \d+, last error: .*500/);
+    await clearFaults(stack.backendsUrl, 'payments');
+    const done = await waitForView(stack.apiUrl, declined.body.id, (v) => v.status === 'COMPENSATED', 20_000);
+    assert.deepEqual((await backendRecords(stack.backendsUrl, 'payments', done.id)).map((r) => r.status), ['VOIDED']);
   });
 });

@@ -1,0 +1,91 @@
+import { orderInvariants, outcomeInvariant, type Invariant } from './invariants';
+import { newStats, pause, readView, startWithRetry, ticket, type Ticket } from './load';
+import type { CampaignSize, FaultStep, Probe } from './plan';
+import type { Stack } from './run';
+import { sagaMix } from './mix';
+
+export interface CampaignResult {
+  sagas: number;
+  outcomes: Record<string, number>;
+  faults: Record<string, number>;
+  restarts: Record<string, number>;
+  probes: Probe[];
+  api: { byStatus: Record<string, number>; connectionErrors: number };
+  invariants: Invariant[];
+  drainSeconds: number;
+}
+
+export async function runCampaign(stack: Stack, plan: FaultStep[], size: CampaignSize): Promise<CampaignResult> {
+  const stats = newStats();
+  const faults: Record<string, number> = {};
+  const probes: Probe[] = [];
+  const ctx = { stack, probes, count: (kind: string) => void (faults[kind] = (faults[kind] ?? 0) + 1) };
+  const started = Date.now();
+  const endBy = started + size.seconds * 1_000;
+  const tickets: Ticket[] = [];
+  const starts: Promise<void>[] = [];
+  const api = () => stack.apiUrl;
+
+  const load = (async () => {
+    const gapMs = (size.seconds * 1_000 * 0.75) / size.sagas;
+    for (let i = 0; i < size.sagas && Date.now() < endBy; i += 1) {
+      const t = sagaMix(i, ticket);
+      tickets.push(t);
+      starts.push(startWithRetry(api, stack.apiKey, t, stats, endBy + size.drainSeconds * 1_000));
+      await pause(gapMs);
+    }
+  })();
+  const faultsDone = (async () => {
+    for (const step of plan) {
+      const wait = started + step.at * size.seconds * 1_000 - Date.now();
+      if (wait > 0) await pause(wait);
+      process.stdout.write(`chaos: t=${((Date.now() - started) / 1000).toFixed(1)}s ${step.kind}\n`);
+      await step.run(ctx);
+    }
+  })();
+  await Promise.all([load, faultsDone]);
+  const lastFault = Date.now();
+  await Promise.all(starts);
+  const views = await drain(stack, tickets, lastFault + size.drainSeconds * 1_000);
+  const drainSeconds = (Date.now() - lastFault) / 1000;
+  const invariants: Invariant[] = [
+    ...outcomeInvariant(views, tickets.length),
+    ...(await orderInvariants(stack.backendsUrl, views)),
+    { name: 'the API never answered 500', held: !stats.byStatus.has(500), detail: `${stats.byStatus.get(500) ?? 0} answers` },
+    { name: 'every 503 carried Retry-After', held: stats.unavailableWithoutRetryAfter === 0, detail: `${stats.unavailableWithoutRetryAfter} without` },
+    ...probes.map((p) => ({ name: p.name, held: p.ok, detail: p.detail })),
+  ];
+  const outcomes: Record<string, number> = {};
+  for (const view of views.values()) outcomes[`${view.type} ${view.status}`] = (outcomes[`${view.type} ${view.status}`] ?? 0) + 1;
+  return {
+    sagas: tickets.length,
+    outcomes,
+    faults,
+    restarts: Object.fromEntries(Object.values(stack.parts).map((p) => [p.name, p.restarts])),
+    probes,
+    api: { byStatus: Object.fromEntries(stats.byStatus), connectionErrors: stats.connectionErrors },
+    invariants,
+    drainSeconds,
+  };
+}
+
+/** Polls every saga until it ended or is visibly stuck, or the drain time is up. */
+async function drain(stack: Stack, tickets: Ticket[], deadline: number): Promise<Map<string, Record<string, any>>> {
+  const views = new Map<string, Record<string, any>>();
+  const open = () => tickets.filter((t) => t.sagaId && !isSettled(views.get(t.sagaId)));
+  while (Date.now() < deadline && open().length > 0) {
+    for (const t of open()) {
+      const view = await readView(() => stack.apiUrl, stack.apiKey, t.sagaId!);
+      if (view) views.set(t.sagaId!, view);
+    }
+    if (open().length > 0) await pause(1_000);
+  }
+  for (const t of tickets) if (t.sagaId && !views.has(t.sagaId)) views.set(t.sagaId, { id: t.sagaId, type: t.kind, status: 'UNREADABLE' });
+  return views;
+}
+
+function isSettled(view: Record<string, any> | undefined): boolean {
+  if (!view) return false;
+  if (view.status === 'COMPLETED' || view.status === 'COMPENSATED') return true;
+  return view.status === 'COMPENSATING' && view.steps?.some((s: Record<string, any>) => s.status === 'STUCK');
+}

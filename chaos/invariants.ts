@@ -1,0 +1,72 @@
+export interface Invariant {
+  name: string;
+  held: boolean;
+  detail: string;
+}
+
+type Rec = Record<string, any>;
+
+async function records(backendsUrl: string, service: string): Promise<Rec[]> {
+  const res = await fetch(`${backendsUrl}/${service}/_admin/state`, { signal: AbortSignal.timeout(10_000) });
+  return ((await res.json()) as { records: Rec[] }).records;
+}
+
+function bySaga(list: Rec[]): Map<string, Rec[]> {
+  const map = new Map<string, Rec[]>();
+  for (const r of list) if (r.sagaId) map.set(r.sagaId, [...(map.get(r.sagaId) ?? []), r]);
+  return map;
+}
+
+function check(name: string, offenders: string[]): Invariant {
+  return { name, held: offenders.length === 0, detail: offenders.length === 0 ? 'ok' : offenders.slice(0, 5).join('; ') };
+}
+
+/** The order saga's promises, read from the backends' own records. */
+export async function orderInvariants(backendsUrl: string, views: Map<string, Rec>): Promise<Invariant[]> {
+  const [inventory, payments, shipping] = await Promise.all(['inventory', 'payments', 'shipping'].map((s) => records(backendsUrl, s)));
+  const held = { inventory: bySaga(inventory!), payments: bySaga(payments!), shipping: bySaga(shipping!) };
+  const completedWrong: string[] = [];
+  const compensatedLeaks: string[] = [];
+  const doubleCaptures: string[] = [];
+  for (const [id, view] of views) {
+    if (view.type !== 'order') continue;
+    const res = held.inventory.get(id) ?? [];
+    const auth = held.payments.get(id) ?? [];
+    const ship = held.shipping.get(id) ?? [];
+    if (auth.filter((a) => a.status === 'CAPTURED').length > 1) doubleCaptures.push(id);
+    if (view.status === 'COMPLETED') {
+      const ok = count(auth, 'CAPTURED') === 1 && auth.length === 1 && count(ship, 'CREATED') === 1 && ship.length === 1 && count(res, 'COMMITTED') === 1 && res.length === 1;
+      if (!ok) completedWrong.push(`${id}: ${summary(res, auth, ship)}`);
+    }
+    if (view.status === 'COMPENSATED') {
+      const leaks = [...res, ...auth, ...ship].filter((r) => ['HELD', 'AUTHORIZED', 'CREATED', 'CAPTURED', 'COMMITTED'].includes(r.status));
+      if (leaks.length > 0) compensatedLeaks.push(`${id}: ${summary(res, auth, ship)}`);
+    }
+  }
+  return [
+    check('completed order: exactly one capture, one shipment, one committed reservation', completedWrong),
+    check('compensated order: nothing held, authorized or created', compensatedLeaks),
+    check('no payment captured twice', doubleCaptures),
+  ];
+}
+
+/** Every saga ended, or is visibly stuck in compensation with the step named: none silently lost. */
+export function outcomeInvariant(views: Map<string, Rec>, started: number): Invariant[] {
+  const lost: string[] = [];
+  for (const [id, view] of views) {
+    const stuck = view.status === 'COMPENSATING' && view.steps?.some((s: Rec) => s.status === 'STUCK');
+    if (!['COMPLETED', 'COMPENSATED'].includes(view.status) && !stuck) lost.push(`${id}: ${view.status}`);
+  }
+  return [
+    check('every saga ended COMPLETED or COMPENSATED, or is visibly stuck', lost),
+    check('every start request got a saga', views.size === started ? [] : [`${started - views.size} of ${started} have no readable saga`]),
+  ];
+}
+
+function count(list: Rec[], status: string): number {
+  return list.filter((r) => r.status === status).length;
+}
+
+function summary(...groups: Rec[][]): string {
+  return groups.flat().map((r) => `${r.kind}:${r.status}`).join(',') || 'nothing';
+}

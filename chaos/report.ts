@@ -1,0 +1,26 @@
+import type { CampaignResult } from './campaign';
+
+function table(title: string, rows: Array<[string, string | number]>): string {
+  const lines = [`| ${title} | |`, '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
+  return lines.join('\n');
+}
+
+export function printReport(result: CampaignResult): void {
+  const out = [
+    '',
+    table('sagas by outcome', Object.entries(result.outcomes).sort()),
+    '',
+    table('faults injected', Object.entries(result.faults).sort()),
+    '',
+    table('restarts', Object.entries(result.restarts)),
+    '',
+    table('API answers while starting sagas', [...Object.entries(result.api.byStatus).map(([k, v]) => [`HTTP ${k}`, v] as [string, number]), ['connection errors', result.api.connectionErrors]]),
+    '',
+    table('invariants', result.invariants.map((i) => [i.name, i.held ? 'held' : `BROKEN: ${i.detail}`])),
+    '',
+    `sagas: ${result.sagas}; drained ${result.drainSeconds.toFixed(1)} s after the last fault`,
+    `invariants: ${result.invariants.filter((i) => i.held).length} held, ${result.invariants.filter((i) => !i.held).length} broken`,
+    '',
+  ];
+  process.stdout.write(out.join('\n'));
+}

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+describe('npm run chaos -- --quick', () => {
+  it('keeps every promise while parts are killed, restarted and backends fail', () => {
+    const json = join(mkdtempSync(join(tmpdir(), 'chaos-result-')), 'result.json');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'chaos/run.ts', '--quick', '--json', json], {
+      cwd: join(__dirname, '..', '..'),
+      encoding: 'utf8',
+      timeout: 360_000,
+    });
+    process.stdout.write(run.stdout);
+    const result = JSON.parse(readFileSync(json, 'utf8')) as {
+      sagas: number;
+      outcomes: Record<string, number>;
+      faults: Record<string, number>;
+      invariants: Array<{ name: string; held: boolean; detail: string }>;
+    };
+    const broken = result.invariants.filter((i) => !i.held);
+    assert.deepEqual(broken, [], 'every invariant holds');
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(result.sagas >= 20);
+    assert.equal(Object.values(result.outcomes).reduce((a, b) => a + b, 0), result.sagas);
+    for (const kind of ['worker SIGKILL', 'api SIGKILL', 'temporal SIGKILL', 'backends SIGKILL', 'lost response']) {
+      assert.ok((result.faults[kind] ?? 0) > 0, `the campaign injected ${kind}`);
+    }
+  });
+});
