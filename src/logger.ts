@@ -33,6 +33,8 @@ export function temporalLoggerFrom(logger: Logger): TemporalLogger {
 /** Every line about a saga carries its id as `sagaId`, whether the SDK calls it workflowId or not. */
 function normalize(meta: LogMetadata | undefined): LogMetadata {
   if (!meta) return {};
-  const sagaId = meta.sagaId ?? meta.workflowId;
-  return sagaId === undefined ? meta : { sagaId, ...meta };
+  // The task token is an opaque blob that only makes lines long.
+  const { taskToken: _taskToken, ...rest } = meta;
+  const sagaId = rest.sagaId ?? rest.workflowId;
+  return sagaId === undefined ? rest : { sagaId, ...rest };
 }

@@ -20,11 +20,16 @@ export function reportAttempts<A extends Record<string, AnyActivity>>(activities
   const wrapped: Record<string, (...args: never[]) => Promise<Attempted<unknown>>> = {};
   for (const [name, fn] of Object.entries(activities)) {
     wrapped[name] = async (...args) => {
-      const attempt = Context.current().info.attempt;
+      const { info, log } = Context.current();
+      const attempt = info.attempt;
       try {
-        return { value: await fn(...args), attempt };
+        const value = await fn(...args);
+        log.info('step done', { step: info.activityId, attempt });
+        return { value, attempt };
       } catch (err) {
-        throw withAttempt(err, attempt);
+        const failure = withAttempt(err, attempt);
+        log.warn('step attempt failed', { step: info.activityId, attempt, error: failure.message, retryable: !failure.nonRetryable });
+        throw failure;
       }
     };
   }
