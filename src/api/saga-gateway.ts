@@ -93,12 +93,15 @@ export class SagaGateway {
     return description ? this.viewOf(description) : null;
   }
 
-  /** Waits up to `ms` for the saga to end; answers the view as it is then. */
+  /**
+   * Waits up to `ms` for a saga the caller already showed to be the client's own to end; answers the
+   * final view, or the view as it is when the wait is over.
+   */
   async waitForEnd(sagaId: string, clientId: string, ms: number): Promise<SagaView | null> {
     const handle = this.client.workflow.getHandle(sagaId);
     try {
-      const view = (await unavailableAs503(() => handle.result(), ms)) as SagaView;
-      if (view && typeof view === 'object' && 'status' in view) return this.view(sagaId, clientId);
+      const view = (await unavailableAs503(() => handle.result(), ms)) as SagaView | null;
+      if (view && TERMINAL_STATUSES.has(view.status)) return view;
     } catch {
       // Timed out, or the run ended without a view (terminated, say): the current view tells which.
     }
