@@ -11,7 +11,7 @@ import { startStack } from '../test/support/stack';
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const cli = await resolveTemporalCli();
-  const stack = await startStack();
+  const stack = await startStack({ env: { SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: '2', SAGAWAY_VISITOR_MAX_BIKES: '2' } });
   try {
     for (const scenario of HISTORY_SCENARIOS) {
       if (only.length > 0 && !only.some((o) => scenario.name.includes(o))) continue;

@@ -41,6 +41,14 @@ const EnvSchema = z.object({
   SAGAWAY_PAYMENTS_URL: url.optional(),
   SAGAWAY_SHIPPING_URL: url.optional(),
   SAGAWAY_NOTIFICATIONS_URL: url.optional(),
+  SAGAWAY_IDCHECK_URL: url.optional(),
+  SAGAWAY_STORAGE_URL: url.optional(),
+  SAGAWAY_BIKES_URL: url.optional(),
+  SAGAWAY_KIOSK_URL: url.optional(),
+  SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3_600).default(120),
+  SAGAWAY_VISITOR_MAX_BIKES: z.coerce.number().int().min(1).max(20).default(1),
+  SAGAWAY_BIKE_FEE_MINOR: z.coerce.number().int().min(0).max(1_000_000).default(350),
+  SAGAWAY_KIOSK_CACHE_SECONDS: z.coerce.number().min(0).max(3_600).default(5),
   SAGAWAY_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   SAGAWAY_ORDER_DEADLINE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   SAGAWAY_STUCK_AFTER_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(5),
@@ -49,7 +57,7 @@ const EnvSchema = z.object({
 
 export type Env = z.infer<typeof EnvSchema>;
 
-export const BACKEND_NAMES = ['pricing', 'inventory', 'payments', 'shipping', 'notifications'] as const;
+export const BACKEND_NAMES = ['pricing', 'inventory', 'payments', 'shipping', 'notifications', 'idcheck', 'storage', 'bikes', 'kiosk'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export interface Config {
@@ -60,6 +68,7 @@ export interface Config {
   api: { host: string; port: number; keys: Map<string, string> };
   backends: { host: string; port: number; urls: Record<BackendName, string>; timeoutMs: number };
   sagas: { orderDeadlineMs: number; stuckAfterAttempts: number };
+  bikes: { sensorTimeoutMs: number; visitorMaxBikes: number; feePerBikeMinor: number; kioskCacheMs: number };
   temporalUiPort: number;
 }
 
@@ -97,11 +106,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         payments: urlOf('payments', env.SAGAWAY_PAYMENTS_URL),
         shipping: urlOf('shipping', env.SAGAWAY_SHIPPING_URL),
         notifications: urlOf('notifications', env.SAGAWAY_NOTIFICATIONS_URL),
+        idcheck: urlOf('idcheck', env.SAGAWAY_IDCHECK_URL),
+        storage: urlOf('storage', env.SAGAWAY_STORAGE_URL),
+        bikes: urlOf('bikes', env.SAGAWAY_BIKES_URL),
+        kiosk: urlOf('kiosk', env.SAGAWAY_KIOSK_URL),
       },
     },
     sagas: {
       orderDeadlineMs: env.SAGAWAY_ORDER_DEADLINE_SECONDS * 1_000,
       stuckAfterAttempts: env.SAGAWAY_STUCK_AFTER_ATTEMPTS,
+    },
+    bikes: {
+      sensorTimeoutMs: Math.round(env.SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS * 1_000),
+      visitorMaxBikes: env.SAGAWAY_VISITOR_MAX_BIKES,
+      feePerBikeMinor: env.SAGAWAY_BIKE_FEE_MINOR,
+      kioskCacheMs: Math.round(env.SAGAWAY_KIOSK_CACHE_SECONDS * 1_000),
     },
     temporalUiPort: env.SAGAWAY_TEMPORAL_UI_PORT,
   };

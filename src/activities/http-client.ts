@@ -18,6 +18,13 @@ export interface RawResponse {
 export interface BackendClientOptions {
   timeoutMs: number;
   connections?: number;
+  /** How this backend explains a refusal; JSON problem details unless it speaks something else. */
+  parseProblem?: (text: string) => Problem;
+}
+
+export interface Problem {
+  code?: string;
+  detail?: string;
 }
 
 /**
@@ -81,7 +88,7 @@ export class BackendClient {
       throw new Error(`${this.name} ${method} ${path}: ${describeTransportError(err)}`);
     }
     if (res.status >= 200 && res.status < 300) return res;
-    throw failureFor(this.name, `${method} ${path}`, res);
+    throw failureFor(this.name, `${method} ${path}`, res, this.options.parseProblem);
   }
 
   private parseJson<S extends z.ZodType>(res: RawResponse, schema: S, path: string): z.infer<S> {
@@ -109,17 +116,17 @@ export function malformed(backend: string, path: string, why: string): Applicati
 const RETRYABLE_4XX = new Set([408, 425, 429]);
 
 /** Maps a non-2xx answer to the error layers: a plain Error retries, an ApplicationFailure rejects. */
-export function failureFor(backend: string, what: string, res: RawResponse): Error {
+export function failureFor(backend: string, what: string, res: RawResponse, parse: (text: string) => Problem = parseJsonProblem): Error {
   if (res.status >= 500 || RETRYABLE_4XX.has(res.status)) {
     return new Error(`${backend} ${what}: HTTP ${res.status}`);
   }
-  const problem = parseProblem(res.text);
+  const problem = parse(res.text);
   const type = isFailureType(problem.code) ? problem.code : FailureType.BackendRejected;
   const detail = problem.detail ?? `HTTP ${res.status}`;
   return ApplicationFailure.nonRetryable(`${backend}: ${detail}`, type, { status: res.status, code: problem.code ?? null });
 }
 
-function parseProblem(text: string): { code?: string; detail?: string } {
+function parseJsonProblem(text: string): Problem {
   try {
     const body = JSON.parse(text) as { code?: unknown; detail?: unknown };
     return {

@@ -1,7 +1,9 @@
 import type { BackendName } from '../config';
 import { reportAttempts } from './attempts';
+import { createBikeActivities } from './bike-activities';
 import { BackendClient } from './http-client';
 import { createOrderActivities } from './order-activities';
+import { createStorageClient } from './storage-client';
 
 export interface ActivityDeps {
   urls: Record<BackendName, string>;
@@ -22,11 +24,15 @@ export function createActivities(deps: ActivityDeps): SagawayActivities {
     payments: client('payments'),
     shipping: client('shipping'),
     notifications: client('notifications'),
+    idcheck: client('idcheck'),
+    bikes: client('bikes'),
+    kiosk: client('kiosk'),
   };
+  const storage = createStorageClient(deps.urls.storage, deps.timeoutMs);
   return {
-    activities: reportAttempts({ ...createOrderActivities(clients) }),
+    activities: reportAttempts({ ...createOrderActivities(clients), ...createBikeActivities({ ...clients, storage }) }),
     close: async () => {
-      await Promise.all(Object.values(clients).map((c) => c.close()));
+      await Promise.all([...Object.values(clients).map((c) => c.close()), storage.close()]);
     },
   };
 }

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { SagaTuning } from '../domain/saga';
 import { createAuthenticator } from './auth';
 import { errorHandler, HttpProblem, sendProblem } from './problems';
+import { bikeRoutes, type BikeRouteOptions } from './routes/bike-checkouts';
 import { healthRoutes } from './routes/health';
 import { orderRoutes } from './routes/orders';
 import { sagaRoutes } from './routes/sagas';
@@ -16,6 +17,7 @@ export interface AppDeps {
   apiKeys: Map<string, string>;
   logger?: Logger;
   sagas: { orderDeadlineMs: number; tuning: SagaTuning };
+  bikes: Omit<BikeRouteOptions, 'tuning'>;
   bodyLimitBytes?: number;
 }
 
@@ -51,6 +53,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (v1) => {
     v1.addHook('onRequest', createAuthenticator(deps.apiKeys));
     orderRoutes(v1, deps.gateway, { deadlineMs: deps.sagas.orderDeadlineMs, tuning: deps.sagas.tuning });
+    bikeRoutes(v1, deps.gateway, { ...deps.bikes, tuning: deps.sagas.tuning });
     sagaRoutes(v1, deps.gateway);
   });
   return app;

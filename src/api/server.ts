@@ -4,6 +4,7 @@ import { DEFAULT_TUNING } from '../domain/saga';
 import { createLogger } from '../logger';
 import { temporalSettings } from '../temporal';
 import { buildApp } from './app';
+import { sagaDepsFrom } from './deps';
 import { SagaGateway } from './saga-gateway';
 
 /**
@@ -20,10 +21,7 @@ async function main(): Promise<void> {
     gateway: new SagaGateway(client, config.taskQueue),
     apiKeys: config.api.keys,
     logger,
-    sagas: {
-      orderDeadlineMs: config.sagas.orderDeadlineMs,
-      tuning: { ...DEFAULT_TUNING, stuckAfterAttempts: config.sagas.stuckAfterAttempts },
-    },
+    ...sagaDepsFrom(config, { ...DEFAULT_TUNING, stuckAfterAttempts: config.sagas.stuckAfterAttempts }),
   });
   await app.listen({ host: config.api.host, port: config.api.port });
   logger.info({ temporal: settings.address, namespace: settings.namespace }, 'api ready');

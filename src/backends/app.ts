@@ -1,12 +1,17 @@
+import { dirname, join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { bikesRoutes } from './bikes';
+import { idcheckRoutes, loadIdKeys, type IdKeys } from './idcheck';
 import { inventoryRoutes } from './inventory';
 import { Journal } from './journal';
+import { kioskRoutes } from './kiosk';
 import { notificationsRoutes } from './notifications';
 import { paymentsRoutes } from './payments';
 import { pricingRoutes } from './pricing';
 import { BackendService, mountService, type ServiceRouter } from './service';
 import { shippingRoutes } from './shipping';
+import { storageRoutes } from './storage';
 
 export interface BackendsOptions {
   /** The append-only journal file; null keeps everything in memory. */
@@ -14,7 +19,7 @@ export interface BackendsOptions {
   logger?: Logger | false;
 }
 
-type Routes = (service: BackendService) => (router: ServiceRouter) => void;
+type Routes = (service: BackendService, keys: IdKeys) => (router: ServiceRouter) => void;
 
 const SERVICES: Record<string, Routes> = {
   pricing: pricingRoutes,
@@ -22,6 +27,10 @@ const SERVICES: Record<string, Routes> = {
   payments: paymentsRoutes,
   shipping: shippingRoutes,
   notifications: notificationsRoutes,
+  idcheck: idcheckRoutes,
+  storage: storageRoutes,
+  bikes: bikesRoutes,
+  kiosk: kioskRoutes,
 };
 
 export interface Backends {
@@ -30,15 +39,20 @@ export interface Backends {
 }
 
 /** The simulated microservices, one path prefix each, in one Fastify app. */
-export function buildBackends(options: BackendsOptions): Backends {
-  const app: FastifyInstance = options.logger ? (Fastify({ loggerInstance: options.logger }) as unknown as FastifyInstance) : Fastify({ logger: false });
+export async function buildBackends(options: BackendsOptions): Promise<Backends> {
+  const app: FastifyInstance = options.logger
+    ? (Fastify({ loggerInstance: options.logger, disableRequestLogging: true }) as unknown as FastifyInstance)
+    : Fastify({ logger: false });
+  // The storage service is a legacy system that speaks XML; its routes read the raw text.
+  app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   const journal = new Journal(options.journalPath);
   const entries = journal.read();
+  const keys = await loadIdKeys(options.journalPath ? join(dirname(options.journalPath), 'idcheck-key.json') : null);
   const services: Record<string, BackendService> = {};
   for (const [name, routes] of Object.entries(SERVICES)) {
     const service = new BackendService(name, journal);
     service.restore(entries);
-    mountService(app, service, routes(service));
+    mountService(app, service, routes(service, keys));
     services[name] = service;
   }
   app.get('/healthz', async () => ({ status: 'ok', services: Object.keys(services) }));

@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger('backends', config.logLevel);
   const journalPath = join(config.dataDir, 'backends.jsonl');
-  const { app } = buildBackends({ journalPath, logger });
+  const { app } = await buildBackends({ journalPath, logger });
   await app.listen({ host: config.backends.host, port: config.backends.port });
   logger.info({ journalPath }, 'backends ready');
   const close = async () => {

@@ -1,2 +1,4 @@
+export { bikeCheckout } from './bike-checkout';
 export { orderCheckout } from './order-checkout';
-export { sagaStateQuery, cancelUpdate } from './saga';
+export { bikeSensedUpdate } from './messages';
+export { cancelUpdate, sagaStateQuery } from './saga';

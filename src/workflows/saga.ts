@@ -63,11 +63,14 @@ export interface StepOptions<A, U extends keyof A> {
   undo?: { activity: U; input: Input<A[U]> };
   /** One line for the Temporal UI; the step name when absent. */
   summary?: string;
+  /** Called once the undo has succeeded, so a saga can show what it gave back. */
+  onCompensated?: () => void;
 }
 
 interface Compensation {
   step: StepView;
   run: () => Promise<Attempted<unknown>>;
+  onCompensated?: () => void;
 }
 
 export class Saga<A extends Record<string, ActivityFn>> {
@@ -137,6 +140,7 @@ export class Saga<A extends Record<string, ActivityFn>> {
       this.compensations.push({
         step,
         run: () => this.call(undo, undoInput, `${name}:undo`, this.options.undo, `Undo ${name}`),
+        onCompensated: options.onCompensated,
       });
     }
     const opts = this.pivoted ? this.options.afterPivot : this.options.forward;
@@ -231,7 +235,7 @@ export class Saga<A extends Record<string, ActivityFn>> {
     });
   }
 
-  private async compensateOne({ step, run }: Compensation): Promise<void> {
+  private async compensateOne({ step, run, onCompensated }: Compensation): Promise<void> {
     const state = { attempts: 0, lastError: null as string | null, stuck: false };
     step.compensation = state;
     step.status = 'COMPENSATING';
@@ -242,6 +246,7 @@ export class Saga<A extends Record<string, ActivityFn>> {
       try {
         await run();
         step.status = 'COMPENSATED';
+        onCompensated?.();
         this.touch();
         return;
       } catch (err) {

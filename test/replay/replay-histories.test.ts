@@ -7,10 +7,12 @@ import { workflowBundle } from '../support/stack';
 describe('committed histories replay against today\'s workflow code', () => {
   const histories = loadHistories();
 
-  it('has the histories of a completed and a compensated order', () => {
+  it('has the histories of a completed and a compensated run of every saga', () => {
     const names = histories.map((h) => h.name);
-    assert.ok(names.includes('order-completed.json'));
-    assert.ok(names.includes('order-compensated.json'));
+    for (const saga of ['order', 'bike-checkout']) {
+      assert.ok(names.includes(`${saga}-completed.json`), saga);
+      assert.ok(names.includes(`${saga}-compensated.json`), saga);
+    }
   });
 
   for (const recorded of histories) {

@@ -3,6 +3,7 @@ import { bundleWorkflowCode, NativeConnection, type Worker, type WorkflowBundle 
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/api/app';
+import { sagaDepsFrom } from '../../src/api/deps';
 import { SagaGateway } from '../../src/api/saga-gateway';
 import { buildBackends, type Backends } from '../../src/backends/app';
 import { loadConfig, type Config } from '../../src/config';
@@ -51,7 +52,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   installRuntimeLogger(logger);
   const cli = await resolveTemporalCli();
   const temporal = await startDevServer({ cli, port: await freePort(), uiPort: null, dbFile: null });
-  const backends = buildBackends({ journalPath: null });
+  const backends = await buildBackends({ journalPath: null });
   const backendsUrl = await backends.app.listen({ host: '127.0.0.1', port: 0 });
   const config = loadConfig({
     SAGAWAY_BACKENDS_URL: backendsUrl,
@@ -76,7 +77,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const api = await buildApp({
     gateway: new SagaGateway(client, config.taskQueue),
     apiKeys: config.api.keys,
-    sagas: { orderDeadlineMs: config.sagas.orderDeadlineMs, tuning },
+    ...sagaDepsFrom(config, tuning),
   });
   const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
   return {

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { currentCall, type BackendClient } from './http-client';
+import type { StorageClient } from './storage-client';
+
+export interface BikeClients {
+  idcheck: BackendClient;
+  storage: StorageClient;
+  bikes: BackendClient;
+  kiosk: BackendClient;
+}
+
+const VerificationSchema = z.object({
+  verificationId: z.string(),
+  residentStatus: z.enum(['LOCAL', 'VISITOR']),
+  householdSize: z.number().int().positive(),
+});
+const CheckoutSchema = z.object({ checkoutId: z.string(), status: z.literal('CHECKED_OUT') });
+const ConditionSchema = z.object({ conditionRecordId: z.string() });
+const DoorSchema = z.object({ status: z.literal('OPEN') });
+const TransitionSchema = z.object({ status: z.string() });
+const NoticeSchema = z.object({ noticeId: z.string() });
+
+export type Verification = z.infer<typeof VerificationSchema>;
+
+function referenceTo(forwardStep: string): string {
+  return `${currentCall().sagaId}:${forwardStep}`;
+}
+
+export function createBikeActivities({ idcheck, storage, bikes, kiosk }: BikeClients) {
+  return {
+    /** Sends the sealed credentials package; only the ID service can open it. */
+    async verifyRider(input: { credentialsPackage: string }): Promise<Verification> {
+      return idcheck.postJson('/verifications', { package: input.credentialsPackage }, VerificationSchema, currentCall());
+    },
+
+    async reserveBike(input: { kioskId: string; verificationId: string }): Promise<{ bikeId: string; bay: number }> {
+      const answer = await storage.reserveBike(input.kioskId, input.verificationId, currentCall());
+      return { bikeId: answer.BikeId, bay: answer.Bay };
+    },
+
+    async returnBike(input: { forwardStep: string }): Promise<void> {
+      await storage.returnBike(referenceTo(input.forwardStep), currentCall());
+    },
+
+    async notifyRider(input: { kioskId: string; message: string }): Promise<void> {
+      await kiosk.postJson('/notifications', input, NoticeSchema, currentCall());
+    },
+
+    async checkOutBike(input: { bikeId: string; kioskId: string }): Promise<void> {
+      await bikes.postJson('/checkouts', input, CheckoutSchema, currentCall());
+    },
+
+    async checkInBike(input: { forwardStep: string }): Promise<void> {
+      await bikes.postJson('/checkins', { reference: referenceTo(input.forwardStep) }, TransitionSchema, currentCall());
+    },
+
+    /** Triggers the kiosk camera; the snapshot is stored with the remote management service. */
+    async recordCondition(input: { bikeId: string; kioskId: string }): Promise<{ conditionRecordId: string }> {
+      return bikes.postJson('/conditions', input, ConditionSchema, currentCall());
+    },
+
+    async openDoor(input: { kioskId: string; bay: number; bikeId: string }): Promise<void> {
+      await kiosk.postJson('/doors', input, DoorSchema, currentCall());
+    },
+  };
+}
+
+export type BikeActivities = ReturnType<typeof createBikeActivities>;

@@ -1,0 +1,21 @@
+import { createStorageClient } from '../activities/storage-client';
+import type { Config } from '../config';
+import type { SagaTuning } from '../domain/saga';
+import type { AppDeps } from './app';
+import { IdPackager } from './id-package';
+import { KioskStockCache } from './kiosk-stock';
+
+/** What the saga routes need from the config, built once per API process (and per test stack). */
+export function sagaDepsFrom(config: Config, tuning: SagaTuning): Pick<AppDeps, 'sagas' | 'bikes'> {
+  const storage = createStorageClient(config.backends.urls.storage, config.backends.timeoutMs);
+  return {
+    sagas: { orderDeadlineMs: config.sagas.orderDeadlineMs, tuning },
+    bikes: {
+      packager: new IdPackager(`${config.backends.urls.idcheck}/public-key`),
+      stock: new KioskStockCache(storage, config.bikes.kioskCacheMs),
+      sensorTimeoutMs: config.bikes.sensorTimeoutMs,
+      visitorMaxBikes: config.bikes.visitorMaxBikes,
+      feePerBike: { amountMinor: config.bikes.feePerBikeMinor, currency: 'EUR' },
+    },
+  };
+}

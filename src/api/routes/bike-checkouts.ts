@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { BikeCheckoutRequestSchema, BikeSensedSchema, type BikeCheckoutRequest } from '../../domain/bike-request';
+import { Messages } from '../../domain/messages';
+import type { Currency } from '../../domain/money';
+import type { SagaTuning } from '../../domain/saga';
+import type { IdPackager } from '../id-package';
+import type { KioskStockCache } from '../kiosk-stock';
+import { HttpProblem } from '../problems';
+import type { SagaGateway } from '../saga-gateway';
+import { SagaIdSchema, problemResponses } from '../schemas';
+import { commandProblem } from './sagas';
+import { registerSagaRoute } from './start-saga';
+
+export interface BikeRouteOptions {
+  packager: IdPackager;
+  stock: KioskStockCache;
+  sensorTimeoutMs: number;
+  visitorMaxBikes: number;
+  feePerBike: { amountMinor: number; currency: Currency };
+  tuning: SagaTuning;
+}
+
+export function bikeRoutes(app: FastifyInstance, gateway: SagaGateway, options: BikeRouteOptions): void {
+  registerSagaRoute(app, gateway, {
+    path: '/v1/bike-checkouts',
+    type: 'bike-checkout',
+    workflow: 'bikeCheckout',
+    schema: BikeCheckoutRequestSchema,
+    description: 'Check out bikes at a kiosk: verify the rider, bring each bike to a bay, open the door once it is there.',
+    precheck: async (body: BikeCheckoutRequest) => {
+      if ((await options.stock.stock(body.kioskId)) === 0) {
+        throw new HttpProblem(409, 'kiosk-empty', 'Kiosk empty', `kiosk ${body.kioskId} has no bikes right now; try another kiosk`, { code: 'KioskEmpty' });
+      }
+    },
+    toInput: async (body: BikeCheckoutRequest) => {
+      const input = {
+        kioskId: body.kioskId,
+        bikes: body.bikes,
+        credentialsPackage: await options.packager.seal(body.credentials),
+        paymentToken: body.paymentToken ?? null,
+        sensorTimeoutMs: options.sensorTimeoutMs,
+        visitorMaxBikes: options.visitorMaxBikes,
+        feePerBike: options.feePerBike,
+        tuning: options.tuning,
+      };
+      options.stock.taken(body.kioskId, body.bikes);
+      return input;
+    },
+    summary: (body: BikeCheckoutRequest) => `Bike checkout at ${body.kioskId}: ${body.bikes} bike${body.bikes === 1 ? '' : 's'}`,
+  });
+
+  app.withTypeProvider<ZodTypeProvider>().post('/v1/sagas/:id/signals/bike-sensed', {
+    schema: {
+      description: 'The kiosk door sensor saw a bike in its bay. An unknown or wrong bike is a 422.',
+      params: z.object({ id: SagaIdSchema }),
+      body: BikeSensedSchema,
+      response: { 200: z.object({ bikeId: z.string(), bay: z.number(), status: z.string() }), ...problemResponses },
+    },
+  }, async (request) => {
+    const outcome = await gateway.update(request.params.id, request.clientId, Messages.bikeSensedUpdate, request.body);
+    const problem = commandProblem(request.params.id, outcome);
+    if (problem) throw problem;
+    return (outcome as { value: { bikeId: string; bay: number; status: string } }).value;
+  });
+}

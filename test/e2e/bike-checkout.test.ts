@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { sagaIdFor } from '../../src/api/idempotency';
+import { addKiosk, bikeBody, LOCAL_HOUSEHOLD_3, REJECTED, senseBike, VISITOR } from '../support/bikes';
+import { backendRecords, call, clearFaults, injectFault, waitForView } from '../support/http';
+import { startStack, type Stack } from '../support/stack';
+
+let stack: Stack;
+
+before(async () => {
+  stack = await startStack({ env: { SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: '2', SAGAWAY_VISITOR_MAX_BIKES: '2', SAGAWAY_KIOSK_CACHE_SECONDS: '60' } });
+  await addKiosk(stack.backendsUrl, 'kiosk-test', 200);
+});
+
+after(async () => {
+  await stack?.stop();
+});
+
+afterEach(async () => {
+  for (const service of ['storage', 'payments', 'bikes']) await clearFaults(stack.backendsUrl, service);
+});
+
+async function start(body: Record<string, unknown>) {
+  const answer = await call(stack.apiUrl, 'POST', '/v1/bike-checkouts', { body });
+  assert.equal(answer.status, 202, JSON.stringify(answer.body));
+  return answer.body.id as string;
+}
+
+const ended = (id: string) => waitForView(stack.apiUrl, id, (v) => v.status !== 'RUNNING' && v.status !== 'COMPENSATING');
+
+/** What the bike backends hold for a saga, as kind:status (condition records are history, not holds). */
+async function held(sagaId: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const service of ['storage', 'bikes', 'payments']) {
+    for (const r of await backendRecords(stack.backendsUrl, service, sagaId)) if (r.kind !== 'condition') out.push(`${r.kind}:${r.status}`);
+  }
+  return out.sort();
+}
+
+describe('bike checkout, completed', () => {
+  it('gives a local two bikes for a household of two, free, each through its own bay door', async () => {
+    const id = await start(bikeBody({ bikes: 2 }));
+    await senseBike(stack.apiUrl, id, 1);
+    await senseBike(stack.apiUrl, id, 2);
+    const view = await ended(id);
+    assert.equal(view.status, 'COMPLETED', JSON.stringify(view.error));
+    assert.equal(view.result.residentStatus, 'LOCAL');
+    assert.equal(view.result.fee.amountMinor, 0);
+    assert.equal(view.result.bikes.length, 2);
+    assert.notEqual(view.result.bikes[0].bikeId, view.result.bikes[1].bikeId);
+    for (const bike of view.result.bikes) assert.match(bike.conditionRecordId, /^cond_/);
+    assert.deepEqual(view.bikes.map((b: any) => b.status), ['DOOR_OPEN', 'DOOR_OPEN']);
+    assert.deepEqual(await held(id), ['bike-reservation:RELEASED', 'bike-reservation:RELEASED', 'checkout:CHECKED_OUT', 'checkout:CHECKED_OUT']);
+    const doors = await backendRecords(stack.backendsUrl, 'kiosk', id);
+    assert.equal(doors.filter((r) => r.kind === 'door').length, 2);
+    assert.equal(doors.filter((r) => r.kind === 'notice').length, 2, 'the rider was told each bike is on its way');
+  });
+
+  it('charges a visitor the fee, captured once every bike is out', async () => {
+    const id = await start(bikeBody({ credentials: VISITOR, paymentToken: 'tok_visa' }));
+    await senseBike(stack.apiUrl, id, 1);
+    const view = await ended(id);
+    assert.equal(view.status, 'COMPLETED');
+    assert.deepEqual(view.result.fee, { amountMinor: 350, currency: 'EUR' });
+    const payments = await backendRecords(stack.backendsUrl, 'payments', id);
+    assert.deepEqual(payments.map((p) => `${p.status}:${p.amountMinor}`), ['CAPTURED:350']);
+  });
+
+  it('retries a storage fault and succeeds', async () => {
+    await injectFault(stack.backendsUrl, 'storage', { op: 'reserve', mode: 'error', status: 503, count: 2 });
+    const id = await start(bikeBody());
+    await senseBike(stack.apiUrl, id, 1);
+    const view = await ended(id);
+    assert.equal(view.status, 'COMPLETED');
+    assert.equal(view.steps.find((s: any) => s.name === 'reserveBike#1').attempts, 3);
+  });
+});
+
+describe('bike checkout, refused or undone', () => {
+  it('refuses a visitor more bikes than allowed, before anything is held', async () => {
+    const id = await start(bikeBody({ credentials: VISITOR, bikes: 3, paymentToken: 'tok_visa' }));
+    const view = await ended(id);
+    assert.equal(view.status, 'COMPENSATED');
+    assert.equal(view.error.type, 'TooManyBikes');
+    assert.match(view.error.message, /VISITOR may take up to 2 bikes/);
+    assert.deepEqual(await held(id), []);
+  });
+
+  it('ends a rejected ID with nothing to undo', async () => {
+    const id = await start(bikeBody({ credentials: REJECTED }));
+    const view = await ended(id);
+    assert.equal(view.status, 'COMPENSATED');
+    assert.deepEqual({ type: view.error.type, step: view.error.step }, { type: 'IdRejected', step: 'verifyRider' });
+    assert.deepEqual(await held(id), []);
+  });
+
+  it('a sensor timeout on the second bike returns the first, checks both in and voids the fee', async () => {
+    const id = await start(bikeBody({ credentials: VISITOR, bikes: 2, paymentToken: 'tok_visa' }));
+    await senseBike(stack.apiUrl, id, 1);
+    const view = await ended(id);
+    assert.equal(view.status, 'COMPENSATED');
+    assert.deepEqual({ type: view.error.type, step: view.error.step }, { type: 'SensorTimeout', step: 'awaitBike#2' });
+    assert.deepEqual(view.bikes.map((b: any) => b.status), ['RETURNED', 'RETURNED']);
+    assert.deepEqual(await held(id), ['authorization:VOIDED', 'bike-reservation:RETURNED', 'bike-reservation:RETURNED', 'checkout:CHECKED_IN', 'checkout:CHECKED_IN']);
+  });
+
+  it('treats malformed XML from storage as a failure, not an answer, and returns what it may have moved', async () => {
+    await injectFault(stack.backendsUrl, 'storage', { op: 'reserve', mode: 'malformed', count: 1 });
+    const id = await start(bikeBody());
+    const view = await ended(id);
+    assert.equal(view.status, 'COMPENSATED');
+    assert.deepEqual({ type: view.error.type, step: view.error.step }, { type: 'MalformedResponse', step: 'reserveBike#1' });
+    assert.deepEqual(await held(id), ['bike-reservation:RETURNED']);
+  });
+
+  it('answers an empty kiosk from the cache, without starting a saga', async () => {
+    const key = `empty-${Date.now()}`;
+    const answer = await call(stack.apiUrl, 'POST', '/v1/bike-checkouts', { body: bikeBody({ kioskId: 'kiosk-empty' }), idempotencyKey: key });
+    assert.equal(answer.status, 409);
+    assert.equal(answer.body.type, 'urn:sagaway:problem:kiosk-empty');
+    await assert.rejects(stack.client.workflow.getHandle(sagaIdFor('test', key)).describe(), /not found/i);
+    await injectFault(stack.backendsUrl, 'storage', { op: 'stock', mode: 'error', status: 500, count: 100 });
+    const again = await call(stack.apiUrl, 'POST', '/v1/bike-checkouts', { body: bikeBody({ kioskId: 'kiosk-empty' }) });
+    assert.equal(again.status, 409, 'the second answer comes from the cache: storage is not asked');
+  });
+
+  it('cancel before the pivot returns the bike and voids the fee; after it, 409', async () => {
+    const id = await start(bikeBody({ credentials: VISITOR, paymentToken: 'tok_visa' }));
+    await waitForView(stack.apiUrl, id, (v) => v.bikes?.[0]?.status === 'ON_ITS_WAY');
+    const cancel = await call(stack.apiUrl, 'POST', `/v1/sagas/${id}/cancel`, { body: { reason: 'rider walked away' }, prefer: 'wait=20' });
+    assert.equal(cancel.body.status, 'COMPENSATED');
+    assert.deepEqual(await held(id), ['authorization:VOIDED', 'bike-reservation:RETURNED', 'checkout:CHECKED_IN']);
+    const done = await start(bikeBody({ credentials: VISITOR, paymentToken: 'tok_visa' }));
+    await senseBike(stack.apiUrl, done, 1);
+    await ended(done);
+    assert.equal((await call(stack.apiUrl, 'POST', `/v1/sagas/${done}/cancel`, { body: {} })).status, 409);
+  });
+
+  it('a wrong bike from the sensor is a clear 422, an unknown saga a 404', async () => {
+    const id = await start(bikeBody());
+    await waitForView(stack.apiUrl, id, (v) => v.bikes?.[0]?.status === 'ON_ITS_WAY');
+    const wrong = await call(stack.apiUrl, 'POST', `/v1/sagas/${id}/signals/bike-sensed`, { body: { bikeId: 'test-999' } });
+    assert.equal(wrong.status, 422);
+    assert.match(wrong.body.detail, /test-999 is not on its way/);
+    const unknown = await call(stack.apiUrl, 'POST', '/v1/sagas/saga-nope/signals/bike-sensed', { body: { bikeId: 'x' } });
+    assert.equal(unknown.status, 404);
+    await senseBike(stack.apiUrl, id, 1);
+    assert.equal((await ended(id)).status, 'COMPLETED');
+  });
+});
+
+describe('credentials never travel in clear', () => {
+  it('keeps the document number out of the workflow history and the backends', async () => {
+    const id = await start(bikeBody());
+    await senseBike(stack.apiUrl, id, 1);
+    await ended(id);
+    const history = JSON.stringify(await stack.client.workflow.getHandle(id).fetchHistory());
+    const decoded = history.replace(/"data":"([A-Za-z0-9+/=]+)"/g, (_, b64: string) => Buffer.from(b64, 'base64').toString('utf8'));
+    assert.ok(!decoded.includes(LOCAL_HOUSEHOLD_3.documentNumber) && !history.includes(LOCAL_HOUSEHOLD_3.documentNumber));
+    for (const service of ['idcheck', 'storage', 'bikes', 'kiosk']) {
+      assert.ok(!JSON.stringify(await backendRecords(stack.backendsUrl, service)).includes(LOCAL_HOUSEHOLD_3.documentNumber), service);
+    }
+  });
+});
