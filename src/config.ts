@@ -45,6 +45,11 @@ const EnvSchema = z.object({
   SAGAWAY_STORAGE_URL: url.optional(),
   SAGAWAY_BIKES_URL: url.optional(),
   SAGAWAY_KIOSK_URL: url.optional(),
+  SAGAWAY_STUDENTS_URL: url.optional(),
+  SAGAWAY_REGISTRAR_URL: url.optional(),
+  SAGAWAY_BILLING_URL: url.optional(),
+  SAGAWAY_TUITION_MINOR: z.coerce.number().int().min(0).max(100_000_000).default(45_000),
+  SAGAWAY_ALLOCATOR_MAX_HISTORY: z.coerce.number().int().min(20).max(50_000).default(5_000),
   SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3_600).default(120),
   SAGAWAY_VISITOR_MAX_BIKES: z.coerce.number().int().min(1).max(20).default(1),
   SAGAWAY_BIKE_FEE_MINOR: z.coerce.number().int().min(0).max(1_000_000).default(350),
@@ -57,7 +62,7 @@ const EnvSchema = z.object({
 
 export type Env = z.infer<typeof EnvSchema>;
 
-export const BACKEND_NAMES = ['pricing', 'inventory', 'payments', 'shipping', 'notifications', 'idcheck', 'storage', 'bikes', 'kiosk'] as const;
+export const BACKEND_NAMES = ['pricing', 'inventory', 'payments', 'shipping', 'notifications', 'idcheck', 'storage', 'bikes', 'kiosk', 'students', 'registrar', 'billing'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export interface Config {
@@ -69,6 +74,7 @@ export interface Config {
   backends: { host: string; port: number; urls: Record<BackendName, string>; timeoutMs: number };
   sagas: { orderDeadlineMs: number; stuckAfterAttempts: number };
   bikes: { sensorTimeoutMs: number; visitorMaxBikes: number; feePerBikeMinor: number; kioskCacheMs: number };
+  classes: { tuitionMinor: number; allocatorMaxHistory: number };
   temporalUiPort: number;
 }
 
@@ -110,6 +116,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         storage: urlOf('storage', env.SAGAWAY_STORAGE_URL),
         bikes: urlOf('bikes', env.SAGAWAY_BIKES_URL),
         kiosk: urlOf('kiosk', env.SAGAWAY_KIOSK_URL),
+        students: urlOf('students', env.SAGAWAY_STUDENTS_URL),
+        registrar: urlOf('registrar', env.SAGAWAY_REGISTRAR_URL),
+        billing: urlOf('billing', env.SAGAWAY_BILLING_URL),
       },
     },
     sagas: {
@@ -122,6 +131,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       feePerBikeMinor: env.SAGAWAY_BIKE_FEE_MINOR,
       kioskCacheMs: Math.round(env.SAGAWAY_KIOSK_CACHE_SECONDS * 1_000),
     },
+    classes: { tuitionMinor: env.SAGAWAY_TUITION_MINOR, allocatorMaxHistory: env.SAGAWAY_ALLOCATOR_MAX_HISTORY },
     temporalUiPort: env.SAGAWAY_TEMPORAL_UI_PORT,
   };
 }

@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from './activities';
@@ -16,7 +17,8 @@ export interface WorkerDeps {
 
 /** A worker for every sagaway workflow and activity, with the activities built from the config. */
 export async function createWorker({ config, connection, namespace, logger, workflowBundle }: WorkerDeps) {
-  const { activities, close } = createActivities({ urls: config.backends.urls, timeoutMs: config.backends.timeoutMs });
+  const temporal = { client: new Client({ connection, namespace }), taskQueue: config.taskQueue };
+  const { activities, close } = createActivities({ urls: config.backends.urls, timeoutMs: config.backends.timeoutMs, temporal });
   const worker = await Worker.create({
     connection,
     namespace,

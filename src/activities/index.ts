@@ -1,6 +1,8 @@
+import type { Client } from '@temporalio/client';
 import type { BackendName } from '../config';
 import { reportAttempts } from './attempts';
 import { createBikeActivities } from './bike-activities';
+import { createClassActivities } from './class-activities';
 import { BackendClient } from './http-client';
 import { createOrderActivities } from './order-activities';
 import { createStorageClient } from './storage-client';
@@ -8,6 +10,8 @@ import { createStorageClient } from './storage-client';
 export interface ActivityDeps {
   urls: Record<BackendName, string>;
   timeoutMs: number;
+  /** For activities that talk to other workflows (the seat allocators). */
+  temporal: { client: Client; taskQueue: string } | null;
 }
 
 export interface SagawayActivities {
@@ -27,10 +31,17 @@ export function createActivities(deps: ActivityDeps): SagawayActivities {
     idcheck: client('idcheck'),
     bikes: client('bikes'),
     kiosk: client('kiosk'),
+    students: client('students'),
+    registrar: client('registrar'),
+    billing: client('billing'),
   };
   const storage = createStorageClient(deps.urls.storage, deps.timeoutMs);
   return {
-    activities: reportAttempts({ ...createOrderActivities(clients), ...createBikeActivities({ ...clients, storage }) }),
+    activities: reportAttempts({
+      ...createOrderActivities(clients),
+      ...createBikeActivities({ ...clients, storage }),
+      ...createClassActivities({ ...clients, temporal: deps.temporal }),
+    }),
     close: async () => {
       await Promise.all([...Object.values(clients).map((c) => c.close()), storage.close()]);
     },

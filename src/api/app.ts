@@ -7,6 +7,7 @@ import type { SagaTuning } from '../domain/saga';
 import { createAuthenticator } from './auth';
 import { errorHandler, HttpProblem, sendProblem } from './problems';
 import { bikeRoutes, type BikeRouteOptions } from './routes/bike-checkouts';
+import { classRoutes, type ClassRouteOptions } from './routes/class-registrations';
 import { healthRoutes } from './routes/health';
 import { orderRoutes } from './routes/orders';
 import { sagaRoutes } from './routes/sagas';
@@ -18,6 +19,7 @@ export interface AppDeps {
   logger?: Logger;
   sagas: { orderDeadlineMs: number; tuning: SagaTuning };
   bikes: Omit<BikeRouteOptions, 'tuning'>;
+  classes: Omit<ClassRouteOptions, 'tuning'>;
   bodyLimitBytes?: number;
 }
 
@@ -54,6 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     v1.addHook('onRequest', createAuthenticator(deps.apiKeys));
     orderRoutes(v1, deps.gateway, { deadlineMs: deps.sagas.orderDeadlineMs, tuning: deps.sagas.tuning });
     bikeRoutes(v1, deps.gateway, { ...deps.bikes, tuning: deps.sagas.tuning });
+    classRoutes(v1, deps.gateway, { ...deps.classes, tuning: deps.sagas.tuning });
     sagaRoutes(v1, deps.gateway);
   });
   return app;

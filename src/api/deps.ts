@@ -6,7 +6,7 @@ import { IdPackager } from './id-package';
 import { KioskStockCache } from './kiosk-stock';
 
 /** What the saga routes need from the config, built once per API process (and per test stack). */
-export function sagaDepsFrom(config: Config, tuning: SagaTuning): Pick<AppDeps, 'sagas' | 'bikes'> {
+export function sagaDepsFrom(config: Config, tuning: SagaTuning): Pick<AppDeps, 'sagas' | 'bikes' | 'classes'> {
   const storage = createStorageClient(config.backends.urls.storage, config.backends.timeoutMs);
   return {
     sagas: { orderDeadlineMs: config.sagas.orderDeadlineMs, tuning },
@@ -16,6 +16,11 @@ export function sagaDepsFrom(config: Config, tuning: SagaTuning): Pick<AppDeps, 
       sensorTimeoutMs: config.bikes.sensorTimeoutMs,
       visitorMaxBikes: config.bikes.visitorMaxBikes,
       feePerBike: { amountMinor: config.bikes.feePerBikeMinor, currency: 'EUR' },
+    },
+    classes: {
+      registrarUrl: config.backends.urls.registrar,
+      tuition: { amountMinor: config.classes.tuitionMinor, currency: 'EUR' },
+      allocatorMaxHistory: config.classes.allocatorMaxHistory,
     },
   };
 }

@@ -155,6 +155,16 @@ export class SagaGateway {
     }
   }
 
+  /** Queries a workflow that is not a client's saga (a section's seat allocator); null if there is none. */
+  async queryEntity<T>(workflowId: string, query: string): Promise<T | null> {
+    try {
+      return await unavailableAs503(() => this.client.workflow.getHandle(workflowId).query<T>(query));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  }
+
   async ready(): Promise<{ ready: boolean; reason: string | null }> {
     try {
       await unavailableAs503(() => this.client.workflowService.describeNamespace({ namespace: this.client.options.namespace }), 2_000);

@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { billingRoutes } from './billing';
 import { bikesRoutes } from './bikes';
 import { idcheckRoutes, loadIdKeys, type IdKeys } from './idcheck';
 import { inventoryRoutes } from './inventory';
@@ -9,9 +10,11 @@ import { kioskRoutes } from './kiosk';
 import { notificationsRoutes } from './notifications';
 import { paymentsRoutes } from './payments';
 import { pricingRoutes } from './pricing';
+import { registrarRoutes } from './registrar';
 import { BackendService, mountService, type ServiceRouter } from './service';
 import { shippingRoutes } from './shipping';
 import { storageRoutes } from './storage';
+import { studentsRoutes } from './students';
 
 export interface BackendsOptions {
   /** The append-only journal file; null keeps everything in memory. */
@@ -31,6 +34,9 @@ const SERVICES: Record<string, Routes> = {
   storage: storageRoutes,
   bikes: bikesRoutes,
   kiosk: kioskRoutes,
+  students: studentsRoutes,
+  registrar: registrarRoutes,
+  billing: billingRoutes,
 };
 
 export interface Backends {

@@ -73,6 +73,8 @@ export interface ServiceRouter {
   /** A write: needs an Idempotency-Key; the same key gets the same reply and never a second effect. */
   write(op: string, method: 'POST' | 'PUT' | 'DELETE', url: string, handler: Handler): void;
   read(op: string, url: string, handler: Handler): void;
+  /** A steering route for tests and demos under `/_admin`: no Idempotency-Key, no faults. */
+  admin(method: 'POST' | 'DELETE', url: string, handler: Handler): void;
 }
 
 export function problem(status: number, code: string, detail: string): OpReply {
@@ -92,6 +94,13 @@ export function mountService(app: FastifyInstance, service: BackendService, rout
     },
     read(op, url, handler) {
       app.get(prefix + url, (req, res) => runOp(service, op, handler, req, res, null));
+    },
+    admin(method, url, handler) {
+      app.route({
+        method,
+        url: `${prefix}/_admin${url}`,
+        handler: async (req, res) => send(res, await handler({ body: req.body, params: req.params as Record<string, string>, query: {}, sagaId: null, key: null })),
+      });
     },
   };
   routes(router);

@@ -1,7 +1,7 @@
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
 import { bikeIdsOf, KIOSKS, type Kiosk } from './kiosks';
-import type { BackendService, OpReply, ServiceRouter } from './service';
+import { problem, type BackendService, type OpReply, type ServiceRouter } from './service';
 import { undoByReference } from './undo';
 
 /**
@@ -79,11 +79,11 @@ export function storageRoutes(service: BackendService) {
 }
 
 /** `POST /storage/_admin/kiosks { kioskId, bikes, bays? }`: a kiosk for a test, a demo or a benchmark. */
-export function storageAdmin(service: BackendService) {
+function storageAdmin(service: BackendService) {
   return (router: ServiceRouter) => {
-    router.write('add-kiosk', 'POST', '/_admin/kiosks', ({ body }) => {
+    router.admin('POST', '/kiosks', ({ body }) => {
       const parsed = KioskSchema.safeParse(body);
-      if (!parsed.success) return { status: 400, body: { error: parsed.error.message } };
+      if (!parsed.success) return problem(400, 'InvalidRequest', parsed.error.message);
       const existing = service.list('kiosk').find((r) => r.kioskId === parsed.data.kioskId);
       service.save({ id: existing?.id ?? service.newId('kiosk'), kind: 'kiosk', sagaId: null, status: 'ACTIVE', reference: null, ...parsed.data });
       return { status: 201, body: parsed.data };

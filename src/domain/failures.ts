@@ -24,6 +24,10 @@ export const FailureType = {
   StorageFault: 'StorageFault',
   AccountHold: 'AccountHold',
   WindowClosed: 'WindowClosed',
+  AlreadyRegistered: 'AlreadyRegistered',
+  UnknownStudent: 'UnknownStudent',
+  UnknownSection: 'UnknownSection',
+  SectionFull: 'SectionFull',
   InternalError: 'InternalError',
 } as const;
 

@@ -1,5 +1,14 @@
-import { defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { AllocatorMessages, type AllocationView, type SeatDecision, type SeatRequest } from '../domain/allocation';
 import { Messages } from '../domain/messages';
 
 /** The kiosk's door sensor saw a bike in its bay. */
 export const bikeSensedUpdate = defineUpdate<{ bikeId: string; bay: number; status: string }, [{ bikeId: string }]>(Messages.bikeSensedUpdate);
+
+/** A registration files its request with the section's allocator. */
+export const fileRequestSignal = defineSignal<[SeatRequest]>(AllocatorMessages.fileRequest);
+/** A registration gives its seat (or its place in line) back. */
+export const releaseSeatSignal = defineSignal<[{ sagaId: string }]>(AllocatorMessages.releaseSeat);
+/** The allocator answers a registration. */
+export const seatDecisionSignal = defineSignal<[SeatDecision]>(AllocatorMessages.seatDecision);
+export const allocationQuery = defineQuery<AllocationView>(AllocatorMessages.allocationQuery);

@@ -9,7 +9,7 @@ export const REJECTED = { documentNumber: 'D0000000', issuingRegion: 'City', dat
 export async function addKiosk(backendsUrl: string, kioskId: string, bikes: number): Promise<void> {
   const res = await fetch(`${backendsUrl}/storage/_admin/kiosks`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': `kiosk-${kioskId}-${bikes}` },
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ kioskId, bikes }),
   });
   assert.equal(res.status, 201, await res.text());

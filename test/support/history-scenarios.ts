@@ -1,4 +1,5 @@
 import { addKiosk, bikeBody, senseBike, VISITOR } from './bikes';
+import { createSection, register, stageOf } from './classes';
 import { call, waitForView } from './http';
 import { orderBody } from './orders';
 import type { Stack } from './stack';
@@ -22,10 +23,45 @@ async function bikeCheckout(stack: Stack, sense: number) {
   return { sagaId: view.id as string, outcome: `${view.status}${view.error ? ` (${view.error.type})` : ''}` };
 }
 
+async function ended(stack: Stack, sagaId: string) {
+  const view = await waitForView(stack.apiUrl, sagaId, (v) => v.status === 'COMPLETED' || v.status === 'COMPENSATED', 60_000);
+  return { sagaId, outcome: `${view.status}${view.error ? ` (${view.error.type})` : ''}` };
+}
+
+async function waitlistedThenGranted(stack: Stack) {
+  const sectionId = await createSection(stack.backendsUrl, 1, 2_000, 10_000);
+  const first = await register(stack.apiUrl, 's-1004', sectionId);
+  const second = await register(stack.apiUrl, 's-1001', sectionId);
+  await stageOf(stack.apiUrl, first, 'ENROLLED');
+  await stageOf(stack.apiUrl, second, 'WAITLISTED');
+  await call(stack.apiUrl, 'POST', `/v1/sagas/${first}/cancel`, { body: { reason: 'dropped' } });
+  return ended(stack, second);
+}
+
+async function allocatorLifecycle(stack: Stack) {
+  const sectionId = await createSection(stack.backendsUrl, 1, 1_500, 8_000);
+  const [first, second, third] = [await register(stack.apiUrl, 's-1004', sectionId), await register(stack.apiUrl, 's-1001', sectionId), await register(stack.apiUrl, 's-1003', sectionId)];
+  await stageOf(stack.apiUrl, first!, 'ENROLLED');
+  await call(stack.apiUrl, 'POST', `/v1/sagas/${first}/cancel`, { body: { reason: 'dropped' } });
+  await stageOf(stack.apiUrl, second!, 'ENROLLED');
+  await ended(stack, third!);
+  return { sagaId: `allocator-${sectionId}`, outcome: 'collected, allocated, released to the waitlist, window closed' };
+}
+
 /** The runs whose histories are committed and replayed on every test run. */
 export const HISTORY_SCENARIOS: HistoryScenario[] = [
   { name: 'order-completed', run: (stack) => finishedOrder(stack, {}) },
   { name: 'order-compensated', run: (stack) => finishedOrder(stack, { paymentToken: 'tok_declined' }) },
   { name: 'bike-checkout-completed', run: (stack) => bikeCheckout(stack, 2) },
   { name: 'bike-checkout-compensated', run: (stack) => bikeCheckout(stack, 1) },
+  {
+    name: 'class-registration-completed',
+    run: async (stack) => ended(stack, await register(stack.apiUrl, 's-1004', await createSection(stack.backendsUrl, 1, 0, 5_000))),
+  },
+  { name: 'class-registration-waitlisted-completed', run: waitlistedThenGranted },
+  { name: 'seat-allocator', run: allocatorLifecycle },
+  {
+    name: 'class-registration-compensated',
+    run: async (stack) => ended(stack, await register(stack.apiUrl, 's-1099', await createSection(stack.backendsUrl, 1, 0, 30_000))),
+  },
 ];

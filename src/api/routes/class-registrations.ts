@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { allocatorId, AllocatorMessages, type AllocationView } from '../../domain/allocation';
+import { ClassRegistrationRequestSchema, type ClassRegistrationRequest } from '../../domain/class-request';
+import type { Money } from '../../domain/money';
+import type { SagaTuning } from '../../domain/saga';
+import { HttpProblem } from '../problems';
+import type { SagaGateway } from '../saga-gateway';
+import { problemResponses } from '../schemas';
+import { registerSagaRoute } from './start-saga';
+
+export interface ClassRouteOptions {
+  registrarUrl: string;
+  tuition: Money;
+  allocatorMaxHistory: number;
+  tuning: SagaTuning;
+}
+
+const EntrySchema = z.object({ studentId: z.string(), registeredAt: z.string(), sagaId: z.string() });
+const AllocationSchema = z.object({
+  sectionId: z.string(),
+  capacity: z.number(),
+  allocationAt: z.string(),
+  windowClosesAt: z.string(),
+  granted: z.array(EntrySchema),
+  waitlist: z.array(EntrySchema),
+});
+const SectionSchema = z.object({ sectionId: z.string(), capacity: z.number(), allocationAt: z.string(), windowClosesAt: z.string() });
+
+/** The section as the registrar has it, or null if there is no such section. */
+async function sectionOf(registrarUrl: string, sectionId: string) {
+  const res = await fetch(`${registrarUrl}/sections/${encodeURIComponent(sectionId)}`, { signal: AbortSignal.timeout(5_000) });
+  if (res.status === 404) return null;
+  if (!res.ok) throw new HttpProblem(503, 'registrar-unavailable', 'The registrar is unavailable', 'retry shortly', {}, { 'retry-after': '5' });
+  return SectionSchema.parse(await res.json());
+}
+
+async function allocationOf(gateway: SagaGateway, registrarUrl: string, sectionId: string) {
+  const live = await gateway.queryEntity<AllocationView>(allocatorId(sectionId), AllocatorMessages.allocationQuery);
+  if (live) return live;
+  const section = await sectionOf(registrarUrl, sectionId);
+  if (!section) throw new HttpProblem(404, 'section-not-found', 'Section not found', `no section ${sectionId}`);
+  return { ...section, granted: [], waitlist: [] };
+}
+
+export function classRoutes(app: FastifyInstance, gateway: SagaGateway, options: ClassRouteOptions): void {
+  registerSagaRoute(app, gateway, {
+    path: '/v1/class-registrations',
+    type: 'class-registration',
+    workflow: 'classRegistration',
+    schema: ClassRegistrationRequestSchema,
+    description: 'Register a student for a class section; seats go first to those who registered with the university earliest.',
+    precheck: async (body: ClassRegistrationRequest) => {
+      const allocation = await allocationOf(gateway, options.registrarUrl, body.sectionId);
+      const live = [...allocation.granted, ...allocation.waitlist].find((e) => e.studentId === body.studentId);
+      if (live) {
+        throw new HttpProblem(409, 'already-registered', 'Already registered', `${body.studentId} already has a live registration for ${body.sectionId}`, { sagaId: live.sagaId });
+      }
+    },
+    toInput: (body: ClassRegistrationRequest) => ({ ...body, tuition: options.tuition, tuning: options.tuning, allocatorMaxHistory: options.allocatorMaxHistory }),
+    summary: (body: ClassRegistrationRequest) => `Registration of ${body.studentId} for section ${body.sectionId}`,
+  });
+
+  app.withTypeProvider<ZodTypeProvider>().get('/v1/sections/:sectionId/allocation', {
+    schema: {
+      description: 'Who holds a seat and who waits, both in the order they are filled.',
+      params: z.object({ sectionId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/) }),
+      response: { 200: AllocationSchema, ...problemResponses },
+    },
+  }, async (request) => allocationOf(gateway, options.registrarUrl, request.params.sectionId));
+}

@@ -1,0 +1,63 @@
+/** The seat allocator's language, shared by the allocator, the registration saga and the API. */
+export interface SectionInfo {
+  sectionId: string;
+  capacity: number;
+  allocationAt: string;
+  windowClosesAt: string;
+}
+
+/** One registration as the allocator files it. Priority: earlier registeredAt first, then submission. */
+export interface SeatRequest {
+  sagaId: string;
+  studentId: string;
+  registeredAt: string;
+  submittedAt: number;
+}
+
+export type SeatDecision =
+  | { status: 'GRANTED' }
+  | { status: 'WAITLISTED'; position: number }
+  | { status: 'CLOSED' }
+  | { status: 'DUPLICATE' };
+
+export interface AllocationEntry {
+  studentId: string;
+  registeredAt: string;
+  sagaId: string;
+}
+
+export interface AllocationView extends SectionInfo {
+  allocated: boolean;
+  closed: boolean;
+  granted: AllocationEntry[];
+  waitlist: AllocationEntry[];
+}
+
+export interface AllocatorState {
+  section: SectionInfo;
+  granted: SeatRequest[];
+  /** Collected before allocation, the waitlist after it; always in priority order. */
+  queue: SeatRequest[];
+  allocated: boolean;
+  closed: boolean;
+  maxHistory: number;
+  /** How many times it continued as new, for operators. */
+  generation: number;
+}
+
+export const AllocatorMessages = {
+  fileRequest: 'fileRequest',
+  releaseSeat: 'releaseSeat',
+  seatDecision: 'seatDecision',
+  allocationQuery: 'allocation',
+} as const;
+
+export function allocatorId(sectionId: string): string {
+  return `allocator-${sectionId}`;
+}
+
+export function byPriority(a: SeatRequest, b: SeatRequest): number {
+  if (a.registeredAt !== b.registeredAt) return a.registeredAt < b.registeredAt ? -1 : 1;
+  if (a.submittedAt !== b.submittedAt) return a.submittedAt - b.submittedAt;
+  return a.sagaId < b.sagaId ? -1 : a.sagaId > b.sagaId ? 1 : 0;
+}

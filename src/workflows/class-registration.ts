@@ -1,0 +1,66 @@
+/**
+ * Class registration with priority seating: one saga per request, as submitted.
+ *
+ *   held (the request as submitted, visible in the view)
+ *   fetchRegistrationDate ........ the student's registration date is their priority
+ *   notifyPriority
+ *   fileWithAllocator ............ undo releaseSeat (the seat, or the place in line, goes to the next)
+ *   awaitSeat: granted, or waitlisted (position shown) until granted or the window closes
+ *   enroll ....................... undo dropEnrollment
+ *   placeCharge .................. undo releaseCharge (a student with an account hold cannot be billed)
+ *   notifyEnrolled
+ *   addDropPeriod: enrolled until the window closes; a cancel meanwhile is a drop
+ *
+ * A closed window, a billing refusal or a cancel undoes what was done and ends COMPENSATED.
+ */
+import { condition, setHandler, sleep } from '@temporalio/workflow';
+import type { ClassActivities } from '../activities/class-activities';
+import type { SeatDecision } from '../domain/allocation';
+import type { ClassRegistrationInput, ClassRegistrationResult } from '../domain/class-request';
+import { FailureType } from '../domain/failures';
+import { formatMoney } from '../domain/money';
+import type { SagaView } from '../domain/saga';
+import { activityOptions } from './activity-options';
+import { seatDecisionSignal } from './messages';
+import { Saga } from './saga';
+
+export async function classRegistration(input: ClassRegistrationInput): Promise<SagaView<ClassRegistrationResult>> {
+  const saga = new Saga<ClassActivities>({ type: 'class-registration', tuning: input.tuning, ...activityOptions });
+  const { studentId, sectionId } = input;
+  let decision: SeatDecision | null = null;
+  setHandler(seatDecisionSignal, (next) => {
+    decision = next;
+    saga.annotate({ stage: next.status, waitlistPosition: next.status === 'WAITLISTED' ? next.position : null });
+  });
+  saga.annotate({ stage: 'HELD', request: { studentId, sectionId } });
+
+  return saga.run(async () => {
+    const student = await saga.step('fetchRegistrationDate', 'fetchStudent', { studentId });
+    // The priority is added to the request as it was submitted: earlier registration, higher priority.
+    saga.annotate({ stage: 'PRIORITIZED', priority: student.registeredAt, request: { studentId, sectionId, priority: student.registeredAt } });
+    await saga.step('notifyPriority', 'notifyStudent', { studentId, template: 'registration-priority', data: { sectionId, priority: student.registeredAt } });
+    const request = { sagaId: saga.id, studentId, registeredAt: student.registeredAt, submittedAt: Date.now() };
+    const section = await saga.step('fileWithAllocator', 'fileSeatRequest', { sectionId, request, maxHistory: input.allocatorMaxHistory }, {
+      undo: { activity: 'releaseSeat', input: { sectionId, sagaId: saga.id } },
+      summary: `File with the allocator of ${sectionId}`,
+    });
+    saga.annotate({ stage: 'FILED', allocationAt: section.allocationAt, windowClosesAt: section.windowClosesAt });
+    await saga.track('awaitSeat', async () => {
+      await condition(() => decision !== null && decision.status !== 'WAITLISTED');
+      const final = decision as SeatDecision | null;
+      if (final?.status === 'CLOSED') saga.reject(FailureType.WindowClosed, `the registration window of ${sectionId} closed before a seat was free`);
+      if (final?.status === 'DUPLICATE') saga.reject(FailureType.AlreadyRegistered, `${studentId} already has a live registration for ${sectionId}`);
+    });
+    const { enrollmentId } = await saga.step('enroll', 'enrollStudent', { studentId, sectionId }, {
+      undo: { activity: 'dropEnrollment', input: { forwardStep: 'enroll' } },
+    });
+    const { chargeId } = await saga.step('placeCharge', 'placeTuitionCharge', { studentId, sectionId, amount: input.tuition }, {
+      undo: { activity: 'releaseTuitionCharge', input: { forwardStep: 'placeCharge' } },
+      summary: `Bill ${formatMoney(input.tuition)} tuition`,
+    });
+    await saga.step('notifyEnrolled', 'notifyStudent', { studentId, template: 'registration-enrolled', data: { sectionId } });
+    saga.annotate({ stage: 'ENROLLED' });
+    await saga.track('addDropPeriod', () => sleep(Math.max(Date.parse(section.windowClosesAt) - Date.now(), 0)));
+    return { sectionId, studentId, registeredAt: student.registeredAt, enrollmentId, chargeId };
+  });
+}

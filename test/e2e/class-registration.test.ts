@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { allocation, createSection, register, stageOf } from '../support/classes';
+import { backendRecords, call, waitForView } from '../support/http';
+import { startStack, type Stack } from '../support/stack';
+
+let stack: Stack;
+
+before(async () => {
+  stack = await startStack({ env: { SAGAWAY_ALLOCATOR_MAX_HISTORY: '60' } });
+});
+
+after(async () => {
+  await stack?.stop();
+});
+
+const students = (list: Array<{ studentId: string }>) => list.map((e) => e.studentId);
+
+async function enrolled(sectionId: string): Promise<string[]> {
+  const records = await backendRecords(stack.backendsUrl, 'registrar');
+  return records.filter((r) => r.kind === 'enrollment' && r.sectionId === sectionId && r.status === 'ENROLLED').map((r) => r.studentId).sort();
+}
+
+describe('priority seating', () => {
+  it('seats the two earliest-registered of five, waitlists the rest in order, moves the first in on a drop, and closes the window on the others', async () => {
+    const sectionId = await createSection(stack.backendsUrl, 2, 4_000, 16_000);
+    const ids: Record<string, string> = {};
+    for (const student of ['s-1001', 's-1002', 's-1003', 's-1004', 's-1005']) ids[student] = await register(stack.apiUrl, student, sectionId);
+    const held = await waitForView(stack.apiUrl, ids['s-1003']!, (v) => v.priority !== undefined);
+    assert.equal(held.priority, '2023-01-16', 'the priority is added to the request and shown');
+    assert.equal(held.request.priority, '2023-01-16');
+
+    await stageOf(stack.apiUrl, ids['s-1004']!, 'ENROLLED');
+    await stageOf(stack.apiUrl, ids['s-1002']!, 'ENROLLED');
+    const after = await allocation(stack.apiUrl, sectionId);
+    assert.deepEqual(students(after.granted), ['s-1004', 's-1002']);
+    assert.deepEqual(students(after.waitlist), ['s-1005', 's-1001', 's-1003']);
+    const waiting = await waitForView(stack.apiUrl, ids['s-1001']!, (v) => v.waitlistPosition === 2);
+    assert.equal(waiting.stage, 'WAITLISTED');
+    assert.deepEqual(await enrolled(sectionId), ['s-1002', 's-1004']);
+
+    const drop = await call(stack.apiUrl, 'POST', `/v1/sagas/${ids['s-1002']}/cancel`, { body: { reason: 'dropped the class' }, prefer: 'wait=20' });
+    assert.equal(drop.body.status, 'COMPENSATED');
+    await stageOf(stack.apiUrl, ids['s-1005']!, 'ENROLLED');
+    assert.deepEqual(await enrolled(sectionId), ['s-1004', 's-1005']);
+    assert.deepEqual(students((await allocation(stack.apiUrl, sectionId)).waitlist), ['s-1001', 's-1003']);
+    const charges = await backendRecords(stack.backendsUrl, 'billing', ids['s-1002']);
+    assert.deepEqual(charges.map((c) => c.status), ['RELEASED']);
+
+    const closed = await waitForView(stack.apiUrl, ids['s-1003']!, (v) => v.status === 'COMPENSATED', 30_000);
+    assert.equal(closed.error.type, 'WindowClosed');
+    const granted = await waitForView(stack.apiUrl, ids['s-1004']!, (v) => v.status === 'COMPLETED', 30_000);
+    assert.equal(granted.result.registeredAt, '2019-09-02');
+  });
+
+  it('a billing refusal drops the enrollment and passes the seat to the next in line', async () => {
+    const sectionId = await createSection(stack.backendsUrl, 1, 2_500, 30_000);
+    const hold = await register(stack.apiUrl, 's-1099', sectionId);
+    const next = await register(stack.apiUrl, 's-1001', sectionId);
+    const refused = await waitForView(stack.apiUrl, hold, (v) => v.status === 'COMPENSATED', 30_000);
+    assert.deepEqual({ type: refused.error.type, step: refused.error.step }, { type: 'AccountHold', step: 'placeCharge' });
+    await stageOf(stack.apiUrl, next, 'ENROLLED');
+    assert.deepEqual(await enrolled(sectionId), ['s-1001']);
+    const dropped = await backendRecords(stack.backendsUrl, 'registrar', hold);
+    assert.deepEqual(dropped.map((r) => r.status), ['DROPPED']);
+    assert.deepEqual(await backendRecords(stack.backendsUrl, 'billing', hold), []);
+  });
+
+  it('refuses a second live registration of one student for one section', async () => {
+    const sectionId = await createSection(stack.backendsUrl, 3, 60_000, 120_000);
+    const first = await register(stack.apiUrl, 's-1005', sectionId);
+    await waitForView(stack.apiUrl, first, (v) => v.stage === 'FILED');
+    const again = await call(stack.apiUrl, 'POST', '/v1/class-registrations', { body: { studentId: 's-1005', sectionId } });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.sagaId, first);
+  });
+});
+
+describe('the seat allocator', () => {
+  it('concurrent first requests create one allocator that holds every request', async () => {
+    const sectionId = await createSection(stack.backendsUrl, 3, 60_000, 120_000);
+    await Promise.all(['s-3001', 's-3002', 's-3003', 's-3004', 's-3005', 's-3006'].map((s) => register(stack.apiUrl, s, sectionId)));
+    let runs = 0;
+    let view: Record<string, any> = {};
+    for (let i = 0; i < 60 && (view.waitlist?.length ?? 0) < 6; i += 1) {
+      view = await allocation(stack.apiUrl, sectionId);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(view.waitlist.length, 6, 'every request was collected');
+    for await (const _ of stack.client.workflow.list({ query: `WorkflowId = "allocator-${sectionId}"` })) runs += 1;
+    assert.equal(runs, 1);
+  });
+
+  it('continues as new mid-stream and keeps every request in order', async () => {
+    const sectionId = await createSection(stack.backendsUrl, 2, 8_000, 60_000);
+    const order = ['s-4001', 's-4002', 's-4003', 's-4004', 's-4005', 's-4006', 's-4007', 's-4008', 's-4009', 's-4010'];
+    for (const s of order) await register(stack.apiUrl, s, sectionId);
+    let view: Record<string, any> = {};
+    for (let i = 0; i < 120 && !(view.granted?.length === 2 && view.waitlist?.length === 8); i += 1) {
+      view = await allocation(stack.apiUrl, sectionId);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const runs: string[] = [];
+    for await (const wf of stack.client.workflow.list({ query: `WorkflowId = "allocator-${sectionId}"` })) runs.push(wf.status.name);
+    assert.ok(runs.includes('CONTINUED_AS_NEW'), `the allocator continued as new (runs: ${runs.join(', ')})`);
+    const all = [...view.granted, ...view.waitlist];
+    assert.equal(all.length, 10, 'no request lost');
+    const expected = [...all].sort((a, b) => (a.registeredAt < b.registeredAt ? -1 : a.registeredAt > b.registeredAt ? 1 : 0));
+    assert.deepEqual(students(view.waitlist), students(expected.slice(2)));
+  });
+
+  it('never grants more seats than the capacity under 30 concurrent requests', async () => {
+    const sectionId = await createSection(stack.backendsUrl, 5, 0, 60_000);
+    const ids = await Promise.all(Array.from({ length: 30 }, (_, i) => register(stack.apiUrl, `s-${5001 + i}`, sectionId)));
+    let view: Record<string, any> = {};
+    for (let i = 0; i < 120 && (view.granted?.length ?? 0) + (view.waitlist?.length ?? 0) < 30; i += 1) {
+      view = await allocation(stack.apiUrl, sectionId);
+      assert.ok((view.granted?.length ?? 0) <= 5);
+      assert.ok((await enrolled(sectionId)).length <= 5);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(view.granted.length, 5);
+    assert.equal(view.waitlist.length, 25);
+    for (const entry of view.granted) await stageOf(stack.apiUrl, entry.sagaId, 'ENROLLED');
+    assert.equal((await enrolled(sectionId)).length, 5);
+    assert.equal(ids.length, 30);
+  });
+});
