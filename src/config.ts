@@ -4,6 +4,22 @@ import { z } from 'zod';
 /** The dev default API key: printed by `npm start`, refused in production. */
 export const DEV_API_KEYS = 'demo:sagaway-dev-key-change-me';
 
+/** The dev default payload key (32 bytes, public, so only for development): refused in production. */
+export const DEV_CODEC_KEYS = `dev-1:${Buffer.from('sagaway-dev-codec-key-not-secret').toString('base64')}`;
+
+const CodecKeysSchema = z.string().transform((raw, ctx) => {
+  const keys = raw.split(',').map((p) => p.trim()).filter(Boolean);
+  const bad = keys.find((pair) => {
+    const at = pair.indexOf(':');
+    return at < 1 || Buffer.from(pair.slice(at + 1), 'base64').length !== 32;
+  });
+  if (keys.length === 0 || bad !== undefined) {
+    ctx.addIssue({ code: 'custom', message: 'expected keyId:base64key pairs, each key 32 bytes (openssl rand -base64 32)' });
+    return z.NEVER;
+  }
+  return raw;
+});
+
 const port = z.coerce.number().int().min(0).max(65_535);
 const url = z.url({ protocol: /^https?$/ });
 
@@ -58,6 +74,10 @@ const EnvSchema = z.object({
   SAGAWAY_ORDER_DEADLINE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   SAGAWAY_STUCK_AFTER_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(5),
   SAGAWAY_TEMPORAL_UI_PORT: port.default(8233),
+  SAGAWAY_CODEC_KEYS: z.string().default(DEV_CODEC_KEYS).pipe(CodecKeysSchema),
+  SAGAWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1_200),
+  SAGAWAY_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  SAGAWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(65_536),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -76,6 +96,8 @@ export interface Config {
   bikes: { sensorTimeoutMs: number; visitorMaxBikes: number; feePerBikeMinor: number; kioskCacheMs: number };
   classes: { tuitionMinor: number; allocatorMaxHistory: number };
   temporalUiPort: number;
+  codecKeys: string;
+  protection: { rateLimitPerMinute: number; maxEventLoopDelayMs: number; maxBodyBytes: number };
 }
 
 export class ConfigError extends Error {}
@@ -93,6 +115,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (env.SAGAWAY_ENV === 'production' && source.SAGAWAY_API_KEYS?.includes(DEV_API_KEYS)) {
     throw new ConfigError('invalid configuration:\n  SAGAWAY_API_KEYS: the dev default key is refused in production');
+  }
+  if (env.SAGAWAY_ENV === 'production' && env.SAGAWAY_CODEC_KEYS.includes(DEV_CODEC_KEYS.split(':')[1]!)) {
+    throw new ConfigError('invalid configuration:\n  SAGAWAY_CODEC_KEYS: the dev default key is refused in production');
   }
   const base = env.SAGAWAY_BACKENDS_URL ?? `http://${env.SAGAWAY_BACKENDS_HOST}:${env.SAGAWAY_BACKENDS_PORT}`;
   const urlOf = (name: BackendName, own: string | undefined) => (own ?? `${base.replace(/\/$/, '')}/${name}`);
@@ -133,6 +158,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     classes: { tuitionMinor: env.SAGAWAY_TUITION_MINOR, allocatorMaxHistory: env.SAGAWAY_ALLOCATOR_MAX_HISTORY },
     temporalUiPort: env.SAGAWAY_TEMPORAL_UI_PORT,
+    codecKeys: env.SAGAWAY_CODEC_KEYS,
+    protection: {
+      rateLimitPerMinute: env.SAGAWAY_RATE_LIMIT_PER_MINUTE,
+      maxEventLoopDelayMs: env.SAGAWAY_MAX_EVENT_LOOP_DELAY_MS,
+      maxBodyBytes: env.SAGAWAY_MAX_BODY_BYTES,
+    },
   };
 }
 

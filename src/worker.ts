@@ -2,6 +2,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from './activities';
+import { dataConverterFrom } from './codec';
 import { loadConfigOrExit, type Config } from './config';
 import { createLogger, temporalLoggerFrom } from './logger';
 import { temporalSettings, waitFor } from './temporal';
@@ -17,7 +18,8 @@ export interface WorkerDeps {
 
 /** A worker for every sagaway workflow and activity, with the activities built from the config. */
 export async function createWorker({ config, connection, namespace, logger, workflowBundle }: WorkerDeps) {
-  const temporal = { client: new Client({ connection, namespace }), taskQueue: config.taskQueue };
+  const dataConverter = dataConverterFrom(config.codecKeys);
+  const temporal = { client: new Client({ connection, namespace, dataConverter }), taskQueue: config.taskQueue };
   const { activities, close } = createActivities({ urls: config.backends.urls, timeoutMs: config.backends.timeoutMs, temporal });
   const worker = await Worker.create({
     connection,
@@ -25,6 +27,7 @@ export async function createWorker({ config, connection, namespace, logger, work
     taskQueue: config.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities,
+    dataConverter,
     // Signals go to whoever drains the worker: an operator's SIGTERM finishes in-flight tasks first.
     shutdownGraceTime: '10 seconds',
   });

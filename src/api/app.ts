@@ -1,13 +1,17 @@
+import type { Socket } from 'node:net';
 import swagger from '@fastify/swagger';
+import rateLimit from '@fastify/rate-limit';
 import swaggerUi from '@fastify/swagger-ui';
+import underPressure from '@fastify/under-pressure';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { SagaTuning } from '../domain/saga';
 import { createAuthenticator } from './auth';
-import { errorHandler, HttpProblem, sendProblem } from './problems';
+import { errorHandler, HttpProblem, problemType, sendProblem } from './problems';
 import { bikeRoutes, type BikeRouteOptions } from './routes/bike-checkouts';
 import { classRoutes, type ClassRouteOptions } from './routes/class-registrations';
+import { codecRoutes, type CodecRouteOptions } from './routes/codec';
 import { healthRoutes } from './routes/health';
 import { orderRoutes } from './routes/orders';
 import { sagaRoutes } from './routes/sagas';
@@ -21,6 +25,15 @@ export interface AppDeps {
   bikes: Omit<BikeRouteOptions, 'tuning'>;
   classes: Omit<ClassRouteOptions, 'tuning'>;
   bodyLimitBytes?: number;
+  codec?: Omit<CodecRouteOptions, 'authenticate'>;
+  protection?: Protection;
+}
+
+export interface Protection {
+  rateLimitPerMinute: number;
+  maxEventLoopDelayMs: number;
+  /** For operators and tests: a failing check sheds load like an overloaded event loop does. */
+  healthCheck?: () => Promise<boolean>;
 }
 
 /** Builds the HTTP API as an app that tests load without listening; server.ts owns the process. */
@@ -28,6 +41,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const base = {
     bodyLimit: deps.bodyLimitBytes ?? 64 * 1024,
     requestIdHeader: false as const,
+    clientErrorHandler: answerClientError,
   };
   const app: FastifyInstance = deps.logger
     ? (Fastify({ ...base, loggerInstance: deps.logger }) as unknown as FastifyInstance)
@@ -51,13 +65,59 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  if (deps.protection) await shedLoad(app, deps.protection);
   healthRoutes(app, deps.gateway);
+  const authenticate = createAuthenticator(deps.apiKeys);
+  if (deps.codec) {
+    const codec = deps.codec;
+    await app.register(async (scope) => codecRoutes(scope, { ...codec, authenticate }));
+  }
   await app.register(async (v1) => {
-    v1.addHook('onRequest', createAuthenticator(deps.apiKeys));
+    v1.addHook('onRequest', authenticate);
+    if (deps.protection) await limitRate(v1, deps.protection.rateLimitPerMinute);
     orderRoutes(v1, deps.gateway, { deadlineMs: deps.sagas.orderDeadlineMs, tuning: deps.sagas.tuning });
     bikeRoutes(v1, deps.gateway, { ...deps.bikes, tuning: deps.sagas.tuning });
     classRoutes(v1, deps.gateway, { ...deps.classes, tuning: deps.sagas.tuning });
     sagaRoutes(v1, deps.gateway);
   });
   return app;
+}
+
+/** Answers 503 with Retry-After before the process falls over (event loop lag, or a failed check). */
+async function shedLoad(app: FastifyInstance, protection: Protection): Promise<void> {
+  await app.register(underPressure, {
+    maxEventLoopDelay: protection.maxEventLoopDelayMs,
+    healthCheck: protection.healthCheck,
+    healthCheckInterval: protection.healthCheck ? 50 : undefined,
+    pressureHandler: (request, reply, type) => {
+      void sendProblem(reply, request, new HttpProblem(503, 'overloaded', 'Service overloaded', `the API is shedding load (${type}); retry shortly`, {}, { 'retry-after': '2' }));
+    },
+  });
+}
+
+/** Per-client limits, counted after authentication so one client cannot spend another's budget. */
+async function limitRate(scope: FastifyInstance, perMinute: number): Promise<void> {
+  await scope.register(rateLimit, {
+    max: perMinute,
+    timeWindow: 60_000,
+    hook: 'preHandler',
+    keyGenerator: (request) => request.clientId,
+    errorResponseBuilder: (_request, context) =>
+      new HttpProblem(429, 'rate-limited', 'Too many requests', `more than ${context.max} requests a minute; retry in ${context.after}`, {}, { 'retry-after': String(Math.ceil(context.ttl / 1000)) }),
+  });
+}
+
+/**
+ * Errors Node's HTTP parser meets before Fastify routes anything (headers too large, a broken request
+ * line) still get a problem+json answer, then the connection closes.
+ */
+function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const title = status === 431 ? 'Request header fields too large' : status === 408 ? 'Request timeout' : 'Bad request';
+  const body = JSON.stringify({ type: problemType(status === 431 ? 'headers-too-large' : 'bad-request'), title, status, detail: title.toLowerCase() });
+  socket.end(`HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }

@@ -1,4 +1,5 @@
 import { createStorageClient } from '../activities/storage-client';
+import { AesGcmCodec, parseCodecKeys } from '../codec/aes-gcm-codec';
 import type { Config } from '../config';
 import type { SagaTuning } from '../domain/saga';
 import type { AppDeps } from './app';
@@ -6,9 +7,17 @@ import { IdPackager } from './id-package';
 import { KioskStockCache } from './kiosk-stock';
 
 /** What the saga routes need from the config, built once per API process (and per test stack). */
-export function sagaDepsFrom(config: Config, tuning: SagaTuning): Pick<AppDeps, 'sagas' | 'bikes' | 'classes'> {
+export function sagaDepsFrom(config: Config, tuning: SagaTuning): Pick<AppDeps, 'sagas' | 'bikes' | 'classes' | 'codec' | 'protection' | 'bodyLimitBytes'> {
   const storage = createStorageClient(config.backends.urls.storage, config.backends.timeoutMs);
+  const uiPort = config.temporalUiPort;
   return {
+    bodyLimitBytes: config.protection.maxBodyBytes,
+    protection: { rateLimitPerMinute: config.protection.rateLimitPerMinute, maxEventLoopDelayMs: config.protection.maxEventLoopDelayMs },
+    codec: {
+      codec: new AesGcmCodec(parseCodecKeys(config.codecKeys)),
+      uiOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`],
+      development: config.env === 'development',
+    },
     sagas: { orderDeadlineMs: config.sagas.orderDeadlineMs, tuning },
     bikes: {
       packager: new IdPackager(`${config.backends.urls.idcheck}/public-key`),

@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   const cli = await resolveTemporalCli();
   mkdirSync(config.dataDir, { recursive: true });
   const dbFile = join(config.dataDir, 'temporal.db');
-  const server = await startDevServer({ cli, ip: host, port: Number(portText ?? 7233), uiPort: config.temporalUiPort, dbFile, stdio: 'inherit' });
+  const codecEndpoint = `http://${config.api.host}:${config.api.port}/codec`;
+  const server = await startDevServer({ cli, ip: host, port: Number(portText ?? 7233), uiPort: config.temporalUiPort, dbFile, codecEndpoint, stdio: 'inherit' });
   process.stdout.write(`temporal dev server on ${server.address}, UI on http://${host}:${config.temporalUiPort}, database ${dbFile}\n`);
   const stop = () => void server.stop().then(() => process.exit(0));
   process.on('SIGTERM', stop);

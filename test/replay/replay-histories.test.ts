@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { loadHistories } from '../support/history-files';
+import { dataConverterFrom } from '../../src/codec';
+import { loadConfig } from '../../src/config';
 import { workflowBundle } from '../support/stack';
 
 describe('committed histories replay against today\'s workflow code', () => {
@@ -18,7 +20,7 @@ describe('committed histories replay against today\'s workflow code', () => {
 
   for (const recorded of histories) {
     it(`replays ${recorded.name} (${recorded.workflowId}) without a determinism error`, async () => {
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, recorded.history, recorded.workflowId);
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), dataConverter: dataConverterFrom(loadConfig({}).codecKeys) }, recorded.history, recorded.workflowId);
     });
   }
 });

@@ -6,6 +6,7 @@ import { buildApp } from '../../src/api/app';
 import { sagaDepsFrom } from '../../src/api/deps';
 import { SagaGateway } from '../../src/api/saga-gateway';
 import { buildBackends, type Backends } from '../../src/backends/app';
+import { dataConverterFrom } from '../../src/codec';
 import { loadConfig, type Config } from '../../src/config';
 import { resolveTemporalCli } from '../../src/dev/temporal-cli';
 import { freePort, startDevServer, type RunningDevServer } from '../../src/dev/temporal-server';
@@ -63,7 +64,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
   const connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', dataConverter: dataConverterFrom(config.codecKeys) });
   await waitForNamespace(client);
   const { worker, close: closeActivities } = await createWorker({
     config,

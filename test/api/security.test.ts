@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp, type AppDeps } from '../../src/api/app';
+import { sagaDepsFrom } from '../../src/api/deps';
+import { SagaGateway } from '../../src/api/saga-gateway';
+import { DEFAULT_TUNING } from '../../src/domain/saga';
+import { call, waitForView } from '../support/http';
+import { orderBody } from '../support/orders';
+import { API_KEY, OTHER_API_KEY, startStack, type Stack } from '../support/stack';
+
+let stack: Stack;
+let mine: string;
+
+before(async () => {
+  stack = await startStack();
+  const answer = await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody(), prefer: 'wait=20' });
+  mine = answer.body.id;
+});
+
+after(async () => {
+  await stack?.stop();
+});
+
+/** Another API over the same Temporal, with its own settings, driven in-process. */
+async function appWith(overrides: Partial<AppDeps>): Promise<FastifyInstance> {
+  return buildApp({
+    gateway: new SagaGateway(stack.client, stack.config.taskQueue),
+    apiKeys: stack.config.api.keys,
+    ...sagaDepsFrom(stack.config, DEFAULT_TUNING),
+    ...overrides,
+  });
+}
+
+async function sagaCount(): Promise<number> {
+  let n = 0;
+  for await (const _ of stack.client.workflow.list({ query: 'SagaClient = "test"' })) n += 1;
+  return n;
+}
+
+describe('access', () => {
+  it('another client gets 404 for every route on a saga it did not start', async () => {
+    const spec = (await call(stack.apiUrl, 'GET', '/openapi.json')).body;
+    const routes = Object.entries(spec.paths as Record<string, Record<string, unknown>>).filter(([path]) => path.startsWith('/v1/sagas/{id}'));
+    assert.ok(routes.length >= 3, 'view, cancel and the bike sensor at least');
+    for (const [path, methods] of routes) {
+      for (const method of Object.keys(methods)) {
+        const answer = await call(stack.apiUrl, method.toUpperCase(), path.replace('{id}', mine), { key: OTHER_API_KEY, body: method === 'post' ? { bikeId: 'x' } : undefined });
+        assert.equal(answer.status, 404, `${method} ${path}`);
+      }
+    }
+    const list = await call(stack.apiUrl, 'GET', '/v1/sagas?pageSize=100', { key: OTHER_API_KEY });
+    assert.equal(list.body.items.some((i: any) => i.id === mine), false);
+  });
+
+  it('never logs an API key or the Authorization header', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'trace' }, new Writable({ write: (chunk, _e, done) => void (lines.push(chunk.toString()), done()) }));
+    const app = await appWith({ logger });
+    await app.inject({ method: 'GET', url: `/v1/sagas/${mine}`, headers: { authorization: `Bearer ${API_KEY}` } });
+    await app.inject({ method: 'GET', url: '/v1/sagas', headers: { authorization: 'Bearer wrong-key-that-is-long-enough' } });
+    await app.close();
+    const text = lines.join('');
+    assert.ok(lines.length > 0);
+    assert.ok(!text.includes(API_KEY) && !text.includes('wrong-key-that-is-long-enough') && !/bearer/i.test(text));
+  });
+});
+
+describe('protection', () => {
+  it('answers 429 with Retry-After past a client\'s rate limit, per client', async () => {
+    const app = await appWith({ protection: { rateLimitPerMinute: 3, maxEventLoopDelayMs: 1_000 } });
+    const get = (key: string) => app.inject({ method: 'GET', url: '/v1/sagas?pageSize=1', headers: { authorization: `Bearer ${key}` } });
+    const statuses = [];
+    for (let i = 0; i < 4; i += 1) statuses.push((await get(API_KEY)).statusCode);
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
+    const limited = await get(API_KEY);
+    assert.equal(limited.headers['content-type'], 'application/problem+json; charset=utf-8');
+    assert.ok(Number(limited.headers['retry-after']) > 0);
+    assert.equal((await get(OTHER_API_KEY)).statusCode, 200, 'another client still has its budget');
+    await app.close();
+  });
+
+  it('sheds load with 503 and Retry-After when under pressure', async () => {
+    const app = await appWith({ protection: { rateLimitPerMinute: 100, maxEventLoopDelayMs: 1_000, healthCheck: async () => false } });
+    await app.ready();
+    await new Promise((r) => setTimeout(r, 200));
+    const answer = await app.inject({ method: 'GET', url: '/v1/sagas', headers: { authorization: `Bearer ${API_KEY}` } });
+    assert.equal(answer.statusCode, 503);
+    assert.equal(answer.headers['retry-after'], '2');
+    assert.equal(answer.json().type, 'urn:sagaway:problem:overloaded');
+    await app.close();
+  });
+});
+
+describe('payload encryption', () => {
+  it('keeps the customer\'s address out of Temporal\'s history, while the API still shows the saga', async () => {
+    const history = JSON.stringify(await stack.client.workflow.getHandle(mine).fetchHistory());
+    const decoded = history.replace(/"data":"([A-Za-z0-9+/=]+)"/g, (_, b64: string) => Buffer.from(b64, 'base64').toString('latin1'));
+    assert.ok(!decoded.includes('Analytical Way') && !decoded.includes('Ada Lovelace'));
+    assert.equal((await call(stack.apiUrl, 'GET', `/v1/sagas/${mine}`)).body.status, 'COMPLETED');
+  });
+
+  it('decodes payloads for the Temporal UI to a caller with access only', async () => {
+    const raw = await stack.client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: mine } });
+    const input = raw.history!.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+    const body = { payloads: [{ metadata: Object.fromEntries(Object.entries(input.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(input.data!).toString('base64') }] };
+    const denied = await fetch(`${stack.apiUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal(denied.status, 401);
+    const decoded = await fetch(`${stack.apiUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body: JSON.stringify(body) });
+    assert.equal(decoded.status, 200);
+    const text = Buffer.from(((await decoded.json()) as any).payloads[0].data, 'base64').toString();
+    assert.match(text, /Analytical Way/);
+  });
+});
+
+describe('hostile input', () => {
+  it('answers a huge body with a clear 413', async () => {
+    const huge = orderBody({ customerId: 'c'.repeat(100_000) });
+    const answer = await call(stack.apiUrl, 'POST', '/v1/orders', { body: huge });
+    assert.equal(answer.status, 413);
+    assert.equal(answer.body.type, 'urn:sagaway:problem:body-too-large');
+    assert.match(answer.body.detail, /65536 bytes/);
+  });
+
+  it('fuzzes every route: no 5xx, only problem+json without internals, and no saga started', async () => {
+    const spec = (await call(stack.apiUrl, 'GET', '/openapi.json')).body;
+    const routes = Object.entries(spec.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) => Object.keys(methods).map((m) => ({ path, method: m.toUpperCase() })));
+    const before = await sagaCount();
+    let cases = 0;
+    const failures: string[] = [];
+    const anyBody = fc.oneof(fc.jsonValue({ maxDepth: 6 }), fc.string({ unit: 'binary' }), fc.constant('{"items": ['), fc.constant('x'.repeat(70_000)), fc.constant(`${'['.repeat(5_000)}${']'.repeat(5_000)}`));
+    const anyId = fc.oneof(fc.constant(mine), fc.constant('saga-unknown'), fc.string({ maxLength: 80 }).map(encodeURIComponent), fc.constant('..%2F..%2Fetc'));
+    const contentType = fc.constantFrom('application/json', 'text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', '');
+    const headerValue = fc.oneof(fc.string({ maxLength: 40 }).filter((s) => /^[\x20-\x7e]*$/.test(s)), fc.constant('k'.repeat(9_000)));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), anyBody, anyId, contentType, headerValue, fc.boolean(), async (route, body, id, type, header, keyed) => {
+        cases += 1;
+        const path = route.path.replace(/\{[^}]+\}/g, id);
+        const headers: Record<string, string> = { 'idempotency-key': header || 'k', prefer: header };
+        if (type) headers['content-type'] = type;
+        if (keyed) headers.authorization = `Bearer ${cases % 5 === 0 ? OTHER_API_KEY : API_KEY}`;
+        const res = await fetch(stack.apiUrl + path, { method: route.method, headers, body: route.method === 'GET' ? undefined : typeof body === 'string' ? body : JSON.stringify(body) }).catch((err: Error) => ({ status: 0, err }) as const);
+        if (!('headers' in res)) return;
+        const text = await res.text();
+        if (res.status >= 500) failures.push(`${route.method} ${path} -> ${res.status}: ${text.slice(0, 200)}`);
+        if (res.status >= 400 && !res.headers.get('content-type')?.startsWith('application/problem+json') && res.status !== 404) failures.push(`${route.method} ${path} -> ${res.status} ${res.headers.get('content-type')}`);
+        if (/at \w+ \(|node_modules|\/src\/|Error: /.test(text)) failures.push(`${route.method} ${path} leaked internals: ${text.slice(0, 200)}`);
+      }),
+      { numRuns: 1_500, interruptAfterTimeLimit: 60_000 },
+    );
+    console.log(`fuzz: ${cases} cases over ${routes.length} routes, ${failures.length} problems`);
+    assert.deepEqual(failures.slice(0, 10), []);
+    assert.equal(await sagaCount(), before, 'no fuzz case started a saga');
+    await waitForView(stack.apiUrl, mine, (v) => v.status === 'COMPLETED');
+  });
+});
