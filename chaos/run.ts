@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { resolveTemporalCli } from '../src/dev/temporal-cli';
 import { freePort, waitForPort } from '../src/dev/temporal-server';
 import { campaignPlan, type CampaignSize } from './plan';
-import { Part, type PartName } from './parts';
+import { Part, type PartName } from '../src/dev/part';
 import { runCampaign } from './campaign';
 import { printReport } from './report';
 

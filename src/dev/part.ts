@@ -2,14 +2,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 
-export type PartName = 'temporal' | 'backends' | 'worker' | 'worker-2' | 'api';
+export type PartName = 'temporal' | 'backends' | 'worker' | 'worker-2' | 'api' | 'baseline-worker';
 
+/** The entry point of each part: the same files `npm run temporal|backends|worker|api` run. */
 const ENTRIES: Record<PartName, string> = {
   temporal: 'src/dev/temporal.ts',
   backends: 'src/backends/server.ts',
   worker: 'src/worker.ts',
   'worker-2': 'src/worker.ts',
   api: 'src/api/server.ts',
+  'baseline-worker': 'bench/baseline/worker.ts',
 };
 
 /**
@@ -28,6 +30,10 @@ export class Part {
     logDir: string,
   ) {
     this.log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
+  }
+
+  get pid(): number | null {
+    return this.running ? (this.child?.pid ?? null) : null;
   }
 
   get running(): boolean {

@@ -1,0 +1,20 @@
+/** The baseline's worker, its own process beside sagaway's worker, on its own task queue. */
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createBaselineActivities } from './activities';
+
+async function main(): Promise<void> {
+  const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: 'baseline',
+    workflowsPath: require.resolve('./workflows'),
+    activities: createBaselineActivities(process.env.BASELINE_BACKENDS_URL ?? 'http://127.0.0.1:4000'),
+  });
+  await worker.run();
+  await connection.close();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`baseline worker: ${(err as Error).stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,68 @@
+import { histogram, rssMb, runPool, watchProcesses } from './metrics';
+import { api, measure, orderBody, type ScenarioResult } from './scenarios';
+import type { BenchStack } from './stack';
+
+/** The API alone: how long the 202 takes, and a saga view read, while other starts are in flight. */
+export async function apiAlone(stack: BenchStack, count: number, maxSeconds: number): Promise<ScenarioResult[]> {
+  const ids: string[] = [];
+  const start = await measure(stack, 'api-start-202-c32', 32, count, maxSeconds, async (_i, m) => {
+    const t0 = performance.now();
+    const view = await api(stack, 'POST', '/v1/orders', orderBody(false));
+    m.latency.record(performance.now() - t0);
+    ids.push(view.id);
+  });
+  const read = await measure(stack, 'api-get-saga-c32', 32, count, maxSeconds, async (i, m) => {
+    const t0 = performance.now();
+    await api(stack, 'GET', `/v1/sagas/${ids[i % ids.length]}`);
+    m.latency.record(performance.now() - t0);
+  });
+  return [{ ...start, eventsPerSaga: null, workflowTasksPerSaga: null }, { ...read, eventsPerSaga: null, workflowTasksPerSaga: null }];
+}
+
+async function conditionRecords(stack: BenchStack): Promise<number> {
+  const res = await fetch(`${stack.backendsUrl}/bikes/_admin/state`);
+  const { records } = (await res.json()) as { records: Array<{ kind: string }> };
+  return records.filter((r) => r.kind === 'condition').length;
+}
+
+/**
+ * Long-running sagas held: N bike checkouts wait on the door sensor. Reports the worker's memory while
+ * they wait, then the latency from each bike-sensed to the saga's end (its door open), and ends them all.
+ */
+export async function bikesHeld(stack: BenchStack, count: number, maxSeconds: number): Promise<ScenarioResult> {
+  await fetch(`${stack.backendsUrl}/storage/_admin/kiosks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kioskId: 'kiosk-bench', bikes: count + 10 }) });
+  const watch = watchProcesses(stack.pids);
+  const deadline = Date.now() + maxSeconds * 1_000;
+  const ids: string[] = [];
+  const credentials = { documentNumber: 'D1234567', issuingRegion: 'City', dateOfBirth: '1980-04-02' };
+  await runPool('bike checkouts started', count, 32, deadline, async () => {
+    ids.push((await api(stack, 'POST', '/v1/bike-checkouts', { kioskId: 'kiosk-bench', bikes: 1, credentials })).id);
+  });
+  for (let waited = 0; (await conditionRecords(stack)) < ids.length && Date.now() < deadline; waited += 1) {
+    if (waited % 10 === 0) process.stdout.write(`  bikes waiting at the door: ${await conditionRecords(stack)}/${ids.length}\n`);
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  const waitingRss = rssMb(stack.pids.worker!);
+  const latency = histogram();
+  const started = Date.now();
+  const done = await runPool('bikes sensed', ids.length, 32, Date.now() + maxSeconds * 1_000, async (i) => {
+    const view = await api(stack, 'GET', `/v1/sagas/${ids[i]}`);
+    const t0 = performance.now();
+    await api(stack, 'POST', `/v1/sagas/${ids[i]}/signals/bike-sensed`, { bikeId: view.bikes[0].bikeId });
+    await stack.client.workflow.getHandle(ids[i]!).result();
+    latency.record(performance.now() - t0);
+  });
+  const processes = watch.stop();
+  return {
+    name: `bike-held-${ids.length}`,
+    concurrency: 32,
+    ...latency.summary(),
+    count: done,
+    perSec: +(done / ((Date.now() - started) / 1000)).toFixed(1),
+    eventsPerSaga: null,
+    workflowTasksPerSaga: null,
+    workerRssMb: waitingRss,
+    processes,
+    note: `worker RSS ${waitingRss} MB with ${ids.length} checkouts waiting; latency is bike-sensed to door open (saga end)`,
+  };
+}

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import * as hdr from 'hdr-histogram-js';
+
+export interface LatencySummary {
+  count: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+}
+
+export function histogram() {
+  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000, numberOfSignificantValueDigits: 3 });
+  return {
+    record: (ms: number) => h.recordValue(Math.max(1, Math.round(ms))),
+    summary: (): LatencySummary => ({
+      count: h.totalCount,
+      p50Ms: h.getValueAtPercentile(50),
+      p95Ms: h.getValueAtPercentile(95),
+      p99Ms: h.getValueAtPercentile(99),
+    }),
+  };
+}
+
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds a process has used so far, from /proc (Linux). */
+export function cpuSeconds(pid: number | null): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+export function rssMb(pid: number | null): number {
+  if (!pid) return 0;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export interface ProcessUse {
+  cpuSeconds: number;
+  peakRssMb: number;
+}
+
+/** Samples CPU and resident memory of the named processes while a scenario runs. */
+export function watchProcesses(pids: Record<string, number | null>) {
+  const start = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
+  const peak: Record<string, number> = Object.fromEntries(Object.keys(pids).map((name) => [name, 0]));
+  const sample = () => {
+    for (const [name, pid] of Object.entries(pids)) peak[name] = Math.max(peak[name]!, rssMb(pid));
+  };
+  sample();
+  const timer = setInterval(sample, 250);
+  return {
+    stop(): Record<string, ProcessUse> {
+      clearInterval(timer);
+      sample();
+      return Object.fromEntries(
+        Object.entries(pids).map(([name, pid]) => [name, { cpuSeconds: +(cpuSeconds(pid) - start[name]!).toFixed(2), peakRssMb: peak[name]! }]),
+      );
+    },
+  };
+}
+
+/** Runs `count` tasks, `concurrency` at a time, until done or `deadline`; prints progress. */
+export async function runPool(label: string, count: number, concurrency: number, deadline: number, task: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  let done = 0;
+  const started = Date.now();
+  const progress = setInterval(() => {
+    const rate = done / ((Date.now() - started) / 1000);
+    process.stdout.write(`  ${label}: ${done}/${count} (${rate.toFixed(1)}/s)\n`);
+  }, 5_000);
+  const lane = async () => {
+    while (next < count && Date.now() < deadline) {
+      const i = next++;
+      await task(i);
+      done += 1;
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+  } finally {
+    clearInterval(progress);
+  }
+  return done;
+}

@@ -1,0 +1,47 @@
+import { cpus, totalmem, type as osType, release } from 'node:os';
+import type { ScenarioResult } from './scenarios';
+
+export interface BenchResults {
+  machine: string;
+  date: string;
+  quick: boolean;
+  scenarios: Array<Omit<ScenarioResult, 'processes'> & { cpuSeconds: Record<string, number>; peakRssMb: Record<string, number>; vsBaseline: number | null }>;
+}
+
+export function machine(): string {
+  const cpu = cpus();
+  return `${cpu[0]?.model ?? 'unknown cpu'}, ${cpu.length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${osType()} ${release()}`;
+}
+
+export function toResults(rows: ScenarioResult[], quick: boolean): BenchResults {
+  const baselineAt = (c: number) => rows.find((r) => r.name === `baseline-c${c}`);
+  return {
+    machine: machine(),
+    date: new Date().toISOString(),
+    quick,
+    scenarios: rows.map(({ processes, ...row }) => {
+      const base = baselineAt(row.concurrency);
+      return {
+        ...row,
+        cpuSeconds: Object.fromEntries(Object.entries(processes).map(([k, v]) => [k, v.cpuSeconds])),
+        peakRssMb: Object.fromEntries(Object.entries(processes).map(([k, v]) => [k, v.peakRssMb])),
+        vsBaseline: row.name.startsWith('order') && base ? +(row.perSec / base.perSec).toFixed(2) : null,
+      };
+    }),
+  };
+}
+
+export function markdown(results: BenchResults): string {
+  const lines = [
+    `Machine: ${results.machine}; ${results.date}${results.quick ? ' (quick run)' : ''}`,
+    '',
+    '| scenario | conc. | count | sagas/s | p50 ms | p95 ms | p99 ms | events/saga | WF tasks/saga | worker RSS MB | CPU s worker / API / Temporal | vs baseline |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+  ];
+  for (const s of results.scenarios) {
+    const worker = s.name.startsWith('baseline') ? s.cpuSeconds.baselineWorker : s.cpuSeconds.worker;
+    const cpu = `${worker ?? 0} / ${s.name.startsWith('baseline') ? '-' : (s.cpuSeconds.api ?? 0)} / ${s.cpuSeconds.temporal ?? 0}`;
+    lines.push(`| ${s.name} | ${s.concurrency} | ${s.count} | ${s.perSec} | ${s.p50Ms} | ${s.p95Ms} | ${s.p99Ms} | ${s.eventsPerSaga ?? '-'} | ${s.workflowTasksPerSaga ?? '-'} | ${s.workerRssMb} | ${cpu} | ${s.vsBaseline ?? '-'} |`);
+  }
+  return lines.join('\n');
+}

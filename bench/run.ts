@@ -1,0 +1,76 @@
+/**
+ * `npm run bench`: what sagaway's orchestration costs, side by side with a hand-written Temporal
+ * workflow, on its own stack on 127.0.0.1. `--quick` runs small counts (the test suite uses it);
+ * `--out FILE` writes the results elsewhere than bench/results/latest.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { apiAlone, bikesHeld } from './held';
+import { markdown, toResults } from './report';
+import { baseline, orderThroughApi, type ScenarioResult } from './scenarios';
+import { startBenchStack, type BenchStack } from './stack';
+
+interface Plan {
+  levels: Array<{ concurrency: number; count: number }>;
+  apiCount: number;
+  bikes: number;
+  maxSeconds: number;
+}
+
+const FULL: Plan = {
+  levels: [{ concurrency: 1, count: 40 }, { concurrency: 8, count: 200 }, { concurrency: 32, count: 400 }, { concurrency: 128, count: 600 }],
+  apiCount: 400,
+  bikes: 2_000,
+  maxSeconds: 240,
+};
+const QUICK: Plan = { levels: [{ concurrency: 1, count: 4 }, { concurrency: 8, count: 16 }], apiCount: 16, bikes: 10, maxSeconds: 30 };
+
+async function warmUp(stack: BenchStack): Promise<void> {
+  process.stdout.write('bench: warming up (workers bundle their workflows on start)\n');
+  await orderThroughApi(stack, 1, 3, 0, 120);
+  await baseline(stack, 1, 3, 120);
+}
+
+async function runAll(stack: BenchStack, plan: Plan): Promise<ScenarioResult[]> {
+  const rows: ScenarioResult[] = [];
+  for (const { concurrency, count } of plan.levels) {
+    process.stdout.write(`bench: concurrency ${concurrency}\n`);
+    rows.push(await baseline(stack, concurrency, count, plan.maxSeconds));
+    rows.push(await orderThroughApi(stack, concurrency, count, 0, plan.maxSeconds));
+    rows.push(await orderThroughApi(stack, concurrency, count, 0.5, plan.maxSeconds));
+  }
+  process.stdout.write('bench: the API alone\n');
+  rows.push(...(await apiAlone(stack, plan.apiCount, plan.maxSeconds)));
+  process.stdout.write(`bench: ${plan.bikes} long-running bike checkouts held\n`);
+  rows.push(await bikesHeld(stack, plan.bikes, plan.maxSeconds * 2));
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const outIndex = args.indexOf('--out');
+  const out = outIndex >= 0 ? args[outIndex + 1]! : join(__dirname, 'results', quick ? 'quick.json' : 'latest.json');
+  const stack = await startBenchStack();
+  const stop = () => void stack.stop().then(() => process.exit(130));
+  process.once('SIGINT', stop);
+  try {
+    await warmUp(stack);
+    const results = toResults(await runAll(stack, quick ? QUICK : FULL), quick);
+    const table = markdown(results);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(out.replace(/\.json$/, '.md'), `${table}\n`);
+    process.stdout.write(`\n${table}\n\nbench: wrote ${out}\n`);
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${(err as Error).stack}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { histogram, runPool, watchProcesses, type LatencySummary, type ProcessUse } from './metrics';
+import type { BenchStack } from './stack';
+
+export interface ScenarioResult extends LatencySummary {
+  name: string;
+  concurrency: number;
+  perSec: number;
+  eventsPerSaga: number | null;
+  workflowTasksPerSaga: number | null;
+  workerRssMb: number;
+  processes: Record<string, ProcessUse>;
+  note?: string;
+}
+
+const address = { name: 'Bench', line1: '1 Load St', city: 'Berlin', postalCode: '10115', country: 'DE' };
+
+export function orderBody(declined: boolean) {
+  return { customerId: 'bench', currency: 'EUR', items: [{ sku: 'book-001', quantity: 1 }], paymentToken: declined ? 'tok_declined' : 'tok_visa', shippingAddress: address };
+}
+
+export async function api(stack: BenchStack, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(stack.apiUrl + path, {
+    method,
+    headers: { authorization: `Bearer ${stack.apiKey}`, ...(body ? { 'content-type': 'application/json', 'idempotency-key': randomUUID() } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = (await res.json()) as Record<string, any>;
+  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** History events and workflow tasks per saga, from a few sampled runs. */
+export async function historyCost(client: Client, ids: string[]): Promise<{ events: number; tasks: number } | null> {
+  const sample = ids.slice(0, 5);
+  if (sample.length === 0) return null;
+  let events = 0;
+  let tasks = 0;
+  for (const id of sample) {
+    const history = await client.workflow.getHandle(id).fetchHistory();
+    events += history.events?.length ?? 0;
+    tasks += (history.events ?? []).filter((e) => String(e.eventType) === '6' || String(e.eventType) === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED').length;
+  }
+  return { events: +(events / sample.length).toFixed(1), tasks: +(tasks / sample.length).toFixed(1) };
+}
+
+export interface Measured {
+  ids: string[];
+  latency: ReturnType<typeof histogram>;
+}
+
+/** Runs one measured load and turns it into a result row. */
+export async function measure(
+  stack: BenchStack,
+  name: string,
+  concurrency: number,
+  count: number,
+  maxSeconds: number,
+  once: (i: number, m: Measured) => Promise<void>,
+  client: Client = stack.client,
+): Promise<ScenarioResult> {
+  const m: Measured = { ids: [], latency: histogram() };
+  const watch = watchProcesses(stack.pids);
+  const started = Date.now();
+  const done = await runPool(name, count, concurrency, started + maxSeconds * 1_000, (i) => once(i, m));
+  const seconds = (Date.now() - started) / 1000;
+  const processes = watch.stop();
+  const cost = await historyCost(client, m.ids);
+  return {
+    name,
+    concurrency,
+    ...m.latency.summary(),
+    count: done,
+    perSec: +(done / seconds).toFixed(1),
+    eventsPerSaga: cost?.events ?? null,
+    workflowTasksPerSaga: cost?.tasks ?? null,
+    workerRssMb: name.startsWith('baseline') ? processes.baselineWorker!.peakRssMb : processes.worker!.peakRssMb,
+    processes,
+  };
+}
+
+export async function orderThroughApi(stack: BenchStack, concurrency: number, count: number, declinedShare: number, maxSeconds: number) {
+  const name = `${declinedShare > 0 ? 'order-declined-half' : 'order'}-c${concurrency}`;
+  return measure(stack, name, concurrency, count, maxSeconds, async (i, m) => {
+    const t0 = performance.now();
+    const view = await api(stack, 'POST', '/v1/orders', orderBody(declinedShare > 0 && i % 2 === 1), { prefer: 'wait=60' });
+    if (view.status !== 'COMPLETED' && view.status !== 'COMPENSATED') throw new Error(`order ${view.id} ended ${view.status}`);
+    m.latency.record(performance.now() - t0);
+    m.ids.push(view.id);
+  });
+}
+
+export async function baseline(stack: BenchStack, concurrency: number, count: number, maxSeconds: number) {
+  return measure(stack, `baseline-c${concurrency}`, concurrency, count, maxSeconds, async (_i, m) => {
+    const t0 = performance.now();
+    const workflowId = `baseline-${randomUUID()}`;
+    await stack.plainClient.workflow.execute('baselineOrder', {
+      taskQueue: 'baseline',
+      workflowId,
+      args: [{ currency: 'EUR', items: [{ sku: 'book-001', quantity: 1 }], paymentToken: 'tok_visa', address }],
+    });
+    m.latency.record(performance.now() - t0);
+    m.ids.push(workflowId);
+  }, stack.plainClient);
+}
