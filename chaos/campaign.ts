@@ -1,8 +1,9 @@
-import { orderInvariants, outcomeInvariant, type Invariant } from './invariants';
+import { bikeInvariants, classInvariants, orderInvariants, outcomeInvariant, type Invariant } from './invariants';
 import { newStats, pause, readView, startWithRetry, ticket, type Ticket } from './load';
 import type { CampaignSize, FaultStep, Probe } from './plan';
 import type { Stack } from './run';
-import { sagaMix } from './mix';
+import { CHAOS_KIOSK, CHAOS_SECTIONS, sagaMix } from './mix';
+import { runSensors } from './sensor';
 
 export interface CampaignResult {
   sagas: number;
@@ -25,6 +26,9 @@ export async function runCampaign(stack: Stack, plan: FaultStep[], size: Campaig
   const tickets: Ticket[] = [];
   const starts: Promise<void>[] = [];
   const api = () => stack.apiUrl;
+  await prepareDemoData(stack, size);
+  let settled = false;
+  const sensors = runSensors(api, stack.apiKey, tickets, () => settled);
 
   const load = (async () => {
     const gapMs = (size.seconds * 1_000 * 0.75) / size.sagas;
@@ -48,9 +52,13 @@ export async function runCampaign(stack: Stack, plan: FaultStep[], size: Campaig
   await Promise.all(starts);
   const views = await drain(stack, tickets, lastFault + size.drainSeconds * 1_000);
   const drainSeconds = (Date.now() - lastFault) / 1000;
+  settled = true;
+  await sensors;
   const invariants: Invariant[] = [
     ...outcomeInvariant(views, tickets.length),
     ...(await orderInvariants(stack.backendsUrl, views)),
+    ...(await bikeInvariants(stack.backendsUrl, views)),
+    ...(await classInvariants(stack.backendsUrl, views)),
     { name: 'the API never answered 500', held: !stats.byStatus.has(500), detail: `${stats.byStatus.get(500) ?? 0} answers` },
     { name: 'every 503 carried Retry-After', held: stats.unavailableWithoutRetryAfter === 0, detail: `${stats.unavailableWithoutRetryAfter} without` },
     ...probes.map((p) => ({ name: p.name, held: p.ok, detail: p.detail })),
@@ -88,4 +96,19 @@ function isSettled(view: Record<string, any> | undefined): boolean {
   if (!view) return false;
   if (view.status === 'COMPLETED' || view.status === 'COMPENSATED') return true;
   return view.status === 'COMPENSATING' && view.steps?.some((s: Record<string, any>) => s.status === 'STUCK');
+}
+
+/** A kiosk with bikes to spare, and two small sections whose window closes before the campaign ends. */
+async function prepareDemoData(stack: Stack, size: CampaignSize): Promise<void> {
+  const post = (path: string, body: unknown) =>
+    fetch(`${stack.backendsUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  await post('/storage/_admin/kiosks', { kioskId: CHAOS_KIOSK, bikes: size.sagas + 10 });
+  for (const sectionId of CHAOS_SECTIONS) {
+    await post('/registrar/_admin/sections', {
+      sectionId,
+      capacity: 3,
+      allocationAt: new Date(Date.now() + size.seconds * 300).toISOString(),
+      windowClosesAt: new Date(Date.now() + size.seconds * 1_000).toISOString(),
+    });
+  }
 }

@@ -70,3 +70,41 @@ function count(list: Rec[], status: string): number {
 function summary(...groups: Rec[][]): string {
   return groups.flat().map((r) => `${r.kind}:${r.status}`).join(',') || 'nothing';
 }
+
+/** Bike checkouts: no bike out with two sagas; completed ones hold their bikes, compensated ones none. */
+export async function bikeInvariants(backendsUrl: string, views: Map<string, Rec>): Promise<Invariant[]> {
+  const [storage, bikes, payments] = await Promise.all(['storage', 'bikes', 'payments'].map((s) => records(backendsUrl, s)));
+  const outBy = new Map<string, Set<string>>();
+  for (const r of bikes!.filter((b) => b.kind === 'checkout' && b.status === 'CHECKED_OUT')) {
+    outBy.set(r.bikeId, new Set([...(outBy.get(r.bikeId) ?? []), r.sagaId]));
+  }
+  const doubled = [...outBy].filter(([, sagas]) => sagas.size > 1).map(([bike]) => bike);
+  const leaks: string[] = [];
+  const held = { storage: bySaga(storage!), bikes: bySaga(bikes!), payments: bySaga(payments!) };
+  for (const [id, view] of views) {
+    if (view.type !== 'bike-checkout' || view.status !== 'COMPENSATED') continue;
+    const open = [...(held.storage.get(id) ?? []), ...(held.bikes.get(id) ?? []), ...(held.payments.get(id) ?? [])].filter((r) =>
+      ['RELEASED', 'CHECKED_OUT', 'AUTHORIZED', 'CAPTURED'].includes(r.status),
+    );
+    if (open.length > 0) leaks.push(`${id}: ${summary(open)}`);
+  }
+  return [check('no bike is checked out by two sagas', doubled), check('compensated bike checkout: every bike back, fee voided', leaks)];
+}
+
+/** Class registrations: no section over capacity; a compensated registration holds no seat or charge. */
+export async function classInvariants(backendsUrl: string, views: Map<string, Rec>): Promise<Invariant[]> {
+  const [registrar, billing] = await Promise.all(['registrar', 'billing'].map((s) => records(backendsUrl, s)));
+  const over: string[] = [];
+  for (const section of registrar!.filter((r) => r.kind === 'section')) {
+    const enrolled = registrar!.filter((r) => r.kind === 'enrollment' && r.sectionId === section.sectionId && r.status === 'ENROLLED').length;
+    if (enrolled > section.capacity) over.push(`${section.sectionId}: ${enrolled} > ${section.capacity}`);
+  }
+  const leaks: string[] = [];
+  const held = { registrar: bySaga(registrar!), billing: bySaga(billing!) };
+  for (const [id, view] of views) {
+    if (view.type !== 'class-registration' || view.status !== 'COMPENSATED') continue;
+    const open = [...(held.registrar.get(id) ?? []), ...(held.billing.get(id) ?? [])].filter((r) => ['ENROLLED', 'PLACED'].includes(r.status));
+    if (open.length > 0) leaks.push(`${id}: ${summary(open)}`);
+  }
+  return [check('no section holds more students than its capacity', over), check('compensated registration: no enrollment, no charge', leaks)];
+}

@@ -7,6 +7,8 @@ export interface Ticket {
   key: string;
   sagaId: string | null;
   attempts: number;
+  /** For a bike checkout: whether the door sensor reports its bikes. */
+  sense?: boolean;
 }
 
 export interface ApiStats {

@@ -40,6 +40,8 @@ async function startStack(dataDir: string): Promise<Stack> {
     SAGAWAY_TASK_QUEUE: 'chaos',
     SAGAWAY_HTTP_TIMEOUT_MS: '2000',
     SAGAWAY_STUCK_AFTER_ATTEMPTS: '20',
+    SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: '6',
+    SAGAWAY_RATE_LIMIT_PER_MINUTE: '100000',
   };
   const names: PartName[] = ['temporal', 'backends', 'worker', 'worker-2', 'api'];
   const parts = Object.fromEntries(names.map((n) => [n, new Part(n, env, dataDir)])) as Record<PartName, Part>;
