@@ -39,11 +39,26 @@ async function runAll(stack: BenchStack, plan: Plan): Promise<ScenarioResult[]> 
     rows.push(await orderThroughApi(stack, concurrency, count, 0, plan.maxSeconds));
     rows.push(await orderThroughApi(stack, concurrency, count, 0.5, plan.maxSeconds));
   }
-  process.stdout.write('bench: the API alone\n');
-  rows.push(...(await apiAlone(stack, plan.apiCount, plan.maxSeconds)));
-  process.stdout.write(`bench: ${plan.bikes} long-running bike checkouts held\n`);
-  rows.push(await bikesHeld(stack, plan.bikes, plan.maxSeconds * 2));
+  if (plan.apiCount > 0) {
+    process.stdout.write('bench: the API alone\n');
+    rows.push(...(await apiAlone(stack, plan.apiCount, plan.maxSeconds)));
+  }
+  if (plan.bikes > 0) {
+    process.stdout.write(`bench: ${plan.bikes} long-running bike checkouts held\n`);
+    rows.push(await bikesHeld(stack, plan.bikes, plan.maxSeconds * 2));
+  }
   return rows;
+}
+
+/** `--levels 1:20,32:200` runs only the order and baseline rows at those concurrencies and counts. */
+function planFrom(args: string[]): Plan | null {
+  const i = args.indexOf('--levels');
+  if (i < 0) return null;
+  const levels = args[i + 1]!.split(',').map((pair) => {
+    const [concurrency, count] = pair.split(':').map(Number);
+    return { concurrency: concurrency!, count: count! };
+  });
+  return { levels, apiCount: 0, bikes: 0, maxSeconds: 240 };
 }
 
 async function main(): Promise<void> {
@@ -51,12 +66,13 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const outIndex = args.indexOf('--out');
   const out = outIndex >= 0 ? args[outIndex + 1]! : join(__dirname, 'results', quick ? 'quick.json' : 'latest.json');
-  const stack = await startBenchStack();
+  const custom = planFrom(args);
+  const stack = await startBenchStack({ eagerActivities: !args.includes('--no-eager-activities') });
   const stop = () => void stack.stop().then(() => process.exit(130));
   process.once('SIGINT', stop);
   try {
     await warmUp(stack);
-    const results = toResults(await runAll(stack, quick ? QUICK : FULL), quick);
+    const results = toResults(await runAll(stack, custom ?? (quick ? QUICK : FULL)), quick);
     const table = markdown(results);
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);

@@ -7,7 +7,7 @@ import { dataConverterFrom } from '../src/codec';
 import { DEV_CODEC_KEYS } from '../src/config';
 import { Part, type PartName } from '../src/dev/part';
 import { resolveTemporalCli } from '../src/dev/temporal-cli';
-import { freePort, startDevServer, waitForPort, type RunningDevServer } from '../src/dev/temporal-server';
+import { DEV_SERVER_DYNAMIC_CONFIG, freePort, startDevServer, waitForPort, type RunningDevServer } from '../src/dev/temporal-server';
 
 export interface BenchStack {
   apiUrl: string;
@@ -24,11 +24,12 @@ export interface BenchStack {
  * Everything the benchmark measures, each as its own process on 127.0.0.1 so CPU and memory can be read
  * per process: the dev server in memory, the backends, sagaway's worker and API, and the baseline worker.
  */
-export async function startBenchStack(): Promise<BenchStack> {
+export async function startBenchStack(options: { eagerActivities: boolean } = { eagerActivities: true }): Promise<BenchStack> {
   const ports = { temporal: await freePort(), backends: await freePort(), api: await freePort() };
   const dataDir = mkdtempSync(join(tmpdir(), 'sagaway-bench-'));
   const apiKey = randomBytes(16).toString('hex');
-  const temporal: RunningDevServer = await startDevServer({ cli: await resolveTemporalCli(), port: ports.temporal, uiPort: null, dbFile: null });
+  const dynamicConfig = options.eagerActivities ? undefined : DEV_SERVER_DYNAMIC_CONFIG.filter((v) => !v.includes('EagerExecution'));
+  const temporal: RunningDevServer = await startDevServer({ cli: await resolveTemporalCli(), port: ports.temporal, uiPort: null, dbFile: null, dynamicConfig });
   const backendsUrl = `http://127.0.0.1:${ports.backends}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,

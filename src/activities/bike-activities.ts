@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { currentCall, type BackendClient } from './http-client';
+import { currentCall, referenceTo, type BackendClient } from './http-client';
 import type { StorageClient } from './storage-client';
 
 export interface BikeClients {
@@ -22,10 +22,6 @@ const NoticeSchema = z.object({ noticeId: z.string() });
 
 export type Verification = z.infer<typeof VerificationSchema>;
 
-function referenceTo(forwardStep: string): string {
-  return `${currentCall().sagaId}:${forwardStep}`;
-}
-
 export function createBikeActivities({ idcheck, storage, bikes, kiosk }: BikeClients) {
   return {
     /** Sends the sealed credentials package; only the ID service can open it. */
@@ -39,7 +35,7 @@ export function createBikeActivities({ idcheck, storage, bikes, kiosk }: BikeCli
     },
 
     async returnBike(input: { forwardStep: string }): Promise<void> {
-      await storage.returnBike(referenceTo(input.forwardStep), currentCall());
+      await storage.returnBike(referenceTo(input.forwardStep).reference, currentCall());
     },
 
     async notifyRider(input: { kioskId: string; message: string }): Promise<void> {
@@ -51,7 +47,7 @@ export function createBikeActivities({ idcheck, storage, bikes, kiosk }: BikeCli
     },
 
     async checkInBike(input: { forwardStep: string }): Promise<void> {
-      await bikes.postJson('/checkins', { reference: referenceTo(input.forwardStep) }, TransitionSchema, currentCall());
+      await bikes.postJson('/checkins', referenceTo(input.forwardStep), TransitionSchema, currentCall());
     },
 
     /** Triggers the kiosk camera; the snapshot is stored with the remote management service. */

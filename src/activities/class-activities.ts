@@ -2,7 +2,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import { allocatorId, AllocatorMessages, type AllocatorState, type SectionInfo, type SeatRequest } from '../domain/allocation';
 import type { Money } from '../domain/money';
-import { currentCall, type BackendClient } from './http-client';
+import { currentCall, referenceTo, type BackendClient } from './http-client';
 
 export interface ClassDeps {
   students: BackendClient;
@@ -19,10 +19,6 @@ const EnrollmentSchema = z.object({ enrollmentId: z.string(), status: z.literal(
 const ChargeSchema = z.object({ chargeId: z.string(), status: z.literal('PLACED') });
 const TransitionSchema = z.object({ status: z.string() });
 const MessageSchema = z.object({ messageId: z.string() });
-
-function referenceTo(forwardStep: string): { reference: string } {
-  return { reference: `${currentCall().sagaId}:${forwardStep}` };
-}
 
 function temporalOf(deps: ClassDeps) {
   if (!deps.temporal) throw new Error('this worker has no Temporal client for the seat allocators');

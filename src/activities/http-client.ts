@@ -150,3 +150,8 @@ export function currentCall(): CallContext {
   const info = Context.current().info;
   return { sagaId: info.workflowExecution?.workflowId ?? info.workflowType ?? 'standalone', step: info.activityId };
 }
+
+/** The forward call an undo refers to: its Idempotency-Key, which the backend stored with the record. */
+export function referenceTo(forwardStep: string): { reference: string } {
+  return { reference: `${currentCall().sagaId}:${forwardStep}` };
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Currency, Money } from '../domain/money';
 import type { Address, OrderItem } from '../domain/order';
-import { currentCall, type BackendClient } from './http-client';
+import { currentCall, referenceTo, type BackendClient } from './http-client';
 
 export interface OrderClients {
   pricing: BackendClient;
@@ -18,11 +18,6 @@ const AuthorizationSchema = z.object({ authorizationId: z.string(), status: z.li
 const ShipmentSchema = z.object({ shipmentId: z.string(), status: z.literal('CREATED') });
 const TransitionSchema = z.object({ status: z.string() });
 const MessageSchema = z.object({ messageId: z.string() });
-
-/** The forward call an undo refers to: its Idempotency-Key, which the backend stored with the record. */
-function referenceTo(forwardStep: string): { reference: string } {
-  return { reference: `${currentCall().sagaId}:${forwardStep}` };
-}
 
 export function createOrderActivities({ pricing, inventory, payments, shipping, notifications }: OrderClients) {
   return {

@@ -13,6 +13,8 @@ export interface DevServerOptions {
   /** The UI's remote codec endpoint, so operators see payloads decoded. */
   codecEndpoint?: string;
   stdio?: 'inherit' | 'ignore' | 'pipe';
+  /** Dynamic config values; DEV_SERVER_DYNAMIC_CONFIG when absent (the benchmark compares without). */
+  dynamicConfig?: string[];
 }
 
 /**
@@ -28,7 +30,7 @@ export function devServerArgs(options: DevServerOptions): string[] {
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
   for (const name of Object.values(SearchAttribute)) args.push('--search-attribute', `${name}=Keyword`);
-  for (const value of DEV_SERVER_DYNAMIC_CONFIG) args.push('--dynamic-config-value', value);
+  for (const value of options.dynamicConfig ?? DEV_SERVER_DYNAMIC_CONFIG) args.push('--dynamic-config-value', value);
   return args;
 }
 
