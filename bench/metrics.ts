@@ -69,10 +69,14 @@ export function watchProcesses(pids: Record<string, number | null>) {
   };
 }
 
-/** Runs `count` tasks, `concurrency` at a time, until done or `deadline`; prints progress. */
+/**
+ * Runs `count` tasks, `concurrency` at a time, until done or `deadline`; prints progress. A failed task
+ * is counted and reported, not fatal: the run goes on and says how many failed.
+ */
 export async function runPool(label: string, count: number, concurrency: number, deadline: number, task: (i: number) => Promise<void>): Promise<number> {
   let next = 0;
   let done = 0;
+  let failed = 0;
   const started = Date.now();
   const progress = setInterval(() => {
     const rate = done / ((Date.now() - started) / 1000);
@@ -81,8 +85,13 @@ export async function runPool(label: string, count: number, concurrency: number,
   const lane = async () => {
     while (next < count && Date.now() < deadline) {
       const i = next++;
-      await task(i);
-      done += 1;
+      try {
+        await task(i);
+        done += 1;
+      } catch (err) {
+        failed += 1;
+        if (failed <= 3) process.stdout.write(`  ${label}: a task failed: ${(err as Error).message.slice(0, 200)}\n`);
+      }
     }
   };
   try {
@@ -90,5 +99,6 @@ export async function runPool(label: string, count: number, concurrency: number,
   } finally {
     clearInterval(progress);
   }
+  if (failed > 0) process.stdout.write(`  ${label}: ${failed} of ${done + failed} failed\n`);
   return done;
 }

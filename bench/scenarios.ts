@@ -20,15 +20,26 @@ export function orderBody(declined: boolean) {
   return { customerId: 'bench', currency: 'EUR', items: [{ sku: 'book-001', quantity: 1 }], paymentToken: declined ? 'tok_declined' : 'tok_visa', shippingAddress: address };
 }
 
+/**
+ * One call as a careful client makes it: a 503 or 429 (load shed, rate limited) is retried after its
+ * Retry-After with the same Idempotency-Key, a few times at most; the retries count in the latency.
+ */
 export async function api(stack: BenchStack, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(stack.apiUrl + path, {
-    method,
-    headers: { authorization: `Bearer ${stack.apiKey}`, ...(body ? { 'content-type': 'application/json', 'idempotency-key': randomUUID() } : {}), ...headers },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = (await res.json()) as Record<string, any>;
-  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
+  const key = randomUUID();
+  for (let attempt = 1; ; attempt += 1) {
+    const res = await fetch(stack.apiUrl + path, {
+      method,
+      headers: { authorization: `Bearer ${stack.apiKey}`, ...(body ? { 'content-type': 'application/json', 'idempotency-key': key } : {}), ...headers },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = (await res.json()) as Record<string, any>;
+    if ((res.status === 503 || res.status === 429) && attempt < 10) {
+      await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1_000));
+      continue;
+    }
+    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  }
 }
 
 /** History events and workflow tasks per saga, from a few sampled runs. */

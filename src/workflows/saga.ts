@@ -14,12 +14,12 @@ import {
   CancellationScope,
   defineQuery,
   defineUpdate,
-  isCancellation,
   log,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   sleep,
+  TimeoutFailure,
   upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
@@ -79,6 +79,8 @@ export class Saga<A extends Record<string, ActivityFn>> {
   private readonly scope = new CancellationScope();
   private pivoted = false;
   private stopReason: SagaError | null = null;
+  /** Workflow time by which the pivot must be reached; every step before it is bounded by what is left. */
+  private deadlineAt: number | null = null;
 
   constructor(private readonly options: SagaOptions) {
     const now = new Date().toISOString();
@@ -109,12 +111,11 @@ export class Saga<A extends Record<string, ActivityFn>> {
 
   /** Runs the saga body and returns the final view: COMPLETED, COMPENSATED, or FAILED after the pivot. */
   async run<R>(body: () => Promise<R>, deadlineMs?: number): Promise<SagaView<R>> {
-    const deadline = deadlineMs ? this.armDeadline(deadlineMs) : null;
+    this.deadlineAt = deadlineMs ? Date.now() + deadlineMs : null;
     let result: R;
     try {
       result = await this.scope.run(body);
     } catch (err) {
-      deadline?.cancel();
       const error = this.stopReason ?? describeFailure(err, this.currentStep());
       if (this.pivoted) {
         log.error('saga failed after its pivot; it needs an operator', { sagaId: this.id, error });
@@ -123,7 +124,6 @@ export class Saga<A extends Record<string, ActivityFn>> {
       await this.compensate(error);
       return this.finish<R>('COMPENSATED', null, error);
     }
-    deadline?.cancel();
     return this.finish<R>('COMPLETED', result, null);
   }
 
@@ -143,13 +143,14 @@ export class Saga<A extends Record<string, ActivityFn>> {
         onCompensated: options.onCompensated,
       });
     }
-    const opts = this.pivoted ? this.options.afterPivot : this.options.forward;
+    const opts = this.pivoted ? this.options.afterPivot : this.withinDeadline(this.options.forward, name);
     const call = () => this.call(activity, input, name, opts, options.summary ?? name);
     try {
       const { value, attempt } = await (this.pivoted ? CancellationScope.nonCancellable(call) : call());
       this.endStep(step, 'SUCCEEDED', attempt, null);
       return value as Output<A[K]>;
     } catch (err) {
+      this.noteDeadline(err, name);
       this.endStep(step, 'FAILED', attemptOf(err), describeFailure(err, name).message);
       if (isBusinessRejection(err)) this.dropCompensation(step);
       throw err;
@@ -212,19 +213,28 @@ export class Saga<A extends Record<string, ActivityFn>> {
     this.scope.cancel();
   }
 
-  private armDeadline(ms: number): CancellationScope {
-    const timer = new CancellationScope();
-    timer
-      .run(() => sleep(ms))
-      .then(() => {
-        // Past the pivot there is nothing left to undo: the remaining steps run to the end.
-        if (this.pivoted) return;
-        this.stop({ type: FailureType.DeadlineExceeded, message: `the saga did not finish within ${ms} ms`, step: this.currentStep() });
-      })
-      .catch((err: unknown) => {
-        if (!isCancellation(err)) throw err;
-      });
-    return timer;
+  /**
+   * The saga's deadline needs no timer of its own: each step before the pivot gets what is left of it as
+   * its schedule-to-close timeout, so the server ends a step that would overrun, and a step that starts
+   * after the deadline does not start at all.
+   */
+  private withinDeadline(opts: ActivityOptions, step: string): ActivityOptions {
+    if (this.deadlineAt === null) return opts;
+    const left = this.deadlineAt - Date.now();
+    if (left <= 0) {
+      this.stopReason ??= this.deadlineError(step);
+      throw ApplicationFailure.nonRetryable(this.stopReason.message, FailureType.DeadlineExceeded);
+    }
+    return { ...opts, scheduleToCloseTimeout: left };
+  }
+
+  private noteDeadline(err: unknown, step: string): void {
+    if (this.deadlineAt === null || this.pivoted || Date.now() < this.deadlineAt) return;
+    if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) this.stopReason ??= this.deadlineError(step);
+  }
+
+  private deadlineError(step: string): SagaError {
+    return { type: FailureType.DeadlineExceeded, message: 'the saga did not reach its point of no return before its deadline', step };
   }
 
   private async compensate(error: SagaError): Promise<void> {
