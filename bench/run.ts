@@ -27,17 +27,24 @@ const QUICK: Plan = { levels: [{ concurrency: 1, count: 4 }, { concurrency: 8, c
 
 async function warmUp(stack: BenchStack): Promise<void> {
   process.stdout.write('bench: warming up (workers bundle their workflows on start)\n');
-  await orderThroughApi(stack, 1, 3, 0, 120);
-  await baseline(stack, 1, 3, 120);
+  await orderThroughApi(stack, 1, 0, 120).phase(3);
+  await baseline(stack, 1, 120).phase(3);
 }
 
 async function runAll(stack: BenchStack, plan: Plan): Promise<ScenarioResult[]> {
   const rows: ScenarioResult[] = [];
   for (const { concurrency, count } of plan.levels) {
     process.stdout.write(`bench: concurrency ${concurrency}\n`);
-    rows.push(await baseline(stack, concurrency, count, plan.maxSeconds));
-    rows.push(await orderThroughApi(stack, concurrency, count, 0, plan.maxSeconds));
-    rows.push(await orderThroughApi(stack, concurrency, count, 0.5, plan.maxSeconds));
+    const base = baseline(stack, concurrency, plan.maxSeconds);
+    const order = orderThroughApi(stack, concurrency, 0, plan.maxSeconds);
+    const half = Math.ceil(count / 2);
+    await base.phase(half);
+    await order.phase(half);
+    await order.phase(count - half);
+    await base.phase(count - half);
+    const declined = orderThroughApi(stack, concurrency, 0.5, plan.maxSeconds);
+    await declined.phase(count);
+    rows.push(await base.result(), await order.result(), await declined.result());
   }
   if (plan.apiCount > 0) {
     process.stdout.write('bench: the API alone\n');

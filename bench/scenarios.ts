@@ -61,39 +61,65 @@ export interface Measured {
   latency: ReturnType<typeof histogram>;
 }
 
-/** Runs one measured load and turns it into a result row. */
-export async function measure(
-  stack: BenchStack,
-  name: string,
-  concurrency: number,
-  count: number,
-  maxSeconds: number,
-  once: (i: number, m: Measured) => Promise<void>,
-  client: Client = stack.client,
-): Promise<ScenarioResult> {
-  const m: Measured = { ids: [], latency: histogram() };
-  const watch = watchProcesses(stack.pids);
-  const started = Date.now();
-  const done = await runPool(name, count, concurrency, started + maxSeconds * 1_000, (i) => once(i, m));
-  const seconds = (Date.now() - started) / 1000;
-  const processes = watch.stop();
-  const cost = await historyCost(client, m.ids);
-  return {
-    name,
-    concurrency,
-    ...m.latency.summary(),
-    count: done,
-    perSec: +(done / seconds).toFixed(1),
-    eventsPerSaga: cost?.events ?? null,
-    workflowTasksPerSaga: cost?.tasks ?? null,
-    workerRssMb: name.startsWith('baseline') ? processes.baselineWorker!.peakRssMb : processes.worker!.peakRssMb,
-    processes,
-  };
+type Once = (i: number, m: Measured) => Promise<void>;
+
+/**
+ * One scenario's measurements, possibly gathered in several phases, so two contenders can take turns
+ * (A B B A) and neither is always the one running on a server that has already seen more work.
+ */
+export class Scenario {
+  private readonly m: Measured = { ids: [], latency: histogram() };
+  private done = 0;
+  private seconds = 0;
+  private readonly use: Record<string, ProcessUse> = {};
+
+  constructor(
+    private readonly stack: BenchStack,
+    readonly name: string,
+    private readonly concurrency: number,
+    private readonly maxSeconds: number,
+    private readonly once: Once,
+    private readonly client: Client = stack.client,
+  ) {}
+
+  async phase(count: number): Promise<void> {
+    const watch = watchProcesses(this.stack.pids);
+    const started = Date.now();
+    this.done += await runPool(this.name, count, this.concurrency, started + this.maxSeconds * 1_000, (i) => this.once(this.done + i, this.m));
+    this.seconds += (Date.now() - started) / 1000;
+    for (const [proc, use] of Object.entries(watch.stop())) {
+      const sofar = this.use[proc] ?? { cpuSeconds: 0, peakRssMb: 0 };
+      this.use[proc] = { cpuSeconds: +(sofar.cpuSeconds + use.cpuSeconds).toFixed(2), peakRssMb: Math.max(sofar.peakRssMb, use.peakRssMb) };
+    }
+  }
+
+  async result(): Promise<ScenarioResult> {
+    const cost = await historyCost(this.client, this.m.ids);
+    const worker = this.name.startsWith('baseline') ? 'baselineWorker' : 'worker';
+    return {
+      name: this.name,
+      concurrency: this.concurrency,
+      ...this.m.latency.summary(),
+      count: this.done,
+      perSec: +(this.done / this.seconds).toFixed(1),
+      eventsPerSaga: cost?.events ?? null,
+      workflowTasksPerSaga: cost?.tasks ?? null,
+      workerRssMb: this.use[worker]?.peakRssMb ?? 0,
+      processes: this.use,
+    };
+  }
 }
 
-export async function orderThroughApi(stack: BenchStack, concurrency: number, count: number, declinedShare: number, maxSeconds: number) {
+/** Runs one measured load and turns it into a result row. */
+export async function measure(stack: BenchStack, name: string, concurrency: number, count: number, maxSeconds: number, once: Once, client?: Client): Promise<ScenarioResult> {
+  const scenario = new Scenario(stack, name, concurrency, maxSeconds, once, client);
+  await scenario.phase(count);
+  return scenario.result();
+}
+
+export function orderThroughApi(stack: BenchStack, concurrency: number, declinedShare: number, maxSeconds: number): Scenario {
   const name = `${declinedShare > 0 ? 'order-declined-half' : 'order'}-c${concurrency}`;
-  return measure(stack, name, concurrency, count, maxSeconds, async (i, m) => {
+  return new Scenario(stack, name, concurrency, maxSeconds, async (i, m) => {
     const t0 = performance.now();
     const view = await api(stack, 'POST', '/v1/orders', orderBody(declinedShare > 0 && i % 2 === 1), { prefer: 'wait=60' });
     if (view.status !== 'COMPLETED' && view.status !== 'COMPENSATED') throw new Error(`order ${view.id} ended ${view.status}`);
@@ -102,8 +128,8 @@ export async function orderThroughApi(stack: BenchStack, concurrency: number, co
   });
 }
 
-export async function baseline(stack: BenchStack, concurrency: number, count: number, maxSeconds: number) {
-  return measure(stack, `baseline-c${concurrency}`, concurrency, count, maxSeconds, async (_i, m) => {
+export function baseline(stack: BenchStack, concurrency: number, maxSeconds: number): Scenario {
+  return new Scenario(stack, `baseline-c${concurrency}`, concurrency, maxSeconds, async (_i, m) => {
     const t0 = performance.now();
     const workflowId = `baseline-${randomUUID()}`;
     await stack.plainClient.workflow.execute('baselineOrder', {

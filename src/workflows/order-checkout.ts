@@ -1,5 +1,6 @@
 /**
- * Order checkout.
+ * Order checkout. Price, shipping quote and the customer's notice are short idempotent calls with
+ * nothing to undo, so they run as local activities (markers in the history, no server round trip).
  *
  *   priceOrder
  *   ├─ reserveInventory ........ undo releaseInventory
@@ -30,6 +31,7 @@ export async function orderCheckout(input: OrderCheckoutInput): Promise<SagaView
     const units = order.items.reduce((sum, item) => sum + item.quantity, 0);
     const price = await saga.step('priceOrder', 'priceOrder', { currency: order.currency, items: order.items }, {
       summary: `Price ${units} items in ${order.currency}`,
+      local: true,
     });
     const [, shippingCost] = await saga.all([
       () =>
@@ -37,7 +39,7 @@ export async function orderCheckout(input: OrderCheckoutInput): Promise<SagaView
           undo: { activity: 'releaseInventory', input: { forwardStep: 'reserveInventory' } },
           summary: `Reserve ${units} items`,
         }),
-      () => saga.step('quoteShipping', 'quoteShipping', { currency: order.currency, address: order.shippingAddress, units }),
+      () => saga.step('quoteShipping', 'quoteShipping', { currency: order.currency, address: order.shippingAddress, units }, { local: true }),
     ] as const);
     const total = { amountMinor: price.subtotal.amountMinor + shippingCost.amountMinor, currency: order.currency };
     saga.annotate({ total });
@@ -57,7 +59,7 @@ export async function orderCheckout(input: OrderCheckoutInput): Promise<SagaView
           to: order.customerId,
           template: 'order-confirmed',
           data: { orderId: saga.id, total: formatMoney(total), shipmentId: shipment.shipmentId },
-        }),
+        }, { local: true }),
     ] as const);
     return { orderId: saga.id, total, shipmentId: shipment.shipmentId };
   }, input.deadlineMs);

@@ -16,6 +16,7 @@ import {
   defineUpdate,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -23,6 +24,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
+  type LocalActivityOptions,
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Attempted } from '../activities/attempts';
@@ -57,6 +59,8 @@ export interface SagaOptions {
   undo: ActivityOptions;
   /** Steps after the pivot: they must eventually succeed. */
   afterPivot: ActivityOptions;
+  /** Local steps (short idempotent calls without undo) run in the worker, recorded as markers. */
+  local: { forward: LocalActivityOptions; afterPivot: LocalActivityOptions };
 }
 
 export interface StepOptions<A, U extends keyof A> {
@@ -65,6 +69,12 @@ export interface StepOptions<A, U extends keyof A> {
   summary?: string;
   /** Called once the undo has succeeded, so a saga can show what it gave back. */
   onCompensated?: () => void;
+  /**
+   * Run as a local activity: no activity task round trip through the server, which matters when the
+   * server is the bottleneck. Only for short idempotent calls with nothing to undo; the Temporal UI then
+   * shows the step as a marker, not an activity, and its retries happen inside the worker.
+   */
+  local?: boolean;
 }
 
 interface Compensation {
@@ -139,12 +149,11 @@ export class Saga<A extends Record<string, ActivityFn>> {
       const { activity: undo, input: undoInput } = options.undo;
       this.compensations.push({
         step,
-        run: () => this.call(undo, undoInput, `${name}:undo`, this.options.undo, `Undo ${name}`),
+        run: () => this.call(undo, undoInput, `${name}:undo`, { local: false, opts: this.options.undo }, `Undo ${name}`),
         onCompensated: options.onCompensated,
       });
     }
-    const opts = this.pivoted ? this.options.afterPivot : this.withinDeadline(this.options.forward, name);
-    const call = () => this.call(activity, input, name, opts, options.summary ?? name);
+    const call = () => this.call(activity, input, name, this.optionsFor(name, options.local === true), options.summary ?? name);
     try {
       const { value, attempt } = await (this.pivoted ? CancellationScope.nonCancellable(call) : call());
       this.endStep(step, 'SUCCEEDED', attempt, null);
@@ -218,7 +227,7 @@ export class Saga<A extends Record<string, ActivityFn>> {
    * its schedule-to-close timeout, so the server ends a step that would overrun, and a step that starts
    * after the deadline does not start at all.
    */
-  private withinDeadline(opts: ActivityOptions, step: string): ActivityOptions {
+  private withinDeadline<O extends ActivityOptions | LocalActivityOptions>(opts: O, step: string): O {
     if (this.deadlineAt === null) return opts;
     const left = this.deadlineAt - Date.now();
     if (left <= 0) {
@@ -273,10 +282,22 @@ export class Saga<A extends Record<string, ActivityFn>> {
     }
   }
 
-  private call(activity: string, input: unknown, stepName: string, opts: ActivityOptions, summary: string): Promise<Attempted<unknown>> {
-    const proxy = proxyActivities<Record<string, (input: unknown) => Promise<Attempted<unknown>>>>(opts);
-    const fn = proxy[activity]!;
-    return fn.executeWithOptions({ ...opts, activityId: stepName, summary }, [input]);
+  private optionsFor(step: string, local: boolean): { local: boolean; opts: ActivityOptions | LocalActivityOptions } {
+    const kind = this.pivoted ? 'afterPivot' : 'forward';
+    const opts = local ? this.options.local[kind] : this.options[kind];
+    return { local, opts: this.pivoted ? opts : this.withinDeadline(opts, step) };
+  }
+
+  private call(
+    activity: string,
+    input: unknown,
+    stepName: string,
+    { local, opts }: { local: boolean; opts: ActivityOptions | LocalActivityOptions },
+    summary: string,
+  ): Promise<Attempted<unknown>> {
+    type Fns = Record<string, (input: unknown) => Promise<Attempted<unknown>>>;
+    if (local) return proxyLocalActivities<Fns>(opts)[activity]!.executeWithOptions({ ...opts, summary }, [input]);
+    return proxyActivities<Fns>(opts)[activity]!.executeWithOptions({ ...opts, activityId: stepName, summary }, [input]);
   }
 
   private beginStep(name: string): StepView {
