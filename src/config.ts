@@ -72,6 +72,7 @@ const EnvSchema = z.object({
   SAGAWAY_KIOSK_CACHE_SECONDS: z.coerce.number().min(0).max(3_600).default(5),
   SAGAWAY_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   SAGAWAY_ORDER_DEADLINE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  SAGAWAY_LOCAL_STEPS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   SAGAWAY_STUCK_AFTER_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(5),
   SAGAWAY_TEMPORAL_UI_PORT: port.default(8233),
   SAGAWAY_CODEC_KEYS: z.string().default(DEV_CODEC_KEYS).pipe(CodecKeysSchema),
@@ -92,7 +93,7 @@ export interface Config {
   taskQueue: string;
   api: { host: string; port: number; keys: Map<string, string> };
   backends: { host: string; port: number; urls: Record<BackendName, string>; timeoutMs: number };
-  sagas: { orderDeadlineMs: number; stuckAfterAttempts: number };
+  sagas: { orderDeadlineMs: number; stuckAfterAttempts: number; localSteps: boolean };
   bikes: { sensorTimeoutMs: number; visitorMaxBikes: number; feePerBikeMinor: number; kioskCacheMs: number };
   classes: { tuitionMinor: number; allocatorMaxHistory: number };
   temporalUiPort: number;
@@ -149,6 +150,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     sagas: {
       orderDeadlineMs: env.SAGAWAY_ORDER_DEADLINE_SECONDS * 1_000,
       stuckAfterAttempts: env.SAGAWAY_STUCK_AFTER_ATTEMPTS,
+      localSteps: env.SAGAWAY_LOCAL_STEPS,
     },
     bikes: {
       sensorTimeoutMs: Math.round(env.SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS * 1_000),

@@ -21,7 +21,7 @@ export interface AppDeps {
   gateway: SagaGateway;
   apiKeys: Map<string, string>;
   logger?: Logger;
-  sagas: { orderDeadlineMs: number; tuning: SagaTuning };
+  sagas: { orderDeadlineMs: number; localSteps: boolean; tuning: SagaTuning };
   bikes: Omit<BikeRouteOptions, 'tuning'>;
   classes: Omit<ClassRouteOptions, 'tuning'>;
   bodyLimitBytes?: number;
@@ -75,7 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (v1) => {
     v1.addHook('onRequest', authenticate);
     if (deps.protection) await limitRate(v1, deps.protection.rateLimitPerMinute);
-    orderRoutes(v1, deps.gateway, { deadlineMs: deps.sagas.orderDeadlineMs, tuning: deps.sagas.tuning });
+    orderRoutes(v1, deps.gateway, deps.sagas);
     bikeRoutes(v1, deps.gateway, { ...deps.bikes, tuning: deps.sagas.tuning });
     classRoutes(v1, deps.gateway, { ...deps.classes, tuning: deps.sagas.tuning });
     sagaRoutes(v1, deps.gateway);

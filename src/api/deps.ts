@@ -18,7 +18,7 @@ export function sagaDepsFrom(config: Config, tuning: SagaTuning): Pick<AppDeps, 
       uiOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`],
       development: config.env === 'development',
     },
-    sagas: { orderDeadlineMs: config.sagas.orderDeadlineMs, tuning },
+    sagas: { orderDeadlineMs: config.sagas.orderDeadlineMs, localSteps: config.sagas.localSteps, tuning },
     bikes: {
       packager: new IdPackager(`${config.backends.urls.idcheck}/public-key`),
       stock: new KioskStockCache(storage, config.bikes.kioskCacheMs),

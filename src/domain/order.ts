@@ -30,6 +30,8 @@ export interface OrderInput {
   order: OrderRequest;
   /** The saga compensates if it has not reached its pivot by then. */
   deadlineMs: number;
+  /** Short idempotent steps as local activities (faster) or as activities (each visible in the UI). */
+  localSteps?: boolean;
 }
 
 export interface OrderResult {

@@ -26,12 +26,13 @@ export interface OrderCheckoutInput extends OrderInput {
 
 export async function orderCheckout(input: OrderCheckoutInput): Promise<SagaView<OrderResult>> {
   const { order } = input;
+  const local = input.localSteps !== false;
   const saga = new Saga<OrderActivities>({ type: 'order', tuning: input.tuning, ...activityOptions });
   return saga.run(async () => {
     const units = order.items.reduce((sum, item) => sum + item.quantity, 0);
     const price = await saga.step('priceOrder', 'priceOrder', { currency: order.currency, items: order.items }, {
       summary: `Price ${units} items in ${order.currency}`,
-      local: true,
+      local,
     });
     const [, shippingCost] = await saga.all([
       () =>
@@ -39,7 +40,7 @@ export async function orderCheckout(input: OrderCheckoutInput): Promise<SagaView
           undo: { activity: 'releaseInventory', input: { forwardStep: 'reserveInventory' } },
           summary: `Reserve ${units} items`,
         }),
-      () => saga.step('quoteShipping', 'quoteShipping', { currency: order.currency, address: order.shippingAddress, units }, { local: true }),
+      () => saga.step('quoteShipping', 'quoteShipping', { currency: order.currency, address: order.shippingAddress, units }, { local }),
     ] as const);
     const total = { amountMinor: price.subtotal.amountMinor + shippingCost.amountMinor, currency: order.currency };
     saga.annotate({ total });
@@ -59,7 +60,7 @@ export async function orderCheckout(input: OrderCheckoutInput): Promise<SagaView
           to: order.customerId,
           template: 'order-confirmed',
           data: { orderId: saga.id, total: formatMoney(total), shipmentId: shipment.shipmentId },
-        }, { local: true }),
+        }, { local }),
     ] as const);
     return { orderId: saga.id, total, shipmentId: shipment.shipmentId };
   }, input.deadlineMs);

@@ -5,7 +5,8 @@ import type { SagaGateway } from '../saga-gateway';
 import { registerSagaRoute } from './start-saga';
 
 export interface OrderRouteOptions {
-  deadlineMs: number;
+  orderDeadlineMs: number;
+  localSteps: boolean;
   tuning: SagaTuning;
 }
 
@@ -16,7 +17,7 @@ export function orderRoutes(app: FastifyInstance, gateway: SagaGateway, options:
     workflow: 'orderCheckout',
     schema: OrderRequestSchema,
     description: 'Start an order checkout: price, reserve, authorize, ship, capture; compensated if a step fails for good.',
-    toInput: (order: OrderRequest) => ({ order, deadlineMs: options.deadlineMs, tuning: options.tuning }),
+    toInput: (order: OrderRequest) => ({ order, deadlineMs: options.orderDeadlineMs, localSteps: options.localSteps, tuning: options.tuning }),
     summary: (order: OrderRequest) => {
       const units = order.items.reduce((sum, item) => sum + item.quantity, 0);
       return `Order for ${order.customerId}: ${units} item${units === 1 ? '' : 's'} in ${order.currency}, to ${order.shippingAddress.country}`;
