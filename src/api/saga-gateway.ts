@@ -1,29 +1,16 @@
 import {
   Client,
-  ServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
-  defaultPayloadConverter,
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
-import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import { Messages, type CancelRequest } from '../domain/messages';
-import {
-  SearchAttribute,
-  TERMINAL_STATUSES,
-  type SagaStatus,
-  type SagaType,
-  type SagaView,
-} from '../domain/saga';
-import { TemporalUnavailable } from './problems';
-
-const keys = {
-  type: defineSearchAttributeKey(SearchAttribute.type, SearchAttributeType.KEYWORD),
-  status: defineSearchAttributeKey(SearchAttribute.status, SearchAttributeType.KEYWORD),
-  client: defineSearchAttributeKey(SearchAttribute.client, SearchAttributeType.KEYWORD),
-};
+import { SearchAttribute, TERMINAL_STATUSES, type SagaType, type SagaView } from '../domain/saga';
+import { unavailableAs503 } from './temporal-unavailable';
+import { describeEnd, keys, keyword, timestamp, visibilityView } from './visibility';
 
 export interface StartSaga {
   type: SagaType;
@@ -202,69 +189,4 @@ export class SagaGateway {
     }
     return { ...visibilityView(description, null), status: 'FAILED' };
   }
-}
-
-function visibilityView(description: WorkflowExecutionDescription, note: string | null): SagaView {
-  const status = (description.typedSearchAttributes.get(keys.status) ?? 'RUNNING') as SagaStatus;
-  const createdAt = description.startTime.toISOString();
-  return {
-    id: description.workflowId,
-    type: (description.typedSearchAttributes.get(keys.type) ?? 'order') as SagaType,
-    status,
-    steps: [],
-    result: null,
-    error: null,
-    createdAt,
-    updatedAt: (description.closeTime ?? description.startTime).toISOString(),
-    details: note ? { note } : {},
-  };
-}
-
-function describeEnd(description: WorkflowExecutionDescription, err: WorkflowFailedError): string {
-  return `the workflow ended ${description.status.name.toLowerCase()}: ${err.cause?.message ?? err.message}`;
-}
-
-function keyword(payload: Parameters<typeof defaultPayloadConverter.fromPayload>[0] | undefined): string | undefined {
-  if (!payload) return undefined;
-  const value = defaultPayloadConverter.fromPayload<unknown>(payload);
-  if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : undefined;
-  return typeof value === 'string' ? value : undefined;
-}
-
-function timestamp(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): string | null {
-  if (!ts || ts.seconds === undefined || ts.seconds === null) return null;
-  const ms = Number(ts.seconds) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
-  return new Date(ms).toISOString();
-}
-
-const UNAVAILABLE_CODES = new Set([4, 14]);
-const TEMPORAL_CALL_TIMEOUT_MS = 10_000;
-
-/**
- * A Temporal that cannot be reached is a 503 with Retry-After for the client, never a 500 and never a
- * hang: a call that has not answered in time (a connection still being made, say) counts as unavailable.
- */
-async function unavailableAs503<T>(fn: () => Promise<T>, timeoutMs = TEMPORAL_CALL_TIMEOUT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TemporalUnavailable(`no answer from Temporal within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([fn(), timeout]);
-  } catch (err) {
-    if (isUnavailable(err)) throw new TemporalUnavailable((err as Error).message);
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function isUnavailable(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) {
-    if (e instanceof TemporalUnavailable) return true;
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'number' && UNAVAILABLE_CODES.has(code)) return true;
-    if (e instanceof ServiceError && /UNAVAILABLE|DEADLINE_EXCEEDED|connect/i.test(e.message)) return true;
-  }
-  return false;
 }

@@ -29,3 +29,13 @@ export function isBusinessRejection(err: unknown): boolean {
   const cause = err.cause;
   return cause.nonRetryable === true && cause.type !== FailureType.MalformedResponse && cause.type !== 'TransientError';
 }
+
+/** The attempt a step's activity failed on, as the activity wrapper reports it. */
+export function attemptOf(err: unknown): number {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    const detail = cause.details?.[0] as { attempt?: unknown } | undefined;
+    if (typeof detail?.attempt === 'number') return detail.attempt;
+  }
+  return 1;
+}

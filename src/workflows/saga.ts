@@ -17,21 +17,15 @@ import {
   log,
   proxyActivities,
   proxyLocalActivities,
-  setCurrentDetails,
   setHandler,
-  sleep,
   TimeoutFailure,
-  upsertSearchAttributes,
-  workflowInfo,
   type ActivityOptions,
   type LocalActivityOptions,
 } from '@temporalio/workflow';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Attempted } from '../activities/attempts';
 import { FailureType } from '../domain/failures';
 import { Messages, type CancelRequest } from '../domain/messages';
 import {
-  SearchAttribute,
   type SagaError,
   type SagaStatus,
   type SagaTuning,
@@ -39,12 +33,12 @@ import {
   type SagaView,
   type StepView,
 } from '../domain/saga';
-import { describeFailure, isBusinessRejection } from './failures';
+import { compensateOne, type Compensation } from './compensation';
+import { attemptOf, describeFailure, isBusinessRejection } from './failures';
+import { SagaRecord } from './saga-record';
 
 export const sagaStateQuery = defineQuery<SagaView>(Messages.sagaStateQuery);
 export const cancelUpdate = defineUpdate<{ status: SagaStatus }, [CancelRequest]>(Messages.cancelUpdate);
-
-const statusKey = defineSearchAttributeKey(SearchAttribute.status, SearchAttributeType.KEYWORD);
 
 type ActivityFn = (input: never) => Promise<unknown>;
 type Output<F> = F extends (input: never) => Promise<infer R> ? R : never;
@@ -77,14 +71,8 @@ export interface StepOptions<A, U extends keyof A> {
   local?: boolean;
 }
 
-interface Compensation {
-  step: StepView;
-  run: () => Promise<Attempted<unknown>>;
-  onCompensated?: () => void;
-}
-
 export class Saga<A extends Record<string, ActivityFn>> {
-  private readonly view: SagaView;
+  private readonly record: SagaRecord;
   private readonly compensations: Compensation[] = [];
   private readonly scope = new CancellationScope();
   private pivoted = false;
@@ -93,26 +81,15 @@ export class Saga<A extends Record<string, ActivityFn>> {
   private deadlineAt: number | null = null;
 
   constructor(private readonly options: SagaOptions) {
-    const now = new Date().toISOString();
-    this.view = {
-      id: workflowInfo().workflowId,
-      type: options.type,
-      status: 'RUNNING',
-      steps: [],
-      result: null,
-      error: null,
-      createdAt: now,
-      updatedAt: now,
-      details: {},
-    };
-    setHandler(sagaStateQuery, () => this.view);
+    this.record = new SagaRecord(options.type);
+    setHandler(sagaStateQuery, () => this.record.view);
     setHandler(cancelUpdate, (request) => this.requestCancel(request), {
       validator: (_request: CancelRequest) => this.validateCancel(),
     });
   }
 
   get id(): string {
-    return this.view.id;
+    return this.record.view.id;
   }
 
   get isPivoted(): boolean {
@@ -126,15 +103,15 @@ export class Saga<A extends Record<string, ActivityFn>> {
     try {
       result = await this.scope.run(body);
     } catch (err) {
-      const error = this.stopReason ?? describeFailure(err, this.currentStep());
+      const error = this.stopReason ?? describeFailure(err, this.record.currentStep());
       if (this.pivoted) {
         log.error('saga failed after its pivot; it needs an operator', { sagaId: this.id, error });
-        return this.finish<R>('FAILED', null, error);
+        return this.record.finish<R>('FAILED', null, error);
       }
       await this.compensate(error);
-      return this.finish<R>('COMPENSATED', null, error);
+      return this.record.finish<R>('COMPENSATED', null, error);
     }
-    return this.finish<R>('COMPLETED', result, null);
+    return this.record.finish<R>('COMPLETED', result, null);
   }
 
   /** Runs one activity as a named step; its undo is registered before the call, as the call may land. */
@@ -144,7 +121,7 @@ export class Saga<A extends Record<string, ActivityFn>> {
     input: Input<A[K]>,
     options: StepOptions<A, U> = {},
   ): Promise<Output<A[K]>> {
-    const step = this.beginStep(name);
+    const step = this.record.begin(name);
     if (options.undo) {
       const { activity: undo, input: undoInput } = options.undo;
       this.compensations.push({
@@ -156,11 +133,11 @@ export class Saga<A extends Record<string, ActivityFn>> {
     const call = () => this.call(activity, input, name, this.optionsFor(name, options.local === true), options.summary ?? name);
     try {
       const { value, attempt } = await (this.pivoted ? CancellationScope.nonCancellable(call) : call());
-      this.endStep(step, 'SUCCEEDED', attempt, null);
+      this.record.end(step, 'SUCCEEDED', attempt, null);
       return value as Output<A[K]>;
     } catch (err) {
       this.noteDeadline(err, name);
-      this.endStep(step, 'FAILED', attemptOf(err), describeFailure(err, name).message);
+      this.record.end(step, 'FAILED', attemptOf(err), describeFailure(err, name).message);
       if (isBusinessRejection(err)) this.dropCompensation(step);
       throw err;
     }
@@ -170,20 +147,20 @@ export class Saga<A extends Record<string, ActivityFn>> {
   async pivot<K extends keyof A & string>(name: string, activity: K, input: Input<A[K]>, summary?: string): Promise<Output<A[K]>> {
     const result = await this.step(name, activity, input, { summary });
     this.pivoted = true;
-    this.touch();
+    this.record.touch();
     return result;
   }
 
   /** A step that is not one activity (a wait for a signal, say), tracked in the view like the others. */
   async track<T>(name: string, work: () => Promise<T>, undo?: () => Promise<unknown>): Promise<T> {
-    const step = this.beginStep(name);
+    const step = this.record.begin(name);
     if (undo) this.compensations.push({ step, run: async () => ({ value: await undo(), attempt: 1 }) });
     try {
       const value = await work();
-      this.endStep(step, 'SUCCEEDED', 1, null);
+      this.record.end(step, 'SUCCEEDED', 1, null);
       return value;
     } catch (err) {
-      this.endStep(step, 'FAILED', 1, describeFailure(err, name).message);
+      this.record.end(step, 'FAILED', 1, describeFailure(err, name).message);
       throw err;
     }
   }
@@ -203,17 +180,17 @@ export class Saga<A extends Record<string, ActivityFn>> {
 
   /** Saga-specific fields shown at the top level of the view. */
   annotate(details: Record<string, unknown>): void {
-    Object.assign(this.view.details, details);
-    this.touch();
+    this.record.annotate(details);
   }
 
   private validateCancel(): void {
     if (this.pivoted) throw ApplicationFailure.nonRetryable('the saga passed its pivot and can no longer be cancelled', 'PastPivot');
-    if (this.view.status !== 'RUNNING') throw ApplicationFailure.nonRetryable(`the saga is already ${this.view.status}`, 'NotRunning');
+    const { status } = this.record.view;
+    if (status !== 'RUNNING') throw ApplicationFailure.nonRetryable(`the saga is already ${status}`, 'NotRunning');
   }
 
   private requestCancel(request: CancelRequest): { status: SagaStatus } {
-    this.stop({ type: FailureType.Cancelled, message: request.reason || 'cancelled by the client', step: this.currentStep() });
+    this.stop({ type: FailureType.Cancelled, message: request.reason || 'cancelled by the client', step: this.record.currentStep() });
     return { status: 'COMPENSATING' };
   }
 
@@ -247,39 +224,11 @@ export class Saga<A extends Record<string, ActivityFn>> {
   }
 
   private async compensate(error: SagaError): Promise<void> {
-    this.setStatus('COMPENSATING');
+    this.record.setStatus('COMPENSATING');
     log.warn('compensating', { sagaId: this.id, reason: error.type, step: error.step });
     await CancellationScope.nonCancellable(async () => {
-      for (const compensation of [...this.compensations].reverse()) await this.compensateOne(compensation);
+      for (const compensation of [...this.compensations].reverse()) await compensateOne(compensation, this.options.tuning, this.record);
     });
-  }
-
-  private async compensateOne({ step, run, onCompensated }: Compensation): Promise<void> {
-    const state = { attempts: 0, lastError: null as string | null, stuck: false };
-    step.compensation = state;
-    step.status = 'COMPENSATING';
-    const { stuckAfterAttempts, compensationBackoffMs } = this.options.tuning;
-    for (;;) {
-      state.attempts += 1;
-      this.touch();
-      try {
-        await run();
-        step.status = 'COMPENSATED';
-        onCompensated?.();
-        this.touch();
-        return;
-      } catch (err) {
-        state.lastError = describeFailure(err, step.name).message;
-        if (state.attempts >= stuckAfterAttempts && !state.stuck) {
-          state.stuck = true;
-          step.status = 'STUCK';
-          log.error('compensation stuck; still retrying', { sagaId: this.id, step: step.name, attempts: state.attempts, lastError: state.lastError });
-        }
-        this.touch();
-        const backoff = Math.min(compensationBackoffMs.initial * 2 ** (state.attempts - 1), compensationBackoffMs.max);
-        await sleep(backoff);
-      }
-    }
   }
 
   private optionsFor(step: string, local: boolean): { local: boolean; opts: ActivityOptions | LocalActivityOptions } {
@@ -300,72 +249,9 @@ export class Saga<A extends Record<string, ActivityFn>> {
     return proxyActivities<Fns>(opts)[activity]!.executeWithOptions({ ...opts, activityId: stepName, summary }, [input]);
   }
 
-  private beginStep(name: string): StepView {
-    const step: StepView = {
-      name,
-      status: 'RUNNING',
-      attempts: 0,
-      startedAt: new Date().toISOString(),
-      finishedAt: null,
-      error: null,
-      compensation: null,
-    };
-    this.view.steps.push(step);
-    this.touch();
-    return step;
-  }
-
-  private endStep(step: StepView, status: StepView['status'], attempts: number, error: string | null): void {
-    Object.assign(step, { status, attempts, error, finishedAt: new Date().toISOString() });
-    this.touch();
-  }
-
   private dropCompensation(step: StepView): void {
     const index = this.compensations.findIndex((c) => c.step === step);
     if (index >= 0) this.compensations.splice(index, 1);
   }
 
-  private currentStep(): string | null {
-    const running = this.view.steps.filter((s) => s.status === 'RUNNING' || s.status === 'FAILED');
-    return running.at(-1)?.name ?? null;
-  }
-
-  private setStatus(status: SagaStatus): void {
-    this.view.status = status;
-    upsertSearchAttributes([{ key: statusKey, value: status }]);
-    this.touch();
-  }
-
-  private finish<R>(status: SagaStatus, result: R | null, error: SagaError | null): SagaView<R> {
-    this.view.result = result;
-    this.view.error = error;
-    this.setStatus(status);
-    return this.view as SagaView<R>;
-  }
-
-  /** Every change refreshes the timestamp and the one line the Temporal UI shows as current details. */
-  private touch(): void {
-    this.view.updatedAt = new Date().toISOString();
-    setCurrentDetails(currentDetails(this.view));
-  }
-}
-
-function attemptOf(err: unknown): number {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) {
-    const detail = cause.details?.[0] as { attempt?: unknown } | undefined;
-    if (typeof detail?.attempt === 'number') return detail.attempt;
-  }
-  return 1;
-}
-
-function currentDetails(view: SagaView): string {
-  const lines = [`**${view.status}**`];
-  for (const step of view.steps) {
-    const comp = step.compensation;
-    const extra = comp ? ` (undo attempts ${comp.attempts}${comp.lastError ? `, last error: ${comp.lastError}` : ''})` : '';
-    lines.push(`- ${step.name}: ${step.status}${extra}`);
-  }
-  if (view.error) lines.push(`Reason: ${view.error.type}: ${view.error.message}`);
-  return lines.join('\n');
 }

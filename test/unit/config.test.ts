@@ -19,8 +19,11 @@ describe('config', () => {
   it('refuses the dev key in production, and production without keys', () => {
     assert.throws(() => loadConfig({ SAGAWAY_ENV: 'production' }), /SAGAWAY_API_KEYS: must be set in production/);
     assert.throws(() => loadConfig({ SAGAWAY_ENV: 'production', SAGAWAY_API_KEYS: 'demo:sagaway-dev-key-change-me' }), /dev default key is refused/);
-    const config = loadConfig({ SAGAWAY_ENV: 'production', SAGAWAY_API_KEYS: 'shop:0123456789abcdef0123' });
+    assert.throws(() => loadConfig({ SAGAWAY_ENV: 'production', SAGAWAY_API_KEYS: 'shop:0123456789abcdef0123' }), /SAGAWAY_CODEC_KEYS: the dev default key is refused/);
+    const codecKeys = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
+    const config = loadConfig({ SAGAWAY_ENV: 'production', SAGAWAY_API_KEYS: 'shop:0123456789abcdef0123', SAGAWAY_CODEC_KEYS: codecKeys });
     assert.equal(config.api.keys.get('0123456789abcdef0123'), 'shop');
+    assert.throws(() => loadConfig({ SAGAWAY_CODEC_KEYS: 'k1:tooshort' }), /SAGAWAY_CODEC_KEYS: expected keyId:base64key pairs, each key 32 bytes/);
   });
 
   it('lets one backend move elsewhere while the others stay', () => {

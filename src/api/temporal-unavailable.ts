@@ -1,0 +1,34 @@
+import { ServiceError } from '@temporalio/client';
+import { TemporalUnavailable } from './problems';
+
+const UNAVAILABLE_CODES = new Set([4, 14]);
+const TEMPORAL_CALL_TIMEOUT_MS = 10_000;
+
+/**
+ * A Temporal that cannot be reached is a 503 with Retry-After for the client, never a 500 and never a
+ * hang: a call that has not answered in time (a connection still being made, say) counts as unavailable.
+ */
+export async function unavailableAs503<T>(fn: () => Promise<T>, timeoutMs = TEMPORAL_CALL_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TemporalUnavailable(`no answer from Temporal within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([fn(), timeout]);
+  } catch (err) {
+    if (isUnavailable(err)) throw new TemporalUnavailable((err as Error).message);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function isUnavailable(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof TemporalUnavailable) return true;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'number' && UNAVAILABLE_CODES.has(code)) return true;
+    if (e instanceof ServiceError && /UNAVAILABLE|DEADLINE_EXCEEDED|connect/i.test(e.message)) return true;
+  }
+  return false;
+}
