@@ -1,4 +1,7 @@
-import { histogram, rssMb, runPool, watchProcesses } from './metrics';
+import { histogram, rssMb, runAtRate, runPool, watchProcesses } from './metrics';
+
+/** Door sensors fire as bikes reach their bays: independent events at a steady rate, not a burst. */
+const SENSORS_PER_SECOND = 25;
 import { api, measure, orderBody, type ScenarioResult } from './scenarios';
 import type { BenchStack } from './stack';
 
@@ -43,19 +46,23 @@ export async function bikesHeld(stack: BenchStack, count: number, maxSeconds: nu
     await new Promise((r) => setTimeout(r, 1_000));
   }
   const waitingRss = rssMb(stack.pids.worker!);
+  // The kiosk screen knows which bike is coming; reading it is not part of the sensor's latency.
+  const bikeIds: string[] = [];
+  await runPool('bike ids read', ids.length, 32, deadline, async (i) => {
+    bikeIds[i] = (await api(stack, 'GET', `/v1/sagas/${ids[i]}`)).bikes[0].bikeId;
+  });
   const latency = histogram();
   const started = Date.now();
-  const done = await runPool('bikes sensed', ids.length, 32, Date.now() + maxSeconds * 1_000, async (i) => {
-    const view = await api(stack, 'GET', `/v1/sagas/${ids[i]}`);
+  const done = await runAtRate('bikes sensed', ids.length, SENSORS_PER_SECOND, Date.now() + maxSeconds * 1_000, async (i) => {
     const t0 = performance.now();
-    await api(stack, 'POST', `/v1/sagas/${ids[i]}/signals/bike-sensed`, { bikeId: view.bikes[0].bikeId });
+    await api(stack, 'POST', `/v1/sagas/${ids[i]}/signals/bike-sensed`, { bikeId: bikeIds[i] });
     await stack.client.workflow.getHandle(ids[i]!).result();
     latency.record(performance.now() - t0);
   });
   const processes = watch.stop();
   return {
     name: `bike-held-${ids.length}`,
-    concurrency: 32,
+    concurrency: SENSORS_PER_SECOND,
     ...latency.summary(),
     count: done,
     perSec: +(done / ((Date.now() - started) / 1000)).toFixed(1),
@@ -63,6 +70,6 @@ export async function bikesHeld(stack: BenchStack, count: number, maxSeconds: nu
     workflowTasksPerSaga: null,
     workerRssMb: waitingRss,
     processes,
-    note: `worker RSS ${waitingRss} MB with ${ids.length} checkouts waiting; latency is bike-sensed to door open (saga end)`,
+    note: `worker RSS ${waitingRss} MB with ${ids.length} checkouts waiting; latency is bike-sensed to door open (saga end), sensors at ${SENSORS_PER_SECOND}/s`,
   };
 }

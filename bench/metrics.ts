@@ -102,3 +102,23 @@ export async function runPool(label: string, count: number, concurrency: number,
   if (failed > 0) process.stdout.write(`  ${label}: ${failed} of ${done + failed} failed\n`);
   return done;
 }
+
+/**
+ * Open loop: starts task i at `perSecond` a second whatever the earlier ones are doing, as independent
+ * events (door sensors) arrive; waits for all of them. Failures are counted, not fatal.
+ */
+export async function runAtRate(label: string, count: number, perSecond: number, deadline: number, task: (i: number) => Promise<void>): Promise<number> {
+  const started = Date.now();
+  let done = 0;
+  let failed = 0;
+  const running: Promise<void>[] = [];
+  for (let i = 0; i < count && Date.now() < deadline; i += 1) {
+    const wait = started + (i * 1_000) / perSecond - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (i % (perSecond * 10) === 0) process.stdout.write(`  ${label}: ${i}/${count} sent at ${perSecond}/s\n`);
+    running.push(task(i).then(() => void (done += 1), () => void (failed += 1)));
+  }
+  await Promise.all(running);
+  if (failed > 0) process.stdout.write(`  ${label}: ${failed} of ${done + failed} failed\n`);
+  return done;
+}

@@ -73,7 +73,8 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const outIndex = args.indexOf('--out');
   const out = outIndex >= 0 ? args[outIndex + 1]! : join(__dirname, 'results', quick ? 'quick.json' : 'latest.json');
-  const custom = planFrom(args);
+  const bikesOnly = args.indexOf('--bikes-only');
+  const custom = bikesOnly >= 0 ? { levels: [], apiCount: 0, bikes: Number(args[bikesOnly + 1]), maxSeconds: 240 } : planFrom(args);
   const stack = await startBenchStack({ eagerActivities: !args.includes('--no-eager-activities') });
   const stop = () => void stack.stop().then(() => process.exit(130));
   process.once('SIGINT', stop);
