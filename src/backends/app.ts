@@ -46,8 +46,9 @@ export interface Backends {
 
 /** The simulated microservices, one path prefix each, in one Fastify app. */
 export async function buildBackends(options: BackendsOptions): Promise<Backends> {
+  // Every simulated call would be a log line at info; the backends report warnings and errors only.
   const app: FastifyInstance = options.logger
-    ? (Fastify({ loggerInstance: options.logger, disableRequestLogging: true }) as unknown as FastifyInstance)
+    ? (Fastify({ loggerInstance: options.logger.child({}, { level: 'warn' }) }) as unknown as FastifyInstance)
     : Fastify({ logger: false });
   // The storage service is a legacy system that speaks XML; its routes read the raw text.
   app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));

@@ -14,7 +14,9 @@
  *   VISITOR: captureFee ............... PIVOT
  *
  * A sensor timeout, a storage fault retries cannot fix, or a cancel before the pivot returns every bike
- * that was moved, checks them back in and voids the fee.
+ * that was moved, checks them back in and voids the fee. The rider's notice, the condition record and
+ * the door are idempotent calls with nothing to undo: they run as local activities, so the door opens
+ * one server round trip sooner after the sensor fires.
  */
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import type { BikeActivities } from '../activities/bike-activities';
@@ -93,17 +95,17 @@ async function dispenseBike(saga: Saga<Activities>, input: BikeCheckoutInput, ve
   const bike: BikeView = { bikeId: reserved.bikeId, bay: reserved.bay, status: 'ON_ITS_WAY' };
   t.bikes.push(bike);
   t.show();
-  await saga.step(`notifyRider#${n}`, 'notifyRider', { kioskId, message: `Your bike ${bike.bikeId} is on its way to bay ${bike.bay}` });
+  await saga.step(`notifyRider#${n}`, 'notifyRider', { kioskId, message: `Your bike ${bike.bikeId} is on its way to bay ${bike.bay}` }, { local: true });
   await saga.step(`checkOutBike#${n}`, 'checkOutBike', { bikeId: bike.bikeId, kioskId }, {
     undo: { activity: 'checkInBike', input: { forwardStep: `checkOutBike#${n}` } },
   });
-  const { conditionRecordId } = await saga.step(`recordCondition#${n}`, 'recordCondition', { bikeId: bike.bikeId, kioskId });
+  const { conditionRecordId } = await saga.step(`recordCondition#${n}`, 'recordCondition', { bikeId: bike.bikeId, kioskId }, { local: true });
   await saga.track(`awaitBike#${n}`, async () => {
     if (!(await condition(() => t.sensed.has(bike.bikeId), input.sensorTimeoutMs))) {
       saga.reject(FailureType.SensorTimeout, `the door sensor did not see bike ${bike.bikeId} in bay ${bike.bay} within ${input.sensorTimeoutMs} ms`);
     }
   });
-  await saga.step(`openDoor#${n}`, 'openDoor', { kioskId, bay: bike.bay, bikeId: bike.bikeId }, { summary: `Open bay ${bike.bay}` });
+  await saga.step(`openDoor#${n}`, 'openDoor', { kioskId, bay: bike.bay, bikeId: bike.bikeId }, { summary: `Open bay ${bike.bay}`, local: true });
   bike.status = 'DOOR_OPEN';
   t.show();
   return { bikeId: bike.bikeId, bay: bike.bay, conditionRecordId };

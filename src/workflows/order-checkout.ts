@@ -1,6 +1,7 @@
 /**
- * Order checkout. Price, shipping quote and the customer's notice are short idempotent calls with
- * nothing to undo, so they run as local activities (markers in the history, no server round trip).
+ * Order checkout. Price, shipping quote, the commit after the pivot and the customer's notice are short
+ * idempotent calls with nothing to undo, so they run as local activities (markers in the history, no
+ * server round trip); SAGAWAY_LOCAL_STEPS=false makes them ordinary activities.
  *
  *   priceOrder
  *   ├─ reserveInventory ........ undo releaseInventory
@@ -54,7 +55,7 @@ export async function orderCheckout(input: OrderCheckoutInput): Promise<SagaView
     });
     await saga.pivot('capturePayment', 'capturePayment', { forwardStep: 'authorizePayment' }, `Capture ${formatMoney(total)}`);
     await saga.all([
-      () => saga.step('commitInventory', 'commitInventory', { forwardStep: 'reserveInventory' }),
+      () => saga.step('commitInventory', 'commitInventory', { forwardStep: 'reserveInventory' }, { local }),
       () =>
         saga.step('notifyCustomer', 'notifyCustomer', {
           to: order.customerId,
