@@ -8,7 +8,9 @@ import { OTHER_API_KEY, startStack, type Stack } from '../support/stack';
 let stack: Stack;
 
 before(async () => {
-  stack = await startStack({ env: { SAGAWAY_ORDER_DEADLINE_SECONDS: '4' }, tuning: { stuckAfterAttempts: 3 } });
+  // Every step an ordinary activity here (SAGAWAY_LOCAL_STEPS=false), so this file covers that mode too
+  // and a saga past its pivot is still taking updates while its remaining steps run.
+  stack = await startStack({ env: { SAGAWAY_ORDER_DEADLINE_SECONDS: '4', SAGAWAY_LOCAL_STEPS: 'false' }, tuning: { stuckAfterAttempts: 3 } });
 });
 
 after(async () => {
