@@ -9,6 +9,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { Messages, type CancelRequest } from '../domain/messages';
 import { SearchAttribute, TERMINAL_STATUSES, type SagaType, type SagaView } from '../domain/saga';
+import { PageTokens } from './page-token';
 import { unavailableAs503 } from './temporal-unavailable';
 import { describeEnd, keys, keyword, timestamp, visibilityView } from './visibility';
 
@@ -45,6 +46,7 @@ export class SagaGateway {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    private readonly pageTokens: PageTokens = new PageTokens(),
   ) {}
 
   async start(req: StartSaga): Promise<StartOutcome> {
@@ -99,12 +101,13 @@ export class SagaGateway {
     const clauses = [`${SearchAttribute.client} = "${clientId}"`];
     if (filter.type) clauses.push(`${SearchAttribute.type} = "${filter.type}"`);
     if (filter.status) clauses.push(`${SearchAttribute.status} = "${filter.status}"`);
+    const pageToken = filter.pageToken ? this.pageTokens.open(clientId, filter.pageToken) : undefined;
     const res = await unavailableAs503(() =>
       this.client.workflowService.listWorkflowExecutions({
         namespace: this.client.options.namespace,
         pageSize: filter.pageSize,
         query: clauses.join(' AND '),
-        nextPageToken: filter.pageToken ? Buffer.from(filter.pageToken, 'base64url') : undefined,
+        nextPageToken: pageToken,
       }),
     );
     const items = (res.executions ?? []).map((execution) => {
@@ -117,7 +120,7 @@ export class SagaGateway {
         closedAt: timestamp(execution.closeTime),
       };
     });
-    const token = res.nextPageToken && res.nextPageToken.length > 0 ? Buffer.from(res.nextPageToken).toString('base64url') : null;
+    const token = res.nextPageToken && res.nextPageToken.length > 0 ? this.pageTokens.seal(clientId, res.nextPageToken) : null;
     return { items, nextPageToken: token };
   }
 

@@ -43,7 +43,7 @@ export const ListQuerySchema = z.object({
   type: z.enum(SagaTypes).optional(),
   status: z.enum(SagaStatuses).optional(),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
-  pageToken: z.string().max(2048).regex(/^[A-Za-z0-9_-]*$/).optional(),
+  pageToken: z.string().max(2048).regex(/^[A-Za-z0-9_.-]*$/).optional(),
 });
 
 export const problemResponses = {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFrom } from '../codec';
 import { loadConfigOrExit } from '../config';
@@ -6,6 +7,7 @@ import { createLogger } from '../logger';
 import { temporalSettings } from '../temporal';
 import { buildApp } from './app';
 import { sagaDepsFrom } from './deps';
+import { PageTokens } from './page-token';
 import { SagaGateway } from './saga-gateway';
 
 /**
@@ -19,7 +21,8 @@ async function main(): Promise<void> {
   const connection = Connection.lazy(settings.connectionOptions);
   const client = new Client({ connection, namespace: settings.namespace, dataConverter: dataConverterFrom(config.codecKeys) });
   const app = await buildApp({
-    gateway: new SagaGateway(client, config.taskQueue),
+    // Page tokens are sealed with a key every API instance shares, so any instance accepts them.
+    gateway: new SagaGateway(client, config.taskQueue, new PageTokens(createHash('sha256').update(`page-tokens\n${config.codecKeys}`).digest())),
     apiKeys: config.api.keys,
     logger,
     ...sagaDepsFrom(config, { ...DEFAULT_TUNING, stuckAfterAttempts: config.sagas.stuckAfterAttempts }),

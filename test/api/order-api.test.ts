@@ -168,6 +168,11 @@ describe('listing and operations', () => {
     const second = await call(stack.apiUrl, 'GET', `/v1/sagas?pageSize=2&pageToken=${first.body.nextPageToken}`);
     assert.equal(second.status, 200);
     assert.notDeepEqual(second.body.items.map((i: any) => i.id), first.body.items.map((i: any) => i.id));
+    const forged = await call(stack.apiUrl, 'GET', '/v1/sagas?pageSize=2&pageToken=AAAAforged');
+    assert.equal(forged.status, 400, 'a made-up token is refused at once, not sent to Temporal');
+    assert.match(forged.body.detail, /^query\.pageToken: /);
+    const theirs = await call(stack.apiUrl, 'GET', `/v1/sagas?pageSize=2&pageToken=${first.body.nextPageToken}`, { key: OTHER_API_KEY });
+    assert.equal(theirs.status, 400, "another client's token is not valid for this client");
   });
 
   it('serves readiness, OpenAPI and docs', async () => {
