@@ -56,12 +56,12 @@ async function handle(state: AllocatorState, message: Message): Promise<void> {
   if (message.kind === 'release') return release(state, message.sagaId);
   const { request } = message;
   const known = [...state.granted, ...state.queue].find((r) => r.sagaId === request.sagaId);
-  if (known) return state.allocated ? tell(known.sagaId, decisionOf(state, known)) : undefined;
-  if ([...state.granted, ...state.queue].some((r) => r.studentId === request.studentId)) return tell(request.sagaId, { status: 'DUPLICATE' });
-  if (state.closed) return tell(request.sagaId, { status: 'CLOSED' });
+  if (known) return state.allocated ? tell(state, known.sagaId, decisionOf(state, known)) : undefined;
+  if ([...state.granted, ...state.queue].some((r) => r.studentId === request.studentId)) return tell(state, request.sagaId, { status: 'DUPLICATE' });
+  if (state.closed) return tell(state, request.sagaId, { status: 'CLOSED' });
   if (state.allocated && state.granted.length < state.section.capacity) {
     state.granted.push(request);
-    return tell(request.sagaId, { status: 'GRANTED' });
+    return tell(state, request.sagaId, { status: 'GRANTED' });
   }
   state.queue.push(request);
   state.queue.sort(byPriority);
@@ -76,7 +76,7 @@ async function release(state: AllocatorState, sagaId: string): Promise<void> {
   if (wasGranted && state.allocated && !state.closed && state.queue.length > 0) {
     const next = state.queue.shift()!;
     state.granted.push(next);
-    await tell(next.sagaId, { status: 'GRANTED' });
+    await tell(state, next.sagaId, { status: 'GRANTED' });
     await tellWaitlist(state, 0);
   } else if (queued >= 0 && state.allocated) {
     await tellWaitlist(state, queued);
@@ -90,7 +90,7 @@ async function allocate(state: AllocatorState): Promise<void> {
   state.queue = ordered.slice(free);
   state.allocated = true;
   log.info('seats allocated', { sectionId: state.section.sectionId, granted: state.granted.length, waitlisted: state.queue.length });
-  await Promise.all(state.granted.map((r) => tell(r.sagaId, { status: 'GRANTED' })));
+  await Promise.all(state.granted.map((r) => tell(state, r.sagaId, { status: 'GRANTED' })));
   await tellWaitlist(state, 0);
 }
 
@@ -98,12 +98,12 @@ async function close(state: AllocatorState): Promise<void> {
   const waiting = state.queue;
   state.queue = [];
   state.closed = true;
-  await Promise.all(waiting.map((r) => tell(r.sagaId, { status: 'CLOSED' })));
+  await Promise.all(waiting.map((r) => tell(state, r.sagaId, { status: 'CLOSED' })));
 }
 
 /** Tells everyone from `from` on the waitlist their (new) position. */
 async function tellWaitlist(state: AllocatorState, from: number): Promise<void> {
-  await Promise.all(state.queue.slice(from).map((r, i) => tell(r.sagaId, { status: 'WAITLISTED', position: from + i + 1 })));
+  await Promise.all(state.queue.slice(from).map((r, i) => tell(state, r.sagaId, { status: 'WAITLISTED', position: from + i + 1 })));
 }
 
 function decisionOf(state: AllocatorState, request: SeatRequest): SeatDecision {
@@ -112,12 +112,17 @@ function decisionOf(state: AllocatorState, request: SeatRequest): SeatDecision {
   return { status: 'WAITLISTED', position: state.queue.indexOf(request) + 1 };
 }
 
-/** A saga that already ended cannot be told; it released its seat on the way out, so nothing is lost. */
-async function tell(sagaId: string, decision: SeatDecision): Promise<void> {
+/**
+ * A saga that already ended cannot be told. Its request may still have been filed after it ended (its
+ * filing call was in flight when it was cancelled), so whatever it holds here is given back: a seat
+ * nobody can take up would otherwise be lost to the whole waitlist.
+ */
+async function tell(state: AllocatorState, sagaId: string, decision: SeatDecision): Promise<void> {
   try {
     await getExternalWorkflowHandle(sagaId).signal(seatDecisionSignal, decision);
   } catch (err) {
-    log.warn('could not tell a registration its seat decision', { sagaId, decision: decision.status, error: (err as Error).message });
+    log.warn('a registration that ended cannot take its decision; releasing what it holds', { sagaId, decision: decision.status, error: (err as Error).message });
+    if (decision.status === 'GRANTED' || decision.status === 'WAITLISTED') await release(state, sagaId);
   }
 }
 

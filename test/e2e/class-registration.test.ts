@@ -77,6 +77,25 @@ describe('priority seating', () => {
 });
 
 describe('the seat allocator', () => {
+  it('gives back a seat granted to a registration that already ended', async () => {
+    const sectionId = await createSection(stack.backendsUrl, 1, 0, 60_000);
+    const section = (await fetch(`${stack.backendsUrl}/registrar/sections/${sectionId}`).then((r) => r.json())) as any;
+    const state = { section: { sectionId, capacity: 1, allocationAt: section.allocationAt, windowClosesAt: section.windowClosesAt }, granted: [], queue: [], allocated: false, closed: false, maxHistory: 5_000, generation: 0 };
+    // A filing that lands after its saga ended: nobody is there to take the seat.
+    await stack.client.workflow.signalWithStart('seatAllocator', {
+      workflowId: `allocator-${sectionId}`,
+      taskQueue: stack.config.taskQueue,
+      args: [state],
+      signal: 'fileRequest',
+      signalArgs: [{ sagaId: 'saga-long-gone', studentId: 's-9001', registeredAt: '2001-01-01', submittedAt: Date.now() }],
+    });
+    const live = await register(stack.apiUrl, 's-1003', sectionId);
+    await stageOf(stack.apiUrl, live, 'ENROLLED');
+    const view = await allocation(stack.apiUrl, sectionId);
+    assert.deepEqual(students(view.granted), ['s-1003']);
+    assert.deepEqual(students(view.waitlist), []);
+  });
+
   it('concurrent first requests create one allocator that holds every request', async () => {
     const sectionId = await createSection(stack.backendsUrl, 3, 60_000, 120_000);
     await Promise.all(['s-3001', 's-3002', 's-3003', 's-3004', 's-3005', 's-3006'].map((s) => register(stack.apiUrl, s, sectionId)));
