@@ -92,10 +92,6 @@ export class Saga<A extends Record<string, ActivityFn>> {
     return this.record.view.id;
   }
 
-  get isPivoted(): boolean {
-    return this.pivoted;
-  }
-
   /** Runs the saga body and returns the final view: COMPLETED, COMPENSATED, or FAILED after the pivot. */
   async run<R>(body: () => Promise<R>, deadlineMs?: number): Promise<SagaView<R>> {
     this.deadlineAt = deadlineMs ? Date.now() + deadlineMs : null;
