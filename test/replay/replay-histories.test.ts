@@ -11,10 +11,10 @@ describe('committed histories replay against today\'s workflow code', () => {
 
   it('has the histories of a completed and a compensated run of every saga', () => {
     const names = histories.map((h) => h.name);
-    assert.ok(names.includes('class-registration-waitlisted-completed.json'));
+    assert.ok(names.includes('v0.1.0/class-registration-waitlisted-completed.json'));
     for (const saga of ['order', 'bike-checkout', 'class-registration']) {
-      assert.ok(names.includes(`${saga}-completed.json`), saga);
-      assert.ok(names.includes(`${saga}-compensated.json`), saga);
+      assert.ok(names.includes(`v0.1.0/${saga}-completed.json`), saga);
+      assert.ok(names.includes(`v0.1.0/${saga}-compensated.json`), saga);
     }
   });
 
