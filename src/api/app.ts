@@ -13,6 +13,7 @@ import { bikeRoutes, type BikeRouteOptions } from './routes/bike-checkouts';
 import { classRoutes, type ClassRouteOptions } from './routes/class-registrations';
 import { codecRoutes, type CodecRouteOptions } from './routes/codec';
 import { healthRoutes } from './routes/health';
+import { opsScope, type OpsDeps } from './routes/ops';
 import { orderRoutes } from './routes/orders';
 import { sagaRoutes } from './routes/sagas';
 import type { SagaGateway } from './saga-gateway';
@@ -27,6 +28,7 @@ export interface AppDeps {
   bodyLimitBytes?: number;
   codec?: Omit<CodecRouteOptions, 'authenticate'>;
   protection?: Protection;
+  ops?: OpsDeps;
 }
 
 export interface Protection {
@@ -80,6 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     classRoutes(v1, deps.gateway, { ...deps.classes, tuning: deps.sagas.tuning });
     sagaRoutes(v1, deps.gateway);
   });
+  if (deps.ops) await app.register(async (scope) => opsScope(scope, deps.ops!));
   return app;
 }
 

@@ -8,7 +8,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Messages, type CancelRequest } from '../domain/messages';
-import { SearchAttribute, TERMINAL_STATUSES, type SagaType, type SagaView } from '../domain/saga';
+import { BusinessKeys, SearchAttribute, TERMINAL_STATUSES, type BusinessKey, type SagaType, type SagaView } from '../domain/saga';
 import { PageTokens } from './page-token';
 import { unavailableAs503 } from './temporal-unavailable';
 import { describeEnd, keys, keyword, timestamp, visibilityView } from './visibility';
@@ -22,6 +22,8 @@ export interface StartSaga {
   /** Hash of the request; a retry with the same Idempotency-Key and another body is refused. */
   requestHash: string;
   summary: string;
+  /** Keyword search attributes operators find the saga by (customer, kiosk, student, section). */
+  businessKeys?: Partial<Record<BusinessKey, string>>;
 }
 
 export type StartOutcome = { kind: 'started' | 'existing'; view: SagaView } | { kind: 'conflict'; sagaId: string };
@@ -63,6 +65,7 @@ export class SagaGateway {
             { key: keys.type, value: req.type },
             { key: keys.status, value: 'RUNNING' },
             { key: keys.client, value: req.clientId },
+            ...businessAttributes(req.businessKeys ?? {}),
           ],
         }),
       );
@@ -192,4 +195,11 @@ export class SagaGateway {
     }
     return { ...visibilityView(description, null), status: 'FAILED' };
   }
+}
+
+function businessAttributes(values: Partial<Record<BusinessKey, string>>) {
+  return BusinessKeys.flatMap((key) => {
+    const value = values[key];
+    return value === undefined ? [] : [{ key: keys[key], value }];
+  });
 }

@@ -7,6 +7,8 @@ import { createLogger } from '../logger';
 import { temporalSettings } from '../temporal';
 import { buildApp } from './app';
 import { sagaDepsFrom } from './deps';
+import { parseOperatorKeys } from './operator-keys';
+import { OpsGateway } from './ops-gateway';
 import { PageTokens } from './page-token';
 import { SagaGateway } from './saga-gateway';
 
@@ -20,9 +22,11 @@ async function main(): Promise<void> {
   const settings = temporalSettings();
   const connection = Connection.lazy(settings.connectionOptions);
   const client = new Client({ connection, namespace: settings.namespace, dataConverter: dataConverterFrom(config.codecKeys) });
+  // Page tokens are sealed with a key every API instance shares, so any instance accepts them.
+  const gateway = new SagaGateway(client, config.taskQueue, new PageTokens(createHash('sha256').update(`page-tokens\n${config.codecKeys}`).digest()));
   const app = await buildApp({
-    // Page tokens are sealed with a key every API instance shares, so any instance accepts them.
-    gateway: new SagaGateway(client, config.taskQueue, new PageTokens(createHash('sha256').update(`page-tokens\n${config.codecKeys}`).digest())),
+    gateway,
+    ops: { gateway: new OpsGateway(client, gateway), operatorKeys: parseOperatorKeys(process.env.SAGAWAY_OPERATOR_KEYS) },
     apiKeys: config.api.keys,
     logger,
     ...sagaDepsFrom(config, { ...DEFAULT_TUNING, stuckAfterAttempts: config.sagas.stuckAfterAttempts }),

@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/api/app';
 import { sagaDepsFrom } from '../../src/api/deps';
+import { parseOperatorKeys } from '../../src/api/operator-keys';
+import { OpsGateway } from '../../src/api/ops-gateway';
 import { SagaGateway } from '../../src/api/saga-gateway';
 import { buildBackends, type Backends } from '../../src/backends/app';
 import { dataConverterFrom } from '../../src/codec';
@@ -15,6 +17,7 @@ import { createWorker, installRuntimeLogger } from '../../src/worker';
 
 export const API_KEY = 'test-client-key-0001';
 export const OTHER_API_KEY = 'other-client-key-0002';
+export const OPERATOR_KEY = 'test-operator-key-0003';
 
 export interface Stack {
   config: Config;
@@ -75,8 +78,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const workerDone = worker.run();
   const tuning = { ...DEFAULT_TUNING, compensationBackoffMs: { initial: 100, max: 1_000 }, ...options.tuning };
+  const gateway = new SagaGateway(client, config.taskQueue);
   const api = await buildApp({
-    gateway: new SagaGateway(client, config.taskQueue),
+    gateway,
+    ops: { gateway: new OpsGateway(client, gateway), operatorKeys: parseOperatorKeys(`ops:${OPERATOR_KEY}`) },
     apiKeys: config.api.keys,
     ...sagaDepsFrom(config, tuning),
   });

@@ -48,6 +48,7 @@ export function bikeRoutes(app: FastifyInstance, gateway: SagaGateway, options: 
       options.stock.taken(body.kioskId, body.bikes);
       return input;
     },
+    businessKeys: (body: BikeCheckoutRequest) => ({ kiosk: body.kioskId }),
     summary: (body: BikeCheckoutRequest) => `Bike checkout at ${body.kioskId}: ${body.bikes} bike${body.bikes === 1 ? '' : 's'}`,
   });
 

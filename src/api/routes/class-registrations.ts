@@ -59,6 +59,7 @@ export function classRoutes(app: FastifyInstance, gateway: SagaGateway, options:
       }
     },
     toInput: (body: ClassRegistrationRequest) => ({ ...body, tuition: options.tuition, tuning: options.tuning, allocatorMaxHistory: options.allocatorMaxHistory }),
+    businessKeys: (body: ClassRegistrationRequest) => ({ student: body.studentId, section: body.sectionId }),
     summary: (body: ClassRegistrationRequest) => `Registration of ${body.studentId} for section ${body.sectionId}`,
   });
 

@@ -18,6 +18,7 @@ export function orderRoutes(app: FastifyInstance, gateway: SagaGateway, options:
     schema: OrderRequestSchema,
     description: 'Start an order checkout: price, reserve, authorize, ship, capture; compensated if a step fails for good.',
     toInput: (order: OrderRequest) => ({ order, deadlineMs: options.orderDeadlineMs, localSteps: options.localSteps, tuning: options.tuning }),
+    businessKeys: (order: OrderRequest) => ({ customer: order.customerId }),
     summary: (order: OrderRequest) => {
       const units = order.items.reduce((sum, item) => sum + item.quantity, 0);
       return `Order for ${order.customerId}: ${units} item${units === 1 ? '' : 's'} in ${order.currency}, to ${order.shippingAddress.country}`;

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { TERMINAL_STATUSES, type SagaType, type SagaView } from '../../domain/saga';
+import { TERMINAL_STATUSES, type BusinessKey, type SagaType, type SagaView } from '../../domain/saga';
 import { idempotencyKeyOf, preferWaitMs, requestHash, sagaIdFor } from '../idempotency';
 import { HttpProblem } from '../problems';
 import type { SagaGateway } from '../saga-gateway';
@@ -17,6 +17,8 @@ export interface SagaRoute<S extends z.ZodType> {
   /** The workflow input: the request plus what the API decides (deadlines, tuning); never secrets. */
   toInput(body: z.infer<S>): unknown | Promise<unknown>;
   summary(body: z.infer<S>): string;
+  /** What the business knows this saga by; set as keyword search attributes at start. */
+  businessKeys?(body: z.infer<S>): Partial<Record<BusinessKey, string>>;
   /** Answers before any saga starts (an empty kiosk, say), by throwing an HttpProblem. */
   precheck?(body: z.infer<S>, clientId: string): Promise<void>;
 }
@@ -52,6 +54,7 @@ export function registerSagaRoute<S extends z.ZodType>(app: FastifyInstance, gat
         clientId: request.clientId,
         requestHash: requestHash(route.type, body),
         summary: route.summary(body),
+        businessKeys: route.businessKeys?.(body),
       });
       if (started.kind === 'conflict') {
         throw new HttpProblem(422, 'idempotency-key-reused', 'Idempotency-Key reused with another request', `Idempotency-Key: ${key} was already used for a different request`, { sagaId });
