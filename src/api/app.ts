@@ -13,6 +13,7 @@ import { bikeRoutes, type BikeRouteOptions } from './routes/bike-checkouts';
 import { classRoutes, type ClassRouteOptions } from './routes/class-registrations';
 import { codecRoutes, type CodecRouteOptions } from './routes/codec';
 import { healthRoutes } from './routes/health';
+import { eventRoutes, type EventStreamOptions } from './routes/events';
 import { opsScope, type OpsDeps } from './routes/ops';
 import { orderRoutes } from './routes/orders';
 import { sagaRoutes } from './routes/sagas';
@@ -29,6 +30,7 @@ export interface AppDeps {
   codec?: Omit<CodecRouteOptions, 'authenticate'>;
   protection?: Protection;
   ops?: OpsDeps;
+  events?: EventStreamOptions;
 }
 
 export interface Protection {
@@ -81,6 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bikeRoutes(v1, deps.gateway, { ...deps.bikes, tuning: deps.sagas.tuning });
     classRoutes(v1, deps.gateway, { ...deps.classes, tuning: deps.sagas.tuning });
     sagaRoutes(v1, deps.gateway);
+    eventRoutes(v1, deps.gateway, deps.events);
   });
   if (deps.ops) await app.register(async (scope) => opsScope(scope, deps.ops!));
   return app;

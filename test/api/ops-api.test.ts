@@ -45,10 +45,11 @@ async function listed(query: string, until: (items: any[]) => boolean): Promise<
 
 describe('operator routes are invisible to clients', () => {
   it('answers 404, like a route that does not exist, to a client key, no key and a wrong key', async () => {
+    const nothing = await ops('GET', '/v1/ops/nothing-here', undefined, 'test-client-key-0001');
     for (const key of ['test-client-key-0001', null, 'not-an-operator-key-at-all']) {
       const list = await ops('GET', '/v1/ops/sagas?stuck=true', undefined, key);
       assert.equal(list.status, 404, `key ${key}`);
-      assert.equal(list.body.type.endsWith('/not-found'), true);
+      assert.deepEqual({ ...list.body, detail: null, instance: null }, { ...nothing.body, detail: null, instance: null });
       const retry = await ops('POST', '/v1/ops/sagas/saga-x/steps/authorizePayment/retry', { reason: 'r' }, key);
       assert.equal(retry.status, 404);
     }

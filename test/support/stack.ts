@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/api/app';
 import { sagaDepsFrom } from '../../src/api/deps';
+import type { EventStreamOptions } from '../../src/api/routes/events';
 import { parseOperatorKeys } from '../../src/api/operator-keys';
 import { OpsGateway } from '../../src/api/ops-gateway';
 import { SagaGateway } from '../../src/api/saga-gateway';
@@ -35,6 +36,7 @@ export interface Stack {
 export interface StackOptions {
   env?: Record<string, string>;
   tuning?: Partial<SagaTuning>;
+  events?: EventStreamOptions;
 }
 
 let bundle: Promise<WorkflowBundle> | null = null;
@@ -83,6 +85,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     gateway,
     ops: { gateway: new OpsGateway(client, gateway), operatorKeys: parseOperatorKeys(`ops:${OPERATOR_KEY}`) },
     apiKeys: config.api.keys,
+    events: options.events,
     ...sagaDepsFrom(config, tuning),
   });
   const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });

@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { SagaFeeds, type FeedEvent } from '../../observability/saga-feeds';
+import type { SagaGateway } from '../saga-gateway';
+import { problemResponses, SagaIdSchema } from '../schemas';
+import { notFound } from './sagas';
+
+export interface EventStreamOptions {
+  /** How often one API instance reads a watched saga (one read per saga, whatever the number of streams). */
+  pollMs: number;
+  /** A comment line this often keeps proxies from closing an idle stream. */
+  heartbeatMs: number;
+  /** A saga's feed goes on this long after its last stream closed, so a reconnect resumes where it was. */
+  lingerMs: number;
+}
+
+export const DEFAULT_EVENT_STREAMS: EventStreamOptions = { pollMs: 500, heartbeatMs: 15_000, lingerMs: 10_000 };
+
+const IdParamsSchema = z.object({ id: SagaIdSchema });
+const EventHeadersSchema = z.object({ 'last-event-id': z.string().max(64).optional() }).loose();
+
+/**
+ * `GET /v1/sagas/{id}/events`: the saga's transitions as Server-Sent Events, one per step transition and
+ * status change, then the stream closes when the saga ends. Every timer and poll a stream starts is
+ * ended when the client goes away or the API closes.
+ */
+export function eventRoutes(app: FastifyInstance, gateway: SagaGateway, options: EventStreamOptions = DEFAULT_EVENT_STREAMS): void {
+  const feeds = new SagaFeeds((sagaId, owner) => gateway.view(sagaId, owner), options);
+  app.addHook('preClose', async () => feeds.close());
+
+  app.withTypeProvider<ZodTypeProvider>().get('/v1/sagas/:id/events', {
+    schema: {
+      description: 'Live progress as Server-Sent Events (text/event-stream): events `step`, `status`, `audit`; ids resume with Last-Event-ID; the stream ends with the saga.',
+      params: IdParamsSchema,
+      headers: EventHeadersSchema,
+      response: problemResponses,
+    },
+  }, async (request, reply) => {
+    const { id } = request.params;
+    const view = await gateway.view(id, request.clientId);
+    if (!view) throw notFound(id);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write(`retry: 2000\n\n`);
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), options.heartbeatMs);
+    let unsubscribe = (): void => undefined;
+    const close = () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      if (!res.writableEnded) res.end();
+    };
+    res.on('close', close);
+    unsubscribe = feeds.subscribe(id, request.clientId, request.headers['last-event-id'], {
+      send: (event) => res.write(format(event)),
+      end: close,
+    });
+  });
+}
+
+function format(event: FeedEvent): string {
+  return `id: ${event.id}\nevent: ${event.event}\ndata: ${JSON.stringify(event.data)}\n\n`;
+}
