@@ -5,6 +5,7 @@ import { createActivities } from './activities';
 import { dataConverterFrom } from './codec';
 import { loadConfigOrExit, type Config } from './config';
 import { createLogger, temporalLoggerFrom } from './logger';
+import { observabilitySettings } from './observability/settings';
 import { temporalSettings, waitFor } from './temporal';
 
 export interface WorkerDeps {
@@ -37,17 +38,22 @@ export async function createWorker({ config, connection, namespace, logger, work
 
 let runtimeInstalled = false;
 
-/** Sends the SDK's own logs, workflow and activity logs included, through pino. Once per process. */
-export function installRuntimeLogger(logger: Logger): void {
+/**
+ * Sends the SDK's own logs, workflow and activity logs included, through pino, and serves the runtime's
+ * Prometheus metrics (Temporal's own and the sagas' from src/workflows/saga-metrics.ts) at
+ * `metricsAddress` when given. Once per process.
+ */
+export function installRuntimeLogger(logger: Logger, metricsAddress: string | null = null): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: temporalLoggerFrom(logger) });
+  const metrics = metricsAddress ? { metrics: { metricPrefix: 'temporal_', prometheus: { bindAddress: metricsAddress, countersTotalSuffix: true, unitSuffix: true } } } : {};
+  Runtime.install({ logger: temporalLoggerFrom(logger), telemetryOptions: metrics });
   runtimeInstalled = true;
 }
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger('worker', config.logLevel);
-  installRuntimeLogger(logger);
+  installRuntimeLogger(logger, observabilitySettings().workerMetricsAddress);
   const settings = temporalSettings();
   // A worker that loses Temporal for good stops; it then reconnects and runs again, until SIGTERM.
   for (;;) {

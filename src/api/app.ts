@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { SagaTuning } from '../domain/saga';
+import { metricsPlugin } from '../observability/api-metrics';
 import { createAuthenticator } from './auth';
 import { errorHandler, HttpProblem, problemType, sendProblem } from './problems';
 import { bikeRoutes, type BikeRouteOptions } from './routes/bike-checkouts';
@@ -69,6 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  await metricsPlugin(app, { stuckSagas: deps.ops?.gateway.countStuck.bind(deps.ops.gateway) });
   if (deps.protection) await shedLoad(app, deps.protection);
   healthRoutes(app, deps.gateway);
   const authenticate = createAuthenticator(deps.apiKeys);

@@ -83,6 +83,12 @@ export class OpsGateway {
     return items;
   }
 
+  /** Sagas with a STUCK undo right now (for the stuck gauge); counts the first 100 compensating ones. */
+  async countStuck(): Promise<number> {
+    const items = await this.attention({ stuck: true, keys: {}, pageSize: 100 });
+    return items.filter((item) => item.stepStatus === 'STUCK').length;
+  }
+
   private async itemOf(execution: ListedExecution): Promise<AttentionItem | null> {
     const fields = execution.searchAttributes?.indexedFields ?? {};
     const id = execution.execution?.workflowId ?? '';

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { eventStreamsOpen, feedCounts } from '../../observability/api-metrics';
 import { SagaFeeds, type FeedEvent } from '../../observability/saga-feeds';
 import type { SagaGateway } from '../saga-gateway';
 import { problemResponses, SagaIdSchema } from '../schemas';
@@ -27,7 +28,12 @@ const EventHeadersSchema = z.object({ 'last-event-id': z.string().max(64).option
  */
 export function eventRoutes(app: FastifyInstance, gateway: SagaGateway, options: EventStreamOptions = DEFAULT_EVENT_STREAMS): void {
   const feeds = new SagaFeeds((sagaId, owner) => gateway.view(sagaId, owner), options);
-  app.addHook('preClose', async () => feeds.close());
+  const count = () => feeds.size;
+  feedCounts.add(count);
+  app.addHook('preClose', async () => {
+    feeds.close();
+    feedCounts.delete(count);
+  });
 
   app.withTypeProvider<ZodTypeProvider>().get('/v1/sagas/:id/events', {
     schema: {
@@ -44,11 +50,16 @@ export function eventRoutes(app: FastifyInstance, gateway: SagaGateway, options:
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write(`retry: 2000\n\n`);
+    eventStreamsOpen.inc();
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), options.heartbeatMs);
     let unsubscribe = (): void => undefined;
+    let closed = false;
     const close = () => {
+      if (closed) return;
+      closed = true;
       clearInterval(heartbeat);
       unsubscribe();
+      eventStreamsOpen.dec();
       if (!res.writableEnded) res.end();
     };
     res.on('close', close);

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TERMINAL_STATUSES, type BusinessKey, type SagaType, type SagaView } from '../../domain/saga';
 import { idempotencyKeyOf, preferWaitMs, requestHash, sagaIdFor } from '../idempotency';
+import { sagasStarted, waitsInProgress } from '../../observability/api-metrics';
 import { HttpProblem } from '../problems';
 import type { SagaGateway } from '../saga-gateway';
 import { presentView } from '../present';
@@ -56,6 +57,7 @@ export function registerSagaRoute<S extends z.ZodType>(app: FastifyInstance, gat
         summary: route.summary(body),
         businessKeys: route.businessKeys?.(body),
       });
+      if (started.kind === 'started') sagasStarted.inc({ saga_type: route.type });
       if (started.kind === 'conflict') {
         throw new HttpProblem(422, 'idempotency-key-reused', 'Idempotency-Key reused with another request', `Idempotency-Key: ${key} was already used for a different request`, { sagaId });
       }
@@ -74,7 +76,8 @@ export async function answerWithView(request: FastifyRequest, reply: FastifyRepl
   const waitMs = preferWaitMs(request);
   let view = initial;
   if (waitMs !== null && !TERMINAL_STATUSES.has(view.status)) {
-    view = (await gateway.waitForEnd(view.id, request.clientId, waitMs)) ?? view;
+    waitsInProgress.inc();
+    view = (await gateway.waitForEnd(view.id, request.clientId, waitMs).finally(() => waitsInProgress.dec())) ?? view;
     reply.header('preference-applied', `wait=${waitMs / 1000}`);
   }
   reply.header('location', `/v1/sagas/${view.id}`);
