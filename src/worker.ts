@@ -5,7 +5,7 @@ import { createActivities } from './activities';
 import { dataConverterFrom } from './codec';
 import { loadConfigOrExit, type Config } from './config';
 import { createLogger, temporalLoggerFrom } from './logger';
-import { observabilitySettings } from './observability/settings';
+import { observabilitySettings, type ObservabilitySettings } from './observability/settings';
 import { temporalSettings, waitFor } from './temporal';
 
 export interface WorkerDeps {
@@ -15,13 +15,15 @@ export interface WorkerDeps {
   logger: Logger;
   /** A prebuilt bundle (tests, benchmarks); the worker bundles src/workflows itself when absent. */
   workflowBundle?: WorkflowBundle;
+  /** Alert webhook and the like; read from the environment when absent. */
+  observability?: ObservabilitySettings;
 }
 
 /** A worker for every sagaway workflow and activity, with the activities built from the config. */
-export async function createWorker({ config, connection, namespace, logger, workflowBundle }: WorkerDeps) {
+export async function createWorker({ config, connection, namespace, logger, workflowBundle, observability = observabilitySettings() }: WorkerDeps) {
   const dataConverter = dataConverterFrom(config.codecKeys);
   const temporal = { client: new Client({ connection, namespace, dataConverter }), taskQueue: config.taskQueue };
-  const { activities, close } = createActivities({ urls: config.backends.urls, timeoutMs: config.backends.timeoutMs, temporal });
+  const { activities, close } = createActivities({ urls: config.backends.urls, timeoutMs: config.backends.timeoutMs, temporal, alertWebhook: observability.alertWebhook });
   const worker = await Worker.create({
     connection,
     namespace,

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { BackendName } from '../config';
+import { createAlertActivities, type AlertWebhook } from './alerts';
 import { reportAttempts } from './attempts';
 import { createBikeActivities } from './bike-activities';
 import { createClassActivities } from './class-activities';
@@ -12,6 +13,8 @@ export interface ActivityDeps {
   timeoutMs: number;
   /** For activities that talk to other workflows (the seat allocators). */
   temporal: { client: Client; taskQueue: string } | null;
+  /** Where `sendAlert` posts; alerts are a no-op without it. */
+  alertWebhook?: AlertWebhook | null;
 }
 
 export interface SagawayActivities {
@@ -41,6 +44,7 @@ export function createActivities(deps: ActivityDeps): SagawayActivities {
       ...createOrderActivities(clients),
       ...createBikeActivities({ ...clients, storage }),
       ...createClassActivities({ ...clients, temporal: deps.temporal }),
+      ...createAlertActivities(deps.alertWebhook ?? null),
     }),
     close: async () => {
       await Promise.all([...Object.values(clients).map((c) => c.close()), storage.close()]);

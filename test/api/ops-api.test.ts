@@ -4,17 +4,25 @@ import { Messages } from '../../src/domain/messages';
 import { backendRecords, call, clearFaults, injectFault, waitForView } from '../support/http';
 import { orderBody } from '../support/orders';
 import { OPERATOR_KEY, startStack, type Stack } from '../support/stack';
+import { startReceiver } from '../support/webhook';
 
 let stack: Stack;
+let alerts: Awaited<ReturnType<typeof startReceiver>>;
+const ALERT_SECRET = 'ops-test-alert-secret-0001';
 /** The engine's side of CONTRACTS.md item 1; the action tests run once the workflows take the update. */
 const workflowsTakeActions = 'operatorActionUpdate' in Messages;
 
 before(async () => {
-  stack = await startStack({ env: { SAGAWAY_LOCAL_STEPS: 'false' }, tuning: { stuckAfterAttempts: 2 } });
+  alerts = await startReceiver(ALERT_SECRET);
+  stack = await startStack({
+    env: { SAGAWAY_LOCAL_STEPS: 'false', SAGAWAY_ALERT_WEBHOOK_URL: alerts.url, SAGAWAY_ALERT_WEBHOOK_SECRET: ALERT_SECRET },
+    tuning: { stuckAfterAttempts: 2 },
+  });
 });
 
 after(async () => {
   await stack?.stop();
+  await alerts?.close();
 });
 
 afterEach(async () => {
@@ -114,6 +122,21 @@ describe('operator actions', { skip: !workflowsTakeActions && 'the workflows do 
     const id = await stuckOrder('c-refuse-1');
     assert.equal((await ops('POST', `/v1/ops/sagas/${id}/steps/noSuchStep/retry`, { reason: 'r' })).status, 404);
     assert.equal((await ops('POST', `/v1/ops/sagas/${id}/steps/reserveInventory/resolve`, { reason: 'r' })).status, 409);
+    await clearFaults(stack.backendsUrl, 'payments');
+    await waitForView(stack.apiUrl, id, (v) => v.status === 'COMPENSATED', 20_000);
+  });
+});
+
+describe('alerts', { skip: !workflowsTakeActions && 'the workflows do not call sendAlert yet' }, () => {
+  it('a stuck saga sends one signed STUCK alert, however long it stays stuck', async () => {
+    const id = await stuckOrder('c-alert-1');
+    const deadline = Date.now() + 15_000;
+    while (!alerts.received.some((a) => a.body.sagaId === id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await waitForView(stack.apiUrl, id, (v) => v.steps.some((s: any) => s.compensation?.attempts >= 5));
+    const mine = alerts.received.filter((a) => a.body.sagaId === id);
+    assert.equal(mine.length, 1, 'once per state');
+    assert.equal(mine[0]!.signatureValid, true);
+    assert.deepEqual({ ...mine[0]!.body, error: null }, { sagaId: id, sagaType: 'order', kind: 'STUCK', step: 'authorizePayment', error: null, source: 'sagaway' });
     await clearFaults(stack.backendsUrl, 'payments');
     await waitForView(stack.apiUrl, id, (v) => v.status === 'COMPENSATED', 20_000);
   });

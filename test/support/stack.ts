@@ -14,6 +14,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { resolveTemporalCli } from '../../src/dev/temporal-cli';
 import { freePort, startDevServer, type RunningDevServer } from '../../src/dev/temporal-server';
 import { DEFAULT_TUNING, type SagaTuning } from '../../src/domain/saga';
+import { observabilitySettings } from '../../src/observability/settings';
 import { createWorker, installRuntimeLogger } from '../../src/worker';
 
 export const API_KEY = 'test-client-key-0001';
@@ -77,6 +78,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     namespace: 'default',
     logger,
     workflowBundle: await workflowBundle(),
+    observability: observabilitySettings(options.env ?? {}),
   });
   const workerDone = worker.run();
   const tuning = { ...DEFAULT_TUNING, compensationBackoffMs: { initial: 100, max: 1_000 }, ...options.tuning };
