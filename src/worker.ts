@@ -6,6 +6,8 @@ import { dataConverterFrom } from './codec';
 import { loadConfigOrExit, type Config } from './config';
 import { createLogger, temporalLoggerFrom } from './logger';
 import { observabilitySettings, type ObservabilitySettings } from './observability/settings';
+import { workerTracing } from './observability/temporal-tracing';
+import { setupTracing, type Tracing } from './observability/tracing';
 import { temporalSettings, waitFor } from './temporal';
 
 export interface WorkerDeps {
@@ -17,10 +19,12 @@ export interface WorkerDeps {
   workflowBundle?: WorkflowBundle;
   /** Alert webhook and the like; read from the environment when absent. */
   observability?: ObservabilitySettings;
+  /** Traces workflow tasks and activities when given (see src/observability/tracing.ts). */
+  tracing?: Tracing | null;
 }
 
 /** A worker for every sagaway workflow and activity, with the activities built from the config. */
-export async function createWorker({ config, connection, namespace, logger, workflowBundle, observability = observabilitySettings() }: WorkerDeps) {
+export async function createWorker({ config, connection, namespace, logger, workflowBundle, observability = observabilitySettings(), tracing = null }: WorkerDeps) {
   const dataConverter = dataConverterFrom(config.codecKeys);
   const temporal = { client: new Client({ connection, namespace, dataConverter }), taskQueue: config.taskQueue };
   const { activities, close } = createActivities({ urls: config.backends.urls, timeoutMs: config.backends.timeoutMs, temporal, alertWebhook: observability.alertWebhook });
@@ -31,6 +35,7 @@ export async function createWorker({ config, connection, namespace, logger, work
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities,
     dataConverter,
+    ...workerTracing(tracing, workflowBundle !== undefined),
     // Signals go to whoever drains the worker: an operator's SIGTERM finishes in-flight tasks first.
     shutdownGraceTime: '10 seconds',
   });
@@ -55,15 +60,18 @@ export function installRuntimeLogger(logger: Logger, metricsAddress: string | nu
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger('worker', config.logLevel);
-  installRuntimeLogger(logger, observabilitySettings().workerMetricsAddress);
+  const observability = observabilitySettings();
+  installRuntimeLogger(logger, observability.workerMetricsAddress);
+  const tracing = setupTracing('sagaway-worker', { otlpEndpoint: observability.otlpEndpoint });
   const settings = temporalSettings();
   // A worker that loses Temporal for good stops; it then reconnects and runs again, until SIGTERM.
   for (;;) {
     const connection = await waitFor(`Temporal at ${settings.address}`, () => NativeConnection.connect(settings.connectionOptions), logger);
-    const { worker, close } = await createWorker({ config, connection, namespace: settings.namespace, logger });
+    const { worker, close } = await createWorker({ config, connection, namespace: settings.namespace, logger, observability, tracing });
     try {
       await worker.run();
       logger.info('worker drained and stopped');
+      await tracing?.shutdown();
       return;
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'worker stopped with an error; reconnecting');

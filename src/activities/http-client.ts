@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { z } from 'zod';
 import { FailureType, isFailureType } from '../domain/failures';
+import { traceCall } from '../observability/tracing';
 
 /** Who is calling: the saga and the step, from which the Idempotency-Key is derived (never the attempt). */
 export interface CallContext {
@@ -72,13 +73,15 @@ export class BackendClient {
     }
     let res: RawResponse;
     try {
-      const answer = await this.pool.request({
-        method,
-        path: this.basePath + path,
-        headers,
-        body,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
+      const answer = await traceCall(this.name, method, path, (traceHeaders) =>
+        this.pool.request({
+          method,
+          path: this.basePath + path,
+          headers: { ...headers, ...traceHeaders },
+          body,
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+        }),
+      );
       res = {
         status: answer.statusCode,
         contentType: String(answer.headers['content-type'] ?? ''),

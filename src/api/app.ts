@@ -8,6 +8,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import type { Logger } from 'pino';
 import type { SagaTuning } from '../domain/saga';
 import { metricsPlugin } from '../observability/api-metrics';
+import { requestTracing } from '../observability/request-tracing';
 import { createAuthenticator } from './auth';
 import { errorHandler, HttpProblem, problemType, sendProblem } from './problems';
 import { bikeRoutes, type BikeRouteOptions } from './routes/bike-checkouts';
@@ -32,6 +33,8 @@ export interface AppDeps {
   protection?: Protection;
   ops?: OpsDeps;
   events?: EventStreamOptions;
+  /** Trace each request (a span per request, the parent of the saga's workflow start). */
+  tracing?: boolean;
 }
 
 export interface Protection {
@@ -51,6 +54,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = deps.logger
     ? (Fastify({ ...base, loggerInstance: deps.logger }) as unknown as FastifyInstance)
     : Fastify({ ...base, logger: false });
+  if (deps.tracing) await app.register(requestTracing());
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);

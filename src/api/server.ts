@@ -4,6 +4,9 @@ import { dataConverterFrom } from '../codec';
 import { loadConfigOrExit } from '../config';
 import { DEFAULT_TUNING } from '../domain/saga';
 import { createLogger } from '../logger';
+import { observabilitySettings } from '../observability/settings';
+import { clientTracing } from '../observability/temporal-tracing';
+import { setupTracing } from '../observability/tracing';
 import { temporalSettings } from '../temporal';
 import { buildApp } from './app';
 import { sagaDepsFrom } from './deps';
@@ -21,7 +24,8 @@ async function main(): Promise<void> {
   const logger = createLogger('api', config.logLevel);
   const settings = temporalSettings();
   const connection = Connection.lazy(settings.connectionOptions);
-  const client = new Client({ connection, namespace: settings.namespace, dataConverter: dataConverterFrom(config.codecKeys) });
+  const tracing = setupTracing('sagaway-api', { otlpEndpoint: observabilitySettings().otlpEndpoint });
+  const client = new Client({ connection, namespace: settings.namespace, dataConverter: dataConverterFrom(config.codecKeys), ...clientTracing(tracing) });
   // Page tokens are sealed with a key every API instance shares, so any instance accepts them.
   const gateway = new SagaGateway(client, config.taskQueue, new PageTokens(createHash('sha256').update(`page-tokens\n${config.codecKeys}`).digest()));
   const app = await buildApp({
@@ -29,6 +33,7 @@ async function main(): Promise<void> {
     ops: { gateway: new OpsGateway(client, gateway), operatorKeys: parseOperatorKeys(process.env.SAGAWAY_OPERATOR_KEYS) },
     apiKeys: config.api.keys,
     logger,
+    tracing: tracing !== null,
     ...sagaDepsFrom(config, { ...DEFAULT_TUNING, stuckAfterAttempts: config.sagas.stuckAfterAttempts }),
   });
   await app.listen({ host: config.api.host, port: config.api.port });
@@ -41,6 +46,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'draining: no new connections, finishing requests in flight');
     await app.close();
     await connection.close();
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.on('SIGTERM', () => void close('SIGTERM'));

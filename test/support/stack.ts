@@ -15,6 +15,8 @@ import { resolveTemporalCli } from '../../src/dev/temporal-cli';
 import { freePort, startDevServer, type RunningDevServer } from '../../src/dev/temporal-server';
 import { DEFAULT_TUNING, type SagaTuning } from '../../src/domain/saga';
 import { observabilitySettings } from '../../src/observability/settings';
+import { clientTracing, WORKFLOW_TRACING_MODULE } from '../../src/observability/temporal-tracing';
+import type { Tracing } from '../../src/observability/tracing';
 import { createWorker, installRuntimeLogger } from '../../src/worker';
 
 export const API_KEY = 'test-client-key-0001';
@@ -38,14 +40,17 @@ export interface StackOptions {
   env?: Record<string, string>;
   tuning?: Partial<SagaTuning>;
   events?: EventStreamOptions;
+  /** Trace the API, the workflows and the activities into this process's tracer provider. */
+  tracing?: Tracing;
 }
 
-let bundle: Promise<WorkflowBundle> | null = null;
+const bundles = new Map<boolean, Promise<WorkflowBundle>>();
 
-/** The workflows bundled once per test process. */
-export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundlerLogger });
-  return bundle;
+/** The workflows bundled once per test process (with the tracing interceptors, for a traced stack). */
+export function workflowBundle(traced = false): Promise<WorkflowBundle> {
+  const workflowInterceptorModules = traced ? [WORKFLOW_TRACING_MODULE] : [];
+  if (!bundles.has(traced)) bundles.set(traced, bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), workflowInterceptorModules, logger: quietBundlerLogger }));
+  return bundles.get(traced)!;
 }
 
 const quietBundlerLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
@@ -70,14 +75,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
   const connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection, namespace: 'default', dataConverter: dataConverterFrom(config.codecKeys) });
+  const tracing = options.tracing ?? null;
+  const client = new Client({ connection, namespace: 'default', dataConverter: dataConverterFrom(config.codecKeys), ...clientTracing(tracing) });
   await waitForNamespace(client);
   const { worker, close: closeActivities } = await createWorker({
     config,
     connection: nativeConnection,
     namespace: 'default',
     logger,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: await workflowBundle(tracing !== null),
+    tracing,
     observability: observabilitySettings(options.env ?? {}),
   });
   const workerDone = worker.run();
@@ -88,6 +95,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ops: { gateway: new OpsGateway(client, gateway), operatorKeys: parseOperatorKeys(`ops:${OPERATOR_KEY}`) },
     apiKeys: config.api.keys,
     events: options.events,
+    tracing: tracing !== null,
     ...sagaDepsFrom(config, tuning),
   });
   const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
