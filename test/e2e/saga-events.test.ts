@@ -8,7 +8,7 @@ import { OTHER_API_KEY, startStack, type Stack } from '../support/stack';
 let stack: Stack;
 
 before(async () => {
-  stack = await startStack({ env: { SAGAWAY_LOCAL_STEPS: 'false' }, tuning: { stuckAfterAttempts: 2 }, events: { pollMs: 200, heartbeatMs: 300, lingerMs: 5_000 } });
+  stack = await startStack({ env: { SAGAWAY_LOCAL_STEPS: 'false' }, tuning: { stuckAfterAttempts: 2 }, events: { pollMs: 200, heartbeatMs: 300, lingerMs: 2_000 } });
 });
 
 after(async () => {
@@ -62,6 +62,27 @@ describe('GET /v1/sagas/{id}/events', () => {
     assert.equal(other.status, 404);
     const unknown = await readEvents(eventsUrl('saga-nobody'));
     assert.equal(unknown.status, 404);
+    await clearFaults(stack.backendsUrl, 'payments');
+    await waitForView(stack.apiUrl, started.body.id, (v) => v.status === 'COMPENSATED');
+  });
+
+  it('a client that goes away ends its stream, and the saga\'s poller stops soon after', async () => {
+    await injectFault(stack.backendsUrl, 'payments', { op: 'void', mode: 'error', status: 409, count: 1_000 });
+    await injectFault(stack.backendsUrl, 'shipping', { op: 'create', mode: 'error', status: 422, count: 1_000 });
+    const started = await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody() });
+    const gauges = async () => {
+      const text = await (await fetch(`${stack.apiUrl}/metrics`)).text();
+      return { streams: Number(/^sagaway_event_streams_open (\d+)/m.exec(text)?.[1]), feeds: Number(/^sagaway_event_feeds_open (\d+)/m.exec(text)?.[1]) };
+    };
+    const watching = readEvents(eventsUrl(started.body.id), { stopWhen: (es) => es.some((e) => label(e) === 'authorizePayment:STUCK') });
+    await watching;
+    const deadline = Date.now() + 10_000;
+    let now = await gauges();
+    while ((now.streams !== 0 || now.feeds !== 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      now = await gauges();
+    }
+    assert.deepEqual(now, { streams: 0, feeds: 0 });
     await clearFaults(stack.backendsUrl, 'payments');
     await waitForView(stack.apiUrl, started.body.id, (v) => v.status === 'COMPENSATED');
   });
