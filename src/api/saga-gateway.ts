@@ -77,6 +77,11 @@ export class SagaGateway {
     }
   }
 
+  /** Whether this saga was started by this client (false for another client's or no saga). */
+  async owns(sagaId: string, clientId: string): Promise<boolean> {
+    return (await this.describeOwned(sagaId, clientId)) !== null;
+  }
+
   async view(sagaId: string, clientId: string): Promise<SagaView | null> {
     const description = await this.describeOwned(sagaId, clientId);
     return description ? this.viewOf(description) : null;
