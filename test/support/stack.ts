@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/api/app';
@@ -12,6 +12,7 @@ import { resolveTemporalCli } from '../../src/dev/temporal-cli';
 import { freePort, startDevServer, type RunningDevServer } from '../../src/dev/temporal-server';
 import { DEFAULT_TUNING, type SagaTuning } from '../../src/domain/saga';
 import { createWorker, installRuntimeLogger } from '../../src/worker';
+import { workflowBundle } from './workflow-bundle';
 
 export const API_KEY = 'test-client-key-0001';
 export const OTHER_API_KEY = 'other-client-key-0002';
@@ -33,16 +34,6 @@ export interface StackOptions {
   env?: Record<string, string>;
   tuning?: Partial<SagaTuning>;
 }
-
-let bundle: Promise<WorkflowBundle> | null = null;
-
-/** The workflows bundled once per test process. */
-export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundlerLogger });
-  return bundle;
-}
-
-const quietBundlerLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
 
 /**
  * The whole of sagaway for one test file, for real: a Temporal dev server (in memory, free ports), the
