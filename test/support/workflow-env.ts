@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Workflow, WorkflowResultType } from '@temporalio/workflow';
 import pino from 'pino';
+import { createActivities, type ActivityDeps } from '../../src/activities';
 import { reportAttempts } from '../../src/activities/attempts';
 import { resolveTemporalCli } from '../../src/dev/temporal-cli';
 import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/dev/temporal-server';
@@ -17,15 +18,16 @@ import { workflowBundle } from './workflow-bundle';
  * functions. Temporal's time-skipping server is downloaded from temporal.download, which this project
  * cannot rely on (no network beyond package registries), so this runs the dev server sagaway already
  * has, one per test file, and tests keep their timers short (see `fastTuning`).
+ *
+ * One worker serves the whole file. Each workflow a test starts gets its own mocked activities, looked
+ * up by workflow id when an activity runs, so tests may run side by side without seeing each other's.
  */
 export interface WorkflowEnv {
   client: Client;
-  /**
-   * Runs `body` with a worker on a task queue of its own, serving `activities`; the worker stops when
-   * `body` settles, so tests in one file never see each other's activities.
-   */
-  withWorker<T>(activities: Activities, body: (taskQueue: string) => Promise<T>): Promise<T>;
-  /** Starts `workflow` with a worker for `activities` and returns its result. */
+  taskQueue: string;
+  /** Starts `workflow` served by `activities` (for tests that signal, update or cancel it). */
+  start<W extends Workflow>(workflow: W, args: Parameters<W>, activities: Activities): Promise<WorkflowHandle<W>>;
+  /** Starts `workflow` served by `activities` and returns its result. */
   execute<W extends Workflow>(workflow: W, args: Parameters<W>, activities: Activities): Promise<WorkflowResultType<W>>;
   teardown(): Promise<void>;
 }
@@ -45,27 +47,50 @@ export async function startWorkflowEnv(): Promise<WorkflowEnv> {
       ],
     },
   });
-  const withWorker = async <T>(activities: Activities, body: (taskQueue: string) => Promise<T>): Promise<T> => {
-    const taskQueue = `test-${randomUUID()}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
-    return worker.runUntil(body(taskQueue));
+  const mocks = new Map<string, Activities>();
+  const taskQueue = `test-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities: dispatcher(mocks),
+    shutdownGraceTime: '1 second',
+  });
+  const running = worker.run();
+  const start = async <W extends Workflow>(workflow: W, args: Parameters<W>, activities: Activities) => {
+    const workflowId = `test-${randomUUID()}`;
+    mocks.set(workflowId, activities);
+    return env.client.workflow.start(workflow, { taskQueue, workflowId, args } as unknown as WorkflowStartOptions<W>);
   };
   return {
     client: env.client,
-    withWorker,
-    execute: (workflow, args, activities) =>
-      withWorker(activities, (taskQueue) => env.client.workflow.execute(workflow, startOptions(taskQueue, args))),
-    teardown: () => env.teardown(),
+    taskQueue,
+    start,
+    execute: async (workflow, args, activities) => (await start(workflow, args, activities)).result(),
+    async teardown() {
+      worker.shutdown();
+      await running;
+      await env.teardown();
+    },
   };
 }
 
-/** Starts a workflow on the worker's task queue (for tests that signal, update or cancel it). */
-export function startOn<W extends Workflow>(client: Client, taskQueue: string, workflow: W, args: Parameters<W>): Promise<WorkflowHandle<W>> {
-  return client.workflow.start(workflow, startOptions(taskQueue, args));
-}
-
-function startOptions<W extends Workflow>(taskQueue: string, args: Parameters<W>): WorkflowStartOptions<W> {
-  return { taskQueue, workflowId: `test-${randomUUID()}`, args } as unknown as WorkflowStartOptions<W>;
+/**
+ * The worker's activities: every name a sagaway workflow calls, each passing the call on to the mock
+ * that the test registered for the calling workflow. A name the test did not mock fails without retry.
+ */
+function dispatcher(mocks: Map<string, Activities>): Activities {
+  // Built only for their names; nothing is ever sent to this address.
+  const urls = new Proxy({}, { get: () => 'http://127.0.0.1:9' }) as ActivityDeps['urls'];
+  const { activities: real, close } = createActivities({ urls, timeoutMs: 1, temporal: null });
+  void close();
+  const forward = (name: string) => (...args: never[]) => {
+    const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
+    const mock = mocks.get(workflowId)?.[name];
+    if (!mock) throw ApplicationFailure.nonRetryable(`the test did not mock ${name} for ${workflowId}`, 'NotMocked');
+    return mock(...args);
+  };
+  return Object.fromEntries(Object.keys(real).map((name) => [name, forward(name)]));
 }
 
 /** Saga tuning for tests: an undo is retried every few milliseconds and marked stuck after 3 attempts. */
