@@ -41,6 +41,16 @@ const ApiKeysSchema = z
     return keys;
   });
 
+/** For tests and local runs: a workflow bundle built beforehand, and how fast a failed undo is tried again. */
+const DevEnvSchema = z.object({
+  SAGAWAY_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  SAGAWAY_COMPENSATION_BACKOFF_MS: z
+    .string()
+    .regex(/^\d+,\d+$/, 'expected initial,max in milliseconds, such as 1000,60000')
+    .transform((raw) => raw.split(',').map(Number) as [number, number])
+    .optional(),
+});
+
 const EnvSchema = z.object({
   SAGAWAY_ENV: z.enum(['development', 'production']).default('development'),
   SAGAWAY_DATA_DIR: z.string().min(1).default('./.data'),
@@ -79,7 +89,7 @@ const EnvSchema = z.object({
   SAGAWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1_200),
   SAGAWAY_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   SAGAWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(65_536),
-});
+}).extend(DevEnvSchema.shape);
 
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -93,12 +103,13 @@ export interface Config {
   taskQueue: string;
   api: { host: string; port: number; keys: Map<string, string> };
   backends: { host: string; port: number; urls: Record<BackendName, string>; timeoutMs: number };
-  sagas: { orderDeadlineMs: number; stuckAfterAttempts: number; localSteps: boolean };
+  sagas: { orderDeadlineMs: number; stuckAfterAttempts: number; localSteps: boolean; compensationBackoffMs: { initial: number; max: number } | null };
   bikes: { sensorTimeoutMs: number; visitorMaxBikes: number; feePerBikeMinor: number; kioskCacheMs: number };
   classes: { tuitionMinor: number; allocatorMaxHistory: number };
   temporalUiPort: number;
   codecKeys: string;
   protection: { rateLimitPerMinute: number; maxEventLoopDelayMs: number; maxBodyBytes: number };
+  workflowBundlePath: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -151,6 +162,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       orderDeadlineMs: env.SAGAWAY_ORDER_DEADLINE_SECONDS * 1_000,
       stuckAfterAttempts: env.SAGAWAY_STUCK_AFTER_ATTEMPTS,
       localSteps: env.SAGAWAY_LOCAL_STEPS,
+      compensationBackoffMs: env.SAGAWAY_COMPENSATION_BACKOFF_MS
+        ? { initial: env.SAGAWAY_COMPENSATION_BACKOFF_MS[0], max: env.SAGAWAY_COMPENSATION_BACKOFF_MS[1] }
+        : null,
     },
     bikes: {
       sensorTimeoutMs: Math.round(env.SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS * 1_000),
@@ -166,6 +180,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxEventLoopDelayMs: env.SAGAWAY_MAX_EVENT_LOOP_DELAY_MS,
       maxBodyBytes: env.SAGAWAY_MAX_BODY_BYTES,
     },
+    workflowBundlePath: env.SAGAWAY_WORKFLOW_BUNDLE ?? null,
   };
 }
 

@@ -25,7 +25,11 @@ async function main(): Promise<void> {
     gateway: new SagaGateway(client, config.taskQueue, new PageTokens(createHash('sha256').update(`page-tokens\n${config.codecKeys}`).digest())),
     apiKeys: config.api.keys,
     logger,
-    ...sagaDepsFrom(config, { ...DEFAULT_TUNING, stuckAfterAttempts: config.sagas.stuckAfterAttempts }),
+    ...sagaDepsFrom(config, {
+      ...DEFAULT_TUNING,
+      stuckAfterAttempts: config.sagas.stuckAfterAttempts,
+      compensationBackoffMs: config.sagas.compensationBackoffMs ?? DEFAULT_TUNING.compensationBackoffMs,
+    }),
   });
   await app.listen({ host: config.api.host, port: config.api.port });
   logger.info({ temporal: settings.address, namespace: settings.namespace }, 'api ready');

@@ -6,27 +6,32 @@ import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 const root = join(__dirname, '..', '..');
 const cacheDir = join(root, 'node_modules', '.cache', 'sagaway-workflow-bundle');
 
-let bundle: Promise<WorkflowBundle> | null = null;
+let bundleFile: Promise<string> | null = null;
 
 /**
- * The workflows bundled once for the whole suite, not once per test file: webpack takes seconds on a
- * small machine, so the bundle is kept on disk under a hash of every source file it could include.
+ * The workflows bundled once for the whole suite, not once per test file or worker: webpack takes
+ * seconds on a small machine, so the bundle is kept on disk under a hash of every source file it could
+ * include. Workers started as processes read it through SAGAWAY_WORKFLOW_BUNDLE.
  */
-export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= loadOrBuild();
-  return bundle;
+export function workflowBundleFile(): Promise<string> {
+  bundleFile ??= buildOnce();
+  return bundleFile;
 }
 
-async function loadOrBuild(): Promise<WorkflowBundle> {
+export async function workflowBundle(): Promise<WorkflowBundle> {
+  return { code: readFileSync(await workflowBundleFile(), 'utf8') };
+}
+
+async function buildOnce(): Promise<string> {
   const file = join(cacheDir, `${sourceHash()}.js`);
-  if (existsSync(file)) return { code: readFileSync(file, 'utf8') };
+  if (existsSync(file)) return file;
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundlerLogger });
   mkdirSync(cacheDir, { recursive: true });
   // Written aside and renamed, so a file running in parallel never reads half a bundle.
   const staging = `${file}.${process.pid}.tmp`;
   writeFileSync(staging, code);
   renameSync(staging, file);
-  return { code };
+  return file;
 }
 
 function sourceHash(): string {
