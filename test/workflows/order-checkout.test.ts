@@ -93,4 +93,16 @@ describe('order checkout saga (mocked activities)', () => {
     assert.ok(!calls.includes('cancelShipment'), 'a refused shipment was never created, so there is nothing to cancel');
     assert.ok(!calls.includes('capturePayment'));
   });
+
+  it('compensates everything, the timed-out shipment included, when the pivot is not reached by the deadline', async () => {
+    const { activities, calls } = orderBackends({
+      createShipment: () => new Promise((resolve) => setTimeout(() => resolve({ shipmentId: 'shp-late' }), 5_000)),
+    });
+    const view = await env.execute(orderCheckout, [input({ deadlineMs: 1_500 })], activities);
+    assert.equal(view.status, 'COMPENSATED');
+    assert.deepEqual({ type: view.error?.type, step: view.error?.step }, { type: 'DeadlineExceeded', step: 'createShipment' });
+    // The shipment may have been made even though its answer never came, so it is cancelled too.
+    assert.deepEqual(calls.filter((c) => undos.has(c)), ['cancelShipment', 'voidPayment', 'releaseInventory']);
+    assert.ok(!calls.includes('capturePayment'));
+  });
 });
