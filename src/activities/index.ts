@@ -5,7 +5,9 @@ import { createBikeActivities } from './bike-activities';
 import { createClassActivities } from './class-activities';
 import { BackendClient } from './http-client';
 import { createOrderActivities } from './order-activities';
+import { createOtaHotelClient } from './ota-hotel-client';
 import { createStorageClient } from './storage-client';
+import { createTravelActivities } from './travel-activities';
 
 export interface ActivityDeps {
   urls: Record<BackendName, string>;
@@ -34,16 +36,21 @@ export function createActivities(deps: ActivityDeps): SagawayActivities {
     students: client('students'),
     registrar: client('registrar'),
     billing: client('billing'),
+    flights: client('flights'),
+    cars: client('cars'),
+    fx: client('fx'),
   };
   const storage = createStorageClient(deps.urls.storage, deps.timeoutMs);
+  const hotels = createOtaHotelClient(deps.urls.hotels, deps.timeoutMs);
   return {
     activities: reportAttempts({
       ...createOrderActivities(clients),
       ...createBikeActivities({ ...clients, storage }),
       ...createClassActivities({ ...clients, temporal: deps.temporal }),
+      ...createTravelActivities({ ...clients, hotels }),
     }),
     close: async () => {
-      await Promise.all([...Object.values(clients).map((c) => c.close()), storage.close()]);
+      await Promise.all([...Object.values(clients).map((c) => c.close()), storage.close(), hotels.close()]);
     },
   };
 }

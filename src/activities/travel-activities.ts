@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { Currencies, type Currency } from '../domain/money';
+import type { LegHold, LegQuote, LockedRate, TripRequest } from '../domain/trip';
+import { currentCall, referenceTo, type BackendClient } from './http-client';
+import type { OtaHotelClient } from './ota-hotel-client';
+
+export interface TravelClients {
+  flights: BackendClient;
+  cars: BackendClient;
+  fx: BackendClient;
+  notifications: BackendClient;
+  hotels: OtaHotelClient;
+}
+
+const Price = { amountMinor: z.number().int().nonnegative(), currency: z.enum(Currencies) };
+const QuoteSchema = z.object({ offerId: z.string().min(1), ...Price });
+const HoldSchema = z.object({ holdId: z.string().min(1), ...Price, expiresAt: z.iso.datetime() });
+const RateSchema = z.object({ quoteId: z.string().min(1), base: z.enum(Currencies), rates: z.record(z.enum(Currencies), z.number().positive()), expiresAt: z.iso.datetime() });
+const LockSchema = z.object({ lockId: z.string(), status: z.literal('LOCKED') });
+const TicketSchema = z.object({ ticketNumber: z.string().min(1), status: z.literal('TICKETED') });
+const ConfirmationSchema = z.object({ confirmation: z.string().min(1), status: z.literal('CONFIRMED') });
+const TransitionSchema = z.object({ status: z.string() });
+const MessageSchema = z.object({ messageId: z.string() });
+
+type Undo = { forwardStep: string };
+
+const quoteOf = (q: z.infer<typeof QuoteSchema>): LegQuote => ({ offerId: q.offerId, price: { amountMinor: q.amountMinor, currency: q.currency } });
+const holdOf = (h: z.infer<typeof HoldSchema>): LegHold => ({ holdId: h.holdId, price: { amountMinor: h.amountMinor, currency: h.currency }, expiresAt: h.expiresAt });
+
+/** The travel suppliers, the currency desk and the itinerary mail; undos name the hold by its step. */
+export function createTravelActivities({ flights, hotels, cars, fx, notifications }: TravelClients) {
+  return {
+    async quoteFlight(input: TripRequest['flight']): Promise<LegQuote> {
+      return quoteOf(await flights.postJson('/quotes', input, QuoteSchema, currentCall()));
+    },
+    async quoteHotel(input: TripRequest['hotel']): Promise<LegQuote> {
+      return hotels.quote(input, currentCall());
+    },
+    async quoteCar(input: TripRequest['car']): Promise<LegQuote> {
+      return quoteOf(await cars.postJson('/quotes', input, QuoteSchema, currentCall()));
+    },
+
+    async quoteRate(input: { base: Currency; currencies: Currency[] }): Promise<LockedRate> {
+      return fx.postJson('/quotes', input, RateSchema, currentCall()) as Promise<LockedRate>;
+    },
+    async lockRate(input: { quoteId: string }): Promise<{ lockId: string }> {
+      return fx.postJson('/locks', input, LockSchema, currentCall());
+    },
+    async releaseRate(input: Undo): Promise<void> {
+      await fx.postJson('/locks/release', referenceTo(input.forwardStep), TransitionSchema, currentCall());
+    },
+
+    async holdFlight(input: TripRequest['flight']): Promise<LegHold> {
+      return holdOf(await flights.postJson('/holds', input, HoldSchema, currentCall()));
+    },
+    async releaseFlight(input: Undo): Promise<void> {
+      await flights.postJson('/holds/release', referenceTo(input.forwardStep), TransitionSchema, currentCall());
+    },
+    async issueTicket(input: Undo): Promise<{ ticketNumber: string }> {
+      const ticket = await flights.postJson('/tickets', referenceTo(input.forwardStep), TicketSchema, currentCall());
+      return { ticketNumber: ticket.ticketNumber };
+    },
+
+    async holdHotel(input: TripRequest['hotel']): Promise<LegHold> {
+      return hotels.hold(input, currentCall());
+    },
+    async releaseHotel(input: Undo): Promise<void> {
+      await hotels.cancel(referenceTo(input.forwardStep).reference, currentCall());
+    },
+    async confirmHotel(input: Undo): Promise<{ confirmation: string }> {
+      return hotels.confirm(referenceTo(input.forwardStep).reference, currentCall());
+    },
+    async cancelHotel(input: Undo): Promise<void> {
+      await hotels.cancel(referenceTo(input.forwardStep).reference, currentCall());
+    },
+
+    async holdCar(input: TripRequest['car']): Promise<LegHold> {
+      return holdOf(await cars.postJson('/holds', input, HoldSchema, currentCall()));
+    },
+    async releaseCar(input: Undo): Promise<void> {
+      await cars.postJson('/cancellations', referenceTo(input.forwardStep), TransitionSchema, currentCall());
+    },
+    async confirmCar(input: Undo): Promise<{ confirmation: string }> {
+      const booking = await cars.postJson('/confirmations', referenceTo(input.forwardStep), ConfirmationSchema, currentCall());
+      return { confirmation: booking.confirmation };
+    },
+    async cancelCar(input: Undo): Promise<void> {
+      await cars.postJson('/cancellations', referenceTo(input.forwardStep), TransitionSchema, currentCall());
+    },
+
+    async sendItinerary(input: { to: string; data: Record<string, unknown> }): Promise<{ messageId: string }> {
+      return notifications.postJson('/messages', { to: input.to, template: 'trip-itinerary', data: input.data }, MessageSchema, currentCall());
+    },
+  };
+}
+
+export type TravelActivities = ReturnType<typeof createTravelActivities>;
