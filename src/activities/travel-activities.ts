@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Currencies, type Currency } from '../domain/money';
-import type { LegHold, LegQuote, LockedRate, TripRequest } from '../domain/trip';
+import type { LegHold, LegQuote, LockedRate } from '../domain/trip';
+import type { TripRequest } from '../domain/trip-request';
 import { currentCall, referenceTo, type BackendClient } from './http-client';
 import type { OtaHotelClient } from './ota-hotel-client';
 
