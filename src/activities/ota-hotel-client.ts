@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
 import { FailureType } from '../domain/failures';
+import type { Lookup } from '../domain/steps';
 import type { LegHold, LegQuote } from '../domain/trip';
 import { BackendClient, malformed, type CallContext, type Problem } from './http-client';
 
@@ -45,6 +46,7 @@ const HoldSchema = z.object({
 const CommitSchema = z.object({
   HotelReservations: z.object({ HotelReservation: z.object({ ResGlobalInfo: z.object({ HotelReservationIDs: z.object({ HotelReservationID: z.object({ ResID_Value: z.string().min(1) }) }) }) }) }),
 });
+const ReadSchema = z.object({ HotelReservations: z.object({ HotelReservation: z.object({ ResStatus: z.string().optional() }) }) });
 const CancelSchema = z.object({ Status: z.literal('Cancelled') });
 
 const minor = (amount: z.infer<typeof Amount>) => ({ amountMinor: Math.round(Number(amount.AmountAfterTax) * 100), currency: 'EUR' as const });
@@ -113,6 +115,16 @@ export class OtaHotelClient {
   async cancel(reference: string, call: CallContext): Promise<void> {
     const xml = request('OTA_CancelRQ', { CancelType: 'Cancel' }, { UniqueID: { '@_Type': '14', '@_ID': reference } });
     await this.exchange('/OTA_CancelRQ', xml, 'OTA_CancelRS', CancelSchema, call);
+  }
+
+  /** What became of the hold or booking made by the call with this key (OTA_ReadRQ, served on GET). */
+  async lookup(reference: string): Promise<Lookup> {
+    const path = `/reservations/${encodeURIComponent(reference)}`;
+    const res = await this.http.send('GET', path, undefined, undefined);
+    const answer = ReadSchema.safeParse(readOta(res.text, 'OTA_HotelResRS'));
+    if (!answer.success) throw malformed('hotels', '/reservations', answer.error.issues[0]?.message ?? 'unexpected shape');
+    const status = answer.data.HotelReservations.HotelReservation.ResStatus ?? null;
+    return { found: status !== null, status };
   }
 
   close(): Promise<void> {

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { Currencies, type Currency } from '../domain/money';
 import type { LegHold, LegQuote, LockedRate } from '../domain/trip';
 import type { TripRequest } from '../domain/trip-request';
-import { currentCall, referenceTo, type BackendClient } from './http-client';
+import type { Reference } from '../domain/steps';
+import { currentCall, lookUp, type BackendClient } from './http-client';
 import type { OtaHotelClient } from './ota-hotel-client';
 
 export interface TravelClients {
@@ -23,12 +24,13 @@ const ConfirmationSchema = z.object({ confirmation: z.string().min(1), status: z
 const TransitionSchema = z.object({ status: z.string() });
 const MessageSchema = z.object({ messageId: z.string() });
 
-type Undo = { forwardStep: string };
-
 const quoteOf = (q: z.infer<typeof QuoteSchema>): LegQuote => ({ offerId: q.offerId, price: { amountMinor: q.amountMinor, currency: q.currency } });
 const holdOf = (h: z.infer<typeof HoldSchema>): LegHold => ({ holdId: h.holdId, price: { amountMinor: h.amountMinor, currency: h.currency }, expiresAt: h.expiresAt });
 
-/** The travel suppliers, the currency desk and the itinerary mail; undos name the hold by its step. */
+/**
+ * The travel suppliers, the currency desk and the itinerary mail. Undos, confirmations and the ticket name
+ * the hold (or booking) by the key of the call that made it; the look-ups ask what became of a call.
+ */
 export function createTravelActivities({ flights, hotels, cars, fx, notifications }: TravelClients) {
   return {
     async quoteFlight(input: TripRequest['flight']): Promise<LegQuote> {
@@ -47,46 +49,59 @@ export function createTravelActivities({ flights, hotels, cars, fx, notification
     async lockRate(input: { quoteId: string }): Promise<{ lockId: string }> {
       return fx.postJson('/locks', input, LockSchema, currentCall());
     },
-    async releaseRate(input: Undo): Promise<void> {
-      await fx.postJson('/locks/release', referenceTo(input.forwardStep), TransitionSchema, currentCall());
+    async releaseRate(input: Reference): Promise<void> {
+      await fx.postJson('/locks/release', { reference: input.reference }, TransitionSchema, currentCall());
     },
 
     async holdFlight(input: TripRequest['flight']): Promise<LegHold> {
       return holdOf(await flights.postJson('/holds', input, HoldSchema, currentCall()));
     },
-    async releaseFlight(input: Undo): Promise<void> {
-      await flights.postJson('/holds/release', referenceTo(input.forwardStep), TransitionSchema, currentCall());
+    async releaseFlight(input: Reference): Promise<void> {
+      await flights.postJson('/holds/release', { reference: input.reference }, TransitionSchema, currentCall());
     },
-    async issueTicket(input: Undo): Promise<{ ticketNumber: string }> {
-      const ticket = await flights.postJson('/tickets', referenceTo(input.forwardStep), TicketSchema, currentCall());
+    async issueTicket(input: Reference): Promise<{ ticketNumber: string }> {
+      const ticket = await flights.postJson('/tickets', { reference: input.reference }, TicketSchema, currentCall());
       return { ticketNumber: ticket.ticketNumber };
     },
 
     async holdHotel(input: TripRequest['hotel']): Promise<LegHold> {
       return hotels.hold(input, currentCall());
     },
-    async releaseHotel(input: Undo): Promise<void> {
-      await hotels.cancel(referenceTo(input.forwardStep).reference, currentCall());
+    async releaseHotel(input: Reference): Promise<void> {
+      await hotels.cancel(input.reference, currentCall());
     },
-    async confirmHotel(input: Undo): Promise<{ confirmation: string }> {
-      return hotels.confirm(referenceTo(input.forwardStep).reference, currentCall());
+    async confirmHotel(input: Reference): Promise<{ confirmation: string }> {
+      return hotels.confirm(input.reference, currentCall());
     },
-    async cancelHotel(input: Undo): Promise<void> {
-      await hotels.cancel(referenceTo(input.forwardStep).reference, currentCall());
+    async cancelHotel(input: Reference): Promise<void> {
+      await hotels.cancel(input.reference, currentCall());
     },
 
     async holdCar(input: TripRequest['car']): Promise<LegHold> {
       return holdOf(await cars.postJson('/holds', input, HoldSchema, currentCall()));
     },
-    async releaseCar(input: Undo): Promise<void> {
-      await cars.postJson('/cancellations', referenceTo(input.forwardStep), TransitionSchema, currentCall());
+    async releaseCar(input: Reference): Promise<void> {
+      await cars.postJson('/cancellations', { reference: input.reference }, TransitionSchema, currentCall());
     },
-    async confirmCar(input: Undo): Promise<{ confirmation: string }> {
-      const booking = await cars.postJson('/confirmations', referenceTo(input.forwardStep), ConfirmationSchema, currentCall());
+    async confirmCar(input: Reference): Promise<{ confirmation: string }> {
+      const booking = await cars.postJson('/confirmations', { reference: input.reference }, ConfirmationSchema, currentCall());
       return { confirmation: booking.confirmation };
     },
-    async cancelCar(input: Undo): Promise<void> {
-      await cars.postJson('/cancellations', referenceTo(input.forwardStep), TransitionSchema, currentCall());
+    async cancelCar(input: Reference): Promise<void> {
+      await cars.postJson('/cancellations', { reference: input.reference }, TransitionSchema, currentCall());
+    },
+
+    async lookupFlight(input: Reference) {
+      return lookUp(flights, input);
+    },
+    async lookupHotel(input: Reference) {
+      return hotels.lookup(input.reference);
+    },
+    async lookupCar(input: Reference) {
+      return lookUp(cars, input);
+    },
+    async lookupRate(input: Reference) {
+      return lookUp(fx, input);
     },
 
     async sendItinerary(input: { to: string; data: Record<string, unknown> }): Promise<{ messageId: string }> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ok, problem, type BackendService, type OpReply, type ServiceRouter } from './service';
-import { cancelHold, holdAdmin, holdSeconds, placeHold, settleHold, type HoldOutcome } from './travel-holds';
+import { cancelHold, holdAdmin, holdSeconds, lookUpHold, placeHold, settleHold, type HoldOutcome } from './travel-holds';
 
 /**
  * The airline: fares in USD per passenger. `CDG-NRT` jumps 20% between quote and hold, `AMS-OSL` 3%
@@ -25,6 +25,7 @@ export function jsonOutcome(outcome: HoldOutcome, body: (r: Record<string, unkno
 export function flightsRoutes(service: BackendService) {
   return (router: ServiceRouter) => {
     holdAdmin(service)(router);
+    router.read('lookup', '/references/:reference', lookUpHold(service));
     router.write('quote', 'POST', '/quotes', ({ body }) => {
       const leg = LegSchema.safeParse(body);
       if (!leg.success) return problem(400, 'InvalidRequest', leg.error.message);
@@ -41,10 +42,10 @@ export function flightsRoutes(service: BackendService) {
       const hold = placeHold(service, sagaId, key, holdSeconds(service, FLIGHT_HOLD_SECONDS), { ...leg.data, amountMinor, currency: 'USD' });
       return ok({ holdId: hold.id, amountMinor, currency: 'USD', expiresAt: hold.expiresAt }, 201);
     });
-    router.write('ticket', 'POST', '/tickets', ({ body }) => {
+    router.write('ticket', 'POST', '/tickets', ({ body, key }) => {
       const ref = ReferenceSchema.safeParse(body);
       if (!ref.success) return problem(400, 'InvalidRequest', 'reference is required');
-      const outcome = settleHold(service, ref.data.reference, 'TICKETED', { ticketNumber: `TKT-${service.newId('t').slice(2, 14).toUpperCase()}` });
+      const outcome = settleHold(service, ref.data.reference, key, 'TICKETED', { ticketNumber: `TKT-${service.newId('t').slice(2, 14).toUpperCase()}` });
       return jsonOutcome(outcome, (r) => ({ ticketNumber: r.ticketNumber, status: r.status }));
     });
     router.write('release', 'POST', '/holds/release', ({ body }) => {

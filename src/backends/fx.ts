@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RATES } from './catalog';
 import { ok, problem, type BackendService, type ServiceRouter } from './service';
-import { undoByReference } from './undo';
+import { lookUpByReference, undoByReference } from './undo';
 
 /** A quoted rate holds for a minute; a lock keeps it for the saga until it is released. */
 export const FX_QUOTE_SECONDS = 60;
@@ -36,6 +36,7 @@ export function fxRoutes(service: BackendService) {
       const lock = service.save({ id: service.newId('fxl'), kind: 'rate-lock', sagaId, status: 'LOCKED', reference: key, quoteId: quote.id, base: quote.base, rates: quote.rates });
       return ok({ lockId: lock.id, status: lock.status }, 201);
     });
+    router.read('lookup', '/references/:reference', lookUpByReference(service));
     router.write('release', 'POST', '/locks/release', ({ body }) =>
       undoByReference(service, body, { from: ['LOCKED'], to: 'RELEASED', idField: 'lockId', tombstoneOp: 'lock' }),
     );

@@ -1,6 +1,6 @@
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { type BackendService, type OpReply, type ServiceRouter } from './service';
-import { cancelHold, holdAdmin, holdSeconds, placeHold, settleHold, type HoldOutcome } from './travel-holds';
+import { cancelHold, holdAdmin, holdSeconds, lookUpHold, placeHold, settleHold, type HoldOutcome } from './travel-holds';
 
 /**
  * The hotel chain's reservation system: it speaks OpenTravel (OTA) XML and prices rooms a night in EUR.
@@ -98,14 +98,20 @@ export function hotelsRoutes(service: BackendService) {
         } },
       });
     });
-    router.write('confirm', 'POST', '/OTA_HotelResRQ/Commit', ({ body }) => {
+    router.write('confirm', 'POST', '/OTA_HotelResRQ/Commit', ({ body, key }) => {
       const reference = read(body, 'OTA_HotelResRQ')?.UniqueID?.ID;
       if (typeof reference !== 'string') return otaError('OTA_HotelResRS', 400, '321', 'UniqueID is required');
-      const outcome = settleHold(service, reference, 'CONFIRMED', { confirmation: `HTL-${service.newId('h').slice(2, 12).toUpperCase()}` });
+      const outcome = settleHold(service, reference, key, 'CONFIRMED', { confirmation: `HTL-${service.newId('h').slice(2, 12).toUpperCase()}` });
       return outcomeXml('OTA_HotelResRS', outcome, (r) => ({
         '@_ResResponseType': 'Committed',
         HotelReservations: { HotelReservation: { ResGlobalInfo: { HotelReservationIDs: { HotelReservationID: { '@_ResID_Type': '10', '@_ResID_Value': r.confirmation } } } } },
       }));
+    });
+    // OTA_ReadRQ's answer, served on GET so a saga can ask what became of a call after a lost answer.
+    router.read('lookup', '/reservations/:reference', (ctx) => {
+      const found = lookUpHold(service)(ctx).body as { found: boolean; status: string | null };
+      const status = found.found ? { '@_ResStatus': found.status } : {};
+      return answer('OTA_HotelResRS', { Success: '', HotelReservations: { HotelReservation: { ...status, UniqueID: { '@_Type': '14', '@_ID': ctx.params.reference } } } });
     });
     router.write('cancel', 'POST', '/OTA_CancelRQ', ({ body }) => {
       const reference = read(body, 'OTA_CancelRQ')?.UniqueID?.ID;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BackendRecord } from './journal';
-import { problem, type BackendService, type OpReply, type ServiceRouter } from './service';
+import { ok, problem, type BackendService, type OpContext, type OpReply, type ServiceRouter } from './service';
 
 /**
  * What the three simulated travel suppliers share: holds that lapse after a stated time, a hold that
@@ -28,31 +28,48 @@ function current(service: BackendService, record: BackendRecord): BackendRecord 
   return record;
 }
 
-/** Turns a live hold into a booking (`CONFIRMED`) or a ticket (`TICKETED`); doing it again is a success. */
-export function settleHold(service: BackendService, reference: string, to: 'CONFIRMED' | 'TICKETED', fields: Record<string, unknown>): HoldOutcome {
-  const found = service.byReference(reference);
-  if (!found) return refused(404, 'NotFound', `no hold for reference ${reference}`);
+/** The hold made by the call with this key, or settled (confirmed, ticketed) by the call with this key. */
+function holdByKey(service: BackendService, key: string): BackendRecord | undefined {
+  return service.list('hold').find((r) => r.reference === key || r.settledBy === key);
+}
+
+/**
+ * Turns a live hold into a booking (`CONFIRMED`) or a ticket (`TICKETED`). The settling call's own key
+ * names the booking from then on, so its undo and a look-up find it; doing it again is a success.
+ */
+export function settleHold(service: BackendService, holdReference: string, key: string | null, to: 'CONFIRMED' | 'TICKETED', fields: Record<string, unknown>): HoldOutcome {
+  const found = service.byReference(holdReference);
+  if (!found) return refused(404, 'NotFound', `no hold for reference ${holdReference}`);
   const record = current(service, found);
   if (record.status === to) return { ok: true, record };
   if (record.status === 'EXPIRED') return refused(409, 'HoldExpired', `hold ${record.id} expired at ${String(record.expiresAt)}`);
   if (record.status !== 'HELD') return refused(409, 'InvalidState', `hold ${record.id} is ${record.status}`);
-  return { ok: true, record: service.save({ ...record, ...fields, status: to }) };
+  return { ok: true, record: service.save({ ...record, ...fields, status: to, settledBy: key }) };
 }
 
 /**
- * Gives back a hold (RELEASED) or a booking (CANCELLED). A lapsed or already given back one is a
- * success; a ticket cannot be unissued. With no hold yet, the late hold call is refused when it comes.
+ * Gives back a hold (RELEASED) or a booking (CANCELLED), named by the key of the call that made either.
+ * A lapsed or already given back one is a success; a ticket cannot be unissued. When nothing was made
+ * yet, the late call is refused when it comes.
  */
-export function cancelHold(service: BackendService, reference: string, tombstone: OpReply = problem(409, 'AlreadyUndone', `reference ${reference} was undone before it was done`)): HoldOutcome {
-  const found = service.byReference(reference);
+export function cancelHold(service: BackendService, key: string, tombstone: OpReply = problem(409, 'AlreadyUndone', `reference ${key} was undone before it was done`)): HoldOutcome {
+  const found = holdByKey(service, key);
   if (!found) {
-    service.storeReply('hold', reference, tombstone);
-    return { ok: true, record: { id: '', kind: 'hold', sagaId: null, status: 'RELEASED', reference } };
+    for (const op of ['hold', 'confirm', 'ticket']) service.storeReply(op, key, tombstone);
+    return { ok: true, record: { id: '', kind: 'hold', sagaId: null, status: 'RELEASED', reference: key } };
   }
   const record = current(service, found);
   if (record.status === 'TICKETED') return refused(409, 'Ticketed', `hold ${record.id} was ticketed; a ticket cannot be unissued`);
   const to = record.status === 'HELD' ? 'RELEASED' : record.status === 'CONFIRMED' ? 'CANCELLED' : null;
   return { ok: true, record: to ? service.save({ ...record, status: to }) : record };
+}
+
+/** `GET /<svc>/references/:key`: what became of the hold, booking or ticket the call with this key made. */
+export function lookUpHold(service: BackendService) {
+  return ({ params }: OpContext): OpReply => {
+    const record = holdByKey(service, params.reference ?? '');
+    return ok({ reference: params.reference, found: record !== undefined, status: record ? current(service, record).status : null, id: record?.id ?? null });
+  };
 }
 
 const LifetimeSchema = z.object({ seconds: z.number().min(0).max(86_400) });

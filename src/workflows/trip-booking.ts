@@ -26,57 +26,63 @@ import type { TravelActivities } from '../activities/travel-activities';
 import { FailureType } from '../domain/failures';
 import { formatMoney, type Money } from '../domain/money';
 import type { SagaView } from '../domain/saga';
+import type { Reference } from '../domain/steps';
 import { Legs, movedBeyond, totalOf, type Awaiting, type Leg, type LegHold, type LegQuote, type LockedRate, type TripInput, type TripResult } from '../domain/trip';
 import type { PriceConfirmation, TripRequest } from '../domain/trip-request';
 import { activityOptions } from './activity-options';
 import { priceConfirmationUpdate } from './messages';
 import { Saga } from './saga';
+import { declareSteps } from './steps';
 
-type Activities = TravelActivities & Pick<OrderActivities, 'authorizePayment' | 'voidPayment' | 'capturePayment'>;
-type TripSaga = Saga<Activities>;
+type Activities = TravelActivities & Pick<OrderActivities, 'authorizePayment' | 'voidPayment' | 'capturePayment' | 'lookupPayment'>;
+
+export const tripSteps = declareSteps<Activities>()({
+  quoteFlight: { local: true, summary: ({ route, passengers }) => `Quote ${route} for ${passengers}` },
+  quoteHotel: { local: true, summary: ({ hotelCode, nights }) => `Quote ${hotelCode}, ${nights} nights` },
+  quoteCar: { local: true, summary: ({ carClass, pickup }) => `Quote a ${carClass} at ${pickup}` },
+  quoteRate: { local: true, summary: ({ base }) => `Quote rates into ${base}` },
+  lockRate: { undo: 'releaseRate', probe: 'lookupRate', summary: () => 'Lock the rates for this trip' },
+  holdFlight: { undo: 'releaseFlight', probe: 'lookupFlight', summary: ({ route }) => `Hold ${route}` },
+  holdHotel: { undo: 'releaseHotel', probe: 'lookupHotel', summary: ({ hotelCode }) => `Hold ${hotelCode}` },
+  holdCar: { undo: 'releaseCar', probe: 'lookupCar', summary: ({ carClass, pickup }) => `Hold a ${carClass} at ${pickup}` },
+  authorizePayment: { undo: 'voidPayment', probe: 'lookupPayment', summary: ({ amount }) => `Authorize ${formatMoney(amount)}` },
+  confirmHotel: { undo: 'cancelHotel', probe: 'lookupHotel', appliedWhen: ['CONFIRMED'] },
+  confirmCar: { undo: 'cancelCar', probe: 'lookupCar', appliedWhen: ['CONFIRMED'] },
+  issueTicket: { probe: 'lookupFlight', appliedWhen: ['TICKETED'] },
+  capturePayment: { probe: 'lookupPayment', appliedWhen: ['CAPTURED'] },
+  sendItinerary: { local: true },
+});
+type TripSaga = Saga<Activities, typeof tripSteps>;
 
 export async function tripBooking(input: TripInput): Promise<SagaView<TripResult>> {
   const { trip } = input;
-  const local = input.localSteps !== false;
-  const saga: TripSaga = new Saga<Activities>({ type: 'trip', tuning: input.tuning, ...activityOptions });
+  const saga: TripSaga = new Saga({ type: 'trip', tuning: input.tuning, localSteps: input.localSteps !== false, ...activityOptions }, tripSteps);
   const confirmation = awaitPriceConfirmation(saga, trip);
   return saga.run(async () => {
     const [flight, hotel, car, rate] = await saga.all([
-      () => saga.step('quoteFlight', 'quoteFlight', trip.flight, { local, summary: `Quote ${trip.flight.route} for ${trip.flight.passengers}` }),
-      () => saga.step('quoteHotel', 'quoteHotel', trip.hotel, { local, summary: `Quote ${trip.hotel.hotelCode}, ${trip.hotel.nights} nights` }),
-      () => saga.step('quoteCar', 'quoteCar', trip.car, { local, summary: `Quote a ${trip.car.carClass} at ${trip.car.pickup}` }),
-      () => saga.step('quoteRate', 'quoteRate', { base: trip.currency, currencies: ['USD', 'EUR', 'GBP'] }, { local, summary: `Quote rates into ${trip.currency}` }),
+      () => saga.step('quoteFlight', trip.flight),
+      () => saga.step('quoteHotel', trip.hotel),
+      () => saga.step('quoteCar', trip.car),
+      () => saga.step('quoteRate', { base: trip.currency, currencies: ['USD', 'EUR', 'GBP'] }),
     ] as const);
     const quotes: Record<Leg, LegQuote> = { flight, hotel, car };
     const quotedTotal = totalOf(Legs.map((leg) => quotes[leg].price), rate);
     saga.annotate({ quotedTotal, rate: { quoteId: rate.quoteId, rates: rate.rates, expiresAt: rate.expiresAt } });
-    await saga.step('lockRate', 'lockRate', { quoteId: rate.quoteId }, {
-      undo: { activity: 'releaseRate', input: { forwardStep: 'lockRate' } },
-      summary: `Lock the ${trip.currency} rates for this trip`,
-    });
+    await saga.step('lockRate', { quoteId: rate.quoteId });
 
     const holds = new LegHolds(saga, trip);
     await saga.all([() => holds.hold('flight'), () => holds.hold('hotel'), () => holds.hold('car')] as const);
     const total = await confirmation.agree(quotes, holds.prices(), quotedTotal, rate);
     saga.annotate({ total });
-    await saga.step('authorizePayment', 'authorizePayment', { amount: total, paymentToken: trip.paymentToken }, {
-      undo: { activity: 'voidPayment', input: { forwardStep: 'authorizePayment' } },
-      summary: `Authorize ${formatMoney(total)}`,
-    });
+    await saga.step('authorizePayment', { amount: total, paymentToken: trip.paymentToken });
 
     const [hotelBooking, carBooking] = await saga.all([
-      () => holds.settle('hotel', (n, holdStep) => saga.step(n('confirmHotel'), 'confirmHotel', { forwardStep: holdStep }, {
-        undo: { activity: 'cancelHotel', input: { forwardStep: holdStep } },
-        summary: `Confirm ${trip.hotel.hotelCode}`,
-      })),
-      () => holds.settle('car', (n, holdStep) => saga.step(n('confirmCar'), 'confirmCar', { forwardStep: holdStep }, {
-        undo: { activity: 'cancelCar', input: { forwardStep: holdStep } },
-        summary: `Confirm the ${trip.car.carClass} at ${trip.car.pickup}`,
-      })),
+      () => holds.settle('hotel', (hold, unit) => saga.step('confirmHotel', hold, { unit })),
+      () => holds.settle('car', (hold, unit) => saga.step('confirmCar', hold, { unit })),
     ] as const);
-    const ticket = await holds.settle('flight', (n, holdStep) => saga.pivot(n('issueTicket'), 'issueTicket', { forwardStep: holdStep }, `Issue the ticket ${trip.flight.route}`));
+    const ticket = await holds.settle('flight', (hold, unit) => saga.pivot('issueTicket', hold, { unit, summary: `Issue the ticket ${trip.flight.route}` }));
 
-    await saga.step('capturePayment', 'capturePayment', { forwardStep: 'authorizePayment' }, { summary: `Capture ${formatMoney(total)}` });
+    await saga.step('capturePayment', saga.referenceOf('authorizePayment'), { summary: `Capture ${formatMoney(total)}` });
     const result: TripResult = {
       tripId: saga.id,
       total,
@@ -84,34 +90,28 @@ export async function tripBooking(input: TripInput): Promise<SagaView<TripResult
       hotelConfirmation: hotelBooking.confirmation,
       carConfirmation: carBooking.confirmation,
     };
-    await saga.step('sendItinerary', 'sendItinerary', { to: trip.travellerId, data: { ...result, total: formatMoney(total) } }, { local });
+    await saga.step('sendItinerary', { to: trip.travellerId, data: { ...result, total: formatMoney(total) } });
     return result;
   });
 }
 
-const HOLD_STEPS = {
-  flight: { activity: 'holdFlight', undo: 'releaseFlight' },
-  hotel: { activity: 'holdHotel', undo: 'releaseHotel' },
-  car: { activity: 'holdCar', undo: 'releaseCar' },
-} as const;
+const HOLD_STEP = { flight: 'holdFlight', hotel: 'holdHotel', car: 'holdCar' } as const;
 
-/** Names a step of the n-th hold of a leg: `confirmHotel`, then `confirmHotel#2` for the hold made again. */
-type StepName = (base: string) => string;
-
-/** Each leg's live hold and the step that made it; confirming, ticketing and undoing name the hold by it. */
+/** Each leg's live hold and the try that made it (1, or 2 once held again); settling names the hold by its key. */
 class LegHolds {
-  private readonly live = new Map<Leg, { step: string; hold: LegHold }>();
+  private readonly live = new Map<Leg, { round: number; hold: LegHold }>();
 
   constructor(private readonly saga: TripSaga, private readonly trip: TripRequest) {}
 
   async hold(leg: Leg, round = 1): Promise<LegHold> {
-    const { activity, undo } = HOLD_STEPS[leg];
-    const step = round === 1 ? activity : `${activity}#${round}`;
-    const hold = await this.saga.step(step, activity, this.trip[leg] as never, {
-      undo: { activity: undo, input: { forwardStep: step } },
-      summary: `Hold the ${leg}${round > 1 ? ' again' : ''}`,
-    });
-    this.live.set(leg, { step, hold });
+    const unit = round === 1 ? undefined : round;
+    const summary = `Hold the ${leg}${round > 1 ? ' again' : ''}`;
+    const hold = await (leg === 'flight'
+      ? this.saga.step('holdFlight', this.trip.flight, { unit, summary })
+      : leg === 'hotel'
+        ? this.saga.step('holdHotel', this.trip.hotel, { unit, summary })
+        : this.saga.step('holdCar', this.trip.car, { unit, summary }));
+    this.live.set(leg, { round, hold });
     this.saga.annotate({ holds: Object.fromEntries([...this.live].map(([l, h]) => [l, h.hold])) });
     return hold;
   }
@@ -120,11 +120,14 @@ class LegHolds {
     return { flight: this.live.get('flight')!.hold.price, hotel: this.live.get('hotel')!.hold.price, car: this.live.get('car')!.hold.price };
   }
 
-  /** Confirms or tickets a leg on its live hold; a hold the supplier let lapse is held again, once. */
-  async settle<T>(leg: Leg, settle: (name: StepName, holdStep: string) => Promise<T>): Promise<T> {
+  /**
+   * Confirms or tickets a leg on its live hold (`settle` gets the hold's reference and the try, as the
+   * step's unit); a hold the supplier let lapse is held again, once.
+   */
+  async settle<T>(leg: Leg, settle: (hold: Reference, unit: number | undefined) => Promise<T>): Promise<T> {
     const first = this.live.get(leg)!;
     try {
-      return await settle((base) => base, first.step);
+      return await settle(this.saga.referenceOf(HOLD_STEP[leg]), undefined);
     } catch (err) {
       if (!lapsed(err)) throw err;
     }
@@ -132,7 +135,7 @@ class LegHolds {
     if (movedBeyond(first.hold.price, again.price, this.trip.priceTolerancePercent)) {
       this.saga.reject(FailureType.HoldExpired, `the ${leg} hold lapsed and could only be held again at ${formatMoney(again.price)}, not ${formatMoney(first.hold.price)}`);
     }
-    return settle((base) => `${base}#2`, this.live.get(leg)!.step);
+    return settle(this.saga.referenceOf(HOLD_STEP[leg], 2), 2);
   }
 }
 
