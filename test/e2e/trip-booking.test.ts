@@ -197,6 +197,35 @@ describe('trip booking, around the pivot (the ticket)', () => {
   });
 });
 
+describe('trip booking, faults at the XML hotel supplier', () => {
+  it('a lost answer to the hold: the retry gets the stored answer, and there is one hold', async () => {
+    await injectFault(stack.backendsUrl, 'hotels', { op: 'hold', mode: 'drop', count: 1 });
+    const view = await bookTrip();
+    assert.equal(view.status, 'COMPLETED');
+    assert.equal(view.steps.find((s: any) => s.name === 'holdHotel').attempts, 2);
+    assert.deepEqual((await backendRecords(stack.backendsUrl, 'hotels', view.id)).map((r) => r.status), ['CONFIRMED']);
+  });
+
+  it('a malformed answer to the hold is not an answer: the hold that may exist is given back with the rest', async () => {
+    await injectFault(stack.backendsUrl, 'hotels', { op: 'hold', mode: 'malformed', count: 1 });
+    const view = await bookTrip();
+    assert.equal(view.status, 'COMPENSATED');
+    assert.equal(view.error.type, 'MalformedResponse');
+    assert.equal(stepStatus(view).holdHotel, 'COMPENSATED');
+    assert.deepEqual(await states(view.id), ['cars:hold:RELEASED', 'flights:hold:RELEASED', 'fx:rate-lock:RELEASED', 'hotels:hold:RELEASED']);
+  });
+
+  it('a cancel while the saga waits for the traveller gives everything back', async () => {
+    const waiting = await tripAwaitingConfirmation(stack.apiUrl);
+    const answer = await call(stack.apiUrl, 'POST', `/v1/sagas/${waiting.id}/cancel`, { body: { reason: 'changed plans' }, prefer: 'wait=30' });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.status, 'COMPENSATED');
+    assert.equal(answer.body.error.type, 'Cancelled');
+    assert.equal(answer.body.awaiting, null);
+    assert.deepEqual(await states(waiting.id), ['cars:hold:RELEASED', 'flights:hold:RELEASED', 'fx:rate-lock:RELEASED', 'hotels:hold:RELEASED']);
+  });
+});
+
 describe('trip booking, the API', () => {
   it('refuses a trip it cannot price before any saga starts', async () => {
     const answer = await call(stack.apiUrl, 'POST', '/v1/trips', { body: tripBody({ currency: 'JPY' }) });
