@@ -60,6 +60,7 @@ export function campaignPlan(size: CampaignSize): FaultStep[] {
       await inject(ctx, 'shipping', { op: 'create', mode: 'hang', latencyMs: 4_000, rate: 0.15 });
       await inject(ctx, 'notifications', { op: 'send', mode: 'latency', latencyMs: 800, rate: 0.3 });
       await inject(ctx, 'payments', { op: 'void', mode: 'error', status: 500, rate: 0.3 });
+      await inject(ctx, 'hotels', { op: 'hold', mode: 'drop', rate: 0.25 });
       for (const kind of ['5xx', 'lost response', 'hang', 'latency spike', '5xx during compensation']) ctx.count(kind);
     } },
     { at: 0.12, kind: 'worker', run: (ctx) => killAndRestart(ctx, 'worker', 1_500) },
@@ -86,7 +87,7 @@ export function campaignPlan(size: CampaignSize): FaultStep[] {
       await killAndRestart(ctx, 'worker', 1_500);
     } },
     { at: 0.85, kind: 'clear', run: async (ctx) => {
-      for (const service of ['pricing', 'inventory', 'payments', 'shipping', 'notifications']) {
+      for (const service of ['pricing', 'inventory', 'payments', 'shipping', 'notifications', 'hotels']) {
         await fetch(`${ctx.stack.backendsUrl}/${service}/_admin/faults`, { method: 'DELETE' }).catch(() => undefined);
       }
     } },

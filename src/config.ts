@@ -95,6 +95,11 @@ const EnvSchema = z.object({
   SAGAWAY_STUDENTS_URL: url.optional(),
   SAGAWAY_REGISTRAR_URL: url.optional(),
   SAGAWAY_BILLING_URL: url.optional(),
+  // travel suppliers
+  SAGAWAY_FLIGHTS_URL: url.optional(),
+  SAGAWAY_HOTELS_URL: url.optional(),
+  SAGAWAY_CARS_URL: url.optional(),
+  SAGAWAY_FX_URL: url.optional(),
   SAGAWAY_TUITION_MINOR: z.coerce.number().int().min(0).max(100_000_000).default(45_000),
   SAGAWAY_ALLOCATOR_MAX_HISTORY: z.coerce.number().int().min(20).max(50_000).default(5_000),
   SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3_600).default(120),
@@ -126,7 +131,7 @@ const REQUIRED_IN_PRODUCTION = ['SAGAWAY_API_KEYS', 'SAGAWAY_CODEC_KEYS', 'SAGAW
 
 export type Env = z.infer<typeof EnvSchema>;
 
-export const BACKEND_NAMES = ['pricing', 'inventory', 'payments', 'shipping', 'notifications', 'idcheck', 'storage', 'bikes', 'kiosk', 'students', 'registrar', 'billing'] as const;
+export const BACKEND_NAMES = ['pricing', 'inventory', 'payments', 'shipping', 'notifications', 'idcheck', 'storage', 'bikes', 'kiosk', 'students', 'registrar', 'billing', 'flights', 'hotels', 'cars', 'fx'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export interface Config {
@@ -201,6 +206,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         students: urlOf('students', env.SAGAWAY_STUDENTS_URL),
         registrar: urlOf('registrar', env.SAGAWAY_REGISTRAR_URL),
         billing: urlOf('billing', env.SAGAWAY_BILLING_URL),
+        flights: urlOf('flights', env.SAGAWAY_FLIGHTS_URL),
+        hotels: urlOf('hotels', env.SAGAWAY_HOTELS_URL),
+        cars: urlOf('cars', env.SAGAWAY_CARS_URL),
+        fx: urlOf('fx', env.SAGAWAY_FX_URL),
       },
     },
     sagas: {

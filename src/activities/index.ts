@@ -6,7 +6,9 @@ import { createClassActivities, legacyClassActivities } from './class-activities
 import { sendAlert } from './alerts';
 import { BackendClient } from './http-client';
 import { createOrderActivities } from './order-activities';
+import { createOtaHotelClient } from './ota-hotel-client';
 import { createStorageClient } from './storage-client';
+import { createTravelActivities } from './travel-activities';
 
 export interface ActivityDeps {
   urls: Record<BackendName, string>;
@@ -35,8 +37,12 @@ export function createActivities(deps: ActivityDeps): SagawayActivities {
     students: client('students'),
     registrar: client('registrar'),
     billing: client('billing'),
+    flights: client('flights'),
+    cars: client('cars'),
+    fx: client('fx'),
   };
   const storage = createStorageClient(deps.urls.storage, deps.timeoutMs);
+  const hotels = createOtaHotelClient(deps.urls.hotels, deps.timeoutMs);
   const order = createOrderActivities(clients);
   const classes = createClassActivities({ ...clients, temporal: deps.temporal });
   return {
@@ -46,10 +52,11 @@ export function createActivities(deps: ActivityDeps): SagawayActivities {
       ...createFeeActivities(order),
       ...classes,
       ...legacyClassActivities(classes),
+      ...createTravelActivities({ ...clients, hotels }),
       sendAlert,
     }),
     close: async () => {
-      await Promise.all([...Object.values(clients).map((c) => c.close()), storage.close()]);
+      await Promise.all([...Object.values(clients).map((c) => c.close()), storage.close(), hotels.close()]);
     },
   };
 }
