@@ -8,6 +8,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import type { Logger } from 'pino';
 import type { SagaTuning } from '../domain/saga';
 import { createAuthenticator } from './auth';
+import { kioskAccess } from './kiosk-access';
 import { errorHandler, HttpProblem, problemType, sendProblem } from './problems';
 import { bikeRoutes, type BikeRouteOptions } from './routes/bike-checkouts';
 import { classRoutes, type ClassRouteOptions } from './routes/class-registrations';
@@ -15,6 +16,7 @@ import { codecRoutes, type CodecRouteOptions } from './routes/codec';
 import { healthRoutes } from './routes/health';
 import { orderRoutes } from './routes/orders';
 import { sagaRoutes } from './routes/sagas';
+import { screenRoutes } from './routes/screens';
 import type { SagaGateway } from './saga-gateway';
 
 export interface AppDeps {
@@ -27,6 +29,8 @@ export interface AppDeps {
   bodyLimitBytes?: number;
   codec?: Omit<CodecRouteOptions, 'authenticate'>;
   protection?: Protection;
+  /** The kiosk and registration desk pages; development shows the kiosk's "bike sensed" buttons. */
+  screens?: { development: boolean };
 }
 
 export interface Protection {
@@ -74,12 +78,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   await app.register(async (v1) => {
     v1.addHook('onRequest', authenticate);
+    kioskAccess(v1, deps.bikes.stock);
     if (deps.protection) await limitRate(v1, deps.protection.rateLimitPerMinute);
     orderRoutes(v1, deps.gateway, deps.sagas);
     bikeRoutes(v1, deps.gateway, { ...deps.bikes, tuning: deps.sagas.tuning });
     classRoutes(v1, deps.gateway, { ...deps.classes, tuning: deps.sagas.tuning });
     sagaRoutes(v1, deps.gateway);
   });
+  await app.register(async (scope) => screenRoutes(scope, { development: deps.screens?.development ?? false, visitorMaxBikes: deps.bikes.visitorMaxBikes, feePerBike: deps.bikes.feePerBike }));
   return app;
 }
 
