@@ -99,6 +99,7 @@ function follow(initial) {
   $('status-line').textContent = 'Checking your ID…';
   $('cancel').hidden = false;
   $('done').hidden = true;
+  $('status').dataset.sagaId = initial.id;
   show('status');
   following?.stop();
   following = followSaga(key, initial.id, render);
