@@ -64,6 +64,7 @@ $('file-form').addEventListener('submit', async (event) => {
   mine = answer.body;
   $('file-form').hidden = true;
   $('mine').hidden = false;
+  $('request-title').textContent = 'Your request';
   following = followSaga(key, mine.id, (view) => {
     mine = view;
     renderMine();
@@ -126,6 +127,7 @@ $('another').onclick = () => {
   $('file-form').reset();
   $('file-form').hidden = false;
   $('mine').hidden = true;
+  $('request-title').textContent = 'File a request';
   if (board) renderBoard();
 };
 

@@ -15,6 +15,8 @@ let resetTimer = null;
 
 function show(screen) {
   for (const id of ['scan', 'bikes', 'status', 'message']) $(id).hidden = id !== screen;
+  // A message belongs to the step it interrupts, which stays lit.
+  if (screen === 'message') return;
   for (const li of document.querySelectorAll('.steps li')) li.classList.toggle('current', li.dataset.step === screen);
 }
 
