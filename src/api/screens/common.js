@@ -43,27 +43,58 @@ export async function api(key, method, path, { body, idempotencyKey } = {}) {
 export const TERMINAL = new Set(['COMPLETED', 'COMPENSATED', 'FAILED']);
 
 /**
- * Calls `onView` with the saga's view until it ends or `stop()` is called. Follows the saga's live events
- * when the API has them (GET /v1/sagas/{id}/events), otherwise polls the view.
+ * Calls `onView` with the saga's view until it ends or `stop()` is called. When the API streams the saga's
+ * events (GET /v1/sagas/{id}/events, Server-Sent Events) each event fetches the view at once, with a slow
+ * poll beside it for what events do not announce (a bike sensed, a place in line); otherwise it polls.
+ * The stream is read with fetch, since EventSource cannot send the key.
  */
-export function followSaga(key, sagaId, onView, intervalMs = 700) {
+export function followSaga(key, sagaId, onView, { fastMs = 700, slowMs = 3_000 } = {}) {
+  const path = `/v1/sagas/${encodeURIComponent(sagaId)}`;
+  const abort = new AbortController();
   let stopped = false;
+  let streaming = false;
   let timer = null;
-  const tick = async () => {
-    if (stopped) return;
-    const answer = await api(key, 'GET', `/v1/sagas/${encodeURIComponent(sagaId)}`);
-    if (stopped) return;
-    if (answer.status === 200) onView(answer.body);
-    if (answer.status === 200 && TERMINAL.has(answer.body.status)) return;
-    timer = setTimeout(tick, intervalMs);
+  let seen = '';
+  const refresh = async () => {
+    const answer = await api(key, 'GET', path);
+    // Two reads in flight may answer out of order: never step back to an older view.
+    if (stopped || answer.status !== 200 || answer.body.updatedAt < seen) return;
+    seen = answer.body.updatedAt;
+    onView(answer.body);
+    if (TERMINAL.has(answer.body.status)) stop();
   };
-  void tick();
-  return {
-    stop() {
-      stopped = true;
-      clearTimeout(timer);
-    },
+  const poll = async () => {
+    await refresh();
+    if (!stopped) timer = setTimeout(poll, streaming ? slowMs : fastMs);
   };
+  const stream = async () => {
+    try {
+      const res = await fetch(`${path}/events`, { headers: { authorization: `Bearer ${key}` }, signal: abort.signal });
+      if (!res.ok || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) return;
+      streaming = true;
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      for (let buffered = ''; ;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffered += value;
+        const events = buffered.split('\n\n');
+        buffered = events.pop();
+        if (events.some((e) => /^data:/m.test(e))) void refresh();
+      }
+    } catch {
+      // A dropped stream leaves the poll to carry on.
+    } finally {
+      streaming = false;
+    }
+  };
+  function stop() {
+    stopped = true;
+    clearTimeout(timer);
+    abort.abort();
+  }
+  void stream();
+  void poll();
+  return { stop };
 }
 
 /** el('p', { class: 'x' }, 'text', child): text children become text nodes. */

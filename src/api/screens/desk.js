@@ -30,14 +30,25 @@ function entry(e, label) {
     el('span', { class: 'who' }, e.studentId), el('span', { class: 'muted' }, `${label} · registered ${formatDate(e.registeredAt)}`));
 }
 
+/**
+ * Places 1..total, each filled by this desk's entry at that position or shown as taken by someone this
+ * desk may not name (the API shows a client only its own registrations, and counts for the rest).
+ */
+function places(entries, total, label, empty) {
+  const at = new Map(entries.map((e, i) => [e.position ?? i + 1, e]));
+  return Array.from({ length: total }, (_, i) => {
+    const e = at.get(i + 1);
+    if (e) return entry(e, label(i + 1));
+    return el('li', { class: i + 1 > empty ? 'free' : 'other' }, el('span', { class: 'who' }, i + 1 > empty ? 'free' : 'taken'), el('span', { class: 'muted' }, label(i + 1)));
+  });
+}
+
 function renderBoard() {
   $('board-times').textContent = `${allocated() ? 'Seats were given out' : 'Seats are given out'} at ${formatTime(board.allocationAt)}, earliest registration first · the window closes at ${formatTime(board.windowClosesAt)}`;
-  const seats = Array.from({ length: board.capacity }, (_, i) => {
-    const holder = board.granted[i];
-    return holder ? entry(holder, `seat ${i + 1}`) : el('li', { class: 'free' }, el('span', { class: 'who' }, 'free'), el('span', { class: 'muted' }, `seat ${i + 1}`));
-  });
-  $('seats').replaceChildren(...seats);
-  const line = board.waitlist.map((e, i) => entry(e, allocated() ? `number ${i + 1} in line` : `number ${i + 1} in priority order`));
+  const taken = board.grantedCount ?? board.granted.length;
+  $('seats').replaceChildren(...places(board.granted, board.capacity, (n) => `seat ${n}`, taken));
+  const waiting = board.waitlistCount ?? board.waitlist.length;
+  const line = places(board.waitlist, waiting, (n) => (allocated() ? `number ${n} in line` : `number ${n} in priority order`), waiting);
   $('waitlist').replaceChildren(...(line.length ? line : [el('li', { class: 'free' }, el('span', { class: 'who' }, 'nobody waiting'))]));
   $('board-note').textContent = allocated() ? 'A seat that frees up goes to the first in line.' : 'Until seats are given out, this list is everyone who asked, in priority order.';
 }
@@ -98,11 +109,15 @@ function stageSentence(view) {
 
 function place(view) {
   if (view.status !== 'RUNNING') return '–';
-  const seat = board?.granted.findIndex((e) => e.sagaId === view.id) ?? -1;
-  if (seat >= 0) return `Seat ${seat + 1} of ${board.capacity}`;
+  const positionIn = (entries = []) => {
+    const i = entries.findIndex((e) => e.sagaId === view.id);
+    return i < 0 ? null : entries[i].position ?? i + 1;
+  };
+  const seat = positionIn(board?.granted);
+  if (seat) return `Seat ${seat} of ${board.capacity}`;
   if (view.stage === 'WAITLISTED' && view.waitlistPosition) return `Number ${view.waitlistPosition} on the waitlist`;
-  const queued = board?.waitlist.findIndex((e) => e.sagaId === view.id) ?? -1;
-  if (queued >= 0) return allocated() ? `Number ${queued + 1} on the waitlist` : `Number ${queued + 1} in priority order so far`;
+  const queued = positionIn(board?.waitlist);
+  if (queued) return allocated() ? `Number ${queued} on the waitlist` : `Number ${queued} in priority order so far`;
   return '–';
 }
 
