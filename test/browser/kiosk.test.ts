@@ -18,6 +18,8 @@ before(async () => {
   stack = await startStack({
     env: {
       SAGAWAY_ENV: 'development',
+      // Long enough for the screen's button to beat it, short enough to watch a timeout.
+      SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: '10',
       SAGAWAY_API_KEYS: `test:${API_KEY},other:${OTHER_API_KEY},kiosk.kiosk-test:${KIOSK_KEY},kiosk.kiosk-empty:${EMPTY_KIOSK_KEY}`,
     },
   });
@@ -135,6 +137,20 @@ describe('the kiosk screen', { skip }, () => {
     assert.deepEqual(await backendRecords(stack.backendsUrl, 'storage', await sagaIdOf(page)), []);
     await page.getByRole('button', { name: 'Start again' }).click();
     assert.equal(await page.getByLabel('Document number').inputValue(), '', 'the next rider does not see this one\'s ID');
+  });
+
+  it('reads a bike that never reached its bay as a plain sentence, with the bike back in storage', async () => {
+    const page = await openKiosk('kiosk-test', KIOSK_KEY);
+    await scan(page, LOCAL_HOUSEHOLD_3);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Request bikes' }).click();
+    await page.locator('li.bay.on_its_way').waitFor({ timeout: 30_000 });
+    await heading(page, 'A bike did not arrive');
+    await page.getByText('A bike did not reach its bay in time, so we stopped.', { exact: false }).waitFor();
+    await screenshot(page, 'kiosk-timeout');
+    const id = await sagaIdOf(page);
+    const moved = [...await backendRecords(stack.backendsUrl, 'storage', id), ...await backendRecords(stack.backendsUrl, 'bikes', id)];
+    assert.deepEqual(moved.filter((r) => r.kind !== 'condition').map((r) => `${r.kind}:${r.status}`).sort(), ['bike-reservation:RETURNED', 'checkout:CHECKED_IN']);
   });
 
   it('shows a helpful page, not an error, when the kiosk has no key yet', async () => {
