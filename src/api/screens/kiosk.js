@@ -51,7 +51,7 @@ async function start() {
 }
 
 function empty() {
-  message('No bikes here right now', `Kiosk ${kioskId} is empty. Please try another kiosk nearby; returned bikes show up here within a minute.`, 'Check again', reset);
+  message('No bikes here right now', `Kiosk ${kioskId} is empty. Please try another kiosk nearby, or check again in a moment.`, 'Check again', reset);
 }
 
 $('scan-form').addEventListener('submit', (event) => {
