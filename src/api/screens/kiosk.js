@@ -54,6 +54,25 @@ function empty() {
   message('No bikes here right now', `Kiosk ${kioskId} is empty. Please try another kiosk nearby, or check again in a moment.`, 'Check again', reset);
 }
 
+// A stripe reader types the card's track into the focused field, as a keyboard would:
+// %<issuing region>^<document number>^<date of birth, YYYYMMDD>? (start sentinel, separators, end sentinel).
+const TRACK = /^%([^^?]{2,64})\^([A-Za-z]\d{7})\^(\d{4})(\d{2})(\d{2})\?/;
+$('scan-form').addEventListener('input', (event) => {
+  const value = event.target.value;
+  if (!value.startsWith('%') || !value.includes('?')) return;
+  event.target.value = '';
+  const track = TRACK.exec(value);
+  if (!track) {
+    $('scan-problem').textContent = 'The card could not be read. Please swipe it again, or type what is on it.';
+    return;
+  }
+  const form = $('scan-form').elements;
+  form.issuingRegion.value = track[1];
+  form.documentNumber.value = track[2].toUpperCase();
+  form.dateOfBirth.value = `${track[3]}-${track[4]}-${track[5]}`;
+  $('scan-form').requestSubmit();
+});
+
 $('scan-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const form = event.target.elements;
