@@ -29,10 +29,11 @@ function forbidden(detail: string): HttpProblem {
 /**
  * Holds a kiosk key to its kiosk: any other route is a 403 before the body is read, and a checkout or an
  * availability question for another kiosk is a 403 too. Sagas it did not start are already a 404, since
- * a kiosk key is a client of its own. Runs after authentication (hooks of one kind run in order).
+ * a kiosk key is a client of its own. Added after the 401 check, so it runs after it (hooks of one kind
+ * run in the order they were added).
  */
 export function kioskAccess(v1: FastifyInstance, stock: KioskStockCache): void {
-  v1.addHook('onRequest', async (request: FastifyRequest) => {
+  v1.addHook('preParsing', async (request: FastifyRequest) => {
     const kioskId = kioskOf(request.clientId);
     if (kioskId === null) return;
     if (!kioskRoutes.has(`${request.method} ${request.routeOptions.url}`)) {
