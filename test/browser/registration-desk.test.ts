@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { browserMissing, launchBrowser, screenshot } from '../support/browser';
 import { createSection } from '../support/classes';
-import { backendRecords } from '../support/http';
-import { API_KEY, startStack, type Stack } from '../support/stack';
+import { backendRecords, call } from '../support/http';
+import { API_KEY, OTHER_API_KEY, startStack, type Stack } from '../support/stack';
 
 const skip = browserMissing() ?? false;
 
@@ -79,11 +79,16 @@ describe('the registration desk', { skip }, () => {
     assert.deepEqual(enrollments.map((r) => `${r.studentId}:${r.status}`).sort(), ['s-1002:ENROLLED', 's-1004:DROPPED']);
   });
 
-  it('reads a second request by the same student, and a section that does not exist, as plain sentences', async () => {
+  it('shows another client\'s seat only as taken, and reads a second request by the same student and an unknown section as plain sentences', async () => {
     const sectionId = await createSection(stack.backendsUrl, 2, 0, 10 * 60_000);
     const page = await openDesk(sectionId);
     await file(page, 's-1005');
     await seen(page, 'Seat 1 of 2');
+    // Another client's registration takes the other seat: this desk may count it, never name it.
+    const elsewhere = await call(stack.apiUrl, 'POST', '/v1/class-registrations', { key: OTHER_API_KEY, body: { studentId: 's-1001', sectionId } });
+    assert.equal(elsewhere.status, 202);
+    await page.locator('#seats li.other', { hasText: 'taken' }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByText('s-1001').count(), 0);
     const again = await openDesk(sectionId);
     await file(again, 's-1005');
     await seen(again, `s-1005 already has a request for section ${sectionId}.`);
