@@ -6,12 +6,12 @@
  */
 import { fork } from 'node:child_process';
 import { request } from 'node:http';
+import { buildApp } from '../src/api/app';
+import { DEFAULT_TUNING } from '../src/domain/saga';
 
 const STREAM_KEY = 'bench-client-key-0001';
 
 async function child(): Promise<void> {
-  const { buildApp } = await import('../src/api/app');
-  const { DEFAULT_TUNING } = await import('../src/domain/saga');
   const view = (id: string) => ({ id, type: 'order', status: 'RUNNING', steps: [{ name: 'reserveInventory', status: 'RUNNING', attempts: 1, startedAt: 'now', finishedAt: null, error: null, compensation: null }], result: null, error: null, createdAt: 'now', updatedAt: 'now', details: {} });
   const gateway = { view: async (id: string) => view(id), ready: async () => ({ ready: true, reason: null }) } as never;
   const app = await buildApp({

@@ -1,12 +1,14 @@
 import { Client } from '@temporalio/client';
-import { NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { readFileSync } from 'node:fs';
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { createActivities } from './activities';
 import { dataConverterFrom } from './codec';
 import { loadConfigOrExit, type Config } from './config';
 import { createLogger, temporalLoggerFrom } from './logger';
 import { observabilitySettings, type ObservabilitySettings } from './observability/settings';
-import { workerTracing } from './observability/temporal-tracing';
+import { WORKFLOW_TRACING_MODULE, workerTracing } from './observability/temporal-tracing';
 import { setupTracing, type Tracing } from './observability/tracing';
 import { temporalSettings, waitFor } from './temporal';
 
@@ -15,7 +17,7 @@ export interface WorkerDeps {
   connection: NativeConnection;
   namespace: string;
   logger: Logger;
-  /** A prebuilt bundle (tests, benchmarks); the worker bundles src/workflows itself when absent. */
+  /** A prebuilt bundle (tests, SAGAWAY_WORKFLOW_BUNDLE); the worker bundles src/workflows itself when absent. */
   workflowBundle?: WorkflowBundle;
   /** Alert webhook and the like; read from the environment when absent. */
   observability?: ObservabilitySettings;
@@ -32,15 +34,39 @@ export async function createWorker({ config, connection, namespace, logger, work
     connection,
     namespace,
     taskQueue: config.taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    workflowBundle: workflowBundle ?? (await bundleWorkflows(config, logger, tracing !== null)),
     activities,
     dataConverter,
-    ...workerTracing(tracing, workflowBundle !== undefined),
+    ...workerTracing(tracing),
     // Signals go to whoever drains the worker: an operator's SIGTERM finishes in-flight tasks first.
     shutdownGraceTime: '10 seconds',
   });
   logger.info({ taskQueue: config.taskQueue, namespace }, 'worker ready');
   return { worker, close };
+}
+
+/**
+ * The workflows as a bundle: read from SAGAWAY_WORKFLOW_BUNDLE (which must include the tracing
+ * interceptors when tracing is on), or built now (a few seconds).
+ */
+async function bundleWorkflows(config: Config, logger: Logger, traced: boolean): Promise<WorkflowBundle> {
+  if (config.workflowBundlePath) return { code: readFileSync(config.workflowBundlePath, 'utf8') };
+  const started = Date.now();
+  const workflowInterceptorModules = traced ? [WORKFLOW_TRACING_MODULE] : [];
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), workflowInterceptorModules, logger: bundlerLoggerFrom(logger) });
+  logger.info({ ms: Date.now() - started, bytes: bundle.code.length }, 'workflows bundled');
+  return bundle;
+}
+
+/**
+ * Webpack's report is one long multi-line message: it goes to debug, one array entry per line, and
+ * only when the bundle fails does it come out as an error.
+ */
+export function bundlerLoggerFrom(logger: Logger): TemporalLogger {
+  const base = temporalLoggerFrom(logger);
+  const report = (level: 'debug' | 'error') => (message: string, meta?: LogMetadata) =>
+    message.includes('\n') ? logger[level]({ ...meta, webpack: message.split('\n').filter(Boolean) }, 'webpack report') : base[level](message, meta);
+  return { ...base, info: report('debug'), error: report('error'), log: (level, message, meta) => (level === 'INFO' ? report('debug')(message, meta) : base.log(level, message, meta)) };
 }
 
 let runtimeInstalled = false;

@@ -1,14 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
+import type { Alert } from '../domain/operator';
 
-/** What the engine sends when a step becomes STUCK or a saga ends FAILED (CONTRACTS.md item 2). */
-export interface AlertInput {
-  sagaId: string;
-  sagaType: string;
-  kind: 'STUCK' | 'FAILED';
-  step: string | null;
-  error: string | null;
-}
 
 export interface AlertWebhook {
   url: string;
@@ -34,7 +27,7 @@ export function signature(secret: string, body: string, unixSeconds: number): st
  */
 export function createAlertActivities(webhook: AlertWebhook | null) {
   return {
-    async sendAlert(alert: AlertInput): Promise<{ sent: boolean }> {
+    async sendAlert(alert: Alert): Promise<{ sent: boolean }> {
       if (!webhook) return { sent: false };
       const body = JSON.stringify({ ...alert, source: 'sagaway' });
       const headers = {

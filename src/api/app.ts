@@ -9,29 +9,38 @@ import type { Logger } from 'pino';
 import type { SagaTuning } from '../domain/saga';
 import { metricsPlugin } from '../observability/api-metrics';
 import { requestTracing } from '../observability/request-tracing';
-import { createAuthenticator } from './auth';
+import { decorateAuth, identifyCallers, KeyRing, rateKeyOf, refuseUnknown } from './auth';
+import { kioskAccess } from './kiosk-access';
 import { errorHandler, HttpProblem, problemType, sendProblem } from './problems';
 import { bikeRoutes, type BikeRouteOptions } from './routes/bike-checkouts';
 import { classRoutes, type ClassRouteOptions } from './routes/class-registrations';
 import { codecRoutes, type CodecRouteOptions } from './routes/codec';
-import { healthRoutes } from './routes/health';
 import { eventRoutes, type EventStreamOptions } from './routes/events';
-import { opsScope, type OpsDeps } from './routes/ops';
+import { healthRoutes } from './routes/health';
+import { opsRoutes } from './routes/ops';
 import { orderRoutes } from './routes/orders';
 import { sagaRoutes } from './routes/sagas';
+import { tripRoutes } from './routes/trips';
+import { screenRoutes } from './routes/screens';
+import type { OpsGateway } from './ops-gateway';
 import type { SagaGateway } from './saga-gateway';
 
 export interface AppDeps {
   gateway: SagaGateway;
   apiKeys: Map<string, string>;
+  /** Operator keys (SAGAWAY_OPERATOR_KEYS): the codec and /v1/ops routes; none means no operator. */
+  operatorKeys?: Map<string, string>;
   logger?: Logger;
   sagas: { orderDeadlineMs: number; localSteps: boolean; tuning: SagaTuning };
   bikes: Omit<BikeRouteOptions, 'tuning'>;
   classes: Omit<ClassRouteOptions, 'tuning'>;
   bodyLimitBytes?: number;
-  codec?: Omit<CodecRouteOptions, 'authenticate'>;
+  codec?: Omit<CodecRouteOptions, 'identifyAndLimit'>;
   protection?: Protection;
-  ops?: OpsDeps;
+  /** The kiosk and registration desk pages; development shows the kiosk's "bike sensed" buttons. */
+  screens?: { development: boolean };
+  /** The operator routes (/v1/ops): every client's sagas, actions on their steps. */
+  ops?: OpsGateway;
   events?: EventStreamOptions;
   /** Trace each request (a span per request, the parent of the saga's workflow start). */
   tracing?: boolean;
@@ -74,24 +83,33 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await metricsPlugin(app, { stuckSagas: deps.ops?.gateway.countStuck.bind(deps.ops.gateway) });
+  await metricsPlugin(app, { stuckSagas: deps.ops ? () => deps.ops!.countStuck() : undefined });
   if (deps.protection) await shedLoad(app, deps.protection);
   healthRoutes(app, deps.gateway);
-  const authenticate = createAuthenticator(deps.apiKeys);
+  const ring = new KeyRing(deps.apiKeys, deps.operatorKeys);
+  decorateAuth(app, ring);
+  // Identify, count, then refuse: a rejected request (no key, a bad body) still spends its budget.
+  const identifyAndLimit = async (scope: FastifyInstance) => {
+    identifyCallers(scope, ring);
+    if (deps.protection) await limitRate(scope, deps.protection.rateLimitPerMinute);
+  };
   if (deps.codec) {
     const codec = deps.codec;
-    await app.register(async (scope) => codecRoutes(scope, { ...codec, authenticate }));
+    await app.register(async (scope) => codecRoutes(scope, { ...codec, identifyAndLimit }));
   }
   await app.register(async (v1) => {
-    v1.addHook('onRequest', authenticate);
-    if (deps.protection) await limitRate(v1, deps.protection.rateLimitPerMinute);
+    await identifyAndLimit(v1);
+    v1.addHook('preParsing', refuseUnknown(ring));
+    kioskAccess(v1, deps.bikes.stock);
     orderRoutes(v1, deps.gateway, deps.sagas);
     bikeRoutes(v1, deps.gateway, { ...deps.bikes, tuning: deps.sagas.tuning });
     classRoutes(v1, deps.gateway, { ...deps.classes, tuning: deps.sagas.tuning });
+    tripRoutes(v1, deps.gateway, deps.sagas);
     sagaRoutes(v1, deps.gateway);
     eventRoutes(v1, deps.gateway, deps.events);
+    if (deps.ops) opsRoutes(v1, deps.ops);
   });
-  if (deps.ops) await app.register(async (scope) => opsScope(scope, deps.ops!));
+  await app.register(async (scope) => screenRoutes(scope, { development: deps.screens?.development ?? false, visitorMaxBikes: deps.bikes.visitorMaxBikes, feePerBike: deps.bikes.feePerBike }));
   return app;
 }
 
@@ -107,13 +125,16 @@ async function shedLoad(app: FastifyInstance, protection: Protection): Promise<v
   });
 }
 
-/** Per-client limits, counted after authentication so one client cannot spend another's budget. */
+/**
+ * Per-client limits (per address for callers without a valid key), counted at onRequest, before the body
+ * is read or validated, so every request counts, the refused ones too, and no client spends another's budget.
+ */
 async function limitRate(scope: FastifyInstance, perMinute: number): Promise<void> {
   await scope.register(rateLimit, {
     max: perMinute,
     timeWindow: 60_000,
-    hook: 'preHandler',
-    keyGenerator: (request) => request.clientId,
+    hook: 'onRequest',
+    keyGenerator: rateKeyOf,
     errorResponseBuilder: (_request, context) =>
       new HttpProblem(429, 'rate-limited', 'Too many requests', `more than ${context.max} requests a minute; retry in ${context.after}`, {}, { 'retry-after': String(Math.ceil(context.ttl / 1000)) }),
   });

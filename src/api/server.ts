@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFrom } from '../codec';
 import { loadConfigOrExit } from '../config';
@@ -10,7 +9,6 @@ import { setupTracing } from '../observability/tracing';
 import { temporalSettings } from '../temporal';
 import { buildApp } from './app';
 import { sagaDepsFrom } from './deps';
-import { parseOperatorKeys } from './operator-keys';
 import { OpsGateway } from './ops-gateway';
 import { PageTokens } from './page-token';
 import { SagaGateway } from './saga-gateway';
@@ -24,17 +22,24 @@ async function main(): Promise<void> {
   const logger = createLogger('api', config.logLevel);
   const settings = temporalSettings();
   const connection = Connection.lazy(settings.connectionOptions);
-  const tracing = setupTracing('sagaway-api', { otlpEndpoint: observabilitySettings().otlpEndpoint });
+  const observability = observabilitySettings();
+  const tracing = setupTracing('sagaway-api', { otlpEndpoint: observability.otlpEndpoint });
   const client = new Client({ connection, namespace: settings.namespace, dataConverter: dataConverterFrom(config.codecKeys), ...clientTracing(tracing) });
-  // Page tokens are sealed with a key every API instance shares, so any instance accepts them.
-  const gateway = new SagaGateway(client, config.taskQueue, new PageTokens(createHash('sha256').update(`page-tokens\n${config.codecKeys}`).digest()));
+  // Page tokens are sealed with their own secret, shared by every API instance so any of them accepts them.
+  const gateway = new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret)));
   const app = await buildApp({
     gateway,
-    ops: { gateway: new OpsGateway(client, gateway), operatorKeys: parseOperatorKeys(process.env.SAGAWAY_OPERATOR_KEYS) },
-    apiKeys: config.api.keys,
-    logger,
+    ops: new OpsGateway(client, gateway),
+    events: observability.events,
     tracing: tracing !== null,
-    ...sagaDepsFrom(config, { ...DEFAULT_TUNING, stuckAfterAttempts: config.sagas.stuckAfterAttempts }),
+    apiKeys: config.api.keys,
+    operatorKeys: config.api.operatorKeys,
+    logger,
+    ...sagaDepsFrom(config, {
+      ...DEFAULT_TUNING,
+      stuckAfterAttempts: config.sagas.stuckAfterAttempts,
+      compensationBackoffMs: config.sagas.compensationBackoffMs ?? DEFAULT_TUNING.compensationBackoffMs,
+    }),
   });
   await app.listen({ host: config.api.host, port: config.api.port });
   logger.info({ temporal: settings.address, namespace: settings.namespace }, 'api ready');

@@ -13,12 +13,11 @@ import type { Tracing } from './tracing';
  */
 export const WORKFLOW_TRACING_MODULE = require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
 
-/** Worker options that trace workflow tasks and activities; a prebuilt bundle must include WORKFLOW_TRACING_MODULE. */
-export function workerTracing(tracing: Tracing | null, prebuiltBundle: boolean): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+/** Worker options that trace workflow tasks and activities; the workflow bundle must include WORKFLOW_TRACING_MODULE. */
+export function workerTracing(tracing: Tracing | null): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
   if (!tracing) return {};
   return {
     interceptors: {
-      ...(prebuiltBundle ? {} : { workflowModules: [WORKFLOW_TRACING_MODULE] }),
       activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
     },
     sinks: { exporter: makeWorkflowExporter(tracing.processor, tracing.resource) },

@@ -2,10 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import { parse } from 'yaml';
 import { freePort } from '../../src/dev/temporal-server';
-import { installRuntimeLogger } from '../../src/worker';
 import { call, clearFaults, injectFault, waitForView } from '../support/http';
 import { orderBody } from '../support/orders';
 import { startStack, type Stack } from '../support/stack';
@@ -16,9 +14,7 @@ let workerMetricsUrl: string;
 before(async () => {
   const port = await freePort();
   workerMetricsUrl = `http://127.0.0.1:${port}/metrics`;
-  // The runtime is installed once per process: this one, with the Prometheus exporter, comes first.
-  installRuntimeLogger(pino({ level: 'silent' }), `127.0.0.1:${port}`);
-  stack = await startStack({ env: { SAGAWAY_LOCAL_STEPS: 'false' }, tuning: { stuckAfterAttempts: 2 } });
+  stack = await startStack({ env: { SAGAWAY_LOCAL_STEPS: 'false', SAGAWAY_WORKER_METRICS_ADDRESS: `127.0.0.1:${port}` }, tuning: { stuckAfterAttempts: 2 } });
 });
 
 after(async () => {

@@ -8,7 +8,10 @@ import { OTHER_API_KEY, startStack, type Stack } from '../support/stack';
 let stack: Stack;
 
 before(async () => {
-  stack = await startStack({ env: { SAGAWAY_LOCAL_STEPS: 'false' }, tuning: { stuckAfterAttempts: 2 }, events: { pollMs: 200, heartbeatMs: 300, lingerMs: 2_000 } });
+  stack = await startStack({
+    env: { SAGAWAY_LOCAL_STEPS: 'false', SAGAWAY_EVENTS_POLL_MS: '200', SAGAWAY_EVENTS_HEARTBEAT_MS: '300', SAGAWAY_EVENTS_LINGER_MS: '2000' },
+    tuning: { stuckAfterAttempts: 2 },
+  });
 });
 
 after(async () => {

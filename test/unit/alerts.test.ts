@@ -5,7 +5,7 @@ import { createAlertActivities } from '../../src/activities/alerts';
 import { startReceiver } from '../support/webhook';
 
 const SECRET = 'alert-secret-for-tests-0001';
-const alert = { sagaId: 'saga-1', sagaType: 'order', kind: 'STUCK' as const, step: 'authorizePayment', error: 'payments answered 409' };
+const alert = { sagaId: 'saga-1', sagaType: 'order' as const, kind: 'STUCK' as const, step: 'authorizePayment', error: 'payments answered 409' };
 
 describe('sendAlert', () => {
   it('posts the alert signed with HMAC-SHA256 and a delivery id that is the same on every retry', async () => {

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SagaTypes } from '../../domain/saga';
-import { createOperatorAuthenticator } from '../operator-keys';
 import type { OpsGateway } from '../ops-gateway';
 import { presentView } from '../present';
 import { HttpProblem } from '../problems';
@@ -22,21 +21,10 @@ const AttentionQuerySchema = z.object({
   pageSize: z.coerce.number().int().min(1).max(100).default(50),
 });
 
-export interface OpsDeps {
-  gateway: OpsGateway;
-  /** Operator key -> operator id. */
-  operatorKeys: Map<string, string>;
-}
-
-/** The operator routes in their own scope: operator keys only, client keys see a 404. */
-export async function opsScope(scope: FastifyInstance, deps: OpsDeps): Promise<void> {
-  scope.addHook('onRequest', createOperatorAuthenticator(deps.operatorKeys));
-  opsRoutes(scope, deps.gateway);
-}
-
 /**
- * Operator routes: act on any client's saga and find the ones that need a person. The caller registers
- * them in a scope guarded by operator keys; they are left out of the public OpenAPI document.
+ * Operator routes: act on any client's saga and find the ones that need a person. They live under
+ * /v1/ops, where the auth hooks let only operator keys in (a client key is a 403); they are left out of
+ * the public OpenAPI document.
  */
 export function opsRoutes(app: FastifyInstance, ops: OpsGateway): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
@@ -46,10 +34,10 @@ export function opsRoutes(app: FastifyInstance, ops: OpsGateway): void {
       schema: { hide: true, params: StepParamsSchema, body: ActionBodySchema },
     }, async (request) => {
       const { id, step } = request.params;
-      const outcome = await ops.act(id, { action, step, operator: request.operatorId, reason: request.body.reason });
+      const outcome = await ops.act(id, { action, step, operator: request.operator!, reason: request.body.reason });
       const problem = actionProblem(id, step, outcome);
       if (problem) throw problem;
-      request.log.warn({ sagaId: id, step, action, operator: request.operatorId }, 'operator action');
+      request.log.warn({ sagaId: id, step, action, operator: request.operator! }, 'operator action');
       const view = await ops.view(id);
       return view ? presentView(view) : outcome.kind === 'done' ? outcome.value : null;
     });
