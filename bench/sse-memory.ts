@@ -20,7 +20,7 @@ async function child(): Promise<void> {
     sagas: { orderDeadlineMs: 60_000, localSteps: true, tuning: DEFAULT_TUNING },
     bikes: {} as never,
     classes: {} as never,
-    events: { pollMs: 1_000, heartbeatMs: 15_000, lingerMs: 10_000 },
+    events: { pollMs: 1_000, heartbeatMs: 15_000, lingerMs: 10_000, maxPerClient: 100_000 },
   });
   app.get('/gc', async () => {
     (globalThis as { gc?: () => void }).gc?.();

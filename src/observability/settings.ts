@@ -16,6 +16,7 @@ const ObservabilityEnvSchema = z
     SAGAWAY_EVENTS_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
     SAGAWAY_EVENTS_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
     SAGAWAY_EVENTS_LINGER_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+    SAGAWAY_EVENTS_MAX_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).default(100),
   })
   .refine((env) => !env.SAGAWAY_ALERT_WEBHOOK_URL || env.SAGAWAY_ALERT_WEBHOOK_SECRET, {
     message: 'SAGAWAY_ALERT_WEBHOOK_URL needs SAGAWAY_ALERT_WEBHOOK_SECRET to sign with',
@@ -25,7 +26,7 @@ export interface ObservabilitySettings {
   workerMetricsAddress: string | null;
   alertWebhook: { url: string; secret: string } | null;
   otlpEndpoint: string | null;
-  events: { pollMs: number; heartbeatMs: number; lingerMs: number };
+  events: { pollMs: number; heartbeatMs: number; lingerMs: number; maxPerClient: number };
 }
 
 export function observabilitySettings(env: NodeJS.ProcessEnv = process.env): ObservabilitySettings {
@@ -34,6 +35,6 @@ export function observabilitySettings(env: NodeJS.ProcessEnv = process.env): Obs
     workerMetricsAddress: parsed.SAGAWAY_WORKER_METRICS_ADDRESS ?? null,
     alertWebhook: parsed.SAGAWAY_ALERT_WEBHOOK_URL ? { url: parsed.SAGAWAY_ALERT_WEBHOOK_URL, secret: parsed.SAGAWAY_ALERT_WEBHOOK_SECRET! } : null,
     otlpEndpoint: parsed.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
-    events: { pollMs: parsed.SAGAWAY_EVENTS_POLL_MS, heartbeatMs: parsed.SAGAWAY_EVENTS_HEARTBEAT_MS, lingerMs: parsed.SAGAWAY_EVENTS_LINGER_MS },
+    events: { pollMs: parsed.SAGAWAY_EVENTS_POLL_MS, heartbeatMs: parsed.SAGAWAY_EVENTS_HEARTBEAT_MS, lingerMs: parsed.SAGAWAY_EVENTS_LINGER_MS, maxPerClient: parsed.SAGAWAY_EVENTS_MAX_PER_CLIENT },
   };
 }

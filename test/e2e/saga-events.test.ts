@@ -3,13 +3,13 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { call, clearFaults, injectFault, waitForView } from '../support/http';
 import { orderBody } from '../support/orders';
 import { readEvents, type SseEvent } from '../support/sse';
-import { OTHER_API_KEY, startStack, type Stack } from '../support/stack';
+import { API_KEY, OTHER_API_KEY, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 
 before(async () => {
   stack = await startStack({
-    env: { SAGAWAY_LOCAL_STEPS: 'false', SAGAWAY_EVENTS_POLL_MS: '200', SAGAWAY_EVENTS_HEARTBEAT_MS: '300', SAGAWAY_EVENTS_LINGER_MS: '2000' },
+    env: { SAGAWAY_LOCAL_STEPS: 'false', SAGAWAY_EVENTS_POLL_MS: '200', SAGAWAY_EVENTS_HEARTBEAT_MS: '300', SAGAWAY_EVENTS_LINGER_MS: '2000', SAGAWAY_EVENTS_MAX_PER_CLIENT: '3' },
     tuning: { stuckAfterAttempts: 2 },
   });
 });
@@ -86,6 +86,26 @@ describe('GET /v1/sagas/{id}/events', () => {
       now = await gauges();
     }
     assert.deepEqual(now, { streams: 0, feeds: 0 });
+    await clearFaults(stack.backendsUrl, 'payments');
+    await waitForView(stack.apiUrl, started.body.id, (v) => v.status === 'COMPENSATED');
+  });
+
+  it('a client may hold a bounded number of streams; closing one frees its place', async () => {
+    await injectFault(stack.backendsUrl, 'payments', { op: 'void', mode: 'error', status: 409, count: 1_000 });
+    await injectFault(stack.backendsUrl, 'shipping', { op: 'create', mode: 'error', status: 422, count: 1_000 });
+    const started = await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody() });
+    const aborts = Array.from({ length: 3 }, () => new AbortController());
+    const open = await Promise.all(aborts.map((a) => fetch(eventsUrl(started.body.id), { headers: { authorization: `Bearer ${API_KEY}` }, signal: a.signal })));
+    assert.deepEqual(open.map((r) => r.status), [200, 200, 200]);
+    const fourth = await readEvents(eventsUrl(started.body.id));
+    assert.equal(fourth.status, 429);
+    assert.equal((await readEvents(eventsUrl(started.body.id), { key: OTHER_API_KEY })).status, 404, 'another client gets its 404 (not its saga), not this client\'s cap');
+    aborts[0]!.abort();
+    const deadline = Date.now() + 10_000;
+    let again = await readEvents(eventsUrl(started.body.id), { stopWhen: (es) => es.length > 0 });
+    while (again.status === 429 && Date.now() < deadline) again = await readEvents(eventsUrl(started.body.id), { stopWhen: (es) => es.length > 0 });
+    assert.equal(again.status, 200);
+    for (const a of aborts) a.abort();
     await clearFaults(stack.backendsUrl, 'payments');
     await waitForView(stack.apiUrl, started.body.id, (v) => v.status === 'COMPENSATED');
   });

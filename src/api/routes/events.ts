@@ -5,6 +5,7 @@ import { eventStreamsOpen, feedCounts } from '../../observability/api-metrics';
 import { SagaFeeds, type FeedEvent } from '../../observability/saga-feeds';
 import type { SagaGateway } from '../saga-gateway';
 import { problemResponses, SagaIdSchema } from '../schemas';
+import { HttpProblem } from '../problems';
 import { notFound } from './sagas';
 
 export interface EventStreamOptions {
@@ -14,9 +15,11 @@ export interface EventStreamOptions {
   heartbeatMs: number;
   /** A saga's feed goes on this long after its last stream closed, so a reconnect resumes where it was. */
   lingerMs: number;
+  /** Open streams one client may hold on this instance; past it a new one is a 429. */
+  maxPerClient: number;
 }
 
-export const DEFAULT_EVENT_STREAMS: EventStreamOptions = { pollMs: 500, heartbeatMs: 15_000, lingerMs: 10_000 };
+export const DEFAULT_EVENT_STREAMS: EventStreamOptions = { pollMs: 500, heartbeatMs: 15_000, lingerMs: 10_000, maxPerClient: 100 };
 
 const IdParamsSchema = z.object({ id: SagaIdSchema });
 const EventHeadersSchema = z.object({ 'last-event-id': z.string().max(64).optional() }).loose();
@@ -28,6 +31,7 @@ const EventHeadersSchema = z.object({ 'last-event-id': z.string().max(64).option
  */
 export function eventRoutes(app: FastifyInstance, gateway: SagaGateway, options: EventStreamOptions = DEFAULT_EVENT_STREAMS): void {
   const feeds = new SagaFeeds((sagaId, owner) => gateway.view(sagaId, owner), options);
+  const perClient = new Map<string, number>();
   const count = () => feeds.size;
   feedCounts.add(count);
   app.addHook('preClose', async () => {
@@ -46,6 +50,11 @@ export function eventRoutes(app: FastifyInstance, gateway: SagaGateway, options:
     const { id } = request.params;
     const view = await gateway.view(id, request.clientId);
     if (!view) throw notFound(id);
+    const open = perClient.get(request.clientId) ?? 0;
+    if (open >= options.maxPerClient) {
+      throw new HttpProblem(429, 'too-many-streams', 'Too many event streams', `this client already holds ${open} open event streams; close one first`, {}, { 'retry-after': '5' });
+    }
+    perClient.set(request.clientId, open + 1);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -59,6 +68,9 @@ export function eventRoutes(app: FastifyInstance, gateway: SagaGateway, options:
       closed = true;
       clearInterval(heartbeat);
       unsubscribe();
+      const left = (perClient.get(request.clientId) ?? 1) - 1;
+      if (left > 0) perClient.set(request.clientId, left);
+      else perClient.delete(request.clientId);
       eventStreamsOpen.dec();
       if (!res.writableEnded) res.end();
     };
