@@ -2,5 +2,5 @@ export { bikeCheckout } from './bike-checkout';
 export { classRegistration } from './class-registration';
 export { orderCheckout } from './order-checkout';
 export { seatAllocator } from './seat-allocator';
-export { allocationQuery, bikeSensedUpdate, fileRequestSignal, releaseSeatSignal, seatDecisionSignal } from './messages';
+export { allocationQuery, bikeSensedUpdate, fileRequestSignal, operatorActionUpdate, releaseSeatSignal, seatDecisionSignal } from './messages';
 export { cancelUpdate, sagaStateQuery } from './saga';
