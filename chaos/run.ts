@@ -77,9 +77,9 @@ function parseArgs(argv: string[]): { size: CampaignSize; json: string | null; k
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const size: CampaignSize = {
-    sagas: Number(value('--sagas') ?? (quick ? 24 : 120)),
-    seconds: Number(value('--seconds') ?? (quick ? 30 : 90)),
-    drainSeconds: Number(value('--drain-seconds') ?? (quick ? 90 : 180)),
+    sagas: Number(value('--sagas') ?? (quick ? 24 : 500)),
+    seconds: Number(value('--seconds') ?? (quick ? 30 : 240)),
+    drainSeconds: Number(value('--drain-seconds') ?? (quick ? 90 : 240)),
   };
   return { size, json: value('--json') ?? null, keep: argv.includes('--keep') };
 }
