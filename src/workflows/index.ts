@@ -4,5 +4,5 @@ export { orderCheckout } from './order-checkout';
 export { registrationClaim } from './registration-claim';
 export { seatAllocator } from './seat-allocator';
 export { tripBooking } from './trip-booking';
-export { allocationQuery, bikeSensedUpdate, fileRequestSignal, priceConfirmationUpdate, releaseSeatSignal, seatDecisionSignal } from './messages';
+export { allocationQuery, bikeSensedUpdate, fileRequestSignal, operatorActionUpdate, priceConfirmationUpdate, releaseSeatSignal, seatDecisionSignal } from './messages';
 export { cancelUpdate, sagaStateQuery } from './saga';
