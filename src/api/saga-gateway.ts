@@ -126,9 +126,12 @@ export class SagaGateway {
    */
   async waitForEnd(sagaId: string, clientId: string, ms: number, gone?: AbortSignal): Promise<SagaView | null> {
     const release = this.waits.acquire(clientId);
+    const wait = new AbortController();
+    const timer = setTimeout(() => wait.abort(), ms);
+    const leave = () => wait.abort();
+    gone?.addEventListener('abort', leave, { once: true });
     try {
-      const signal = gone ? AbortSignal.any([gone, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms);
-      const view = (await this.client.withAbortSignal(signal, () => this.client.workflow.getHandle(sagaId).result())) as SagaView | null;
+      const view = (await this.client.withAbortSignal(wait.signal, () => this.client.workflow.getHandle(sagaId).result())) as SagaView | null;
       if (view && TERMINAL_STATUSES.has(view.status)) {
         this.views.remember(clientId, view);
         return view;
@@ -136,6 +139,9 @@ export class SagaGateway {
     } catch {
       // Timed out, the client left, or the run ended without a view (terminated, say): the current view tells.
     } finally {
+      clearTimeout(timer);
+      gone?.removeEventListener('abort', leave);
+      wait.abort();
       release();
     }
     return gone?.aborted ? null : this.view(sagaId, clientId);

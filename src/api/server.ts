@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFrom } from '../codec';
-import { loadConfigOrExit } from '../config';
+import { apiLimitsFrom, loadConfigOrExit } from '../config';
 import { DEFAULT_TUNING } from '../domain/saga';
 import { createLogger } from '../logger';
 import { temporalSettings } from '../temporal';
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const client = new Client({ connection, namespace: settings.namespace, dataConverter: dataConverterFrom(config.codecKeys) });
   const app = await buildApp({
     // Page tokens are sealed with a key every API instance shares, so any instance accepts them.
-    gateway: new SagaGateway(client, config.taskQueue, new PageTokens(createHash('sha256').update(`page-tokens\n${config.codecKeys}`).digest())),
+    gateway: new SagaGateway(client, config.taskQueue, new PageTokens(createHash('sha256').update(`page-tokens\n${config.codecKeys}`).digest()), apiLimitsFrom()),
     apiKeys: config.api.keys,
     logger,
     ...sagaDepsFrom(config, { ...DEFAULT_TUNING, stuckAfterAttempts: config.sagas.stuckAfterAttempts }),

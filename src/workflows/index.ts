@@ -2,6 +2,7 @@ export { bikeCheckout } from './bike-checkout';
 export { classRegistration } from './class-registration';
 export { orderCheckout } from './order-checkout';
 export { registrationClaim } from './registration-claim';
-export { seatAllocator } from './seat-allocator';
+export { seatAllocatorV2 } from './seat-allocator';
+export { seatAllocator } from './seat-allocator-v0';
 export { allocationQuery, bikeSensedUpdate, fileRequestSignal, releaseSeatSignal, seatDecisionSignal } from './messages';
 export { cancelUpdate, sagaStateQuery } from './saga';

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HttpProblem } from '../problems';
@@ -72,9 +72,14 @@ export function sagaRoutes(app: FastifyInstance, gateway: SagaGateway): void {
   });
 }
 
+/** No body (or an empty one) is read as `{}`: Fastify validates a missing body as null. */
+async function noBodyAsEmpty(request: FastifyRequest): Promise<void> {
+  request.body ??= {};
+}
+
 function cancelRoute(app: FastifyInstance, gateway: SagaGateway): void {
   app.withTypeProvider<ZodTypeProvider>().post('/v1/sagas/:id/cancel', {
-    preValidation: refuseIllFormedText,
+    preValidation: [noBodyAsEmpty, refuseIllFormedText],
     schema: {
       operationId: 'cancelSaga',
       summary: 'Cancel a saga',
