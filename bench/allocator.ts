@@ -6,7 +6,8 @@
 import { Client, WorkflowIdReusePolicy } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { allocatorId, AllocatorMessages, byPriority, type AllocationView, type AllocatorState, type SeatDecision, type SeatRequest } from '../src/domain/allocation';
-import { runPool } from './metrics';
+import { runPool, watchProcesses } from './metrics';
+import type { ScenarioResult } from './scenarios';
 
 export interface AllocatorLoad {
   requests: number;
@@ -134,4 +135,29 @@ async function historyOf(client: Client, workflowId: string): Promise<{ runs: nu
 /** The requests in priority order: what the allocator should have granted first. */
 export function inPriorityOrder(requests: SeatRequest[]): SeatRequest[] {
   return [...requests].sort(byPriority);
+}
+
+/**
+ * The `allocator-N` row: requests/s is the filing rate, the latency columns the time from the allocation
+ * time until every decision was sent, events/saga the allocator's events per request over all its runs.
+ */
+export async function allocatorRow(client: Client, temporalAddress: string, requests: number): Promise<ScenarioResult> {
+  const load = { requests, capacity: Math.floor(requests / 2), released: 10, maxHistory: 5_000, leadMs: Math.max(20_000, requests * 40), readDecisions: false };
+  const watch = watchProcesses({});
+  const outcome = await withAllocatorWorker(temporalAddress, () => runAllocatorLoad(client, load));
+  const eventsPerRequest = +(outcome.events / requests).toFixed(2);
+  process.stdout.write(`  allocator-${requests}: ${outcome.filedPerSec.toFixed(1)} requests/s filed, allocated in ${outcome.allocateMs} ms, ${eventsPerRequest} events per request over ${outcome.runs} runs (longest ${outcome.maxRunEvents})\n`);
+  return {
+    name: `allocator-${requests}`,
+    concurrency: 64,
+    count: requests,
+    perSec: +outcome.filedPerSec.toFixed(1),
+    p50Ms: outcome.allocateMs,
+    p95Ms: outcome.allocateMs,
+    p99Ms: outcome.allocateMs,
+    eventsPerSaga: eventsPerRequest,
+    workflowTasksPerSaga: null,
+    workerRssMb: 0,
+    processes: watch.stop(),
+  };
 }

@@ -13,6 +13,7 @@ export interface BenchStack {
   apiUrl: string;
   backendsUrl: string;
   apiKey: string;
+  temporalAddress: string;
   /** sagaway's client (with the payload codec) and the baseline's plain one. */
   client: Client;
   plainClient: Client;
@@ -56,6 +57,7 @@ export async function startBenchStack(options: { eagerActivities: boolean } = { 
     apiUrl: `http://127.0.0.1:${ports.api}`,
     backendsUrl,
     apiKey,
+    temporalAddress: temporal.address,
     client,
     plainClient,
     pids: { worker: parts.worker!.pid, api: parts.api!.pid, temporal: temporal.child.pid ?? null, baselineWorker: parts['baseline-worker']!.pid },

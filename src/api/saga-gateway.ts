@@ -226,9 +226,9 @@ export class SagaGateway {
   }
 
   /** Queries a workflow that is not a client's saga (a section's seat allocator); null if there is none. */
-  async queryEntity<T>(workflowId: string, query: string): Promise<T | null> {
+  async queryEntity<T>(workflowId: string, query: string, args: unknown[] = [], timeoutMs?: number): Promise<T | null> {
     try {
-      return await unavailableAs503(() => this.client.workflow.getHandle(workflowId).query<T>(query));
+      return await unavailableAs503(() => this.client.workflow.getHandle(workflowId).query<T, unknown[]>(query, ...args), timeoutMs);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return null;
       throw err;

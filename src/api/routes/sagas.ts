@@ -5,6 +5,7 @@ import { HttpProblem } from '../problems';
 import type { CommandOutcome, SagaGateway } from '../saga-gateway';
 import { presentView } from '../present';
 import { ListQuerySchema, SagaIdSchema, SagaListSchema, SagaViewSchema, problemResponses, refuseIllFormedText } from '../schemas';
+import { withLivePosition } from './class-registrations';
 import { answerWithView } from './start-saga';
 
 const IdParamsSchema = z.object({ id: SagaIdSchema });
@@ -46,7 +47,7 @@ export function sagaRoutes(app: FastifyInstance, gateway: SagaGateway): void {
   }, async (request) => {
     const view = await gateway.view(request.params.id, request.clientId);
     if (!view) throw notFound(request.params.id);
-    return presentView(view);
+    return presentView(await withLivePosition(gateway, view));
   });
 
   typed.get('/v1/sagas', {
