@@ -83,12 +83,15 @@ async function main(): Promise<void> {
   const out = outIndex >= 0 ? args[outIndex + 1]! : join(__dirname, 'results', quick ? 'quick.json' : 'latest.json');
   const bikesOnly = args.indexOf('--bikes-only');
   const allocatorOnly = args.indexOf('--allocator-only');
+  const apiOnly = args.indexOf('--api-only');
   const custom =
     bikesOnly >= 0
       ? { levels: [], apiCount: 0, bikes: Number(args[bikesOnly + 1]), maxSeconds: 240 }
       : allocatorOnly >= 0
         ? { levels: [], apiCount: 0, bikes: 0, allocator: Number(args[allocatorOnly + 1]), maxSeconds: 240 }
-        : planFrom(args);
+        : apiOnly >= 0
+          ? { levels: [], apiCount: Number(args[apiOnly + 1]), bikes: 0, maxSeconds: 240 }
+          : planFrom(args);
   const stack = await startBenchStack({ eagerActivities: !args.includes('--no-eager-activities') });
   const stop = () => void stack.stop().then(() => process.exit(130));
   process.once('SIGINT', stop);
