@@ -55,22 +55,14 @@ export const AllocatorMessages = {
   seatDecision: 'seatDecision',
   allocationQuery: 'allocation',
   positionQuery: 'seatPosition',
-  claimUpdate: 'claimRegistration',
 } as const;
 
 /** Who holds a student's one live registration for a section (see the registrationClaim workflow). */
 export interface ClaimHolder {
   sagaId: string;
   clientId: string;
-  /** When it was claimed (workflow time, ms). */
+  /** When it was claimed (ms since the epoch). */
   since: number;
-}
-
-export interface ClaimRequest {
-  sagaId: string;
-  clientId: string;
-  /** The holder this claim replaces, once the API saw it end; null to claim a free one. */
-  replacing: string | null;
 }
 
 export function claimId(sectionId: string, studentId: string): string {
