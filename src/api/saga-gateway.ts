@@ -104,6 +104,11 @@ export class SagaGateway {
     }
   }
 
+  /** Whether this saga was started by this client (false for another client's or no saga). */
+  async owns(sagaId: string, clientId: string): Promise<boolean> {
+    return (await this.describeOwned(sagaId, clientId)) !== null;
+  }
+
   /** The saga a key already started, or the conflict if it was started for another request; null if none. */
   async existing(sagaId: string, clientId: string, requestHash: string): Promise<StartOutcome | null> {
     const description = await this.describe(sagaId);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFrom } from '../codec';
 import { apiLimitsFrom, loadConfigOrExit } from '../config';
@@ -21,11 +20,16 @@ async function main(): Promise<void> {
   const connection = Connection.lazy(settings.connectionOptions);
   const client = new Client({ connection, namespace: settings.namespace, dataConverter: dataConverterFrom(config.codecKeys) });
   const app = await buildApp({
-    // Page tokens are sealed with a key every API instance shares, so any instance accepts them.
-    gateway: new SagaGateway(client, config.taskQueue, new PageTokens(createHash('sha256').update(`page-tokens\n${config.codecKeys}`).digest()), apiLimitsFrom()),
+    // Page tokens are sealed with their own secret, shared by every API instance so any of them accepts them.
+    gateway: new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret)), apiLimitsFrom()),
     apiKeys: config.api.keys,
+    operatorKeys: config.api.operatorKeys,
     logger,
-    ...sagaDepsFrom(config, { ...DEFAULT_TUNING, stuckAfterAttempts: config.sagas.stuckAfterAttempts }),
+    ...sagaDepsFrom(config, {
+      ...DEFAULT_TUNING,
+      stuckAfterAttempts: config.sagas.stuckAfterAttempts,
+      compensationBackoffMs: config.sagas.compensationBackoffMs ?? DEFAULT_TUNING.compensationBackoffMs,
+    }),
   });
   await app.listen({ host: config.api.host, port: config.api.port });
   logger.info({ temporal: settings.address, namespace: settings.namespace }, 'api ready');

@@ -3,6 +3,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { billingRoutes } from './billing';
 import { bikesRoutes } from './bikes';
+import { carsRoutes } from './cars';
+import { flightsRoutes } from './flights';
+import { fxRoutes } from './fx';
+import { hotelsRoutes } from './hotels';
 import { idcheckRoutes, loadIdKeys, type IdKeys } from './idcheck';
 import { inventoryRoutes } from './inventory';
 import { Journal } from './journal';
@@ -37,6 +41,10 @@ const SERVICES: Record<string, Routes> = {
   students: studentsRoutes,
   registrar: registrarRoutes,
   billing: billingRoutes,
+  flights: flightsRoutes,
+  hotels: hotelsRoutes,
+  cars: carsRoutes,
+  fx: fxRoutes,
 };
 
 export interface Backends {

@@ -4,5 +4,6 @@ export { orderCheckout } from './order-checkout';
 export { registrationClaim } from './registration-claim';
 export { seatAllocatorV2 } from './seat-allocator';
 export { seatAllocator } from './seat-allocator-v0';
-export { allocationQuery, bikeSensedUpdate, fileRequestSignal, releaseSeatSignal, seatDecisionSignal } from './messages';
+export { tripBooking } from './trip-booking';
+export { allocationQuery, bikeSensedUpdate, fileRequestSignal, priceConfirmationUpdate, releaseSeatSignal, seatDecisionSignal } from './messages';
 export { cancelUpdate, sagaStateQuery } from './saga';

@@ -42,7 +42,7 @@ const countPolls: Interceptor = (options, nextCall) => {
 
 before(async () => {
   stack = await startStack();
-  connection = await Connection.connect({ address: stack.temporal.address, interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions()), countPolls] });
+  connection = await Connection.connect({ address: stack.launched.temporalAddress, interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions()), countPolls] });
   const client = new Client({ connection, namespace: 'default', dataConverter: dataConverterFrom(stack.config.codecKeys) });
   app = await buildApp({
     gateway: new SagaGateway(client, stack.config.taskQueue, undefined, { maxWaitsPerClient: MAX_WAITS, liveQueryBudgetMs: 150 }),

@@ -5,6 +5,7 @@ import { allocatorId, AllocatorMessages, claimId, type AllocationView, type Seat
 import { ClassRegistrationRequestSchema, type ClassRegistrationRequest } from '../../domain/class-request';
 import type { Money } from '../../domain/money';
 import type { SagaTuning, SagaView } from '../../domain/saga';
+import { AllocationSchema, presentAllocation } from '../allocation-view';
 import { HttpProblem } from '../problems';
 import type { SagaGateway } from '../saga-gateway';
 import { problemResponses } from '../schemas';
@@ -17,15 +18,6 @@ export interface ClassRouteOptions {
   tuning: SagaTuning;
 }
 
-const EntrySchema = z.object({ studentId: z.string(), registeredAt: z.string(), sagaId: z.string() });
-const AllocationSchema = z.object({
-  sectionId: z.string(),
-  capacity: z.number(),
-  allocationAt: z.string(),
-  windowClosesAt: z.string(),
-  granted: z.array(EntrySchema),
-  waitlist: z.array(EntrySchema),
-});
 const SectionSchema = z.object({ sectionId: z.string(), capacity: z.number(), allocationAt: z.string(), windowClosesAt: z.string() });
 
 /** The section as the registrar has it, or null if there is no such section. */
@@ -91,9 +83,12 @@ export function classRoutes(app: FastifyInstance, gateway: SagaGateway, options:
     schema: {
       operationId: 'getSectionAllocation',
       summary: "Read a section's seat allocation",
-      description: 'Who holds a seat and who waits, both in the order they are filled.',
+      description: "The caller's own registrations for a section (seat or place in line), and how many seats and places are taken in all.",
       params: z.object({ sectionId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/) }),
       response: { 200: AllocationSchema, ...problemResponses },
     },
-  }, async (request) => allocationOf(gateway, options.registrarUrl, request.params.sectionId));
+  }, async (request) => {
+    const allocation = await allocationOf(gateway, options.registrarUrl, request.params.sectionId);
+    return presentAllocation(allocation, (sagaId) => gateway.owns(sagaId, request.clientId));
+  });
 }
