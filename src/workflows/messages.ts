@@ -17,6 +17,8 @@ export const releaseSeatSignal = defineSignal<[{ sagaId: string }]>(AllocatorMes
 /** The allocator answers a registration. */
 export const seatDecisionSignal = defineSignal<[SeatDecision]>(AllocatorMessages.seatDecision);
 export const allocationQuery = defineQuery<AllocationView>(AllocatorMessages.allocationQuery);
+/** What one registration holds now (its live waitlist position), or null if the allocator has no decision for it. */
+export const positionQuery = defineQuery<SeatDecision | null, [string]>(AllocatorMessages.positionQuery);
 
 /** An operator's decision about a STUCK undo or a FAILED step after the pivot (CONTRACTS.md 1). */
 export const operatorActionUpdate = defineUpdate<OperatorActionResult, [OperatorAction]>(Messages.operatorActionUpdate);
