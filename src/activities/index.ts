@@ -3,7 +3,7 @@ import type { BackendName } from '../config';
 import { reportAttempts } from './attempts';
 import { createBikeActivities } from './bike-activities';
 import { createClassActivities } from './class-activities';
-import { BackendClient } from './http-client';
+import { BackendClient, type Authorizer } from './http-client';
 import { createOrderActivities } from './order-activities';
 import { createStorageClient } from './storage-client';
 
@@ -12,6 +12,8 @@ export interface ActivityDeps {
   timeoutMs: number;
   /** For activities that talk to other workflows (the seat allocators). */
   temporal: { client: Client; taskQueue: string } | null;
+  /** Each backend's credentials (federation tokens, OAuth); none in unit tests of activities. */
+  authorize?: (backend: BackendName) => Authorizer | undefined;
 }
 
 export interface SagawayActivities {
@@ -21,7 +23,7 @@ export interface SagawayActivities {
 
 /** Builds every activity with its backend clients: one keep-alive pool per backend, shared by all. */
 export function createActivities(deps: ActivityDeps): SagawayActivities {
-  const client = (name: BackendName) => new BackendClient(name, deps.urls[name], { timeoutMs: deps.timeoutMs });
+  const client = (name: BackendName) => new BackendClient(name, deps.urls[name], { timeoutMs: deps.timeoutMs, authorize: deps.authorize?.(name) });
   const clients = {
     pricing: client('pricing'),
     inventory: client('inventory'),
@@ -35,7 +37,7 @@ export function createActivities(deps: ActivityDeps): SagawayActivities {
     registrar: client('registrar'),
     billing: client('billing'),
   };
-  const storage = createStorageClient(deps.urls.storage, deps.timeoutMs);
+  const storage = createStorageClient(deps.urls.storage, deps.timeoutMs, deps.authorize?.('storage'));
   return {
     activities: reportAttempts({
       ...createOrderActivities(clients),

@@ -5,13 +5,15 @@ import pino from 'pino';
 import { buildApp } from '../../src/api/app';
 import { sagaDepsFrom } from '../../src/api/deps';
 import { SagaGateway } from '../../src/api/saga-gateway';
+import { FederationSigner } from '../../src/activities/federation';
 import { buildBackends, type Backends } from '../../src/backends/app';
+import { loadedKeySet } from '../../src/backends/federation';
 import { dataConverterFrom } from '../../src/codec';
 import { loadConfig, type Config } from '../../src/config';
 import { resolveTemporalCli } from '../../src/dev/temporal-cli';
 import { freePort, startDevServer, type RunningDevServer } from '../../src/dev/temporal-server';
 import { DEFAULT_TUNING, type SagaTuning } from '../../src/domain/saga';
-import { createWorker, installRuntimeLogger } from '../../src/worker';
+import { CLIENT_HEADER_INTERCEPTOR, createWorker, installRuntimeLogger } from '../../src/worker';
 
 export const API_KEY = 'test-client-key-0001';
 export const OTHER_API_KEY = 'other-client-key-0002';
@@ -22,16 +24,21 @@ export interface Stack {
   temporal: RunningDevServer;
   client: Client;
   backends: Backends;
+  /** sagaway's federation keys as the backends see them; a test may rotate them. */
+  federation: { signer: FederationSigner };
   backendsUrl: string;
   api: FastifyInstance;
   apiUrl: string;
   worker: Worker;
+  nativeConnection: NativeConnection;
   workerDone: Promise<void>;
   stop(): Promise<void>;
 }
 
 export interface StackOptions {
   env?: Record<string, string>;
+  /** How long the payments service's OAuth access tokens live. */
+  oauthTokenTtlSeconds?: number;
   tuning?: Partial<SagaTuning>;
 }
 
@@ -39,7 +46,7 @@ let bundle: Promise<WorkflowBundle> | null = null;
 
 /** The workflows bundled once per test process. */
 export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundlerLogger });
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), workflowInterceptorModules: [CLIENT_HEADER_INTERCEPTOR], logger: quietBundlerLogger });
   return bundle;
 }
 
@@ -54,7 +61,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   installRuntimeLogger(logger);
   const cli = await resolveTemporalCli();
   const temporal = await startDevServer({ cli, port: await freePort(), uiPort: null, dbFile: null });
-  const backends = await buildBackends({ journalPath: null });
+  // The backends read the JWKS from the signer the worker uses (a file or a URL outside tests).
+  const security = loadConfig({ SAGAWAY_ENV: 'development', ...options.env }).security;
+  const federation = { signer: new FederationSigner(security.federationKeys) };
+  const backends = await buildBackends({
+    journalPath: null,
+    admin: true,
+    federationKeys: loadedKeySet(() => federation.signer.jwks()),
+    paymentsClient: { ...security.paymentsClient, tokenTtlSeconds: options.oauthTokenTtlSeconds },
+  });
   const backendsUrl = await backends.app.listen({ host: '127.0.0.1', port: 0 });
   const config = loadConfig({
     SAGAWAY_ENV: 'development',
@@ -91,10 +106,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     temporal,
     client,
     backends,
+    federation,
     backendsUrl,
     api,
     apiUrl,
     worker,
+    nativeConnection,
     workerDone,
     async stop() {
       await api.close();
