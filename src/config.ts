@@ -103,7 +103,7 @@ const EnvSchema = z.object({
   // Trust: who holds which key (README, "Security").
   SAGAWAY_OPERATOR_KEYS: z.string().default(DEV_OPERATOR_KEYS).pipe(ApiKeysSchema),
   SAGAWAY_PAGE_TOKEN_SECRET: z.string().min(32).default('sagaway-dev-page-token-secret-change-me'),
-  SAGAWAY_CODEC_ACCEPT_PLAINTEXT: flag('false'),
+  SAGAWAY_CODEC_ACCEPT_PLAINTEXT: z.enum(['true', 'false']).optional(),
   SAGAWAY_BACKENDS_ADMIN: flag('false'),
   SAGAWAY_FEDERATION_KEYS: z.string().default(DEV_FEDERATION_KEYS).pipe(KeyPairsSchema),
   SAGAWAY_FEDERATION_JWKS_URL: url.optional(),
@@ -207,8 +207,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     temporalUiPort: env.SAGAWAY_TEMPORAL_UI_PORT,
     codecKeys: env.SAGAWAY_CODEC_KEYS,
     security: {
-      // Development accepts plain payloads always: its histories are throwaway.
-      codecAcceptPlaintext: env.SAGAWAY_CODEC_ACCEPT_PLAINTEXT || env.SAGAWAY_ENV === 'development',
+      // Unset, development accepts plain payloads (its histories are throwaway) and production refuses them.
+      codecAcceptPlaintext: (env.SAGAWAY_CODEC_ACCEPT_PLAINTEXT ?? (env.SAGAWAY_ENV === 'development' ? 'true' : 'false')) === 'true',
       pageTokenSecret: env.SAGAWAY_PAGE_TOKEN_SECRET,
       backendsAdmin: env.SAGAWAY_BACKENDS_ADMIN,
       federationKeys: env.SAGAWAY_FEDERATION_KEYS,

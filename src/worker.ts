@@ -23,7 +23,7 @@ export interface WorkerDeps {
 
 /** A worker for every sagaway workflow and activity, with the activities built from the config. */
 export async function createWorker({ config, connection, namespace, logger, workflowBundle }: WorkerDeps) {
-  const dataConverter = dataConverterFrom(config.codecKeys);
+  const dataConverter = dataConverterFrom(config.codecKeys, config.security.codecAcceptPlaintext);
   const temporal = { client: new Client({ connection, namespace, dataConverter }), taskQueue: config.taskQueue };
   const { activities, close } = createActivities({ urls: config.backends.urls, timeoutMs: config.backends.timeoutMs, temporal, authorize: authorizersFrom(config) });
   const worker = await Worker.create({
@@ -46,7 +46,7 @@ export async function createWorker({ config, connection, namespace, logger, work
 export const CLIENT_HEADER_INTERCEPTOR = require.resolve('./workflows/client-header');
 
 /** Each backend's credentials: a federation token per call, and OAuth client credentials for payments. */
-function authorizersFrom(config: Config): (backend: BackendName) => Authorizer {
+export function authorizersFrom(config: Config): (backend: BackendName) => Authorizer {
   const signer = new FederationSigner(config.security.federationKeys);
   const { id, secret } = config.security.paymentsClient;
   const oauth = new OAuthClient({ tokenUrl: `${config.backends.urls.payments}/oauth/token`, clientId: id, clientSecret: secret, timeoutMs: config.backends.timeoutMs });

@@ -14,7 +14,7 @@ export function sagaDepsFrom(config: Config, tuning: SagaTuning): Pick<AppDeps, 
     bodyLimitBytes: config.protection.maxBodyBytes,
     protection: { rateLimitPerMinute: config.protection.rateLimitPerMinute, maxEventLoopDelayMs: config.protection.maxEventLoopDelayMs },
     codec: {
-      codec: new AesGcmCodec(parseCodecKeys(config.codecKeys)),
+      codec: new AesGcmCodec(parseCodecKeys(config.codecKeys), config.security.codecAcceptPlaintext),
       uiOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`],
       development: config.env === 'development',
     },

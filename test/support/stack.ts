@@ -74,6 +74,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const config = loadConfig({
     SAGAWAY_ENV: 'development',
     SAGAWAY_BACKENDS_ADMIN: 'true',
+    SAGAWAY_CODEC_ACCEPT_PLAINTEXT: 'false',
     SAGAWAY_BACKENDS_URL: backendsUrl,
     SAGAWAY_API_KEYS: `test:${API_KEY},other:${OTHER_API_KEY}`,
     SAGAWAY_OPERATOR_KEYS: `ops:${OPERATOR_KEY}`,
