@@ -75,6 +75,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     SAGAWAY_ENV: 'development',
     SAGAWAY_BACKENDS_ADMIN: 'true',
     SAGAWAY_CODEC_ACCEPT_PLAINTEXT: 'false',
+    // Every request counts against the limit now, refused ones too; tests that probe the limit build their own app.
+    SAGAWAY_RATE_LIMIT_PER_MINUTE: '100000',
     SAGAWAY_BACKENDS_URL: backendsUrl,
     SAGAWAY_API_KEYS: `test:${API_KEY},other:${OTHER_API_KEY}`,
     SAGAWAY_OPERATOR_KEYS: `ops:${OPERATOR_KEY}`,
