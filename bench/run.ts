@@ -9,6 +9,7 @@ import { apiAlone, bikesHeld } from './held';
 import { markdown, toResults } from './report';
 import { baseline, orderThroughApi, type ScenarioResult } from './scenarios';
 import { startBenchStack, type BenchStack } from './stack';
+import { tripThroughApi } from './trips';
 
 interface Plan {
   levels: Array<{ concurrency: number; count: number }>;
@@ -44,7 +45,9 @@ async function runAll(stack: BenchStack, plan: Plan): Promise<ScenarioResult[]> 
     await base.phase(count - half);
     const declined = orderThroughApi(stack, concurrency, 0.5, plan.maxSeconds);
     await declined.phase(count);
-    rows.push(await base.result(), await order.result(), await declined.result());
+    const trip = tripThroughApi(stack, concurrency, plan.maxSeconds);
+    await trip.phase(Math.ceil(count / 2));
+    rows.push(await base.result(), await order.result(), await declined.result(), await trip.result());
   }
   if (plan.apiCount > 0) {
     process.stdout.write('bench: the API alone\n');

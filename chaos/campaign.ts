@@ -1,9 +1,10 @@
 import { bikeInvariants, classInvariants, orderInvariants, outcomeInvariant, type Invariant } from './invariants';
 import { newStats, pause, readView, startWithRetry, ticket, type Ticket } from './load';
 import type { CampaignSize, FaultStep, Probe } from './plan';
-import type { Stack } from './run';
+import type { LaunchedStack as Stack } from '../src/dev/stack';
 import { CHAOS_KIOSK, CHAOS_SECTIONS, sagaMix } from './mix';
 import { runSensors } from './sensor';
+import { tripInvariants } from './trip-invariants';
 
 export interface CampaignResult {
   sagas: number;
@@ -59,6 +60,7 @@ export async function runCampaign(stack: Stack, plan: FaultStep[], size: Campaig
     ...(await orderInvariants(stack.backendsUrl, views)),
     ...(await bikeInvariants(stack.backendsUrl, views)),
     ...(await classInvariants(stack.backendsUrl, views)),
+    ...(await tripInvariants(stack.backendsUrl, views)),
     { name: 'the API never answered 500', held: !stats.byStatus.has(500), detail: `${stats.byStatus.get(500) ?? 0} answers` },
     { name: 'every 503 carried Retry-After', held: stats.unavailableWithoutRetryAfter === 0, detail: `${stats.unavailableWithoutRetryAfter} without` },
     ...probes.map((p) => ({ name: p.name, held: p.ok, detail: p.detail })),

@@ -1,7 +1,9 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Client } from '@temporalio/client';
-import { NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { readFileSync } from 'node:fs';
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { createActivities } from './activities';
 import { backendAuthorizer, clientIdInterceptor, FederationSigner, federationJwksPath } from './activities/federation';
@@ -17,7 +19,7 @@ export interface WorkerDeps {
   connection: NativeConnection;
   namespace: string;
   logger: Logger;
-  /** A prebuilt bundle (tests, benchmarks); the worker bundles src/workflows itself when absent. */
+  /** A prebuilt bundle (tests, SAGAWAY_WORKFLOW_BUNDLE); the worker bundles src/workflows itself when absent. */
   workflowBundle?: WorkflowBundle;
 }
 
@@ -30,11 +32,11 @@ export async function createWorker({ config, connection, namespace, logger, work
     connection,
     namespace,
     taskQueue: config.taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    workflowBundle: workflowBundle ?? (await bundleWorkflows(config, logger)),
     activities,
     dataConverter,
-    // The saga's client id travels in each activity's headers, for the federation tokens' subject.
-    interceptors: { workflowModules: workflowBundle ? [] : [CLIENT_HEADER_INTERCEPTOR], activity: [clientIdInterceptor] },
+    // The saga's client id travels in each activity's headers (the bundle carries the workflow side), for the federation tokens' subject.
+    interceptors: { activity: [clientIdInterceptor] },
     // Signals go to whoever drains the worker: an operator's SIGTERM finishes in-flight tasks first.
     shutdownGraceTime: '10 seconds',
   });
@@ -63,6 +65,26 @@ export async function publishJwks(config: Config): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(`${path}.tmp`, JSON.stringify(await new FederationSigner(config.security.federationKeys).jwks()));
   await rename(`${path}.tmp`, path);
+}
+
+/** The workflows as a bundle: read from SAGAWAY_WORKFLOW_BUNDLE, or built now (a few seconds). */
+async function bundleWorkflows(config: Config, logger: Logger): Promise<WorkflowBundle> {
+  if (config.workflowBundlePath) return { code: readFileSync(config.workflowBundlePath, 'utf8') };
+  const started = Date.now();
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), workflowInterceptorModules: [CLIENT_HEADER_INTERCEPTOR], logger: bundlerLoggerFrom(logger) });
+  logger.info({ ms: Date.now() - started, bytes: bundle.code.length }, 'workflows bundled');
+  return bundle;
+}
+
+/**
+ * Webpack's report is one long multi-line message: it goes to debug, one array entry per line, and
+ * only when the bundle fails does it come out as an error.
+ */
+export function bundlerLoggerFrom(logger: Logger): TemporalLogger {
+  const base = temporalLoggerFrom(logger);
+  const report = (level: 'debug' | 'error') => (message: string, meta?: LogMetadata) =>
+    message.includes('\n') ? logger[level]({ ...meta, webpack: message.split('\n').filter(Boolean) }, 'webpack report') : base[level](message, meta);
+  return { ...base, info: report('debug'), error: report('error'), log: (level, message, meta) => (level === 'INFO' ? report('debug')(message, meta) : base.log(level, message, meta)) };
 }
 
 let runtimeInstalled = false;

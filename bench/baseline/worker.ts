@@ -11,7 +11,8 @@ async function main(): Promise<void> {
     connection,
     taskQueue: 'baseline',
     workflowsPath: require.resolve('./workflows'),
-    activities: createBaselineActivities(process.env.BASELINE_BACKENDS_URL ?? 'http://127.0.0.1:4000', (backend) => authorizers(backend as BackendName).headers(undefined)),
+    // The same backends as sagaway's worker: the launcher's port unless told otherwise.
+    activities: createBaselineActivities(process.env.BASELINE_BACKENDS_URL ?? `http://127.0.0.1:${process.env.SAGAWAY_BACKENDS_PORT ?? 4000}`, (backend) => authorizers(backend as BackendName).headers(undefined)),
   });
   await worker.run();
   await connection.close();

@@ -23,7 +23,7 @@ const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'he
 export interface FederationClaims {
   audience: string;
   client: string;
-  call: CallContext;
+  call: Pick<CallContext, 'sagaId' | 'step'>;
 }
 
 /**

@@ -15,6 +15,7 @@ import { codecRoutes, type CodecRouteOptions } from './routes/codec';
 import { healthRoutes } from './routes/health';
 import { orderRoutes } from './routes/orders';
 import { sagaRoutes } from './routes/sagas';
+import { tripRoutes } from './routes/trips';
 import type { SagaGateway } from './saga-gateway';
 
 export interface AppDeps {
@@ -86,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     orderRoutes(v1, deps.gateway, deps.sagas);
     bikeRoutes(v1, deps.gateway, { ...deps.bikes, tuning: deps.sagas.tuning });
     classRoutes(v1, deps.gateway, { ...deps.classes, tuning: deps.sagas.tuning });
+    tripRoutes(v1, deps.gateway, deps.sagas);
     sagaRoutes(v1, deps.gateway);
   });
   return app;

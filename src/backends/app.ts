@@ -4,6 +4,10 @@ import type { JWTVerifyGetKey } from 'jose';
 import type { Logger } from 'pino';
 import { billingRoutes } from './billing';
 import { bikesRoutes } from './bikes';
+import { carsRoutes } from './cars';
+import { flightsRoutes } from './flights';
+import { fxRoutes } from './fx';
+import { hotelsRoutes } from './hotels';
 import { idcheckRoutes, loadIdKeys, type IdKeys } from './idcheck';
 import { inventoryRoutes } from './inventory';
 import { Journal } from './journal';
@@ -52,6 +56,10 @@ const SERVICES: Record<string, Routes> = {
   students: studentsRoutes,
   registrar: registrarRoutes,
   billing: billingRoutes,
+  flights: flightsRoutes,
+  hotels: hotelsRoutes,
+  cars: carsRoutes,
+  fx: fxRoutes,
 };
 
 export interface Backends {
@@ -90,7 +98,13 @@ export async function buildBackends(options: BackendsOptions): Promise<Backends>
     mountService(app, service, routes(service, keys), accessTo(name));
     services[name] = service;
   }
-  if (options.admin) app.get('/payments/_admin/oauth', async () => ({ issued: paymentsOAuth.issued }));
+  if (options.admin) {
+    app.get('/payments/_admin/oauth', async () => ({ issued: paymentsOAuth.issued }));
+    app.post('/payments/_admin/oauth/revoke', async () => {
+      paymentsOAuth.revokeAll();
+      return { revoked: true };
+    });
+  }
   app.get('/healthz', async () => ({ status: 'ok', services: Object.keys(services) }));
   return { app, services, paymentsOAuth };
 }

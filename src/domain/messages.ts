@@ -3,6 +3,7 @@ export const Messages = {
   sagaStateQuery: 'sagaState',
   cancelUpdate: 'cancel',
   bikeSensedUpdate: 'bikeSensed',
+  priceConfirmationUpdate: 'priceConfirmation',
 } as const;
 
 export interface CancelRequest {

@@ -1,5 +1,5 @@
 /** The saga view: what the API returns, what the query answers, what a finished workflow stores. */
-export const SagaTypes = ['order', 'bike-checkout', 'class-registration'] as const;
+export const SagaTypes = ['order', 'bike-checkout', 'class-registration', 'trip'] as const;
 export type SagaType = (typeof SagaTypes)[number];
 
 export const SagaStatuses = ['RUNNING', 'COMPENSATING', 'COMPLETED', 'COMPENSATED', 'FAILED'] as const;

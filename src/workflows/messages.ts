@@ -1,9 +1,13 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { AllocatorMessages, type AllocationView, type SeatDecision, type SeatRequest } from '../domain/allocation';
 import { Messages } from '../domain/messages';
+import type { PriceConfirmation } from '../domain/trip-request';
 
 /** The kiosk's door sensor saw a bike in its bay. */
 export const bikeSensedUpdate = defineUpdate<{ bikeId: string; bay: number; status: string }, [{ bikeId: string }]>(Messages.bikeSensedUpdate);
+
+/** The traveller accepts or refuses a trip's moved total. */
+export const priceConfirmationUpdate = defineUpdate<{ accepted: boolean }, [PriceConfirmation]>(Messages.priceConfirmationUpdate);
 
 /** A registration files its request with the section's allocator. */
 export const fileRequestSignal = defineSignal<[SeatRequest]>(AllocatorMessages.fileRequest);
