@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFrom } from '../codec';
-import { loadConfigOrExit } from '../config';
+import { apiLimitsFrom, loadConfigOrExit } from '../config';
 import { DEFAULT_TUNING } from '../domain/saga';
 import { createLogger } from '../logger';
 import { observabilitySettings } from '../observability/settings';
@@ -24,9 +24,9 @@ async function main(): Promise<void> {
   const connection = Connection.lazy(settings.connectionOptions);
   const observability = observabilitySettings();
   const tracing = setupTracing('sagaway-api', { otlpEndpoint: observability.otlpEndpoint });
-  const client = new Client({ connection, namespace: settings.namespace, dataConverter: dataConverterFrom(config.codecKeys), ...clientTracing(tracing) });
+  const client = new Client({ connection, namespace: settings.namespace, dataConverter: dataConverterFrom(config.codecKeys, config.security.codecAcceptPlaintext), ...clientTracing(tracing) });
   // Page tokens are sealed with their own secret, shared by every API instance so any of them accepts them.
-  const gateway = new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret)));
+  const gateway = new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret)), apiLimitsFrom());
   const app = await buildApp({
     gateway,
     ops: new OpsGateway(client, gateway),

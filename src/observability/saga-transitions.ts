@@ -1,10 +1,11 @@
+import type { AuditEntry } from '../domain/operator';
 import type { SagaStatus, SagaView, StepStatus, StepView } from '../domain/saga';
 
 /** One thing a watcher of a saga is told: a step moved, the saga's status moved, or an operator acted. */
 export type Transition =
   | { event: 'step'; data: { step: string; index: number; status: StepStatus; attempts: number; error: string | null; undoAttempts: number | null } }
   | { event: 'status'; data: { status: SagaStatus; error: SagaView['error'] } }
-  | { event: 'audit'; data: Record<string, unknown> };
+  | { event: 'audit'; data: AuditEntry };
 
 /**
  * The transitions between two views of one saga, in order. A poll can miss a short-lived state (a step
@@ -68,7 +69,7 @@ function stepData(step: StepView, index: number, status: StepStatus) {
   };
 }
 
-function auditOf(view: SagaView): Array<Record<string, unknown>> {
-  const audit = (view as SagaView & { audit?: unknown }).audit;
-  return Array.isArray(audit) ? (audit as Array<Record<string, unknown>>) : [];
+/** Views from before the audit trail (an older run's result) have none. */
+function auditOf(view: SagaView): AuditEntry[] {
+  return view.audit ?? [];
 }

@@ -4,7 +4,7 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
   OpenTelemetryWorkflowClientInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
-import type { WorkerOptions } from '@temporalio/worker';
+import type { ActivityInterceptorsFactory, WorkerOptions } from '@temporalio/worker';
 import type { Tracing } from './tracing';
 
 /**
@@ -13,13 +13,11 @@ import type { Tracing } from './tracing';
  */
 export const WORKFLOW_TRACING_MODULE = require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
 
-/** Worker options that trace workflow tasks and activities; the workflow bundle must include WORKFLOW_TRACING_MODULE. */
-export function workerTracing(tracing: Tracing | null): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
-  if (!tracing) return {};
+/** Activity interceptors and the workflow span sink that trace a worker; the workflow bundle must include WORKFLOW_TRACING_MODULE. */
+export function workerTracing(tracing: Tracing | null): { activity: ActivityInterceptorsFactory[]; sinks?: WorkerOptions['sinks'] } {
+  if (!tracing) return { activity: [] };
   return {
-    interceptors: {
-      activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
-    },
+    activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
     sinks: { exporter: makeWorkflowExporter(tracing.processor, tracing.resource) },
   };
 }

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { join } from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { WORKFLOW_TRACING_MODULE } from '../../src/observability/temporal-tracing';
+import { CLIENT_HEADER_INTERCEPTOR } from '../../src/worker';
 
 const root = join(__dirname, '..', '..');
 const cacheDir = join(root, 'node_modules', '.cache', 'sagaway-workflow-bundle');
@@ -27,7 +28,7 @@ export async function workflowBundle(traced = false): Promise<WorkflowBundle> {
 async function buildOnce(traced: boolean): Promise<string> {
   const file = join(cacheDir, `${sourceHash()}${traced ? '-traced' : ''}.js`);
   if (existsSync(file)) return file;
-  const workflowInterceptorModules = traced ? [WORKFLOW_TRACING_MODULE] : [];
+  const workflowInterceptorModules = [CLIENT_HEADER_INTERCEPTOR, ...(traced ? [WORKFLOW_TRACING_MODULE] : [])];
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), workflowInterceptorModules, logger: quietBundlerLogger });
   mkdirSync(cacheDir, { recursive: true });
   // Written aside and renamed, so a file running in parallel never reads half a bundle.

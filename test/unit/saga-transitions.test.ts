@@ -29,9 +29,10 @@ describe('transitions between two views', () => {
   });
 
   it('new audit entries are events', () => {
+    const entry = { at: 't', operator: 'ops', action: 'resolve' as const, step: 'a', reason: 'voided by hand' };
     const before = { ...view('COMPENSATING', [step('a', 'STUCK')]), audit: [] };
-    const after = { ...before, audit: [{ operator: 'ops', action: 'resolve' }] };
-    assert.deepEqual(transitions(before, after), [{ event: 'audit', data: { operator: 'ops', action: 'resolve' } }]);
+    const after = { ...before, audit: [entry] };
+    assert.deepEqual(transitions(before, after), [{ event: 'audit', data: entry }]);
   });
 });
 
