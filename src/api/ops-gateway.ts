@@ -64,7 +64,9 @@ export class OpsGateway {
 
   /**
    * Sagas of every client that match the filter, newest first. With `stuck`, only those that need an
-   * operator: compensating with a STUCK undo, or ended (or waiting) FAILED after their pivot.
+   * operator: a STUCK undo or a STUCK step after the pivot (waiting for a decision), or ended FAILED.
+   * It reads the views of the newest `pageSize` sagas that are running, compensating or failed, so a
+   * business-key filter is how to find an older one among many running sagas.
    */
   async attention(filter: AttentionFilter): Promise<AttentionItem[]> {
     const res = await unavailableAs503(() =>
@@ -133,7 +135,8 @@ type ListedExecution = NonNullable<Awaited<ReturnType<Client['workflowService'][
 
 function visibilityQuery(filter: AttentionFilter): string {
   const clauses: string[] = [];
-  if (filter.stuck) clauses.push(`${SearchAttribute.status} IN ("COMPENSATING", "FAILED")`);
+  // A step after the pivot that waits for an operator leaves its saga RUNNING: those are read too.
+  if (filter.stuck) clauses.push(`${SearchAttribute.status} IN ("RUNNING", "COMPENSATING", "FAILED")`);
   if (filter.type) clauses.push(`${SearchAttribute.type} = "${filter.type}"`);
   for (const key of BusinessKeys) {
     const value = filter.keys[key];

@@ -12,7 +12,7 @@ function meters() {
   instruments ??= {
     ended: metricMeter.createCounter('sagaway_sagas_ended', 'sagas', 'Sagas that ended, by type and outcome'),
     steps: metricMeter.createHistogram('sagaway_step_duration', 'int', 'ms', 'How long a step took, by type, step and outcome'),
-    undoAttempts: metricMeter.createCounter('sagaway_compensation_attempts', 'attempts', 'Attempts of compensations (undos), by type and step'),
+    undoAttempts: metricMeter.createCounter('sagaway_compensation_attempts', 'attempts', 'Undo attempts the saga saw fail, and the one that succeeded, by type and step'),
     stuck: metricMeter.createCounter('sagaway_compensation_stuck', 'steps', 'Compensations that became STUCK, by type and step'),
   };
   return instruments;
@@ -26,8 +26,8 @@ export function stepFinished(type: string, step: string, status: string, ms: num
   meters().steps.record(Math.max(0, Math.round(ms)), { saga_type: type, step, outcome: status });
 }
 
-export function compensationAttempt(type: string, step: string): void {
-  meters().undoAttempts.add(1, { saga_type: type, step });
+export function compensationAttempt(type: string, step: string, attempts = 1): void {
+  if (attempts > 0) meters().undoAttempts.add(attempts, { saga_type: type, step });
 }
 
 export function compensationStuck(type: string, step: string): void {

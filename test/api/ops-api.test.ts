@@ -41,6 +41,14 @@ async function stuckOrder(customerId: string): Promise<string> {
   return started.body.id;
 }
 
+/** Ends a stuck saga the way an operator would: the void was done by hand. */
+async function resolved(id: string): Promise<void> {
+  await clearFaults(stack.backendsUrl, 'payments');
+  const answer = await ops('POST', `/v1/ops/sagas/${id}/steps/authorizePayment/resolve`, { reason: 'voided by hand' });
+  assert.equal(answer.status, 200, JSON.stringify(answer.body));
+  await waitForView(stack.apiUrl, id, (v) => v.status === 'COMPENSATED', 20_000);
+}
+
 async function listed(query: string, until: (items: any[]) => boolean): Promise<any[]> {
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -88,9 +96,10 @@ describe('GET /v1/ops/sagas?stuck=true', () => {
     assert.deepEqual((await listed('stuck=true&customer=c-stuck-1', (all) => all.length > 0)).map((i) => i.id), [id]);
     assert.deepEqual(await listed('stuck=true&customer=c-nobody', () => true), []);
     assert.equal((await ops('GET', '/v1/ops/sagas?customer=%22%20OR%201%3D1')).status, 400, 'filter values cannot reach the query');
-    await clearFaults(stack.backendsUrl, 'payments');
-    await waitForView(stack.apiUrl, id, (v) => v.status === 'COMPENSATED', 20_000);
-    assert.equal((await listed('stuck=true&customer=c-stuck-1', (all) => all.length === 0)).length, 0, 'gone once it recovered');
+    if (workflowsTakeActions) {
+      await resolved(id);
+      assert.equal((await listed('stuck=true&customer=c-stuck-1', (all) => all.length === 0)).length, 0, 'gone once resolved');
+    }
   });
 });
 
@@ -111,31 +120,64 @@ describe('operator actions', { skip: !workflowsTakeActions && 'the workflows do 
     const id = await stuckOrder('c-retry-1');
     await clearFaults(stack.backendsUrl, 'payments');
     const retried = await ops('POST', `/v1/ops/sagas/${id}/steps/authorizePayment/retry`, { reason: 'PSP fixed' });
-    assert.ok([200, 409].includes(retried.status), JSON.stringify(retried.body));
+    assert.equal(retried.status, 200, JSON.stringify(retried.body));
     const done = await waitForView(stack.apiUrl, id, (v) => v.status === 'COMPENSATED', 20_000);
     assert.deepEqual((await backendRecords(stack.backendsUrl, 'payments', done.id)).map((r) => r.status), ['VOIDED']);
+    assert.deepEqual(done.audit.map((a: any) => [a.operator, a.action, a.step, a.reason]), [['ops', 'retry', 'authorizePayment', 'PSP fixed']]);
+    const history = await stack.client.workflow.getHandle(id).fetchHistory();
+    assert.ok(history.events!.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'operatorAction'), 'the action is an update in the history');
   });
 
   it('refuses an unknown step with 404 and a step that is not stuck with 409', async () => {
     const id = await stuckOrder('c-refuse-1');
     assert.equal((await ops('POST', `/v1/ops/sagas/${id}/steps/noSuchStep/retry`, { reason: 'r' })).status, 404);
     assert.equal((await ops('POST', `/v1/ops/sagas/${id}/steps/reserveInventory/resolve`, { reason: 'r' })).status, 409);
-    await clearFaults(stack.backendsUrl, 'payments');
-    await waitForView(stack.apiUrl, id, (v) => v.status === 'COMPENSATED', 20_000);
+    await resolved(id);
   });
 });
 
 describe('alerts', { skip: !workflowsTakeActions && 'the workflows do not call sendAlert yet' }, () => {
-  it('a stuck saga sends one signed STUCK alert, however long it stays stuck', async () => {
+  it('a stuck saga sends one signed STUCK alert', async () => {
     const id = await stuckOrder('c-alert-1');
     const deadline = Date.now() + 15_000;
     while (!alerts.received.some((a) => a.body.sagaId === id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    await waitForView(stack.apiUrl, id, (v) => v.steps.some((s: any) => s.compensation?.attempts >= 5));
     const mine = alerts.received.filter((a) => a.body.sagaId === id);
     assert.equal(mine.length, 1, 'once per state');
     assert.equal(mine[0]!.signatureValid, true);
     assert.deepEqual({ ...mine[0]!.body, error: null }, { sagaId: id, sagaType: 'order', kind: 'STUCK', step: 'authorizePayment', error: null, source: 'sagaway' });
-    await clearFaults(stack.backendsUrl, 'payments');
-    await waitForView(stack.apiUrl, id, (v) => v.status === 'COMPENSATED', 20_000);
+    await resolved(id);
+  });
+});
+
+describe('operator actions after the pivot', { skip: !workflowsTakeActions && 'the workflows do not take operatorAction yet' }, () => {
+  /** An order whose inventory commit, after the payment was captured, is refused for good. */
+  async function failedAfterPivot(customerId: string): Promise<string> {
+    await injectFault(stack.backendsUrl, 'inventory', { op: 'commit', mode: 'error', status: 422, count: 1_000 });
+    const started = await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody({ customerId }) });
+    await waitForView(stack.apiUrl, started.body.id, (v) => v.steps.some((s: any) => s.name === 'commitInventory' && s.status === 'STUCK'));
+    return started.body.id;
+  }
+
+  it('retry runs the failed step again once the backend is fixed, and the saga completes', async () => {
+    const id = await failedAfterPivot('c-pivot-1');
+    const items = await listed('stuck=true&customer=c-pivot-1', (all) => all.length > 0);
+    assert.deepEqual(items.map((i) => [i.step, i.stepStatus, i.status]), [['commitInventory', 'STUCK', 'RUNNING']]);
+    await clearFaults(stack.backendsUrl, 'inventory');
+    const retried = await ops('POST', `/v1/ops/sagas/${id}/steps/commitInventory/retry`, { reason: 'inventory fixed' });
+    assert.equal(retried.status, 200, JSON.stringify(retried.body));
+    const done = await waitForView(stack.apiUrl, id, (v) => v.status === 'COMPLETED', 20_000);
+    assert.equal(done.steps.find((s: any) => s.name === 'commitInventory').status, 'SUCCEEDED');
+    assert.deepEqual(done.audit.map((a: any) => a.action), ['retry']);
+  });
+
+  it('resolve marks the failed step SUCCEEDED (done by hand) and the saga goes on; a step that did not fail is a 409', async () => {
+    const id = await failedAfterPivot('c-pivot-2');
+    assert.equal((await ops('POST', `/v1/ops/sagas/${id}/steps/capturePayment/retry`, { reason: 'r' })).status, 409);
+    const resolvedAnswer = await ops('POST', `/v1/ops/sagas/${id}/steps/commitInventory/resolve`, { reason: 'committed by hand' });
+    assert.equal(resolvedAnswer.status, 200, JSON.stringify(resolvedAnswer.body));
+    const done = await waitForView(stack.apiUrl, id, (v) => v.status === 'COMPLETED', 20_000);
+    assert.equal(done.steps.find((s: any) => s.name === 'commitInventory').status, 'SUCCEEDED');
+    assert.deepEqual(done.audit.map((a: any) => [a.action, a.step, a.reason]), [['resolve', 'commitInventory', 'committed by hand']]);
+    await clearFaults(stack.backendsUrl, 'inventory');
   });
 });

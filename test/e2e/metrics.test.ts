@@ -41,7 +41,7 @@ describe('metrics after a run of orders', () => {
   it('the API and the worker export every metric the alert rules and the dashboard name', async () => {
     const done = await Promise.all(Array.from({ length: 3 }, () => call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody(), prefer: 'wait=20' })));
     assert.deepEqual(done.map((d) => d.body.status), ['COMPLETED', 'COMPLETED', 'COMPLETED']);
-    await injectFault(stack.backendsUrl, 'payments', { op: 'void', mode: 'error', status: 409, count: 1_000 });
+    await injectFault(stack.backendsUrl, 'payments', { op: 'void', mode: 'error', status: 500, count: 1_000 });
     await injectFault(stack.backendsUrl, 'shipping', { op: 'create', mode: 'error', status: 422, count: 1_000 });
     const stuck = await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody() });
     await waitForView(stack.apiUrl, stuck.body.id, (v) => v.steps.some((s: any) => s.status === 'STUCK'));

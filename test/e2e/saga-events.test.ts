@@ -41,7 +41,7 @@ describe('GET /v1/sagas/{id}/events', () => {
   });
 
   it('resumes with Last-Event-ID: a stuck compensation, a reconnect, and only what was missed', async () => {
-    await injectFault(stack.backendsUrl, 'payments', { op: 'void', mode: 'error', status: 409, count: 1_000 });
+    await injectFault(stack.backendsUrl, 'payments', { op: 'void', mode: 'error', status: 500, count: 1_000 });
     await injectFault(stack.backendsUrl, 'shipping', { op: 'create', mode: 'error', status: 422, count: 1_000 });
     const started = await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody() });
     const first = await readEvents(eventsUrl(started.body.id), { stopWhen: (es) => es.some((e) => label(e) === 'authorizePayment:STUCK') });
@@ -56,7 +56,7 @@ describe('GET /v1/sagas/{id}/events', () => {
   });
 
   it('sends heartbeats, and is another client\'s 404', async () => {
-    await injectFault(stack.backendsUrl, 'payments', { op: 'void', mode: 'error', status: 409, count: 1_000 });
+    await injectFault(stack.backendsUrl, 'payments', { op: 'void', mode: 'error', status: 500, count: 1_000 });
     await injectFault(stack.backendsUrl, 'shipping', { op: 'create', mode: 'error', status: 422, count: 1_000 });
     const started = await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody() });
     const quiet = await readEvents(eventsUrl(started.body.id), { stopWhen: (es, comments) => comments >= 2 && es.some((e) => label(e) === 'authorizePayment:STUCK') });
@@ -70,7 +70,7 @@ describe('GET /v1/sagas/{id}/events', () => {
   });
 
   it('a client that goes away ends its stream, and the saga\'s poller stops soon after', async () => {
-    await injectFault(stack.backendsUrl, 'payments', { op: 'void', mode: 'error', status: 409, count: 1_000 });
+    await injectFault(stack.backendsUrl, 'payments', { op: 'void', mode: 'error', status: 500, count: 1_000 });
     await injectFault(stack.backendsUrl, 'shipping', { op: 'create', mode: 'error', status: 422, count: 1_000 });
     const started = await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody() });
     const gauges = async () => {
@@ -91,7 +91,7 @@ describe('GET /v1/sagas/{id}/events', () => {
   });
 
   it('a client may hold a bounded number of streams; closing one frees its place', async () => {
-    await injectFault(stack.backendsUrl, 'payments', { op: 'void', mode: 'error', status: 409, count: 1_000 });
+    await injectFault(stack.backendsUrl, 'payments', { op: 'void', mode: 'error', status: 500, count: 1_000 });
     await injectFault(stack.backendsUrl, 'shipping', { op: 'create', mode: 'error', status: 422, count: 1_000 });
     const started = await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody() });
     const aborts = Array.from({ length: 3 }, () => new AbortController());
