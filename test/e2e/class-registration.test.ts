@@ -30,7 +30,8 @@ async function allFiledBeforeAllocation(sectionId: string, count: number): Promi
     const current = await allocation(stack.apiUrl, sectionId);
     return current.granted.length + current.waitlist.length === count && current;
   });
-  assert.equal(view.allocated, false, `all ${count} requests were filed before the allocation time (the machine was too slow otherwise)`);
+  // Before the allocation every request waits; after it some hold seats.
+  assert.equal(view.granted.length, 0, `all ${count} requests were filed before the allocation time (the machine was too slow otherwise)`);
 }
 
 /** The allocation view once `done` accepts it; bounded in time. */
@@ -130,7 +131,7 @@ describe('the seat allocator', () => {
     const order = ['s-4001', 's-4002', 's-4003', 's-4004', 's-4005', 's-4006', 's-4007', 's-4008', 's-4009', 's-4010'];
     for (const s of order) await register(stack.apiUrl, s, sectionId);
     await allFiledBeforeAllocation(sectionId, 10);
-    const view = await allocationWhen(sectionId, '2 granted and 8 waitlisted', (v) => v.allocated && v.granted.length === 2 && v.waitlist.length === 8);
+    const view = await allocationWhen(sectionId, '2 granted and 8 waitlisted', (v) => v.granted.length === 2 && v.waitlist.length === 8);
     const runs: string[] = [];
     for await (const wf of stack.client.workflow.list({ query: `WorkflowId = "allocator-${sectionId}"` })) runs.push(wf.status.name);
     assert.ok(runs.includes('CONTINUED_AS_NEW'), `the allocator continued as new (runs: ${runs.join(', ')})`);
