@@ -1,7 +1,7 @@
 import { bikeInvariants, classInvariants, orderInvariants, outcomeInvariant, type Invariant } from './invariants';
 import { newStats, pause, readView, startWithRetry, ticket, type Ticket } from './load';
 import type { CampaignSize, FaultStep, Probe } from './plan';
-import type { Stack } from './run';
+import type { LaunchedStack as Stack } from '../src/dev/stack';
 import { CHAOS_KIOSK, CHAOS_SECTIONS, sagaMix } from './mix';
 import { runSensors } from './sensor';
 import { tripInvariants } from './trip-invariants';

@@ -1,4 +1,4 @@
-import type { Stack } from './run';
+import type { LaunchedStack as Stack } from '../src/dev/stack';
 import { pause } from './load';
 
 export interface CampaignSize {
@@ -35,10 +35,10 @@ async function inject(ctx: FaultContext, service: string, fault: Record<string, 
 }
 
 async function killAndRestart(ctx: FaultContext, part: 'worker' | 'api' | 'backends', downMs: number): Promise<void> {
-  await ctx.stack.parts[part].kill();
+  await ctx.stack.parts[part]!.kill();
   ctx.count(`${part} SIGKILL`);
   await pause(downMs);
-  await ctx.stack.parts[part].restart();
+  await ctx.stack.parts[part]!.restart();
 }
 
 /** While Temporal is down the API must answer 503 with Retry-After, and /readyz must say why. */
@@ -65,21 +65,21 @@ export function campaignPlan(size: CampaignSize): FaultStep[] {
     } },
     { at: 0.12, kind: 'worker', run: (ctx) => killAndRestart(ctx, 'worker', 1_500) },
     { at: 0.2, kind: 'second worker', run: async (ctx) => {
-      ctx.stack.parts['worker-2'].start();
+      ctx.stack.parts['worker-2']!.start();
       ctx.count('second worker started');
     } },
     { at: 0.3, kind: 'api', run: (ctx) => killAndRestart(ctx, 'api', 1_000) },
     { at: 0.4, kind: 'temporal', run: async (ctx) => {
-      await ctx.stack.parts.temporal.kill();
+      await ctx.stack.parts.temporal!.kill();
       ctx.count('temporal SIGKILL');
       await pause(1_000);
       await probeWhileTemporalDown(ctx);
       await pause(2_000);
-      await ctx.stack.parts.temporal.restart();
+      await ctx.stack.parts.temporal!.restart();
     } },
     { at: 0.55, kind: 'backends', run: (ctx) => killAndRestart(ctx, 'backends', Math.min(3_000, size.seconds * 100)) },
     { at: 0.62, kind: 'second worker', run: async (ctx) => {
-      await ctx.stack.parts['worker-2'].kill();
+      await ctx.stack.parts['worker-2']!.kill();
       ctx.count('worker-2 SIGKILL');
     } },
     { at: 0.7, kind: 'worker while compensating', run: async (ctx) => {

@@ -62,6 +62,16 @@ const ApiKeysSchema = z
 
 const flag = (fallback: 'true' | 'false') => z.enum(['true', 'false']).default(fallback).transform((v) => v === 'true');
 
+/** For tests and local runs: a workflow bundle built beforehand, and how fast a failed undo is tried again. */
+const DevEnvSchema = z.object({
+  SAGAWAY_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  SAGAWAY_COMPENSATION_BACKOFF_MS: z
+    .string()
+    .regex(/^\d+,\d+$/, 'expected initial,max in milliseconds, such as 1000,60000')
+    .transform((raw) => raw.split(',').map(Number) as [number, number])
+    .optional(),
+});
+
 const EnvSchema = z.object({
   SAGAWAY_ENV: z.enum(['development', 'production']).default('production'),
   SAGAWAY_DATA_DIR: z.string().min(1).default('./.data'),
@@ -114,7 +124,7 @@ const EnvSchema = z.object({
   SAGAWAY_FEDERATION_JWKS_URL: url.optional(),
   SAGAWAY_PAYMENTS_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('sagaway-worker'),
   SAGAWAY_PAYMENTS_CLIENT_SECRET: z.string().min(16).default('sagaway-dev-payments-secret-change-me'),
-});
+}).extend(DevEnvSchema.shape);
 
 /** Variables production must set itself: their development defaults are public. */
 const REQUIRED_IN_PRODUCTION = ['SAGAWAY_API_KEYS', 'SAGAWAY_CODEC_KEYS', 'SAGAWAY_PAGE_TOKEN_SECRET', 'SAGAWAY_FEDERATION_KEYS', 'SAGAWAY_PAYMENTS_CLIENT_SECRET'];
@@ -132,13 +142,14 @@ export interface Config {
   /** keys: API key -> client id; operatorKeys: operator key -> operator name. */
   api: { host: string; port: number; keys: Map<string, string>; operatorKeys: Map<string, string> };
   backends: { host: string; port: number; urls: Record<BackendName, string>; timeoutMs: number };
-  sagas: { orderDeadlineMs: number; stuckAfterAttempts: number; localSteps: boolean };
+  sagas: { orderDeadlineMs: number; stuckAfterAttempts: number; localSteps: boolean; compensationBackoffMs: { initial: number; max: number } | null };
   bikes: { sensorTimeoutMs: number; visitorMaxBikes: number; feePerBikeMinor: number; kioskCacheMs: number };
   classes: { tuitionMinor: number; allocatorMaxHistory: number };
   temporalUiPort: number;
   codecKeys: string;
   security: Security;
   protection: { rateLimitPerMinute: number; maxEventLoopDelayMs: number; maxBodyBytes: number };
+  workflowBundlePath: string | null;
 }
 
 export interface Security {
@@ -205,6 +216,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       orderDeadlineMs: env.SAGAWAY_ORDER_DEADLINE_SECONDS * 1_000,
       stuckAfterAttempts: env.SAGAWAY_STUCK_AFTER_ATTEMPTS,
       localSteps: env.SAGAWAY_LOCAL_STEPS,
+      compensationBackoffMs: env.SAGAWAY_COMPENSATION_BACKOFF_MS
+        ? { initial: env.SAGAWAY_COMPENSATION_BACKOFF_MS[0], max: env.SAGAWAY_COMPENSATION_BACKOFF_MS[1] }
+        : null,
     },
     bikes: {
       sensorTimeoutMs: Math.round(env.SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS * 1_000),
@@ -229,6 +243,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxEventLoopDelayMs: env.SAGAWAY_MAX_EVENT_LOOP_DELAY_MS,
       maxBodyBytes: env.SAGAWAY_MAX_BODY_BYTES,
     },
+    workflowBundlePath: env.SAGAWAY_WORKFLOW_BUNDLE ?? null,
   };
 }
 

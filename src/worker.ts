@@ -1,5 +1,7 @@
 import { Client } from '@temporalio/client';
-import { NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { readFileSync } from 'node:fs';
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { createActivities } from './activities';
 import { dataConverterFrom } from './codec';
@@ -12,7 +14,7 @@ export interface WorkerDeps {
   connection: NativeConnection;
   namespace: string;
   logger: Logger;
-  /** A prebuilt bundle (tests, benchmarks); the worker bundles src/workflows itself when absent. */
+  /** A prebuilt bundle (tests, SAGAWAY_WORKFLOW_BUNDLE); the worker bundles src/workflows itself when absent. */
   workflowBundle?: WorkflowBundle;
 }
 
@@ -25,7 +27,7 @@ export async function createWorker({ config, connection, namespace, logger, work
     connection,
     namespace,
     taskQueue: config.taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    workflowBundle: workflowBundle ?? (await bundleWorkflows(config, logger)),
     activities,
     dataConverter,
     // Signals go to whoever drains the worker: an operator's SIGTERM finishes in-flight tasks first.
@@ -33,6 +35,26 @@ export async function createWorker({ config, connection, namespace, logger, work
   });
   logger.info({ taskQueue: config.taskQueue, namespace }, 'worker ready');
   return { worker, close };
+}
+
+/** The workflows as a bundle: read from SAGAWAY_WORKFLOW_BUNDLE, or built now (a few seconds). */
+async function bundleWorkflows(config: Config, logger: Logger): Promise<WorkflowBundle> {
+  if (config.workflowBundlePath) return { code: readFileSync(config.workflowBundlePath, 'utf8') };
+  const started = Date.now();
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: bundlerLoggerFrom(logger) });
+  logger.info({ ms: Date.now() - started, bytes: bundle.code.length }, 'workflows bundled');
+  return bundle;
+}
+
+/**
+ * Webpack's report is one long multi-line message: it goes to debug, one array entry per line, and
+ * only when the bundle fails does it come out as an error.
+ */
+export function bundlerLoggerFrom(logger: Logger): TemporalLogger {
+  const base = temporalLoggerFrom(logger);
+  const report = (level: 'debug' | 'error') => (message: string, meta?: LogMetadata) =>
+    message.includes('\n') ? logger[level]({ ...meta, webpack: message.split('\n').filter(Boolean) }, 'webpack report') : base[level](message, meta);
+  return { ...base, info: report('debug'), error: report('error'), log: (level, message, meta) => (level === 'INFO' ? report('debug')(message, meta) : base.log(level, message, meta)) };
 }
 
 let runtimeInstalled = false;

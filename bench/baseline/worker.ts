@@ -8,7 +8,8 @@ async function main(): Promise<void> {
     connection,
     taskQueue: 'baseline',
     workflowsPath: require.resolve('./workflows'),
-    activities: createBaselineActivities(process.env.BASELINE_BACKENDS_URL ?? 'http://127.0.0.1:4000'),
+    // The same backends as sagaway's worker: the launcher's port unless told otherwise.
+    activities: createBaselineActivities(process.env.BASELINE_BACKENDS_URL ?? `http://127.0.0.1:${process.env.SAGAWAY_BACKENDS_PORT ?? 4000}`),
   });
   await worker.run();
   await connection.close();

@@ -8,6 +8,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import type { Logger } from 'pino';
 import type { SagaTuning } from '../domain/saga';
 import { decorateAuth, identifyCallers, KeyRing, rateKeyOf, refuseUnknown } from './auth';
+import { kioskAccess } from './kiosk-access';
 import { errorHandler, HttpProblem, problemType, sendProblem } from './problems';
 import { bikeRoutes, type BikeRouteOptions } from './routes/bike-checkouts';
 import { classRoutes, type ClassRouteOptions } from './routes/class-registrations';
@@ -16,6 +17,7 @@ import { healthRoutes } from './routes/health';
 import { orderRoutes } from './routes/orders';
 import { sagaRoutes } from './routes/sagas';
 import { tripRoutes } from './routes/trips';
+import { screenRoutes } from './routes/screens';
 import type { SagaGateway } from './saga-gateway';
 
 export interface AppDeps {
@@ -30,6 +32,8 @@ export interface AppDeps {
   bodyLimitBytes?: number;
   codec?: Omit<CodecRouteOptions, 'identifyAndLimit'>;
   protection?: Protection;
+  /** The kiosk and registration desk pages; development shows the kiosk's "bike sensed" buttons. */
+  screens?: { development: boolean };
 }
 
 export interface Protection {
@@ -84,12 +88,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (v1) => {
     await identifyAndLimit(v1);
     v1.addHook('preParsing', refuseUnknown(ring));
+    kioskAccess(v1, deps.bikes.stock);
     orderRoutes(v1, deps.gateway, deps.sagas);
     bikeRoutes(v1, deps.gateway, { ...deps.bikes, tuning: deps.sagas.tuning });
     classRoutes(v1, deps.gateway, { ...deps.classes, tuning: deps.sagas.tuning });
     tripRoutes(v1, deps.gateway, deps.sagas);
     sagaRoutes(v1, deps.gateway);
   });
+  await app.register(async (scope) => screenRoutes(scope, { development: deps.screens?.development ?? false, visitorMaxBikes: deps.bikes.visitorMaxBikes, feePerBike: deps.bikes.feePerBike }));
   return app;
 }
 

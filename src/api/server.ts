@@ -25,7 +25,11 @@ async function main(): Promise<void> {
     apiKeys: config.api.keys,
     operatorKeys: config.api.operatorKeys,
     logger,
-    ...sagaDepsFrom(config, { ...DEFAULT_TUNING, stuckAfterAttempts: config.sagas.stuckAfterAttempts }),
+    ...sagaDepsFrom(config, {
+      ...DEFAULT_TUNING,
+      stuckAfterAttempts: config.sagas.stuckAfterAttempts,
+      compensationBackoffMs: config.sagas.compensationBackoffMs ?? DEFAULT_TUNING.compensationBackoffMs,
+    }),
   });
   await app.listen({ host: config.api.host, port: config.api.port });
   logger.info({ temporal: settings.address, namespace: settings.namespace }, 'api ready');

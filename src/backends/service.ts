@@ -23,6 +23,8 @@ type Handler = (ctx: OpContext) => OpReply | Promise<OpReply>;
 export class BackendService {
   readonly records = new Map<string, BackendRecord>();
   readonly faults = new FaultBook();
+  /** Calls being handled right now (a slow one included), so a test can wait until they have landed. */
+  inFlight = 0;
   private readonly replies = new Map<string, StoredReply>();
 
   constructor(
@@ -104,7 +106,7 @@ export function mountService(app: FastifyInstance, service: BackendService, rout
     },
   };
   routes(router);
-  app.get(`${prefix}/_admin/state`, async () => ({ records: service.list() }));
+  app.get(`${prefix}/_admin/state`, async () => ({ records: service.list(), inFlight: service.inFlight }));
   app.get(`${prefix}/_admin/faults`, async () => ({ faults: service.faults.list() }));
   app.post(`${prefix}/_admin/faults`, async (req, res) => {
     const parsed = FaultSchema.safeParse(req.body);
@@ -130,6 +132,22 @@ async function runWrite(service: BackendService, op: string, handler: Handler, r
 }
 
 async function runOp(
+  service: BackendService,
+  op: string,
+  handler: Handler,
+  req: FastifyRequest,
+  res: FastifyReply,
+  key: string | null,
+) {
+  service.inFlight += 1;
+  try {
+    return await answerOp(service, op, handler, req, res, key);
+  } finally {
+    service.inFlight -= 1;
+  }
+}
+
+async function answerOp(
   service: BackendService,
   op: string,
   handler: Handler,

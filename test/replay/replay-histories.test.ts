@@ -4,7 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { loadHistories } from '../support/history-files';
 import { dataConverterFrom } from '../../src/codec';
 import { loadConfig } from '../../src/config';
-import { workflowBundle } from '../support/stack';
+import { workflowBundle } from '../support/workflow-bundle';
 
 describe('committed histories replay against today\'s workflow code', () => {
   const histories = loadHistories();

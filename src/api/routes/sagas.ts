@@ -10,7 +10,8 @@ import { answerWithView } from './start-saga';
 const IdParamsSchema = z.object({ id: SagaIdSchema });
 const CancelBodySchema = z
   .object({ reason: z.string().max(500).optional() })
-  .optional()
+  // Fastify hands the validator null for a request without a body.
+  .nullish()
   .meta({ examples: [{ reason: 'customer changed their mind' }] });
 
 export function notFound(id: string): HttpProblem {
