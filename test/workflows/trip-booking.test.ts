@@ -1,19 +1,27 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { currentCall } from '../../src/activities/http-client';
-import { tripBooking } from '../../src/workflows';
-import { startEngineEnv, type EngineEnv } from '../support/engine-env';
-import { FAST_TUNING, type SeenCall } from '../support/mock-activities';
+import type { TripRequest } from '../../src/domain/trip-request';
+import { tripBooking } from '../../src/workflows/trip-booking';
 import { tripBody } from '../support/trips';
+import { businessRejection, fastTuning, mockActivities, startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env';
 
-let env: EngineEnv;
+let env: WorkflowEnv;
 before(async () => {
-  env = await startEngineEnv();
+  env = await startWorkflowEnv();
 });
 after(async () => {
-  await env?.stop();
+  await env?.teardown();
 });
+
+interface SeenCall {
+  activity: string;
+  step: string;
+  key: string;
+  input: unknown;
+}
+
+const input = () => ({ trip: tripBody() as TripRequest, localSteps: true, tuning: fastTuning });
 
 type Behaviour = (input: any, round: number) => Promise<unknown>;
 
@@ -41,9 +49,9 @@ function mockTravel(overrides: Record<string, Behaviour>) {
     sendAlert: ok(undefined),
   };
   for (const undo of ['releaseRate', 'releaseFlight', 'releaseHotel', 'releaseCar', 'cancelHotel', 'cancelCar', 'voidPayment']) defaults[undo] = ok(undefined);
-  const activities: Record<string, (input: never) => Promise<unknown>> = {};
+  const impls: Record<string, (input: never) => Promise<unknown>> = {};
   for (const [name, fallback] of Object.entries(defaults)) {
-    activities[name] = async (input: unknown) => {
+    impls[name] = async (input: unknown) => {
       const call = currentCall();
       seen.push({ activity: name, step: call.step, key: call.key, input });
       const round = (calls.get(name) ?? 0) + 1;
@@ -51,7 +59,7 @@ function mockTravel(overrides: Record<string, Behaviour>) {
       return (overrides[name] ?? fallback)(input, round);
     };
   }
-  return { activities, seen };
+  return { activities: mockActivities(impls).activities, seen };
 }
 
 describe('trip booking, a hold held again', () => {
@@ -59,12 +67,10 @@ describe('trip booking, a hold held again', () => {
     const { activities, seen } = mockTravel({
       holdHotel: async (_input, round) => ({ holdId: `h${round}`, price: { amountMinor: round === 1 ? 20_000 : 25_000, currency: 'EUR' }, expiresAt: '2030-01-01T00:00:00.000Z' }),
       confirmHotel: async () => {
-        throw ApplicationFailure.nonRetryable('hold lapsed', 'HoldExpired');
+        throw businessRejection('HoldExpired', 'hold lapsed');
       },
     });
-    const view = await env.withWorker(activities, async (taskQueue) =>
-      env.client.workflow.execute(tripBooking, { taskQueue, workflowId: `trip-reheld-${Date.now()}`, args: [{ trip: tripBody() as any, localSteps: true, tuning: FAST_TUNING }] }),
-    );
+    const view = await env.execute(tripBooking, [input()], activities);
     assert.equal(view.status, 'COMPENSATED');
     assert.equal(view.error?.type, 'HoldExpired');
     assert.match(view.error!.message, /held again at 250\.00 EUR, not 200\.00 EUR/);
@@ -78,13 +84,11 @@ describe('trip booking, a hold held again', () => {
   it('confirms the hold made again by its own reference', async () => {
     const { activities, seen } = mockTravel({
       confirmHotel: async (_input, round) => {
-        if (round === 1) throw ApplicationFailure.nonRetryable('hold lapsed', 'HoldExpired');
+        if (round === 1) throw businessRejection('HoldExpired', 'hold lapsed');
         return { confirmation: 'HTL-2' };
       },
     });
-    const view = await env.withWorker(activities, async (taskQueue) =>
-      env.client.workflow.execute(tripBooking, { taskQueue, workflowId: `trip-reheld-ok-${Date.now()}`, args: [{ trip: tripBody() as any, localSteps: true, tuning: FAST_TUNING }] }),
-    );
+    const view = await env.execute(tripBooking, [input()], activities);
     assert.equal(view.status, 'COMPLETED');
     const again = seen.find((c) => c.step === 'holdHotel#2')!;
     const confirm = seen.find((c) => c.step === 'confirmHotel#2')!;
