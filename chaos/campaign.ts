@@ -1,9 +1,10 @@
 import { bikeInvariants, capturedInvariant, classInvariants, orderInvariants, outcomeInvariant, waitsForOperator, type Invariant } from './invariants';
 import { newStats, pause, readView, startWithRetry, ticket, type Ticket } from './load';
 import type { CampaignSize, FaultStep, Probe } from './plan';
-import type { Stack } from './run';
+import type { LaunchedStack as Stack } from '../src/dev/stack';
 import { CHAOS_KIOSK, CHAOS_SECTIONS, sagaMix } from './mix';
 import { runSensors } from './sensor';
+import { tripInvariants } from './trip-invariants';
 import { cancelDuringPivot, newPivotCancels } from './cancels';
 
 export interface CampaignResult {
@@ -65,6 +66,7 @@ export async function runCampaign(stack: Stack, plan: FaultStep[], size: Campaig
     ...(await capturedInvariant(stack.backendsUrl, views)),
     ...(await bikeInvariants(stack.backendsUrl, views)),
     ...(await classInvariants(stack.backendsUrl, views)),
+    ...(await tripInvariants(stack.backendsUrl, views)),
     { name: 'a cancel once the pivot was sent is a 409', held: cancels.accepted.length === 0, detail: `answers ${JSON.stringify(cancels.byStatus)}; accepted: ${cancels.accepted.slice(0, 5).join(', ')}` },
     { name: 'the API never answered 500', held: !stats.byStatus.has(500), detail: `${stats.byStatus.get(500) ?? 0} answers` },
     { name: 'every 503 carried Retry-After', held: stats.unavailableWithoutRetryAfter === 0, detail: `${stats.unavailableWithoutRetryAfter} without` },

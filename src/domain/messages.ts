@@ -3,6 +3,7 @@ export const Messages = {
   sagaStateQuery: 'sagaState',
   cancelUpdate: 'cancel',
   bikeSensedUpdate: 'bikeSensed',
+  priceConfirmationUpdate: 'priceConfirmation',
   operatorActionUpdate: 'operatorAction',
 } as const;
 

@@ -4,6 +4,7 @@ import { operatorActionUpdate } from '../../src/workflows';
 import { call, clearFaults, injectFault, waitForView } from './http';
 import { orderBody } from './orders';
 import type { Stack } from './stack';
+import { confirmPrice, tripAwaitingConfirmation, tripBody } from './trips';
 
 export interface HistoryScenario {
   name: string;
@@ -49,6 +50,18 @@ async function allocatorLifecycle(stack: Stack) {
   return { sagaId: `allocator-${sectionId}`, outcome: 'collected, allocated, released to the waitlist, window closed' };
 }
 
+async function finishedTrip(stack: Stack, overrides: Record<string, unknown>) {
+  const answer = await call(stack.apiUrl, 'POST', '/v1/trips', { body: tripBody(overrides), prefer: 'wait=30' });
+  if (answer.status !== 200) throw new Error(`trip did not finish: ${JSON.stringify(answer.body)}`);
+  return { sagaId: answer.body.id as string, outcome: `${answer.body.status}${answer.body.error ? ` (${answer.body.error.type})` : ''}` };
+}
+
+async function tripPriceAccepted(stack: Stack) {
+  const waiting = await tripAwaitingConfirmation(stack.apiUrl);
+  const answer = await confirmPrice(stack.apiUrl, waiting.id, true);
+  return { sagaId: waiting.id as string, outcome: `${answer.body.status}, price ${answer.body.priceConfirmation}` };
+}
+
 /** A capture that lands with its answer lost, then 503s: retried until it answers, the order completes. */
 async function lostCapture(stack: Stack) {
   await injectFault(stack.backendsUrl, 'payments', { op: 'capture', mode: 'drop', count: 1 });
@@ -89,4 +102,7 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
     name: 'class-registration-compensated',
     run: async (stack) => ended(stack, await register(stack.apiUrl, 's-1099', await createSection(stack.backendsUrl, 1, 0, 30_000))),
   },
+  { name: 'trip-completed', run: (stack) => finishedTrip(stack, {}) },
+  { name: 'trip-compensated', run: (stack) => finishedTrip(stack, { hotel: { hotelCode: 'PAR-OPERA', checkIn: '2027-05-01', nights: 2, rooms: 1 } }) },
+  { name: 'trip-price-accepted', run: tripPriceAccepted },
 ];
