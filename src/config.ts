@@ -62,6 +62,16 @@ const ApiKeysSchema = z
 
 const flag = (fallback: 'true' | 'false') => z.enum(['true', 'false']).default(fallback).transform((v) => v === 'true');
 
+/** For tests and local runs: a workflow bundle built beforehand, and how fast a failed undo is tried again. */
+const DevEnvSchema = z.object({
+  SAGAWAY_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  SAGAWAY_COMPENSATION_BACKOFF_MS: z
+    .string()
+    .regex(/^\d+,\d+$/, 'expected initial,max in milliseconds, such as 1000,60000')
+    .transform((raw) => raw.split(',').map(Number) as [number, number])
+    .optional(),
+});
+
 const EnvSchema = z.object({
   SAGAWAY_ENV: z.enum(['development', 'production']).default('production'),
   SAGAWAY_DATA_DIR: z.string().min(1).default('./.data'),
@@ -85,6 +95,11 @@ const EnvSchema = z.object({
   SAGAWAY_STUDENTS_URL: url.optional(),
   SAGAWAY_REGISTRAR_URL: url.optional(),
   SAGAWAY_BILLING_URL: url.optional(),
+  // travel suppliers
+  SAGAWAY_FLIGHTS_URL: url.optional(),
+  SAGAWAY_HOTELS_URL: url.optional(),
+  SAGAWAY_CARS_URL: url.optional(),
+  SAGAWAY_FX_URL: url.optional(),
   SAGAWAY_TUITION_MINOR: z.coerce.number().int().min(0).max(100_000_000).default(45_000),
   SAGAWAY_ALLOCATOR_MAX_HISTORY: z.coerce.number().int().min(20).max(50_000).default(5_000),
   SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3_600).default(120),
@@ -103,20 +118,21 @@ const EnvSchema = z.object({
   // Trust: who holds which key (README, "Security").
   SAGAWAY_OPERATOR_KEYS: z.string().default(DEV_OPERATOR_KEYS).pipe(ApiKeysSchema),
   SAGAWAY_PAGE_TOKEN_SECRET: z.string().min(32).default('sagaway-dev-page-token-secret-change-me'),
-  SAGAWAY_CODEC_ACCEPT_PLAINTEXT: flag('false'),
+  SAGAWAY_CODEC_ACCEPT_PLAINTEXT: z.enum(['true', 'false']).optional(),
   SAGAWAY_BACKENDS_ADMIN: flag('false'),
   SAGAWAY_FEDERATION_KEYS: z.string().default(DEV_FEDERATION_KEYS).pipe(KeyPairsSchema),
   SAGAWAY_FEDERATION_JWKS_URL: url.optional(),
   SAGAWAY_PAYMENTS_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('sagaway-worker'),
   SAGAWAY_PAYMENTS_CLIENT_SECRET: z.string().min(16).default('sagaway-dev-payments-secret-change-me'),
-});
+  SAGAWAY_PAYMENTS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+}).extend(DevEnvSchema.shape);
 
 /** Variables production must set itself: their development defaults are public. */
 const REQUIRED_IN_PRODUCTION = ['SAGAWAY_API_KEYS', 'SAGAWAY_CODEC_KEYS', 'SAGAWAY_PAGE_TOKEN_SECRET', 'SAGAWAY_FEDERATION_KEYS', 'SAGAWAY_PAYMENTS_CLIENT_SECRET'];
 
 export type Env = z.infer<typeof EnvSchema>;
 
-export const BACKEND_NAMES = ['pricing', 'inventory', 'payments', 'shipping', 'notifications', 'idcheck', 'storage', 'bikes', 'kiosk', 'students', 'registrar', 'billing'] as const;
+export const BACKEND_NAMES = ['pricing', 'inventory', 'payments', 'shipping', 'notifications', 'idcheck', 'storage', 'bikes', 'kiosk', 'students', 'registrar', 'billing', 'flights', 'hotels', 'cars', 'fx'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export interface Config {
@@ -127,13 +143,14 @@ export interface Config {
   /** keys: API key -> client id; operatorKeys: operator key -> operator name. */
   api: { host: string; port: number; keys: Map<string, string>; operatorKeys: Map<string, string> };
   backends: { host: string; port: number; urls: Record<BackendName, string>; timeoutMs: number };
-  sagas: { orderDeadlineMs: number; stuckAfterAttempts: number; localSteps: boolean };
+  sagas: { orderDeadlineMs: number; stuckAfterAttempts: number; localSteps: boolean; compensationBackoffMs: { initial: number; max: number } | null };
   bikes: { sensorTimeoutMs: number; visitorMaxBikes: number; feePerBikeMinor: number; kioskCacheMs: number };
   classes: { tuitionMinor: number; allocatorMaxHistory: number };
   temporalUiPort: number;
   codecKeys: string;
   security: Security;
   protection: { rateLimitPerMinute: number; maxEventLoopDelayMs: number; maxBodyBytes: number };
+  workflowBundlePath: string | null;
 }
 
 export interface Security {
@@ -146,7 +163,8 @@ export interface Security {
   federationKeys: string;
   /** Where the backends read sagaway's JWKS; the worker writes it into the data folder when unset. */
   federationJwksUrl: string | null;
-  paymentsClient: { id: string; secret: string };
+  /** The OAuth client of payments; the simulated token endpoint issues tokens for `tokenTtlSeconds`. */
+  paymentsClient: { id: string; secret: string; tokenTtlSeconds: number };
 }
 
 export class ConfigError extends Error {}
@@ -190,12 +208,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         students: urlOf('students', env.SAGAWAY_STUDENTS_URL),
         registrar: urlOf('registrar', env.SAGAWAY_REGISTRAR_URL),
         billing: urlOf('billing', env.SAGAWAY_BILLING_URL),
+        flights: urlOf('flights', env.SAGAWAY_FLIGHTS_URL),
+        hotels: urlOf('hotels', env.SAGAWAY_HOTELS_URL),
+        cars: urlOf('cars', env.SAGAWAY_CARS_URL),
+        fx: urlOf('fx', env.SAGAWAY_FX_URL),
       },
     },
     sagas: {
       orderDeadlineMs: env.SAGAWAY_ORDER_DEADLINE_SECONDS * 1_000,
       stuckAfterAttempts: env.SAGAWAY_STUCK_AFTER_ATTEMPTS,
       localSteps: env.SAGAWAY_LOCAL_STEPS,
+      compensationBackoffMs: env.SAGAWAY_COMPENSATION_BACKOFF_MS
+        ? { initial: env.SAGAWAY_COMPENSATION_BACKOFF_MS[0], max: env.SAGAWAY_COMPENSATION_BACKOFF_MS[1] }
+        : null,
     },
     bikes: {
       sensorTimeoutMs: Math.round(env.SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS * 1_000),
@@ -207,19 +232,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     temporalUiPort: env.SAGAWAY_TEMPORAL_UI_PORT,
     codecKeys: env.SAGAWAY_CODEC_KEYS,
     security: {
-      // Development accepts plain payloads always: its histories are throwaway.
-      codecAcceptPlaintext: env.SAGAWAY_CODEC_ACCEPT_PLAINTEXT || env.SAGAWAY_ENV === 'development',
+      // Unset, development accepts plain payloads (its histories are throwaway) and production refuses them.
+      codecAcceptPlaintext: (env.SAGAWAY_CODEC_ACCEPT_PLAINTEXT ?? (env.SAGAWAY_ENV === 'development' ? 'true' : 'false')) === 'true',
       pageTokenSecret: env.SAGAWAY_PAGE_TOKEN_SECRET,
       backendsAdmin: env.SAGAWAY_BACKENDS_ADMIN,
       federationKeys: env.SAGAWAY_FEDERATION_KEYS,
       federationJwksUrl: env.SAGAWAY_FEDERATION_JWKS_URL ?? null,
-      paymentsClient: { id: env.SAGAWAY_PAYMENTS_CLIENT_ID, secret: env.SAGAWAY_PAYMENTS_CLIENT_SECRET },
+      paymentsClient: { id: env.SAGAWAY_PAYMENTS_CLIENT_ID, secret: env.SAGAWAY_PAYMENTS_CLIENT_SECRET, tokenTtlSeconds: env.SAGAWAY_PAYMENTS_TOKEN_TTL_SECONDS },
     },
     protection: {
       rateLimitPerMinute: env.SAGAWAY_RATE_LIMIT_PER_MINUTE,
       maxEventLoopDelayMs: env.SAGAWAY_MAX_EVENT_LOOP_DELAY_MS,
       maxBodyBytes: env.SAGAWAY_MAX_BODY_BYTES,
     },
+    workflowBundlePath: env.SAGAWAY_WORKFLOW_BUNDLE ?? null,
   };
 }
 
@@ -250,4 +276,19 @@ export function loadConfigOrExit(): Config {
     }
     throw err;
   }
+}
+
+// --- API limits (issue 11): read on their own so this block merges apart from the schema above. ---
+const ApiLimitsSchema = z.object({
+  SAGAWAY_MAX_WAITS_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).default(200),
+  SAGAWAY_LIVE_READ_BUDGET_MS: z.coerce.number().int().min(10).max(10_000).default(150),
+});
+
+/** `Prefer: wait` requests one client may hold open, and how long a read waits for a busy worker. */
+export function apiLimitsFrom(source: NodeJS.ProcessEnv = process.env): { maxWaitsPerClient: number; liveQueryBudgetMs: number } {
+  const parsed = ApiLimitsSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  }
+  return { maxWaitsPerClient: parsed.data.SAGAWAY_MAX_WAITS_PER_CLIENT, liveQueryBudgetMs: parsed.data.SAGAWAY_LIVE_READ_BUDGET_MS };
 }
