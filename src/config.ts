@@ -64,6 +64,8 @@ const flag = (fallback: 'true' | 'false') => z.enum(['true', 'false']).default(f
 
 /** For tests and local runs: a workflow bundle built beforehand, and how fast a failed undo is tried again. */
 const DevEnvSchema = z.object({
+  /** auto: pretty-printed on a terminal, JSON lines otherwise (src/logger.ts reads it). */
+  SAGAWAY_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   SAGAWAY_WORKFLOW_BUNDLE: z.string().min(1).optional(),
   SAGAWAY_COMPENSATION_BACKOFF_MS: z
     .string()

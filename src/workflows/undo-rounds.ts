@@ -73,6 +73,7 @@ export async function settleUndo(plan: UndoPlan, ctx: UndoContext): Promise<void
 }
 
 function finish(plan: UndoPlan, ctx: UndoContext): void {
+  ctx.desk.close(plan.step.name);
   plan.step.status = 'COMPENSATED';
   metrics.compensationAttempt(ctx.record.view.type, plan.step.name, 1);
   plan.onCompensated?.();
