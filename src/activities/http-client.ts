@@ -1,12 +1,15 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { Pool, errors as undiciErrors } from 'undici';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { FailureType, isFailureType } from '../domain/failures';
+import type { Lookup, Reference } from '../domain/steps';
+import { stepCallOf } from './attempts';
 
-/** Who is calling: the saga and the step, from which the Idempotency-Key is derived (never the attempt). */
+/** Who is calling: the saga, the step, and the Idempotency-Key the engine derived for it (never the attempt). */
 export interface CallContext {
   sagaId: string;
   step: string;
+  key: string;
 }
 
 export interface RawResponse {
@@ -15,8 +18,18 @@ export interface RawResponse {
   text: string;
 }
 
+/**
+ * Credentials for one backend call (a federation token, an OAuth access token), as headers. `rejected`
+ * hears of a 401, so cached credentials are dropped before the one retry.
+ */
+export interface Authorizer {
+  headers(call: CallContext | undefined): Promise<Record<string, string>>;
+  rejected?(): void;
+}
+
 export interface BackendClientOptions {
   timeoutMs: number;
+  authorize?: Authorizer;
   connections?: number;
   /** How this backend explains a refusal; JSON problem details unless it speaks something else. */
   parseProblem?: (text: string) => Problem;
@@ -68,27 +81,35 @@ export class BackendClient {
     if (contentType) headers['content-type'] = contentType;
     if (call) {
       headers['x-saga-id'] = call.sagaId;
-      if (method !== 'GET') headers['idempotency-key'] = `${call.sagaId}:${call.step}`;
+      if (method !== 'GET') headers['idempotency-key'] = call.key;
     }
-    let res: RawResponse;
+    const res = await this.authorized(call, (credentials) => this.exchange(method, path, { ...headers, ...credentials }, body));
+    if (res.status >= 200 && res.status < 300) return res;
+    throw failureFor(this.name, `${method} ${path}`, res, this.options.parseProblem);
+  }
+
+  private async exchange(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body: string | undefined): Promise<RawResponse> {
     try {
-      const answer = await this.pool.request({
-        method,
-        path: this.basePath + path,
-        headers,
-        body,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-      res = {
-        status: answer.statusCode,
-        contentType: String(answer.headers['content-type'] ?? ''),
-        text: await answer.body.text(),
-      };
+      const answer = await this.pool.request({ method, path: this.basePath + path, headers, body, signal: AbortSignal.timeout(this.options.timeoutMs) });
+      return { status: answer.statusCode, contentType: String(answer.headers['content-type'] ?? ''), text: await answer.body.text() };
     } catch (err) {
       throw new Error(`${this.name} ${method} ${path}: ${describeTransportError(err)}`);
     }
-    if (res.status >= 200 && res.status < 300) return res;
-    throw failureFor(this.name, `${method} ${path}`, res, this.options.parseProblem);
+  }
+
+  /**
+   * Adds fresh credentials to the call; a 401 drops them and tries once more with new ones. A second 401
+   * is retryable (a key not yet published, say): it never rejects the saga's step for good.
+   */
+  private async authorized(call: CallContext | undefined, send: (credentials: Record<string, string>) => Promise<RawResponse>): Promise<RawResponse> {
+    const authorize = this.options.authorize;
+    if (!authorize) return send({});
+    const first = await send(await authorize.headers(call));
+    if (first.status !== 401) return first;
+    authorize.rejected?.();
+    const second = await send(await authorize.headers(call));
+    if (second.status === 401) throw new Error(`${this.name}: the backend refused sagaway's credentials (HTTP 401)`);
+    return second;
   }
 
   private parseJson<S extends z.ZodType>(res: RawResponse, schema: S, path: string): z.infer<S> {
@@ -145,13 +166,31 @@ function describeTransportError(err: unknown): string {
   return String(err);
 }
 
-/** The saga and step of the running activity: the workflow id and the activity id the saga engine set. */
+/**
+ * The saga, step and key of the running call, as the saga engine passed them. A saga started before the
+ * engine passed them (it is finishing on this worker) keeps its old key, `<workflowId>:<activityId>`.
+ */
 export function currentCall(): CallContext {
   const info = Context.current().info;
-  return { sagaId: info.workflowExecution?.workflowId ?? info.workflowType ?? 'standalone', step: info.activityId };
+  const sagaId = info.workflowExecution?.workflowId ?? info.workflowType ?? 'standalone';
+  const call = stepCallOf();
+  if (call) return { sagaId, step: call.step, key: call.key };
+  return { sagaId, step: info.activityId, key: `${sagaId}:${info.activityId}` };
 }
 
+/** An undo's input: the forward call's key from the engine, or, from an older saga, the forward step's name. */
+export type UndoInput = Reference | { forwardStep: string };
+
 /** The forward call an undo refers to: its Idempotency-Key, which the backend stored with the record. */
-export function referenceTo(forwardStep: string): { reference: string } {
-  return { reference: `${currentCall().sagaId}:${forwardStep}` };
+export function referenceTo(input: UndoInput): Reference {
+  if ('reference' in input) return { reference: input.reference };
+  return { reference: `${currentCall().sagaId}:${input.forwardStep}` };
+}
+
+const LookupSchema = z.object({ found: z.boolean(), status: z.string().nullable() });
+
+/** Asks a backend what became of the call with this key: the probe a step declares for reconciling. */
+export async function lookUp(backend: BackendClient, input: Reference): Promise<Lookup> {
+  const answer = await backend.getJson(`/references/${encodeURIComponent(input.reference)}`, LookupSchema);
+  return { found: answer.found, status: answer.status };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ok, problem, type BackendService, type ServiceRouter } from './service';
-import { undoByReference } from './undo';
+import { lookUpByReference, undoByReference } from './undo';
 
 const SectionSchema = z.object({
   sectionId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
@@ -33,7 +33,7 @@ export function registrarRoutes(service: BackendService) {
       const enrolled = service.list('enrollment').filter((r) => r.sectionId === section.sectionId && r.status === 'ENROLLED').length;
       const { sectionId, capacity, allocationAt, windowClosesAt } = section;
       return ok({ sectionId, capacity, allocationAt, windowClosesAt, enrolled });
-    });
+    }, 'public');
     router.write('enroll', 'POST', '/enrollments', ({ body, sagaId, key }) => {
       const parsed = EnrollSchema.safeParse(body);
       if (!parsed.success) return problem(400, 'InvalidRequest', parsed.error.message);
@@ -44,6 +44,7 @@ export function registrarRoutes(service: BackendService) {
       const enrollment = service.save({ id: service.newId('enr'), kind: 'enrollment', sagaId, status: 'ENROLLED', reference: key, ...parsed.data });
       return ok({ enrollmentId: enrollment.id, status: enrollment.status }, 201);
     });
+    router.read('lookup', '/references/:reference', lookUpByReference(service));
     router.write('drop', 'POST', '/drops', ({ body }) =>
       undoByReference(service, body, { from: ['ENROLLED'], to: 'DROPPED', idField: 'enrollmentId', tombstoneOp: 'enroll' }),
     );

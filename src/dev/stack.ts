@@ -57,6 +57,9 @@ export async function launchStack(options: LaunchOptions): Promise<LaunchedStack
     SAGAWAY_DATA_DIR: dataDir,
     SAGAWAY_BACKENDS_PORT: String(ports.backends),
     SAGAWAY_API_PORT: String(ports.api),
+    // Every launched stack is a development one: it opts into the dev secrets and the backends' admin routes.
+    SAGAWAY_ENV: 'development',
+    SAGAWAY_BACKENDS_ADMIN: 'true',
     SAGAWAY_API_KEYS: `${options.label}:${apiKey}`,
     SAGAWAY_TASK_QUEUE: options.label,
     SAGAWAY_LOG_LEVEL: 'warn',

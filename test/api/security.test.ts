@@ -11,7 +11,7 @@ import { DEFAULT_TUNING } from '../../src/domain/saga';
 import { call, waitFor, waitForView } from '../support/http';
 import { decodedHistoryText, storedHistoryText } from '../support/history-text';
 import { orderBody } from '../support/orders';
-import { API_KEY, OTHER_API_KEY, startStack, type Stack } from '../support/stack';
+import { API_KEY, OPERATOR_KEY, OTHER_API_KEY, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 let mine: string;
@@ -116,7 +116,9 @@ describe('payload encryption', () => {
     const body = { payloads: [{ metadata: Object.fromEntries(Object.entries(input.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(input.data!).toString('base64') }] };
     const denied = await fetch(`${stack.apiUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     assert.equal(denied.status, 401);
-    const decoded = await fetch(`${stack.apiUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body: JSON.stringify(body) });
+    const asClient = await fetch(`${stack.apiUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body: JSON.stringify(body) });
+    assert.equal(asClient.status, 403, 'a client key decodes nothing: the codec reads every tenant');
+    const decoded = await fetch(`${stack.apiUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR_KEY}` }, body: JSON.stringify(body) });
     assert.equal(decoded.status, 200);
     const text = Buffer.from(((await decoded.json()) as any).payloads[0].data, 'base64').toString();
     assert.match(text, /Analytical Way/);

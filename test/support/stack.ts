@@ -7,6 +7,7 @@ import { workflowBundleFile } from './workflow-bundle';
 
 export const API_KEY = 'test-client-key-0001';
 export const OTHER_API_KEY = 'other-client-key-0002';
+export const OPERATOR_KEY = 'test-operator-key-0003';
 
 export interface Stack {
   /** The configuration every part runs with, as the test process reads it. */
@@ -39,7 +40,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     keepData: Boolean(process.env.SAGAWAY_TEST_LOG),
     env: {
       SAGAWAY_API_KEYS: `test:${API_KEY},other:${OTHER_API_KEY}`,
+      SAGAWAY_OPERATOR_KEYS: `ops:${OPERATOR_KEY}`,
       SAGAWAY_HTTP_TIMEOUT_MS: '2000',
+      // Tests run the codec strict, as production does: a payload that escapes encryption fails them.
+      SAGAWAY_CODEC_ACCEPT_PLAINTEXT: 'false',
+      // Every request counts against the limit, refused ones too; the tests that probe the limit build their own app.
+      SAGAWAY_RATE_LIMIT_PER_MINUTE: '100000',
       SAGAWAY_LOG_LEVEL: process.env.SAGAWAY_TEST_LOG ?? 'warn',
       SAGAWAY_WORKFLOW_BUNDLE: await workflowBundleFile(),
       SAGAWAY_COMPENSATION_BACKOFF_MS: `${backoff.initial},${backoff.max}`,
