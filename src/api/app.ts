@@ -16,6 +16,7 @@ import { codecRoutes, type CodecRouteOptions } from './routes/codec';
 import { healthRoutes } from './routes/health';
 import { orderRoutes } from './routes/orders';
 import { sagaRoutes } from './routes/sagas';
+import { KEY_LIFETIME } from './idempotency';
 import { tripRoutes } from './routes/trips';
 import { screenRoutes } from './routes/screens';
 import type { SagaGateway } from './saga-gateway';
@@ -43,6 +44,20 @@ export interface Protection {
   healthCheck?: () => Promise<boolean>;
 }
 
+const API_DESCRIPTION = [
+  'Durable sagas on Temporal behind one HTTP request.',
+  '',
+  `Every start route takes an Idempotency-Key. The same key with the same body answers the same saga (200 or 202), for ${KEY_LIFETIME}; ` +
+    'the same key with another body is a 422. Prefer: wait=N waits up to N seconds (at most 60) for the saga to end; open waits per client are capped (429 with Retry-After past the cap).',
+].join('\n');
+
+/** Cancel's body is optional, which the schema conversion cannot say by itself. */
+function optionalCancelBody<T>(document: T): T {
+  const cancel = (document as { paths?: Record<string, { post?: { requestBody?: { required?: boolean } } }> }).paths?.['/v1/sagas/{id}/cancel']?.post;
+  if (cancel?.requestBody) cancel.requestBody.required = false;
+  return document;
+}
+
 /** Builds the HTTP API as an app that tests load without listening; server.ts owns the process. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const base = {
@@ -62,12 +77,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'sagaway', version: '0.1.0', description: 'Durable sagas on Temporal behind one HTTP request.' },
+      info: { title: 'sagaway', version: '0.2.0', description: API_DESCRIPTION, license: { name: 'MIT', url: 'https://opensource.org/license/mit' } },
+      servers: [{ url: '/', description: 'this sagaway API (the document is served by the API it describes)' }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => optionalCancelBody(jsonSchemaTransformObject(input)),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
