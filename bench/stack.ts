@@ -8,6 +8,7 @@ export interface BenchStack {
   apiUrl: string;
   backendsUrl: string;
   apiKey: string;
+  temporalAddress: string;
   /** sagaway's client (with the payload codec) and the baseline's plain one. */
   client: Client;
   plainClient: Client;
@@ -37,6 +38,7 @@ export async function startBenchStack(options: { eagerActivities: boolean } = { 
     apiUrl: stack.apiUrl,
     backendsUrl: stack.backendsUrl,
     apiKey: stack.apiKey,
+    temporalAddress: stack.temporalAddress,
     client,
     plainClient,
     pids: { worker: pid('worker'), api: pid('api'), temporal: stack.temporalPid(), baselineWorker: pid('baseline-worker') },

@@ -21,6 +21,8 @@ function startChaosStack(keep: boolean): Promise<LaunchedStack> {
     env: {
       SAGAWAY_HTTP_TIMEOUT_MS: '2000',
       SAGAWAY_STUCK_AFTER_ATTEMPTS: '20',
+      // Short enough that slow captures run past it: the deadline must not undo a pivot in flight.
+      SAGAWAY_ORDER_DEADLINE_SECONDS: '8',
       SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: '6',
       SAGAWAY_RATE_LIMIT_PER_MINUTE: '100000',
       SAGAWAY_LOG_LEVEL: 'info',
@@ -35,9 +37,9 @@ function parseArgs(argv: string[]): { size: CampaignSize; json: string | null; k
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const size: CampaignSize = {
-    sagas: Number(value('--sagas') ?? (quick ? 24 : 120)),
-    seconds: Number(value('--seconds') ?? (quick ? 30 : 90)),
-    drainSeconds: Number(value('--drain-seconds') ?? (quick ? 90 : 180)),
+    sagas: Number(value('--sagas') ?? (quick ? 24 : 500)),
+    seconds: Number(value('--seconds') ?? (quick ? 30 : 240)),
+    drainSeconds: Number(value('--drain-seconds') ?? (quick ? 90 : 240)),
   };
   return { size, json: value('--json') ?? null, keep: argv.includes('--keep') };
 }

@@ -64,6 +64,8 @@ const flag = (fallback: 'true' | 'false') => z.enum(['true', 'false']).default(f
 
 /** For tests and local runs: a workflow bundle built beforehand, and how fast a failed undo is tried again. */
 const DevEnvSchema = z.object({
+  /** auto: pretty-printed on a terminal, JSON lines otherwise (src/logger.ts reads it). */
+  SAGAWAY_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   SAGAWAY_WORKFLOW_BUNDLE: z.string().min(1).optional(),
   SAGAWAY_COMPENSATION_BACKOFF_MS: z
     .string()
@@ -276,4 +278,19 @@ export function loadConfigOrExit(): Config {
     }
     throw err;
   }
+}
+
+// --- API limits (issue 11): read on their own so this block merges apart from the schema above. ---
+const ApiLimitsSchema = z.object({
+  SAGAWAY_MAX_WAITS_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).default(200),
+  SAGAWAY_LIVE_READ_BUDGET_MS: z.coerce.number().int().min(10).max(10_000).default(150),
+});
+
+/** `Prefer: wait` requests one client may hold open, and how long a read waits for a busy worker. */
+export function apiLimitsFrom(source: NodeJS.ProcessEnv = process.env): { maxWaitsPerClient: number; liveQueryBudgetMs: number } {
+  const parsed = ApiLimitsSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  }
+  return { maxWaitsPerClient: parsed.data.SAGAWAY_MAX_WAITS_PER_CLIENT, liveQueryBudgetMs: parsed.data.SAGAWAY_LIVE_READ_BUDGET_MS };
 }

@@ -7,7 +7,7 @@ import { IdPackager } from './id-package';
 import { KioskStockCache } from './kiosk-stock';
 
 /** What the saga routes need from the config, built once per API process (and per test stack). */
-export function sagaDepsFrom(config: Config, tuning: SagaTuning): Pick<AppDeps, 'sagas' | 'bikes' | 'classes' | 'codec' | 'protection' | 'bodyLimitBytes'> {
+export function sagaDepsFrom(config: Config, tuning: SagaTuning): Pick<AppDeps, 'sagas' | 'bikes' | 'classes' | 'codec' | 'protection' | 'bodyLimitBytes' | 'screens'> {
   const storage = createStorageClient(config.backends.urls.storage, config.backends.timeoutMs);
   const uiPort = config.temporalUiPort;
   return {
@@ -19,6 +19,7 @@ export function sagaDepsFrom(config: Config, tuning: SagaTuning): Pick<AppDeps, 
       uiOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`],
       development: config.env === 'development',
     },
+    screens: { development: config.env === 'development' },
     sagas: { orderDeadlineMs: config.sagas.orderDeadlineMs, localSteps: config.sagas.localSteps, tuning },
     bikes: {
       packager: new IdPackager(`${config.backends.urls.idcheck}/public-key`),
