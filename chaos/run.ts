@@ -21,8 +21,9 @@ function startChaosStack(keep: boolean): Promise<LaunchedStack> {
     env: {
       SAGAWAY_HTTP_TIMEOUT_MS: '2000',
       SAGAWAY_STUCK_AFTER_ATTEMPTS: '20',
-      // Short enough that slow captures run past it: the deadline must not undo a pivot in flight.
-      SAGAWAY_ORDER_DEADLINE_SECONDS: '8',
+      // Short enough that captures slowed by faults and restarts run past it: it must not undo a pivot in
+      // flight (8 s was eaten by a worker's cold start on a loaded machine).
+      SAGAWAY_ORDER_DEADLINE_SECONDS: '20',
       SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: '6',
       SAGAWAY_RATE_LIMIT_PER_MINUTE: '100000',
       SAGAWAY_LOG_LEVEL: 'info',

@@ -20,6 +20,11 @@ export class OperatorDesk {
     if (!this.waiting.has(step)) this.waiting.set(step, null);
   }
 
+  /** Closes the desk for a step that settled by itself (its backend recovered). */
+  close(step: string): void {
+    this.waiting.delete(step);
+  }
+
   /** The decision taken since the desk opened for this step, if any; the desk closes when there is one. */
   take(step: string): OperatorAction | null {
     const decision = this.waiting.get(step) ?? null;

@@ -70,6 +70,7 @@ export async function settleUndo(plan: UndoPlan, ctx: UndoContext): Promise<void
 }
 
 function finish(plan: UndoPlan, ctx: UndoContext): void {
+  ctx.desk.close(plan.step.name);
   plan.step.status = 'COMPENSATED';
   plan.onCompensated?.();
   ctx.record.touch();

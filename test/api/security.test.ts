@@ -53,7 +53,7 @@ describe('access', () => {
     assert.ok(routes.length >= 3, 'view, cancel and the bike sensor at least');
     for (const [path, methods] of routes) {
       for (const method of Object.keys(methods)) {
-        const answer = await call(stack.apiUrl, method.toUpperCase(), path.replace('{id}', mine), { key: OTHER_API_KEY, body: method === 'post' ? { bikeId: 'x' } : undefined });
+        const answer = await call(stack.apiUrl, method.toUpperCase(), path.replace('{id}', mine), { key: OTHER_API_KEY, body: method === 'post' ? { bikeId: 'x', accept: true } : undefined });
         assert.equal(answer.status, 404, `${method} ${path}`);
       }
     }
