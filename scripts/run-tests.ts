@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 
 /** Folders whose tests need no backends, worker or API: `npm run test:unit`. */
-const UNIT_FOLDERS = ['test/unit/', 'test/workflow/', 'test/workflows/', 'test/replay/'];
+const UNIT_FOLDERS = ['test/unit/', 'test/workflow/', 'test/replay/'];
 /** A file that runs longer than this is killed and counted as failed, so a hung wait cannot hang CI. */
 const FILE_TIMEOUT_MS = 5 * 60_000;
 
