@@ -1,3 +1,4 @@
+import { reportAttempts } from '../../src/activities/attempts';
 import { currentCall } from '../../src/activities/http-client';
 
 export interface SeenCall {
@@ -41,7 +42,8 @@ export function mockOrderActivities(overrides: Record<string, Behaviour> = {}) {
       return (overrides[name] ?? fallback)(input, seen);
     };
   }
-  return { activities, seen };
+  // Wrapped as the worker wraps the real ones, so the engine sees attempts as it does in production.
+  return { activities: reportAttempts(activities), seen };
 }
 
 export const ORDER = {

@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Client, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
+import type { Client, WorkflowHandleWithFirstExecutionRunId, WorkflowStartOptions } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type LogEntry } from '@temporalio/worker';
 import type { Workflow, WorkflowResultType } from '@temporalio/workflow';
-import pino from 'pino';
 import { createActivities, type ActivityDeps } from '../../src/activities';
 import { reportAttempts } from '../../src/activities/attempts';
 import { resolveTemporalCli } from '../../src/dev/temporal-cli';
 import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/dev/temporal-server';
 import { SearchAttribute, type SagaTuning } from '../../src/domain/saga';
-import { installRuntimeLogger } from '../../src/worker';
 import { workflowBundle } from './workflow-bundle';
 
 /**
@@ -26,7 +24,7 @@ export interface WorkflowEnv {
   client: Client;
   taskQueue: string;
   /** Starts `workflow` served by `activities` (for tests that signal, update or cancel it). */
-  start<W extends Workflow>(workflow: W, args: Parameters<W>, activities: Activities): Promise<WorkflowHandle<W>>;
+  start<W extends Workflow>(workflow: W, args: Parameters<W>, activities: Activities): Promise<WorkflowHandleWithFirstExecutionRunId<W>>;
   /** Starts `workflow` served by `activities` and returns its result. */
   execute<W extends Workflow>(workflow: W, args: Parameters<W>, activities: Activities): Promise<WorkflowResultType<W>>;
   teardown(): Promise<void>;
@@ -34,8 +32,15 @@ export interface WorkflowEnv {
 
 export type Activities = Record<string, (...args: never[]) => Promise<unknown>>;
 
+/** Every log line the workers of this process wrote, so a test can read what a step logged. */
+export const logLines: LogEntry[] = [];
+let runtimeInstalled = false;
+
 export async function startWorkflowEnv(): Promise<WorkflowEnv> {
-  installRuntimeLogger(pino({ level: process.env.SAGAWAY_TEST_LOG ?? 'silent' }));
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('INFO', (entry) => logLines.push(entry)) });
+    runtimeInstalled = true;
+  }
   const [cli, bundle] = await Promise.all([resolveTemporalCli(), workflowBundle()]);
   const env = await TestWorkflowEnvironment.createLocal({
     server: {

@@ -4,25 +4,22 @@ import type { OrderActivities } from '../../src/activities/order-activities';
 import { ApplicationFailure } from '@temporalio/activity';
 import { operatorActionUpdate, orderCheckout } from '../../src/workflows';
 import { declareSteps } from '../../src/workflows/steps';
-import { logLines, startEngineEnv, type EngineEnv } from '../support/engine-env';
+import { logLines, startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env';
 import { FAST_TUNING, mockOrderActivities, ORDER } from '../support/mock-activities';
 
-let env: EngineEnv;
+let env: WorkflowEnv;
 before(async () => {
-  env = await startEngineEnv();
+  env = await startWorkflowEnv();
 });
 after(async () => {
-  await env?.stop();
+  await env?.teardown();
 });
 
 describe('declared steps', () => {
   it('gives every call, local or not, its step name in its key and in its log lines', async () => {
     const { activities, seen } = mockOrderActivities();
-    const sagaId = `order-keys-${Date.now()}`;
-    const { view, runId } = await env.withWorker(activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(orderCheckout, { taskQueue, workflowId: sagaId, args: [{ order: ORDER, deadlineMs: 30_000, localSteps: true, tuning: FAST_TUNING }] });
-      return { view: await handle.result(), runId: handle.firstExecutionRunId };
-    });
+    const handle = await env.start(orderCheckout, [{ order: ORDER, deadlineMs: 30_000, localSteps: true, tuning: FAST_TUNING }], activities);
+    const [view, sagaId, runId] = [await handle.result(), handle.workflowId, handle.firstExecutionRunId];
     assert.equal(view.status, 'COMPLETED');
     const local = ['priceOrder', 'quoteShipping', 'commitInventory', 'notifyCustomer'];
     for (const step of [...local, 'reserveInventory', 'authorizePayment', 'createShipment', 'capturePayment']) {
@@ -52,8 +49,8 @@ describe('declared steps', () => {
 });
 
 describe('the engine at its edges, with mocked activities', () => {
-  const start = (taskQueue: string, workflowId: string) =>
-    env.client.workflow.start(orderCheckout, { taskQueue, workflowId, args: [{ order: ORDER, deadlineMs: 30_000, localSteps: false, tuning: FAST_TUNING }] });
+  const start = (activities: Parameters<WorkflowEnv['start']>[2]) =>
+    env.start(orderCheckout, [{ order: ORDER, deadlineMs: 30_000, localSteps: false, tuning: FAST_TUNING }], activities);
 
   it('takes a refused capture that the payments service shows as CAPTURED for a success', async () => {
     const { activities, seen } = mockOrderActivities({
@@ -62,7 +59,7 @@ describe('the engine at its edges, with mocked activities', () => {
       },
       lookupPayment: async () => ({ found: true, status: 'CAPTURED' }),
     });
-    const view = await env.withWorker(activities, async (taskQueue) => (await start(taskQueue, `order-reconciled-${Date.now()}`)).result());
+    const view = await (await start(activities)).result();
     assert.equal(view.status, 'COMPLETED');
     assert.equal(view.steps.find((s) => s.name === 'capturePayment')?.error, 'reconciled: CAPTURED');
     assert.ok(!seen.some((c) => c.activity === 'voidPayment'), 'nothing undone');
@@ -74,8 +71,8 @@ describe('the engine at its edges, with mocked activities', () => {
         throw ApplicationFailure.nonRetryable('inventory: reservation is RELEASED, cannot become COMMITTED', 'BackendRejected');
       },
     });
-    const view = await env.withWorker(activities, async (taskQueue) => {
-      const handle = await start(taskQueue, `order-after-pivot-${Date.now()}`);
+    const view = await (async () => {
+      const handle = await start(activities);
       for (let i = 0; i < 100; i += 1) {
         const state = await handle.query<any>('sagaState');
         if (state.steps.some((s: any) => s.name === 'commitInventory' && s.status === 'STUCK')) break;
@@ -84,7 +81,7 @@ describe('the engine at its edges, with mocked activities', () => {
       const answer = await handle.executeUpdate(operatorActionUpdate, { args: [{ action: 'resolve', step: 'commitInventory', operator: 'ops', reason: 'committed by hand' }] });
       assert.equal(answer.step.name, 'commitInventory');
       return handle.result();
-    });
+    })();
     assert.equal(view.status, 'COMPLETED');
     assert.equal(view.steps.find((s) => s.name === 'commitInventory')?.status, 'SUCCEEDED');
     assert.deepEqual(view.audit?.map((a) => `${a.action}:${a.step}:${a.reason}`), ['resolve:commitInventory:committed by hand']);

@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { orderCheckout } from '../../src/workflows';
-import { startEngineEnv, type EngineEnv } from '../support/engine-env';
+import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env';
 import { mockOrderActivities, ORDER } from '../support/mock-activities';
 
-let env: EngineEnv;
+let env: WorkflowEnv;
 before(async () => {
-  env = await startEngineEnv();
+  env = await startWorkflowEnv();
 });
 after(async () => {
-  await env?.stop();
+  await env?.teardown();
 });
 
 /**
@@ -36,8 +36,8 @@ describe('a saga stuck for 30 days', () => {
       },
     });
     const tuning = { stuckAfterAttempts: 3, compensationBackoffMs: { initial: 1, max: 60_000 / SCALE }, undoRoundMaxMs: (2 * 60 * 60 * 1_000) / SCALE };
-    const handle = await env.withWorker(activities, async (taskQueue) => {
-      const started = await env.client.workflow.start(orderCheckout, { taskQueue, workflowId: `order-stuck-${Date.now()}`, args: [{ order: ORDER, deadlineMs: 60_000, tuning }] });
+    const handle = await (async () => {
+      const started = await env.start(orderCheckout, [{ order: ORDER, deadlineMs: 60_000, tuning }], activities);
       const firstTry = Date.now() + 60_000;
       while (rounds === 0 && Date.now() < firstTry) await new Promise((r) => setTimeout(r, 50));
       await new Promise((r) => setTimeout(r, THIRTY_DAYS_MS));
@@ -52,7 +52,7 @@ describe('a saga stuck for 30 days', () => {
       assert.equal(view.status, 'COMPENSATED');
       assert.equal(view.steps.find((s) => s.name === 'authorizePayment')?.status, 'COMPENSATED');
       return started;
-    });
+    })();
     assert.ok(handle);
   });
 });
