@@ -41,10 +41,13 @@ export function eventRoutes(app: FastifyInstance, gateway: SagaGateway, options:
 
   app.withTypeProvider<ZodTypeProvider>().get('/v1/sagas/:id/events', {
     schema: {
+      operationId: 'followSagaEvents',
+      summary: "Follow a saga's progress live",
       description: 'Live progress as Server-Sent Events (text/event-stream): events `step`, `status`, `audit`; ids resume with Last-Event-ID; the stream ends with the saga.',
       params: IdParamsSchema,
       headers: EventHeadersSchema,
-      response: problemResponses,
+      // The stream is written by hand (text/event-stream); this documents the 200 for generated clients.
+      response: { 200: z.string().describe('a text/event-stream of `step`, `status` and `audit` events'), ...problemResponses },
     },
   }, async (request, reply) => {
     const { id } = request.params;
