@@ -234,10 +234,25 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
       uncertain: true,
       onCompensated: call.onCompensated,
       run: (opts, tryNo) => this.caller.undo(decl, label, input, opts, tryNo),
-      isUndone: decl.probe ? async () => undoneBy(await this.caller.lookUp(decl.probe!, this.caller.keyOf(label), label), decl.undone) : undefined,
+      isUndone: decl.probe ? () => this.isUndone(decl, label) : undefined,
     };
     this.compensations.push(undo);
     return undo;
+  }
+
+  /**
+   * Whether the backend shows the step undone already. A probe that cannot answer (a refusal, an answer
+   * nobody can read) says nothing: the undo is sent, which is always safe, rather than the compensation
+   * of every other step being abandoned.
+   */
+  private async isUndone<I>(decl: StepDecl<A, I>, label: string): Promise<boolean> {
+    try {
+      return undoneBy(await this.caller.lookUp(decl.probe!, this.caller.keyOf(label), label), decl.undone);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      log.warn('the probe could not say what became of the call; undoing it anyway', { sagaId: this.id, step: label, error: describeFailure(err, label).message });
+      return false;
+    }
   }
 
   private passPivot<T>(step: StepView, attempt: number, note: string | null, value: T): T {
