@@ -43,7 +43,7 @@ export const cancelUpdate = defineUpdate<{ status: SagaStatus }, [CancelRequest]
  * finish as they began. declaredSteps: one name per step (renamed activities), keys unique per run passed
  * with every call, the pivot held from its first attempt, probes, undos settled in rounds, operator desk.
  */
-export const Patches = { declaredSteps: 'declared-steps' } as const;
+export const Patches = { declaredSteps: 'declared-steps', pivotDesk: 'pivot-desk' } as const;
 
 export interface SagaOptions {
   type: SagaType;
@@ -167,6 +167,7 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     const step = this.record.begin(label);
     const summary = call.summary ?? decl.summary?.(input) ?? label;
     const reference = (input as Partial<Reference>).reference ?? this.caller.keyOf(label);
+    let unreadable = 0;
     for (;;) {
       try {
         const run = () => this.caller.invoke({ activity: name, input, label, local: false, opts: this.options.afterPivot, summary });
@@ -181,7 +182,14 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
           this.pivotState = 'refused';
           throw err;
         }
-        // An answer nobody could read, and nothing applied: send it again, under the same key.
+        // An answer nobody could read, and nothing applied: send it again, under the same key. Past a few
+        // tries an operator decides (resend or resolve), so the loop cannot outgrow the saga's history.
+        unreadable += 1;
+        if (unreadable >= this.options.tuning.stuckAfterAttempts && patched(Patches.pivotDesk)) {
+          unreadable = 0;
+          if ((await this.afterPivotDecision(step, err)) === 'resolve') return this.passPivot(step, step.attempts, step.error, undefined as Output<A[K]>);
+          continue;
+        }
         await CancellationScope.nonCancellable(() => sleep(this.options.tuning.compensationBackoffMs.initial));
       }
     }
