@@ -1,12 +1,6 @@
 /**
- * Review finding (not in the suite): a step after the pivot that is refused for good is shown STUCK, then
- * the engine sends the STUCK alert and opens the operator desk only once the alert has been delivered. The
- * alert is retried until it has an answer, so while the alerting webhook is down (it is a no-op today; the
- * obs issue makes it real) the operator sees STUCK but every operatorAction is refused (ActionNotAllowed),
- * and the saga cannot move. A STUCK undo is similar: its desk opens first, but its retry rounds stop
- * until the alert is delivered.
- *
- * Run: node --import tsx --test test/review-findings/alert-blocks-desk.ts
+ * A step after the pivot that is refused for good is STUCK; while the STUCK alert cannot be delivered
+ * (the alerting webhook down), the operator desk is open all the same and a resolve moves the saga on.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
