@@ -12,6 +12,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  condition,
   defineQuery,
   defineUpdate,
   isCancellation,
@@ -273,7 +274,11 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     log.error('a step after the pivot failed for good; waiting for an operator', { sagaId: this.id, step: step.name });
     step.status = 'STUCK';
     this.record.touch();
-    await this.alert('STUCK', step.name, describeFailure(err, step.name).message);
+    // The desk opens with the STUCK status: an alert that cannot be delivered must not keep the operator out.
+    this.desk.open(step.name);
+    const alerted = this.alert('STUCK', step.name, describeFailure(err, step.name).message);
+    alerted.catch(() => undefined);
+    await Promise.race([alerted, condition(() => this.desk.decided(step.name))]);
     const decision = await this.desk.decision(step.name);
     if (decision.action === 'resolve') this.record.end(step, 'SUCCEEDED', step.attempts, `resolved by ${decision.operator}`);
     return decision.action;
