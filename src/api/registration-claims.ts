@@ -18,30 +18,31 @@ export class RegistrationClaims {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
-    /** Whether a saga runs (true), has ended (false) or is not there (null). */
-    private readonly running: (sagaId: string) => Promise<boolean | null>,
+    /** Whether a saga runs for this request (true), has ended or runs for another (false), or is not there (null). */
+    private readonly running: (sagaId: string, requestHash: string | undefined) => Promise<boolean | null>,
   ) {}
 
   /** Claims for `claimant.sagaId` until `until` (the window close); answers the holder: this saga, or the live one. */
-  async claim(claimId: string, until: string, claimant: { sagaId: string; clientId: string }): Promise<ClaimHolder> {
+  async claim(claimId: string, until: string, claimant: { sagaId: string; clientId: string; requestHash: string }): Promise<ClaimHolder> {
     for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
       if (await this.start(claimId, until, claimant)) return { ...claimant, since: Date.now() };
       const held = await this.holder(claimId);
       if (!held) continue;
-      if (held.holder.sagaId === claimant.sagaId || (await this.holds(held.holder))) return held.holder;
+      const mine = held.holder.sagaId === claimant.sagaId && (held.holder.requestHash ?? claimant.requestHash) === claimant.requestHash;
+      if (mine || (await this.holds(held.holder))) return held.holder;
       await this.end(claimId, held.runId);
     }
     throw new HttpProblem(503, 'claim-contended', 'Registration busy', 'the registration is being claimed by other requests right now; retry shortly', {}, { 'retry-after': '1' });
   }
 
-  private async start(claimId: string, until: string, claimant: { sagaId: string; clientId: string }): Promise<boolean> {
+  private async start(claimId: string, until: string, claimant: { sagaId: string; clientId: string; requestHash: string }): Promise<boolean> {
     try {
       await unavailableAs503(() =>
         this.client.workflow.start('registrationClaim', {
           workflowId: claimId,
           taskQueue: this.taskQueue,
           args: [{ until }],
-          memo: { sagaId: claimant.sagaId, clientId: claimant.clientId },
+          memo: { sagaId: claimant.sagaId, clientId: claimant.clientId, requestHash: claimant.requestHash },
           workflowIdConflictPolicy: 'FAIL',
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
           staticSummary: `Live registration ${claimant.sagaId}`,
@@ -59,8 +60,8 @@ export class RegistrationClaims {
     try {
       const description = await unavailableAs503(() => this.client.workflow.getHandle(claimId).describe());
       if (description.status.name !== 'RUNNING') return null;
-      const memo = description.memo as { sagaId: string; clientId: string };
-      return { holder: { sagaId: memo.sagaId, clientId: memo.clientId, since: description.startTime.getTime() }, runId: description.runId };
+      const memo = description.memo as { sagaId: string; clientId: string; requestHash?: string };
+      return { holder: { sagaId: memo.sagaId, clientId: memo.clientId, since: description.startTime.getTime(), requestHash: memo.requestHash }, runId: description.runId };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return null;
       throw err;
@@ -69,7 +70,7 @@ export class RegistrationClaims {
 
   /** Whether a claim's saga still holds it: it runs, or it was claimed a moment ago and is still starting. */
   private async holds(holder: ClaimHolder): Promise<boolean> {
-    const running = await this.running(holder.sagaId);
+    const running = await this.running(holder.sagaId, holder.requestHash);
     return running ?? Date.now() - holder.since < START_GRACE_MS;
   }
 

@@ -66,9 +66,11 @@ export class SagaGateway {
     private readonly limits: GatewayLimits = DEFAULT_LIMITS,
   ) {
     this.waits = new WaitLimit(limits.maxWaitsPerClient);
-    this.claims = new RegistrationClaims(client, taskQueue, async (sagaId) => {
+    this.claims = new RegistrationClaims(client, taskQueue, async (sagaId, requestHash) => {
       const description = await this.describe(sagaId);
-      return description ? description.status.name === 'RUNNING' : null;
+      if (!description) return null;
+      // A saga of this id that runs for another request (the same key, another student) holds nothing.
+      return description.status.name === 'RUNNING' && (requestHash === undefined || description.memo?.requestHash === requestHash);
     });
   }
 
@@ -157,7 +159,7 @@ export class SagaGateway {
   }
 
   /** Claims a student's one live registration for a section for `sagaId`; answers the holder (see RegistrationClaims). */
-  claim(claimId: string, until: string, claimant: { sagaId: string; clientId: string }): Promise<ClaimHolder> {
+  claim(claimId: string, until: string, claimant: { sagaId: string; clientId: string; requestHash: string }): Promise<ClaimHolder> {
     return this.claims.claim(claimId, until, claimant);
   }
 

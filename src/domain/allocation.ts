@@ -63,6 +63,8 @@ export interface ClaimHolder {
   clientId: string;
   /** When it was claimed (ms since the epoch). */
   since: number;
+  /** The request the claim was made for: a saga of the same id started for another request does not hold it. */
+  requestHash?: string;
 }
 
 export function claimId(sectionId: string, studentId: string): string {

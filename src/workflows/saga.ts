@@ -12,6 +12,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  condition,
   defineQuery,
   defineUpdate,
   isCancellation,
@@ -43,7 +44,7 @@ export const cancelUpdate = defineUpdate<{ status: SagaStatus }, [CancelRequest]
  * finish as they began. declaredSteps: one name per step (renamed activities), keys unique per run passed
  * with every call, the pivot held from its first attempt, probes, undos settled in rounds, operator desk.
  */
-export const Patches = { declaredSteps: 'declared-steps' } as const;
+export const Patches = { declaredSteps: 'declared-steps', pivotDesk: 'pivot-desk' } as const;
 
 export interface SagaOptions {
   type: SagaType;
@@ -167,6 +168,7 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     const step = this.record.begin(label);
     const summary = call.summary ?? decl.summary?.(input) ?? label;
     const reference = (input as Partial<Reference>).reference ?? this.caller.keyOf(label);
+    let unreadable = 0;
     for (;;) {
       try {
         const run = () => this.caller.invoke({ activity: name, input, label, local: false, opts: this.options.afterPivot, summary });
@@ -181,7 +183,14 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
           this.pivotState = 'refused';
           throw err;
         }
-        // An answer nobody could read, and nothing applied: send it again, under the same key.
+        // An answer nobody could read, and nothing applied: send it again, under the same key. Past a few
+        // tries an operator decides (resend or resolve), so the loop cannot outgrow the saga's history.
+        unreadable += 1;
+        if (unreadable >= this.options.tuning.stuckAfterAttempts && patched(Patches.pivotDesk)) {
+          unreadable = 0;
+          if ((await this.afterPivotDecision(step, err)) === 'resolve') return this.passPivot(step, step.attempts, step.error, undefined as Output<A[K]>);
+          continue;
+        }
         await CancellationScope.nonCancellable(() => sleep(this.options.tuning.compensationBackoffMs.initial));
       }
     }
@@ -234,10 +243,25 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
       uncertain: true,
       onCompensated: call.onCompensated,
       run: (opts, tryNo) => this.caller.undo(decl, label, input, opts, tryNo),
-      isUndone: decl.probe ? async () => undoneBy(await this.caller.lookUp(decl.probe!, this.caller.keyOf(label), label), decl.undone) : undefined,
+      isUndone: decl.probe ? () => this.isUndone(decl, label) : undefined,
     };
     this.compensations.push(undo);
     return undo;
+  }
+
+  /**
+   * Whether the backend shows the step undone already. A probe that cannot answer (a refusal, an answer
+   * nobody can read) says nothing: the undo is sent, which is always safe, rather than the compensation
+   * of every other step being abandoned.
+   */
+  private async isUndone<I>(decl: StepDecl<A, I>, label: string): Promise<boolean> {
+    try {
+      return undoneBy(await this.caller.lookUp(decl.probe!, this.caller.keyOf(label), label), decl.undone);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      log.warn('the probe could not say what became of the call; undoing it anyway', { sagaId: this.id, step: label, error: describeFailure(err, label).message });
+      return false;
+    }
   }
 
   private passPivot<T>(step: StepView, attempt: number, note: string | null, value: T): T {
@@ -250,7 +274,11 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     log.error('a step after the pivot failed for good; waiting for an operator', { sagaId: this.id, step: step.name });
     step.status = 'STUCK';
     this.record.touch();
-    await this.alert('STUCK', step.name, describeFailure(err, step.name).message);
+    // The desk opens with the STUCK status: an alert that cannot be delivered must not keep the operator out.
+    this.desk.open(step.name);
+    const alerted = this.alert('STUCK', step.name, describeFailure(err, step.name).message);
+    alerted.catch(() => undefined);
+    await Promise.race([alerted, condition(() => this.desk.decided(step.name))]);
     const decision = await this.desk.decision(step.name);
     if (decision.action === 'resolve') this.record.end(step, 'SUCCEEDED', step.attempts, `resolved by ${decision.operator}`);
     return decision.action;

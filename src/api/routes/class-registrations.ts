@@ -69,10 +69,10 @@ export function classRoutes(app: FastifyInstance, gateway: SagaGateway, options:
       'Register a student for a class section; seats go first to those who registered with the university earliest. ' +
       'One live registration per student and section: another is a 409 already-registered (with the live saga id when it is yours).',
     example: { studentId: 's-1001', sectionId: 'CS101-A' },
-    precheck: async (body: ClassRegistrationRequest, sagaId: string, clientId: string) => {
+    precheck: async (body: ClassRegistrationRequest, sagaId: string, clientId: string, requestHash: string) => {
       const section = await sectionOf(options.registrarUrl, body.sectionId);
       if (!section) throw new HttpProblem(404, 'section-not-found', 'Section not found', `no section ${body.sectionId}`);
-      const holder = await gateway.claim(claimId(body.sectionId, body.studentId), section.windowClosesAt, { sagaId, clientId });
+      const holder = await gateway.claim(claimId(body.sectionId, body.studentId), section.windowClosesAt, { sagaId, clientId, requestHash });
       if (holder.sagaId !== sagaId) {
         const yours = holder.clientId === clientId;
         throw new HttpProblem(409, 'already-registered', 'Already registered', `${body.studentId} already has a live registration for ${body.sectionId}`, yours ? { sagaId: holder.sagaId } : {});

@@ -29,7 +29,7 @@ export interface SagaRoute<S extends z.ZodType> {
    * Answers before a new saga starts (an empty kiosk, a live registration), by throwing an HttpProblem.
    * Never runs for a retry: a key already used is answered with its saga first.
    */
-  precheck?(body: z.infer<S>, sagaId: string, clientId: string): Promise<void>;
+  precheck?(body: z.infer<S>, sagaId: string, clientId: string, requestHash: string): Promise<void>;
   /** Runs once, in the instance that started the saga, never for a retry (a kiosk's stock is lowered). */
   onStarted?(body: z.infer<S>): void;
 }
@@ -81,7 +81,7 @@ async function startOnce<S extends z.ZodType>(
   if (route.precheck) {
     const existing = await gateway.existing(req.sagaId, req.clientId, req.hash);
     if (existing) return existing;
-    await route.precheck(req.body, req.sagaId, req.clientId);
+    await route.precheck(req.body, req.sagaId, req.clientId, req.hash);
   }
   const outcome = await gateway.start({
     type: route.type,

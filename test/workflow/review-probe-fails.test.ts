@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/activity';
+import { orderCheckout } from '../../src/workflows';
+import { startEngineEnv, type EngineEnv } from '../support/engine-env';
+import { FAST_TUNING, mockOrderActivities, ORDER } from '../support/mock-activities';
+
+let env: EngineEnv;
+before(async () => {
+  env = await startEngineEnv();
+});
+after(async () => {
+  await env?.stop();
+});
+
+describe('a reconcile probe that itself fails', () => {
+  it('does not abandon the other undos: every hold is still released and the saga ends COMPENSATED', async () => {
+    const { activities, seen } = mockOrderActivities({
+      // The carrier's answer is lost on every attempt: the shipment's outcome is unknown.
+      createShipment: async () => {
+        throw new Error('shipping POST /shipments: timed out');
+      },
+      // Asking the carrier what became of it answers something nobody can read.
+      lookupShipment: async () => {
+        throw ApplicationFailure.nonRetryable('shipping /references answered something malformed: the body is not JSON', 'MalformedResponse');
+      },
+    });
+    const view = await env.withWorker(activities, async (taskQueue) => {
+      const handle = await env.client.workflow.start(orderCheckout, {
+        taskQueue,
+        workflowId: `order-probe-fails-${Date.now()}`,
+        args: [{ order: ORDER, deadlineMs: 60_000, localSteps: false, tuning: FAST_TUNING }],
+      });
+      return handle.result();
+    });
+    const called = seen.map((c) => c.activity);
+    assert.ok(called.includes('voidPayment'), `the authorization is voided: ${called.join(',')}`);
+    assert.ok(called.includes('releaseInventory'), `the stock is released: ${called.join(',')}`);
+    assert.ok(called.includes('cancelShipment'), `the unknown shipment is cancelled by reference: ${called.join(',')}`);
+    assert.equal(view.status, 'COMPENSATED');
+  });
+});
