@@ -81,7 +81,12 @@ const EnvSchema = z.object({
   SAGAWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(65_536),
 });
 
-export type Env = z.infer<typeof EnvSchema>;
+// Several API instances: what they share (see src/api/shared-state.ts). Unset: each keeps its own.
+const SharedEnvSchema = z.object({
+  SAGAWAY_REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+});
+
+export type Env = z.infer<typeof EnvSchema> & z.infer<typeof SharedEnvSchema>;
 
 export const BACKEND_NAMES = ['pricing', 'inventory', 'payments', 'shipping', 'notifications', 'idcheck', 'storage', 'bikes', 'kiosk', 'students', 'registrar', 'billing'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -99,13 +104,14 @@ export interface Config {
   temporalUiPort: number;
   codecKeys: string;
   protection: { rateLimitPerMinute: number; maxEventLoopDelayMs: number; maxBodyBytes: number };
+  shared: { redisUrl: string | null };
 }
 
 export class ConfigError extends Error {}
 
 /** Parses the environment once; a bad value throws a ConfigError that names the variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(source);
+  const parsed = EnvSchema.and(SharedEnvSchema).safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
@@ -166,6 +172,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxEventLoopDelayMs: env.SAGAWAY_MAX_EVENT_LOOP_DELAY_MS,
       maxBodyBytes: env.SAGAWAY_MAX_BODY_BYTES,
     },
+    shared: { redisUrl: env.SAGAWAY_REDIS_URL ?? null },
   };
 }
 

@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health';
 import { orderRoutes } from './routes/orders';
 import { sagaRoutes } from './routes/sagas';
 import type { SagaGateway } from './saga-gateway';
+import { perInstanceState, RATE_LIMIT_PREFIX, type SharedState } from './shared-state';
 
 export interface AppDeps {
   gateway: SagaGateway;
@@ -27,6 +28,8 @@ export interface AppDeps {
   bodyLimitBytes?: number;
   codec?: Omit<CodecRouteOptions, 'authenticate'>;
   protection?: Protection;
+  /** What API instances share (SAGAWAY_REDIS_URL); per instance when absent. */
+  shared?: SharedState;
 }
 
 export interface Protection {
@@ -34,6 +37,8 @@ export interface Protection {
   maxEventLoopDelayMs: number;
   /** For operators and tests: a failing check sheds load like an overloaded event loop does. */
   healthCheck?: () => Promise<boolean>;
+  /** Counters in Redis, shared by every API instance; in this process when absent. */
+  redis?: SharedState['redis'];
 }
 
 /** Builds the HTTP API as an app that tests load without listening; server.ts owns the process. */
@@ -66,7 +71,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   if (deps.protection) await shedLoad(app, deps.protection);
-  healthRoutes(app, deps.gateway);
+  const shared = deps.shared ?? perInstanceState();
+  app.addHook('onClose', () => shared.close());
+  healthRoutes(app, deps.gateway, shared);
   const authenticate = createAuthenticator(deps.apiKeys);
   if (deps.codec) {
     const codec = deps.codec;
@@ -74,7 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   await app.register(async (v1) => {
     v1.addHook('onRequest', authenticate);
-    if (deps.protection) await limitRate(v1, deps.protection.rateLimitPerMinute);
+    if (deps.protection) await limitRate(v1, deps.protection.rateLimitPerMinute, deps.protection.redis ?? null);
     orderRoutes(v1, deps.gateway, deps.sagas);
     bikeRoutes(v1, deps.gateway, { ...deps.bikes, tuning: deps.sagas.tuning });
     classRoutes(v1, deps.gateway, { ...deps.classes, tuning: deps.sagas.tuning });
@@ -96,8 +103,10 @@ async function shedLoad(app: FastifyInstance, protection: Protection): Promise<v
 }
 
 /** Per-client limits, counted after authentication so one client cannot spend another's budget. */
-async function limitRate(scope: FastifyInstance, perMinute: number): Promise<void> {
+async function limitRate(scope: FastifyInstance, perMinute: number, redis: SharedState['redis']): Promise<void> {
   await scope.register(rateLimit, {
+    // Shared counters when Redis is there; if it stops answering, requests pass rather than fail.
+    ...(redis ? { redis, nameSpace: RATE_LIMIT_PREFIX, skipOnError: true } : {}),
     max: perMinute,
     timeWindow: 60_000,
     hook: 'preHandler',

@@ -45,7 +45,7 @@ export function bikeRoutes(app: FastifyInstance, gateway: SagaGateway, options: 
         feePerBike: options.feePerBike,
         tuning: options.tuning,
       };
-      options.stock.taken(body.kioskId, body.bikes);
+      await options.stock.taken(body.kioskId, body.bikes);
       return input;
     },
     summary: (body: BikeCheckoutRequest) => `Bike checkout at ${body.kioskId}: ${body.bikes} bike${body.bikes === 1 ? '' : 's'}`,
