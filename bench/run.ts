@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { benchBothServers, CLUSTER_FULL, CLUSTER_QUICK, sideBySide } from './cluster';
 import { apiAlone, bikesHeld } from './held';
 import { markdown, toResults } from './report';
 import { baseline, orderThroughApi, type ScenarioResult } from './scenarios';
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const outIndex = args.indexOf('--out');
   const out = outIndex >= 0 ? args[outIndex + 1]! : join(__dirname, 'results', quick ? 'quick.json' : 'latest.json');
+  if (args.includes('--cluster')) return benchCluster(args, quick, outIndex >= 0 ? out : join(__dirname, 'results', quick ? 'cluster-quick.json' : 'cluster.json'));
   const bikesOnly = args.indexOf('--bikes-only');
   const custom = bikesOnly >= 0 ? { levels: [], apiCount: 0, bikes: Number(args[bikesOnly + 1]), maxSeconds: 240 } : planFrom(args);
   const stack = await startBenchStack({ eagerActivities: !args.includes('--no-eager-activities') });
@@ -89,6 +91,18 @@ async function main(): Promise<void> {
   } finally {
     await stack.stop();
   }
+}
+
+/** `--cluster`: the dev server and the PostgreSQL cluster side by side (see cluster.ts). */
+async function benchCluster(args: string[], quick: boolean, out: string): Promise<void> {
+  const levels = planFrom(args)?.levels;
+  const plan = quick ? CLUSTER_QUICK : { ...CLUSTER_FULL, ...(levels ? { levels } : {}) };
+  const results = await benchBothServers(plan);
+  const table = sideBySide(results);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(out.replace(/\.json$/, '.md'), `${table}\n`);
+  process.stdout.write(`\n${table}\n\nbench: wrote ${out}\n`);
 }
 
 main().then(
