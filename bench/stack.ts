@@ -64,6 +64,8 @@ export async function startBenchStack(options: BenchStackOptions = { eagerActivi
     SAGAWAY_DATA_DIR: dataDir,
     SAGAWAY_BACKENDS_PORT: String(ports.backends),
     SAGAWAY_API_PORT: String(ports.api),
+    SAGAWAY_ENV: 'development',
+    SAGAWAY_BACKENDS_ADMIN: 'true',
     SAGAWAY_API_KEYS: `bench:${apiKey}`,
     SAGAWAY_TASK_QUEUE: 'bench',
     SAGAWAY_LOG_LEVEL: 'warn',

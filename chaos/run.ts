@@ -36,6 +36,8 @@ async function startStack(dataDir: string): Promise<Stack> {
     SAGAWAY_DATA_DIR: dataDir,
     SAGAWAY_BACKENDS_PORT: String(ports.backends),
     SAGAWAY_API_PORT: String(ports.api),
+    SAGAWAY_ENV: 'development',
+    SAGAWAY_BACKENDS_ADMIN: 'true',
     SAGAWAY_API_KEYS: `chaos:${apiKey}`,
     SAGAWAY_TASK_QUEUE: 'chaos',
     SAGAWAY_HTTP_TIMEOUT_MS: '2000',

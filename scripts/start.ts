@@ -4,10 +4,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { DEV_API_KEYS, loadConfigOrExit } from '../src/config';
+import { DEV_API_KEYS, DEV_OPERATOR_KEYS, loadConfigOrExit } from '../src/config';
 import { resolveTemporalCli, TemporalCliMissing } from '../src/dev/temporal-cli';
 import { stopChild, waitForPort } from '../src/dev/temporal-server';
 import { temporalSettings } from '../src/temporal';
+
+// `npm start` is the local demo: it opts into development (public keys, admin routes) unless told otherwise.
+process.env.SAGAWAY_ENV ??= 'development';
+process.env.SAGAWAY_BACKENDS_ADMIN ??= 'true';
 
 const PARTS = [
   { name: 'temporal', entry: 'src/dev/temporal.ts', color: 35 },
@@ -64,6 +68,7 @@ async function main(): Promise<void> {
       `  backends     http://${config.backends.host}:${config.backends.port}`,
       `  data folder  ${config.dataDir}`,
       usingDevKey ? `  API key      ${apiKey}   (the dev default: refused when SAGAWAY_ENV=production)` : '',
+      process.env.SAGAWAY_OPERATOR_KEYS ? '' : `  operator key ${DEV_OPERATOR_KEYS.split(':')[1]}   (codec and operator actions; refused in production)`,
       '',
       'Try an order:',
       `  curl -s -X POST ${api}/v1/orders -H 'authorization: Bearer ${apiKey}' -H 'idempotency-key: first-order' \\`,

@@ -4,10 +4,30 @@ import { z } from 'zod';
 /** The dev default API key: printed by `npm start`, refused in production. */
 export const DEV_API_KEYS = 'demo:sagaway-dev-key-change-me';
 
+/** The dev default operator key: printed by `npm start`, refused in production. */
+export const DEV_OPERATOR_KEYS = 'ops:sagaway-dev-operator-key-change-me';
+
 /** The dev default payload key (32 bytes, public, so only for development): refused in production. */
 export const DEV_CODEC_KEYS = `dev-1:${Buffer.from('sagaway-dev-codec-key-not-secret').toString('base64')}`;
 
-const CodecKeysSchema = z.string().transform((raw, ctx) => {
+/** The dev default federation signing key (an Ed25519 seed, public, so only for development). */
+export const DEV_FEDERATION_KEYS = `dev-fed-1:${Buffer.from('sagaway-dev-federation-seed-open').toString('base64')}`;
+
+/** Secrets of the development defaults, refused in production by value, whatever id or client names them. */
+const DEV_SECRETS: Array<{ variable: string; secrets: string[] }> = [
+  { variable: 'SAGAWAY_API_KEYS', secrets: [DEV_API_KEYS, DEV_OPERATOR_KEYS].map(secretOf) },
+  { variable: 'SAGAWAY_OPERATOR_KEYS', secrets: [DEV_API_KEYS, DEV_OPERATOR_KEYS].map(secretOf) },
+  { variable: 'SAGAWAY_CODEC_KEYS', secrets: [secretOf(DEV_CODEC_KEYS)] },
+  { variable: 'SAGAWAY_FEDERATION_KEYS', secrets: [secretOf(DEV_FEDERATION_KEYS)] },
+  { variable: 'SAGAWAY_PAGE_TOKEN_SECRET', secrets: ['sagaway-dev-page-token-secret-change-me'] },
+  { variable: 'SAGAWAY_PAYMENTS_CLIENT_SECRET', secrets: ['sagaway-dev-payments-secret-change-me'] },
+];
+
+function secretOf(pair: string): string {
+  return pair.slice(pair.indexOf(':') + 1);
+}
+
+const KeyPairsSchema = z.string().transform((raw, ctx) => {
   const keys = raw.split(',').map((p) => p.trim()).filter(Boolean);
   const bad = keys.find((pair) => {
     const at = pair.indexOf(':');
@@ -25,7 +45,6 @@ const url = z.url({ protocol: /^https?$/ });
 
 const ApiKeysSchema = z
   .string()
-  .min(1)
   .transform((raw, ctx) => {
     const keys = new Map<string, string>();
     for (const pair of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
@@ -41,8 +60,10 @@ const ApiKeysSchema = z
     return keys;
   });
 
+const flag = (fallback: 'true' | 'false') => z.enum(['true', 'false']).default(fallback).transform((v) => v === 'true');
+
 const EnvSchema = z.object({
-  SAGAWAY_ENV: z.enum(['development', 'production']).default('development'),
+  SAGAWAY_ENV: z.enum(['development', 'production']).default('production'),
   SAGAWAY_DATA_DIR: z.string().min(1).default('./.data'),
   SAGAWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SAGAWAY_TASK_QUEUE: z.string().min(1).default('sagaway'),
@@ -72,19 +93,31 @@ const EnvSchema = z.object({
   SAGAWAY_KIOSK_CACHE_SECONDS: z.coerce.number().min(0).max(3_600).default(5),
   SAGAWAY_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   SAGAWAY_ORDER_DEADLINE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
-  SAGAWAY_LOCAL_STEPS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  SAGAWAY_LOCAL_STEPS: flag('true'),
   SAGAWAY_STUCK_AFTER_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(5),
   SAGAWAY_TEMPORAL_UI_PORT: port.default(8233),
-  SAGAWAY_CODEC_KEYS: z.string().default(DEV_CODEC_KEYS).pipe(CodecKeysSchema),
+  SAGAWAY_CODEC_KEYS: z.string().default(DEV_CODEC_KEYS).pipe(KeyPairsSchema),
   SAGAWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1_200),
   SAGAWAY_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   SAGAWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(65_536),
+  // Trust: who holds which key (README, "Security").
+  SAGAWAY_OPERATOR_KEYS: z.string().default(DEV_OPERATOR_KEYS).pipe(ApiKeysSchema),
+  SAGAWAY_PAGE_TOKEN_SECRET: z.string().min(32).default('sagaway-dev-page-token-secret-change-me'),
+  SAGAWAY_CODEC_ACCEPT_PLAINTEXT: flag('false'),
+  SAGAWAY_BACKENDS_ADMIN: flag('false'),
+  SAGAWAY_FEDERATION_KEYS: z.string().default(DEV_FEDERATION_KEYS).pipe(KeyPairsSchema),
+  SAGAWAY_FEDERATION_JWKS_URL: url.optional(),
+  SAGAWAY_PAYMENTS_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('sagaway-worker'),
+  SAGAWAY_PAYMENTS_CLIENT_SECRET: z.string().min(16).default('sagaway-dev-payments-secret-change-me'),
 });
 
 // Several API instances: what they share (see src/api/shared-state.ts). Unset: each keeps its own.
 const SharedEnvSchema = z.object({
   SAGAWAY_REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
 });
+
+/** Variables production must set itself: their development defaults are public. */
+const REQUIRED_IN_PRODUCTION = ['SAGAWAY_API_KEYS', 'SAGAWAY_CODEC_KEYS', 'SAGAWAY_PAGE_TOKEN_SECRET', 'SAGAWAY_FEDERATION_KEYS', 'SAGAWAY_PAYMENTS_CLIENT_SECRET'];
 
 export type Env = z.infer<typeof EnvSchema> & z.infer<typeof SharedEnvSchema>;
 
@@ -96,15 +129,30 @@ export interface Config {
   dataDir: string;
   logLevel: Env['SAGAWAY_LOG_LEVEL'];
   taskQueue: string;
-  api: { host: string; port: number; keys: Map<string, string> };
+  /** keys: API key -> client id; operatorKeys: operator key -> operator name. */
+  api: { host: string; port: number; keys: Map<string, string>; operatorKeys: Map<string, string> };
   backends: { host: string; port: number; urls: Record<BackendName, string>; timeoutMs: number };
   sagas: { orderDeadlineMs: number; stuckAfterAttempts: number; localSteps: boolean };
   bikes: { sensorTimeoutMs: number; visitorMaxBikes: number; feePerBikeMinor: number; kioskCacheMs: number };
   classes: { tuitionMinor: number; allocatorMaxHistory: number };
   temporalUiPort: number;
   codecKeys: string;
+  security: Security;
   protection: { rateLimitPerMinute: number; maxEventLoopDelayMs: number; maxBodyBytes: number };
   shared: { redisUrl: string | null };
+}
+
+export interface Security {
+  /** Payloads without the encryption marker (histories from before encryption) are decoded as they are. */
+  codecAcceptPlaintext: boolean;
+  pageTokenSecret: string;
+  /** The simulated backends' `/_admin` routes (faults, state, fixtures) exist only when this is on. */
+  backendsAdmin: boolean;
+  /** `kid:base64 Ed25519 seed` pairs; the first signs, all are published in the JWKS. */
+  federationKeys: string;
+  /** Where the backends read sagaway's JWKS; the worker writes it into the data folder when unset. */
+  federationJwksUrl: string | null;
+  paymentsClient: { id: string; secret: string };
 }
 
 export class ConfigError extends Error {}
@@ -117,15 +165,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const env = parsed.data;
-  if (env.SAGAWAY_ENV === 'production' && source.SAGAWAY_API_KEYS === undefined) {
-    throw new ConfigError('invalid configuration:\n  SAGAWAY_API_KEYS: must be set in production (the dev default is refused)');
-  }
-  if (env.SAGAWAY_ENV === 'production' && source.SAGAWAY_API_KEYS?.includes(DEV_API_KEYS)) {
-    throw new ConfigError('invalid configuration:\n  SAGAWAY_API_KEYS: the dev default key is refused in production');
-  }
-  if (env.SAGAWAY_ENV === 'production' && env.SAGAWAY_CODEC_KEYS.includes(DEV_CODEC_KEYS.split(':')[1]!)) {
-    throw new ConfigError('invalid configuration:\n  SAGAWAY_CODEC_KEYS: the dev default key is refused in production');
-  }
+  if (env.SAGAWAY_ENV === 'production') refuseDevSecrets(source);
+  if (env.SAGAWAY_API_KEYS.size === 0) throw new ConfigError('invalid configuration:\n  SAGAWAY_API_KEYS: at least one clientId:key pair is needed');
+  const shared = [...env.SAGAWAY_OPERATOR_KEYS.keys()].find((key) => env.SAGAWAY_API_KEYS.has(key));
+  if (shared !== undefined) throw new ConfigError('invalid configuration:\n  SAGAWAY_OPERATOR_KEYS: an operator key must not also be a client key (SAGAWAY_API_KEYS)');
+  // Without operator keys, production has no operator: the codec and operator actions stay shut.
+  const operatorKeys = env.SAGAWAY_ENV === 'production' && !source.SAGAWAY_OPERATOR_KEYS ? new Map<string, string>() : env.SAGAWAY_OPERATOR_KEYS;
   const base = env.SAGAWAY_BACKENDS_URL ?? `http://${env.SAGAWAY_BACKENDS_HOST}:${env.SAGAWAY_BACKENDS_PORT}`;
   const urlOf = (name: BackendName, own: string | undefined) => (own ?? `${base.replace(/\/$/, '')}/${name}`);
   return {
@@ -133,7 +178,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(env.SAGAWAY_DATA_DIR),
     logLevel: env.SAGAWAY_LOG_LEVEL,
     taskQueue: env.SAGAWAY_TASK_QUEUE,
-    api: { host: env.SAGAWAY_API_HOST, port: env.SAGAWAY_API_PORT, keys: env.SAGAWAY_API_KEYS },
+    api: { host: env.SAGAWAY_API_HOST, port: env.SAGAWAY_API_PORT, keys: env.SAGAWAY_API_KEYS, operatorKeys },
     backends: {
       host: env.SAGAWAY_BACKENDS_HOST,
       port: env.SAGAWAY_BACKENDS_PORT,
@@ -167,6 +212,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     classes: { tuitionMinor: env.SAGAWAY_TUITION_MINOR, allocatorMaxHistory: env.SAGAWAY_ALLOCATOR_MAX_HISTORY },
     temporalUiPort: env.SAGAWAY_TEMPORAL_UI_PORT,
     codecKeys: env.SAGAWAY_CODEC_KEYS,
+    security: {
+      // Development accepts plain payloads always: its histories are throwaway.
+      codecAcceptPlaintext: env.SAGAWAY_CODEC_ACCEPT_PLAINTEXT || env.SAGAWAY_ENV === 'development',
+      pageTokenSecret: env.SAGAWAY_PAGE_TOKEN_SECRET,
+      backendsAdmin: env.SAGAWAY_BACKENDS_ADMIN,
+      federationKeys: env.SAGAWAY_FEDERATION_KEYS,
+      federationJwksUrl: env.SAGAWAY_FEDERATION_JWKS_URL ?? null,
+      paymentsClient: { id: env.SAGAWAY_PAYMENTS_CLIENT_ID, secret: env.SAGAWAY_PAYMENTS_CLIENT_SECRET },
+    },
     protection: {
       rateLimitPerMinute: env.SAGAWAY_RATE_LIMIT_PER_MINUTE,
       maxEventLoopDelayMs: env.SAGAWAY_MAX_EVENT_LOOP_DELAY_MS,
@@ -174,6 +228,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     shared: { redisUrl: env.SAGAWAY_REDIS_URL ?? null },
   };
+}
+
+/**
+ * Production is the default, so a part started alone never runs on the public development secrets: each
+ * must be set, and a development value is refused wherever it appears, whatever client id it carries.
+ */
+function refuseDevSecrets(source: NodeJS.ProcessEnv): void {
+  const problems: string[] = [];
+  for (const variable of REQUIRED_IN_PRODUCTION) {
+    if (!source[variable]) problems.push(`  ${variable}: must be set in production (the development default is public; or set SAGAWAY_ENV=development)`);
+  }
+  for (const { variable, secrets } of DEV_SECRETS) {
+    const values = (source[variable] ?? '').split(',').map((pair) => (variable.endsWith('_KEYS') ? secretOf(pair.trim()) : pair.trim()));
+    if (values.some((value) => secrets.includes(value))) problems.push(`  ${variable}: a development default key is refused in production`);
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
 }
 
 /** For process entry points: a bad config prints what is wrong and exits 2. */

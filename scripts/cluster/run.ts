@@ -13,6 +13,10 @@ import { defaultClusterPorts, startCluster, type RunningCluster } from '../../sr
 import { stopChild, waitForPort } from '../../src/dev/temporal-server';
 import { temporalSettings } from '../../src/temporal';
 
+// Like `npm start`: a demo on this machine with the development defaults, unless told otherwise.
+process.env.SAGAWAY_ENV ??= 'development';
+process.env.SAGAWAY_BACKENDS_ADMIN ??= 'true';
+
 const count = (name: string, fallback: number) => Math.max(1, Math.min(8, Number(process.env[name] ?? fallback) || fallback));
 const children: ChildProcess[] = [];
 let cluster: RunningCluster | null = null;

@@ -1,4 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { StepCall } from '../domain/steps';
 
 /** What every sagaway activity returns, so the saga view can show how many attempts a step took. */
 export interface Attempted<T> {
@@ -9,8 +11,23 @@ export interface Attempted<T> {
 type AnyActivity = (...args: never[]) => Promise<unknown>;
 
 export type Reported<A> = {
-  [K in keyof A]: A[K] extends (...args: infer P) => Promise<infer R> ? (...args: P) => Promise<Attempted<R>> : never;
+  [K in keyof A]: A[K] extends (input: infer I) => Promise<infer R> ? (input: I, call?: StepCall) => Promise<Attempted<R>> : never;
 };
+
+const stepCalls = new AsyncLocalStorage<StepCall>();
+
+/**
+ * The step and Idempotency-Key the saga engine passed with this call (its second argument), or undefined
+ * for a saga started before the engine passed them; the caller then derives both the old way.
+ */
+export function stepCallOf(): StepCall | undefined {
+  return stepCalls.getStore();
+}
+
+function isStepCall(value: unknown): value is StepCall {
+  const call = value as StepCall | undefined;
+  return typeof call?.step === 'string' && typeof call.key === 'string';
+}
 
 /**
  * Wraps activities so a result carries its attempt number and a failure carries it in its details.
@@ -22,13 +39,16 @@ export function reportAttempts<A extends Record<string, AnyActivity>>(activities
     wrapped[name] = async (...args) => {
       const { info, log } = Context.current();
       const attempt = info.attempt;
+      const second: unknown = args[1];
+      const call = isStepCall(second) ? second : undefined;
+      const step = call?.step ?? info.activityId;
       try {
-        const value = await fn(...args);
-        log.info('step done', { step: info.activityId, attempt });
+        const value = call ? await stepCalls.run(call, () => fn(args[0] as never)) : await fn(...args);
+        log.info('step done', { step, attempt });
         return { value, attempt };
       } catch (err) {
         const failure = withAttempt(err, attempt);
-        log.warn('step attempt failed', { step: info.activityId, attempt, error: failure.message, retryable: !failure.nonRetryable });
+        log.warn('step attempt failed', { step, attempt, error: failure.message, retryable: !failure.nonRetryable });
         throw failure;
       }
     };

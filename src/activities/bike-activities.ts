@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { currentCall, referenceTo, type BackendClient } from './http-client';
+import type { Reference } from '../domain/steps';
+import { currentCall, lookUp, referenceTo, type BackendClient, type UndoInput } from './http-client';
+import type { OrderActivities } from './order-activities';
 import type { StorageClient } from './storage-client';
 
 export interface BikeClients {
@@ -34,8 +36,8 @@ export function createBikeActivities({ idcheck, storage, bikes, kiosk }: BikeCli
       return { bikeId: answer.BikeId, bay: answer.Bay };
     },
 
-    async returnBike(input: { forwardStep: string }): Promise<void> {
-      await storage.returnBike(referenceTo(input.forwardStep).reference, currentCall());
+    async returnBike(input: UndoInput): Promise<void> {
+      await storage.returnBike(referenceTo(input).reference, currentCall());
     },
 
     async notifyRider(input: { kioskId: string; message: string }): Promise<void> {
@@ -46,8 +48,16 @@ export function createBikeActivities({ idcheck, storage, bikes, kiosk }: BikeCli
       await bikes.postJson('/checkouts', input, CheckoutSchema, currentCall());
     },
 
-    async checkInBike(input: { forwardStep: string }): Promise<void> {
-      await bikes.postJson('/checkins', referenceTo(input.forwardStep), TransitionSchema, currentCall());
+    async checkInBike(input: UndoInput): Promise<void> {
+      await bikes.postJson('/checkins', referenceTo(input), TransitionSchema, currentCall());
+    },
+
+    async lookupBikeMove(input: Reference) {
+      return lookUp(storage.http, input);
+    },
+
+    async lookupCheckout(input: Reference) {
+      return lookUp(bikes, input);
     },
 
     /** Triggers the kiosk camera; the snapshot is stored with the remote management service. */
@@ -62,3 +72,15 @@ export function createBikeActivities({ idcheck, storage, bikes, kiosk }: BikeCli
 }
 
 export type BikeActivities = ReturnType<typeof createBikeActivities>;
+
+/** The visitor's fee: the payment service's authorize, void and capture, as the bike saga's own steps. */
+export function createFeeActivities(payments: Pick<OrderActivities, 'authorizePayment' | 'voidPayment' | 'capturePayment' | 'lookupPayment'>) {
+  return {
+    authorizeFee: payments.authorizePayment,
+    voidFee: payments.voidPayment,
+    captureFee: payments.capturePayment,
+    lookupFee: payments.lookupPayment,
+  };
+}
+
+export type FeeActivities = ReturnType<typeof createFeeActivities>;

@@ -1,12 +1,15 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { Pool, errors as undiciErrors } from 'undici';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { FailureType, isFailureType } from '../domain/failures';
+import type { Lookup, Reference } from '../domain/steps';
+import { stepCallOf } from './attempts';
 
-/** Who is calling: the saga and the step, from which the Idempotency-Key is derived (never the attempt). */
+/** Who is calling: the saga, the step, and the Idempotency-Key the engine derived for it (never the attempt). */
 export interface CallContext {
   sagaId: string;
   step: string;
+  key: string;
 }
 
 export interface RawResponse {
@@ -68,7 +71,7 @@ export class BackendClient {
     if (contentType) headers['content-type'] = contentType;
     if (call) {
       headers['x-saga-id'] = call.sagaId;
-      if (method !== 'GET') headers['idempotency-key'] = `${call.sagaId}:${call.step}`;
+      if (method !== 'GET') headers['idempotency-key'] = call.key;
     }
     let res: RawResponse;
     try {
@@ -145,13 +148,31 @@ function describeTransportError(err: unknown): string {
   return String(err);
 }
 
-/** The saga and step of the running activity: the workflow id and the activity id the saga engine set. */
+/**
+ * The saga, step and key of the running call, as the saga engine passed them. A saga started before the
+ * engine passed them (it is finishing on this worker) keeps its old key, `<workflowId>:<activityId>`.
+ */
 export function currentCall(): CallContext {
   const info = Context.current().info;
-  return { sagaId: info.workflowExecution?.workflowId ?? info.workflowType ?? 'standalone', step: info.activityId };
+  const sagaId = info.workflowExecution?.workflowId ?? info.workflowType ?? 'standalone';
+  const call = stepCallOf();
+  if (call) return { sagaId, step: call.step, key: call.key };
+  return { sagaId, step: info.activityId, key: `${sagaId}:${info.activityId}` };
 }
 
+/** An undo's input: the forward call's key from the engine, or, from an older saga, the forward step's name. */
+export type UndoInput = Reference | { forwardStep: string };
+
 /** The forward call an undo refers to: its Idempotency-Key, which the backend stored with the record. */
-export function referenceTo(forwardStep: string): { reference: string } {
-  return { reference: `${currentCall().sagaId}:${forwardStep}` };
+export function referenceTo(input: UndoInput): Reference {
+  if ('reference' in input) return { reference: input.reference };
+  return { reference: `${currentCall().sagaId}:${input.forwardStep}` };
+}
+
+const LookupSchema = z.object({ found: z.boolean(), status: z.string().nullable() });
+
+/** Asks a backend what became of the call with this key: the probe a step declares for reconciling. */
+export async function lookUp(backend: BackendClient, input: Reference): Promise<Lookup> {
+  const answer = await backend.getJson(`/references/${encodeURIComponent(input.reference)}`, LookupSchema);
+  return { found: answer.found, status: answer.status };
 }

@@ -1,8 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { BackendName } from '../config';
 import { reportAttempts } from './attempts';
-import { createBikeActivities } from './bike-activities';
-import { createClassActivities } from './class-activities';
+import { createBikeActivities, createFeeActivities } from './bike-activities';
+import { createClassActivities, legacyClassActivities } from './class-activities';
+import { sendAlert } from './alerts';
 import { BackendClient } from './http-client';
 import { createOrderActivities } from './order-activities';
 import { createStorageClient } from './storage-client';
@@ -36,11 +37,16 @@ export function createActivities(deps: ActivityDeps): SagawayActivities {
     billing: client('billing'),
   };
   const storage = createStorageClient(deps.urls.storage, deps.timeoutMs);
+  const order = createOrderActivities(clients);
+  const classes = createClassActivities({ ...clients, temporal: deps.temporal });
   return {
     activities: reportAttempts({
-      ...createOrderActivities(clients),
+      ...order,
       ...createBikeActivities({ ...clients, storage }),
-      ...createClassActivities({ ...clients, temporal: deps.temporal }),
+      ...createFeeActivities(order),
+      ...classes,
+      ...legacyClassActivities(classes),
+      sendAlert,
     }),
     close: async () => {
       await Promise.all([...Object.values(clients).map((c) => c.close()), storage.close()]);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Currency, Money } from '../domain/money';
 import type { Address, OrderItem } from '../domain/order';
-import { currentCall, referenceTo, type BackendClient } from './http-client';
+import type { Reference } from '../domain/steps';
+import { currentCall, lookUp, referenceTo, type BackendClient, type UndoInput } from './http-client';
 
 export interface OrderClients {
   pricing: BackendClient;
@@ -31,12 +32,12 @@ export function createOrderActivities({ pricing, inventory, payments, shipping, 
       return { reservationId: res.reservationId };
     },
 
-    async releaseInventory(input: { forwardStep: string }): Promise<void> {
-      await inventory.postJson('/reservations/release', referenceTo(input.forwardStep), TransitionSchema, currentCall());
+    async releaseInventory(input: UndoInput): Promise<void> {
+      await inventory.postJson('/reservations/release', referenceTo(input), TransitionSchema, currentCall());
     },
 
-    async commitInventory(input: { forwardStep: string }): Promise<void> {
-      await inventory.postJson('/reservations/commit', referenceTo(input.forwardStep), TransitionSchema, currentCall());
+    async commitInventory(input: UndoInput): Promise<void> {
+      await inventory.postJson('/reservations/commit', referenceTo(input), TransitionSchema, currentCall());
     },
 
     async quoteShipping(input: { currency: Currency; address: Address; units: number }): Promise<Money> {
@@ -50,12 +51,12 @@ export function createOrderActivities({ pricing, inventory, payments, shipping, 
       return { authorizationId: auth.authorizationId };
     },
 
-    async voidPayment(input: { forwardStep: string }): Promise<void> {
-      await payments.postJson('/voids', referenceTo(input.forwardStep), TransitionSchema, currentCall());
+    async voidPayment(input: UndoInput): Promise<void> {
+      await payments.postJson('/voids', referenceTo(input), TransitionSchema, currentCall());
     },
 
-    async capturePayment(input: { forwardStep: string }): Promise<void> {
-      await payments.postJson('/captures', referenceTo(input.forwardStep), TransitionSchema, currentCall());
+    async capturePayment(input: UndoInput): Promise<void> {
+      await payments.postJson('/captures', referenceTo(input), TransitionSchema, currentCall());
     },
 
     async createShipment(input: { address: Address; items: OrderItem[] }): Promise<{ shipmentId: string }> {
@@ -63,8 +64,20 @@ export function createOrderActivities({ pricing, inventory, payments, shipping, 
       return { shipmentId: shipment.shipmentId };
     },
 
-    async cancelShipment(input: { forwardStep: string }): Promise<void> {
-      await shipping.postJson('/cancellations', referenceTo(input.forwardStep), TransitionSchema, currentCall());
+    async cancelShipment(input: UndoInput): Promise<void> {
+      await shipping.postJson('/cancellations', referenceTo(input), TransitionSchema, currentCall());
+    },
+
+    async lookupInventory(input: Reference) {
+      return lookUp(inventory, input);
+    },
+
+    async lookupPayment(input: Reference) {
+      return lookUp(payments, input);
+    },
+
+    async lookupShipment(input: Reference) {
+      return lookUp(shipping, input);
     },
 
     async notifyCustomer(input: { to: string; template: string; data: Record<string, unknown> }): Promise<{ messageId: string }> {

@@ -43,7 +43,7 @@ export function parseSoapFault(xml: string): Problem {
 }
 
 export class StorageClient {
-  constructor(private readonly http: BackendClient) {}
+  constructor(readonly http: BackendClient) {}
 
   async reserveBike(kioskId: string, verificationId: string, call: CallContext) {
     return this.exchange('ReserveBike', { KioskId: kioskId, VerificationId: verificationId }, ReserveAnswerSchema, call);

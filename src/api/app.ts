@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { SagaTuning } from '../domain/saga';
-import { createAuthenticator } from './auth';
+import { decorateAuth, identifyCallers, KeyRing, rateKeyOf, refuseUnknown } from './auth';
 import { errorHandler, HttpProblem, problemType, sendProblem } from './problems';
 import { bikeRoutes, type BikeRouteOptions } from './routes/bike-checkouts';
 import { classRoutes, type ClassRouteOptions } from './routes/class-registrations';
@@ -21,12 +21,14 @@ import { perInstanceState, RATE_LIMIT_PREFIX, type SharedState } from './shared-
 export interface AppDeps {
   gateway: SagaGateway;
   apiKeys: Map<string, string>;
+  /** Operator keys (SAGAWAY_OPERATOR_KEYS): the codec and /v1/ops routes; none means no operator. */
+  operatorKeys?: Map<string, string>;
   logger?: Logger;
   sagas: { orderDeadlineMs: number; localSteps: boolean; tuning: SagaTuning };
   bikes: Omit<BikeRouteOptions, 'tuning'>;
   classes: Omit<ClassRouteOptions, 'tuning'>;
   bodyLimitBytes?: number;
-  codec?: Omit<CodecRouteOptions, 'authenticate'>;
+  codec?: Omit<CodecRouteOptions, 'identifyAndLimit'>;
   protection?: Protection;
   /** What API instances share (SAGAWAY_REDIS_URL); per instance when absent. */
   shared?: SharedState;
@@ -74,14 +76,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const shared = deps.shared ?? perInstanceState();
   app.addHook('onClose', () => shared.close());
   healthRoutes(app, deps.gateway, shared);
-  const authenticate = createAuthenticator(deps.apiKeys);
+  const ring = new KeyRing(deps.apiKeys, deps.operatorKeys);
+  decorateAuth(app, ring);
+  // Identify, count, then refuse: a rejected request (no key, a bad body) still spends its budget.
+  const identifyAndLimit = async (scope: FastifyInstance) => {
+    identifyCallers(scope, ring);
+    if (deps.protection) await limitRate(scope, deps.protection.rateLimitPerMinute, deps.protection.redis ?? null);
+  };
   if (deps.codec) {
     const codec = deps.codec;
-    await app.register(async (scope) => codecRoutes(scope, { ...codec, authenticate }));
+    await app.register(async (scope) => codecRoutes(scope, { ...codec, identifyAndLimit }));
   }
   await app.register(async (v1) => {
-    v1.addHook('onRequest', authenticate);
-    if (deps.protection) await limitRate(v1, deps.protection.rateLimitPerMinute, deps.protection.redis ?? null);
+    await identifyAndLimit(v1);
+    v1.addHook('preParsing', refuseUnknown(ring));
     orderRoutes(v1, deps.gateway, deps.sagas);
     bikeRoutes(v1, deps.gateway, { ...deps.bikes, tuning: deps.sagas.tuning });
     classRoutes(v1, deps.gateway, { ...deps.classes, tuning: deps.sagas.tuning });
@@ -102,15 +110,18 @@ async function shedLoad(app: FastifyInstance, protection: Protection): Promise<v
   });
 }
 
-/** Per-client limits, counted after authentication so one client cannot spend another's budget. */
+/**
+ * Per-client limits (per address for callers without a valid key), counted at onRequest, before the body
+ * is read or validated, so every request counts, the refused ones too, and no client spends another's budget.
+ */
 async function limitRate(scope: FastifyInstance, perMinute: number, redis: SharedState['redis']): Promise<void> {
   await scope.register(rateLimit, {
     // Shared counters when Redis is there; if it stops answering, requests pass rather than fail.
     ...(redis ? { redis, nameSpace: RATE_LIMIT_PREFIX, skipOnError: true } : {}),
     max: perMinute,
     timeWindow: 60_000,
-    hook: 'preHandler',
-    keyGenerator: (request) => request.clientId,
+    hook: 'onRequest',
+    keyGenerator: rateKeyOf,
     errorResponseBuilder: (_request, context) =>
       new HttpProblem(429, 'rate-limited', 'Too many requests', `more than ${context.max} requests a minute; retry in ${context.after}`, {}, { 'retry-after': String(Math.ceil(context.ttl / 1000)) }),
   });

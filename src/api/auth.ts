@@ -1,35 +1,115 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpProblem } from './problems';
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /** The client a client key belongs to; '' for an operator or an anonymous caller. */
     clientId: string;
+    /** The operator an operator key belongs to, or null. */
+    operator: string | null;
+  }
+  interface FastifyInstance {
+    /** preHandler for operator routes (/v1/ops, the codec): an operator key, or 401/403. */
+    requireOperator: (request: FastifyRequest) => Promise<void>;
   }
 }
+
+export type Identity = { role: 'client'; id: string } | { role: 'operator'; id: string };
+
+/** Where operator actions live; client keys never reach them and operator keys never act as a client. */
+export const OPERATOR_PREFIX = '/v1/ops';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /**
- * Checks `Authorization: Bearer <key>` against the configured keys. Keys are compared as digests with
- * timingSafeEqual, every key every time, so neither length nor position leaks through timing.
+ * Knows every client and operator key. Keys are compared as digests with timingSafeEqual, every key
+ * every time, so neither length nor position leaks through timing.
  */
-export function createAuthenticator(keys: Map<string, string>) {
-  const known = [...keys.entries()].map(([key, clientId]) => ({ digest: digest(key), clientId }));
-  return async function authenticate(request: FastifyRequest): Promise<void> {
+export class KeyRing {
+  private readonly known: Array<{ digest: Buffer; identity: Identity }>;
+
+  constructor(clientKeys: Map<string, string>, operatorKeys: Map<string, string> = new Map()) {
+    this.known = [
+      ...[...clientKeys].map(([key, id]) => ({ digest: digest(key), identity: { role: 'client', id } as Identity })),
+      ...[...operatorKeys].map(([key, id]) => ({ digest: digest(key), identity: { role: 'operator', id } as Identity })),
+    ];
+  }
+
+  /** Who sent this request, or why not known; never throws. */
+  identify(request: FastifyRequest): Identity | { role: null; why: string } {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,512})$/.exec(header) : null;
-    if (!match) throw unauthorized('send Authorization: Bearer <api key>');
+    if (!match) return { role: null, why: 'send Authorization: Bearer <api key>' };
     const presented = digest(match[1]!);
-    let clientId: string | null = null;
-    for (const candidate of known) {
-      if (timingSafeEqual(candidate.digest, presented)) clientId = candidate.clientId;
+    let found: Identity | null = null;
+    for (const candidate of this.known) {
+      if (timingSafeEqual(candidate.digest, presented)) found = candidate.identity;
     }
-    if (!clientId) throw unauthorized('the API key is not valid');
-    request.clientId = clientId;
+    return found ?? { role: null, why: 'the API key is not valid' };
+  }
+}
+
+/**
+ * Sets who is calling on every request of the scope (onRequest), without refusing anyone yet: the rate
+ * limit counts the request first (per client, or per address when anonymous); `refuseUnknown` then
+ * answers 401 before the body is read.
+ */
+export function identifyCallers(scope: FastifyInstance, ring: KeyRing): void {
+  scope.addHook('onRequest', async (request) => {
+    const identity = ring.identify(request);
+    if (identity.role === 'client') request.clientId = identity.id;
+    if (identity.role === 'operator') request.operator = identity.id;
+  });
+}
+
+/** preParsing: anonymous callers get a 401, and each role stays on its own routes (403). */
+export function refuseUnknown(ring: KeyRing) {
+  return async function checkRole(request: FastifyRequest): Promise<void> {
+    if (!request.clientId && !request.operator) throw unauthorized(whyUnknown(ring, request));
+    const operatorRoute = (request.routeOptions.url ?? request.url).startsWith(OPERATOR_PREFIX);
+    if (operatorRoute && !request.operator) throw forbidden('this route needs an operator key (SAGAWAY_OPERATOR_KEYS)');
+    if (!operatorRoute && request.operator) throw forbidden('an operator key does not act as a client; use a client key');
   };
+}
+
+/** Request fields and the `requireOperator` decorator, once on the root app so every scope has them. */
+export function decorateAuth(app: FastifyInstance, ring: KeyRing): void {
+  app.decorateRequest('clientId', '');
+  app.decorateRequest('operator', null);
+  app.decorate('requireOperator', operatorGuard(ring));
+}
+
+/** The preHandler other routes use for operator actions; it authenticates on its own where nothing did. */
+export function operatorGuard(ring: KeyRing) {
+  return async function requireOperator(request: FastifyRequest): Promise<void> {
+    if (request.operator) return;
+    const identity = ring.identify(request);
+    if (identity.role === 'operator') {
+      request.operator = identity.id;
+      return;
+    }
+    if (identity.role === 'client') throw forbidden('this route needs an operator key (SAGAWAY_OPERATOR_KEYS)');
+    throw unauthorized(identity.why);
+  };
+}
+
+/** The per-minute budget a request spends: its client's or operator's, or its address's when anonymous. */
+export function rateKeyOf(request: FastifyRequest): string {
+  if (request.clientId) return `client:${request.clientId}`;
+  if (request.operator) return `operator:${request.operator}`;
+  return `address:${request.ip}`;
+}
+
+function whyUnknown(ring: KeyRing, request: FastifyRequest): string {
+  const identity = ring.identify(request);
+  return identity.role === null ? identity.why : 'the API key is not valid';
 }
 
 function unauthorized(detail: string): HttpProblem {
   return new HttpProblem(401, 'unauthorized', 'Unauthorized', detail, {}, { 'www-authenticate': 'Bearer realm="sagaway"' });
+}
+
+function forbidden(detail: string): HttpProblem {
+  return new HttpProblem(403, 'forbidden', 'Forbidden', detail);
 }

@@ -2,6 +2,13 @@ import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { HttpProblem } from './problems';
 
+/**
+ * How long a key means its saga: Temporal keeps a saga while it runs and for the namespace's retention
+ * period after it ends, and the key is answered from that record. After that the key is free again and
+ * starts a new saga (a new run, whose backend calls carry keys of their own, so nothing old is replayed).
+ */
+export const KEY_LIFETIME = "the saga's life plus the Temporal namespace's retention period after it ends (24 hours on the dev server)";
+
 /** The saga id is derived from the client and its Idempotency-Key, so a retry finds the same saga. */
 export function sagaIdFor(clientId: string, idempotencyKey: string): string {
   const hash = createHash('sha256').update(`${clientId}\n${idempotencyKey}`).digest('base64url').slice(0, 26);

@@ -4,14 +4,20 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WithStartWorkflowOperation,
+  type Workflow,
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { AllocatorMessages, type ClaimHolder } from '../domain/allocation';
 import { Messages, type CancelRequest } from '../domain/messages';
 import { SearchAttribute, TERMINAL_STATUSES, type SagaType, type SagaView } from '../domain/saga';
 import { PageTokens } from './page-token';
+import { SingleFlight } from './single-flight';
 import { unavailableAs503 } from './temporal-unavailable';
+import { ViewCache } from './view-cache';
 import { describeEnd, keys, keyword, timestamp, visibilityView } from './visibility';
+import { WaitLimit } from './wait-limit';
 
 export interface StartSaga {
   type: SagaType;
@@ -36,7 +42,19 @@ export interface SagaPage {
   nextPageToken: string | null;
 }
 
-const LIVE_QUERY_TIMEOUT_MS = 3_000;
+export interface GatewayLimits {
+  /** `Prefer: wait` requests one client may hold open at once. */
+  maxWaitsPerClient: number;
+  /** How long a read waits for a busy worker before it answers the last known view. */
+  liveQueryBudgetMs: number;
+}
+
+export const DEFAULT_LIMITS: GatewayLimits = { maxWaitsPerClient: 200, liveQueryBudgetMs: 150 };
+
+const QUERY_TIMEOUT_MS = 3_000;
+
+/** A claim whose saga is not there yet is taken to be starting for this long. */
+const CLAIM_START_GRACE_MS = 60_000;
 
 /**
  * Everything the API asks of Temporal, in one place: start a saga, read its view, wait for it, list,
@@ -47,7 +65,15 @@ export class SagaGateway {
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly pageTokens: PageTokens = new PageTokens(),
-  ) {}
+    private readonly limits: GatewayLimits = DEFAULT_LIMITS,
+  ) {
+    this.waits = new WaitLimit(limits.maxWaitsPerClient);
+  }
+
+  private readonly waits: WaitLimit;
+  private readonly views = new ViewCache();
+  private readonly reads = new SingleFlight<WorkflowExecutionDescription | null>();
+  private readonly queries = new SingleFlight<SagaView>();
 
   async start(req: StartSaga): Promise<StartOutcome> {
     try {
@@ -77,24 +103,76 @@ export class SagaGateway {
     }
   }
 
+  /** Whether this saga was started by this client (false for another client's or no saga). */
+  async owns(sagaId: string, clientId: string): Promise<boolean> {
+    return (await this.describeOwned(sagaId, clientId)) !== null;
+  }
+
+  /** The saga a key already started, or the conflict if it was started for another request; null if none. */
+  async existing(sagaId: string, clientId: string, requestHash: string): Promise<StartOutcome | null> {
+    const description = await this.describe(sagaId);
+    if (!description) return null;
+    if (description.typedSearchAttributes.get(keys.client) !== clientId || description.memo?.requestHash !== requestHash) return { kind: 'conflict', sagaId };
+    return { kind: 'existing', view: await this.viewOf(description) };
+  }
+
+  /** A finished saga is answered from memory; a running one costs a describe and (at most) one query. */
   async view(sagaId: string, clientId: string): Promise<SagaView | null> {
+    const cached = this.views.final(sagaId) ?? this.views.fresh(sagaId);
+    if (cached) return cached.clientId === clientId ? cached.view : null;
     const description = await this.describeOwned(sagaId, clientId);
     return description ? this.viewOf(description) : null;
   }
 
   /**
    * Waits up to `ms` for a saga the caller already showed to be the client's own to end; answers the
-   * final view, or the view as it is when the wait is over.
+   * final view, or the view as it is when the wait is over. The Temporal long-poll ends with the wait:
+   * at its deadline, or when `gone` says the client left.
    */
-  async waitForEnd(sagaId: string, clientId: string, ms: number): Promise<SagaView | null> {
-    const handle = this.client.workflow.getHandle(sagaId);
+  async waitForEnd(sagaId: string, clientId: string, ms: number, gone?: AbortSignal): Promise<SagaView | null> {
+    const release = this.waits.acquire(clientId);
     try {
-      const view = (await unavailableAs503(() => handle.result(), ms)) as SagaView | null;
-      if (view && TERMINAL_STATUSES.has(view.status)) return view;
+      const signal = gone ? AbortSignal.any([gone, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms);
+      const view = (await this.client.withAbortSignal(signal, () => this.client.workflow.getHandle(sagaId).result())) as SagaView | null;
+      if (view && TERMINAL_STATUSES.has(view.status)) {
+        this.views.remember(clientId, view);
+        return view;
+      }
     } catch {
-      // Timed out, or the run ended without a view (terminated, say): the current view tells which.
+      // Timed out, the client left, or the run ended without a view (terminated, say): the current view tells.
+    } finally {
+      release();
     }
-    return this.view(sagaId, clientId);
+    return gone?.aborted ? null : this.view(sagaId, clientId);
+  }
+
+  /**
+   * Claims the one live registration of a student for a section (`claimId`), for the saga `sagaId`:
+   * update-with-start, so requests sent together meet in one claim workflow that decides one at a time.
+   * A holder that has ended is replaced. Answers the holder: this saga, or the live one.
+   */
+  async claim(claimId: string, until: string, claimant: { sagaId: string; clientId: string }): Promise<ClaimHolder> {
+    const holder = await this.claimOnce(claimId, until, { ...claimant, replacing: null });
+    if (holder.sagaId === claimant.sagaId || (await this.holds(holder))) return holder;
+    return this.claimOnce(claimId, until, { ...claimant, replacing: holder.sagaId });
+  }
+
+  private async claimOnce(claimId: string, until: string, request: { sagaId: string; clientId: string; replacing: string | null }): Promise<ClaimHolder> {
+    const startWorkflowOperation = new WithStartWorkflowOperation('registrationClaim', {
+      workflowId: claimId,
+      taskQueue: this.taskQueue,
+      args: [{ until }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: `One live registration: ${claimId}`,
+    });
+    return unavailableAs503(() => this.client.workflow.executeUpdateWithStart<Workflow, ClaimHolder, [typeof request]>(AllocatorMessages.claimUpdate, { args: [request], startWorkflowOperation }));
+  }
+
+  /** Whether a claim's saga still holds it: it runs, or it was claimed a moment ago and is starting. */
+  private async holds(holder: ClaimHolder): Promise<boolean> {
+    const description = await this.describe(holder.sagaId);
+    if (!description) return Date.now() - holder.since < CLAIM_START_GRACE_MS;
+    return description.status.name === 'RUNNING';
   }
 
   async list(clientId: string, filter: { type?: string; status?: string; pageSize: number; pageToken?: string }): Promise<SagaPage> {
@@ -135,6 +213,7 @@ export class SagaGateway {
     if (description.status.name !== 'RUNNING') return { kind: 'refused', code: 'NotRunning', reason: `the saga has already ended` };
     try {
       const value = await unavailableAs503(() => this.client.workflow.getHandle(sagaId).executeUpdate(name, { args: [arg] }));
+      this.views.forget(sagaId);
       return { kind: 'done', value };
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
@@ -165,24 +244,48 @@ export class SagaGateway {
   }
 
   private async describeOwned(sagaId: string, clientId: string): Promise<WorkflowExecutionDescription | null> {
-    try {
-      const description = await unavailableAs503(() => this.client.workflow.getHandle(sagaId).describe());
-      return description.typedSearchAttributes.get(keys.client) === clientId ? description : null;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return null;
-      throw err;
-    }
+    const description = await this.describe(sagaId);
+    return description?.typedSearchAttributes.get(keys.client) === clientId ? description : null;
+  }
+
+  /** Concurrent reads of one saga share one describe. */
+  private describe(sagaId: string): Promise<WorkflowExecutionDescription | null> {
+    return this.reads.run(sagaId, async () => {
+      try {
+        return await unavailableAs503(() => this.client.workflow.getHandle(sagaId).describe());
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return null;
+        throw err;
+      }
+    });
   }
 
   private async viewOf(description: WorkflowExecutionDescription): Promise<SagaView> {
+    const clientId = description.typedSearchAttributes.get(keys.client) ?? '';
+    if (description.status.name === 'RUNNING') return this.liveView(description, clientId);
+    const view = await this.endedView(description);
+    this.views.remember(clientId, view);
+    return view;
+  }
+
+  /**
+   * A running saga's view from its worker, asked once for all concurrent readers. A worker busier than the
+   * budget is not waited for: the last view seen answers (or Temporal's own record, the first time), and
+   * the query goes on to refresh it for the next read.
+   */
+  private async liveView(description: WorkflowExecutionDescription, clientId: string): Promise<SagaView> {
+    const sagaId = description.workflowId;
+    const query = this.queries.run(sagaId, () =>
+      unavailableAs503(() => this.client.workflow.getHandle(sagaId).query<SagaView>(Messages.sagaStateQuery), QUERY_TIMEOUT_MS),
+    );
+    query.then((view) => this.views.remember(clientId, view)).catch(() => undefined);
+    const budget = new Promise<null>((resolve) => setTimeout(resolve, this.limits.liveQueryBudgetMs, null).unref());
+    const answered = await Promise.race([query.catch(() => null), budget]);
+    return answered ?? this.views.lastKnown(sagaId)?.view ?? visibilityView(description, 'the worker is busy; status from Temporal visibility, steps on the next read');
+  }
+
+  private async endedView(description: WorkflowExecutionDescription): Promise<SagaView> {
     const handle = this.client.workflow.getHandle(description.workflowId);
-    if (description.status.name === 'RUNNING') {
-      try {
-        return await unavailableAs503(() => handle.query<SagaView>(Messages.sagaStateQuery), LIVE_QUERY_TIMEOUT_MS);
-      } catch {
-        return visibilityView(description, 'no worker answered the state query in time; status from Temporal visibility');
-      }
-    }
     try {
       const view = (await unavailableAs503(() => handle.result())) as SagaView;
       if (view && TERMINAL_STATUSES.has(view.status)) return view;

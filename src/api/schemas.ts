@@ -1,4 +1,6 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { HttpProblem } from './problems';
 import { SagaStatuses, SagaTypes, StepStatuses } from '../domain/saga';
 
 export const SagaIdSchema = z.string().regex(/^saga-[A-Za-z0-9_-]{1,64}$/, 'not a saga id');
@@ -54,3 +56,41 @@ export const problemResponses = {
   422: ProblemSchema,
   503: ProblemSchema,
 };
+
+/** Control characters (C0, DEL, C1): never part of an identifier or of free text sagaway stores. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The first string in a parsed body (or query, or params) that is not well-formed Unicode (a lone UTF-16
+ * surrogate) or holds a control character, as `body.path.to.field`; null when all text is clean. Keys
+ * count too, so nothing ill-formed reaches Temporal, the backends or the logs.
+ */
+export function illFormedText(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) || CONTROL.test(value) ? path : null;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = illFormedText(item, `${path}.${i}`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const field = `${path}.${key}`;
+      const found = illFormedText(key, field) ?? illFormedText(item, field);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** A preValidation hook: ill-formed text is a 400 naming the field, before any schema or handler sees it. */
+export async function refuseIllFormedText(request: FastifyRequest): Promise<void> {
+  const field = illFormedText(request.params, 'params') ?? illFormedText(request.query, 'query') ?? illFormedText(request.body, 'body');
+  if (field) {
+    throw new HttpProblem(400, 'validation', 'The request is not valid', `${field}: must be well-formed Unicode without control characters`, {
+      errors: [{ field, message: 'must be well-formed Unicode without control characters' }],
+    });
+  }
+}

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFrom } from '../codec';
 import { loadConfigOrExit } from '../config';
@@ -21,9 +20,10 @@ async function main(): Promise<void> {
   const connection = Connection.lazy(settings.connectionOptions);
   const client = new Client({ connection, namespace: settings.namespace, dataConverter: dataConverterFrom(config.codecKeys) });
   const app = await buildApp({
-    // Page tokens are sealed with a key every API instance shares, so any instance accepts them.
-    gateway: new SagaGateway(client, config.taskQueue, new PageTokens(createHash('sha256').update(`page-tokens\n${config.codecKeys}`).digest())),
+    // Page tokens are sealed with their own secret, shared by every API instance so any of them accepts them.
+    gateway: new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret))),
     apiKeys: config.api.keys,
+    operatorKeys: config.api.operatorKeys,
     logger,
     ...sagaDepsFrom(config, { ...DEFAULT_TUNING, stuckAfterAttempts: config.sagas.stuckAfterAttempts }),
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ok, problem, type BackendService, type ServiceRouter } from './service';
-import { undoByReference } from './undo';
+import { lookUpByReference, undoByReference } from './undo';
 
 const BikeSchema = z.object({ bikeId: z.string().min(1), kioskId: z.string().min(1) });
 
@@ -19,6 +19,7 @@ export function bikesRoutes(service: BackendService) {
       const checkout = service.save({ id: service.newId('co'), kind: 'checkout', sagaId, status: 'CHECKED_OUT', reference: key, bikeId, kioskId });
       return ok({ checkoutId: checkout.id, status: checkout.status }, 201);
     });
+    router.read('lookup', '/references/:reference', lookUpByReference(service));
     router.write('checkin', 'POST', '/checkins', ({ body }) =>
       undoByReference(service, body, { from: ['CHECKED_OUT'], to: 'CHECKED_IN', idField: 'checkoutId', tombstoneOp: 'checkout' }),
     );

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ok, problem, type BackendService, type ServiceRouter } from './service';
 import { studentRecord } from './students';
-import { undoByReference } from './undo';
+import { lookUpByReference, undoByReference } from './undo';
 
 const ChargeSchema = z.object({ studentId: z.string().min(1), sectionId: z.string().min(1), amountMinor: z.number().int().min(0), currency: z.string() });
 
@@ -17,6 +17,7 @@ export function billingRoutes(service: BackendService) {
       const charge = service.save({ id: service.newId('chg'), kind: 'charge', sagaId, status: 'PLACED', reference: key, ...parsed.data });
       return ok({ chargeId: charge.id, status: charge.status }, 201);
     });
+    router.read('lookup', '/references/:reference', lookUpByReference(service));
     router.write('release', 'POST', '/releases', ({ body }) =>
       undoByReference(service, body, { from: ['PLACED'], to: 'RELEASED', idField: 'chargeId', tombstoneOp: 'charge' }),
     );

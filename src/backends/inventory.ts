@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CATALOG } from './catalog';
 import { ok, problem, type BackendService, type ServiceRouter } from './service';
-import { undoByReference } from './undo';
+import { lookUpByReference, undoByReference } from './undo';
 
 const ReserveSchema = z.object({
   items: z.array(z.object({ sku: z.string(), quantity: z.number().int().positive() })).min(1),
@@ -42,6 +42,7 @@ export function inventoryRoutes(service: BackendService) {
       });
       return ok({ reservationId: reservation.id, status: reservation.status }, 201);
     });
+    router.read('lookup', '/references/:reference', lookUpByReference(service));
     router.write('commit', 'POST', '/reservations/commit', ({ body }) =>
       undoByReference(service, body, { from: ['HELD'], to: 'COMMITTED', idField: 'reservationId' }),
     );

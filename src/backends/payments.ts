@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PAYMENT_TOKENS, RATES } from './catalog';
 import { ok, problem, type BackendService, type ServiceRouter } from './service';
-import { undoByReference } from './undo';
+import { lookUpByReference, undoByReference } from './undo';
 
 const AuthorizeSchema = z.object({
   amountMinor: z.number().int().nonnegative(),
@@ -30,6 +30,7 @@ export function paymentsRoutes(service: BackendService) {
       });
       return ok({ authorizationId: auth.id, status: auth.status, amountMinor, currency }, 201);
     });
+    router.read('lookup', '/references/:reference', lookUpByReference(service));
     router.write('capture', 'POST', '/captures', ({ body }) =>
       undoByReference(service, body, { from: ['AUTHORIZED'], to: 'CAPTURED', idField: 'authorizationId' }),
     );

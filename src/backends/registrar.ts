@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ok, problem, type BackendService, type ServiceRouter } from './service';
-import { undoByReference } from './undo';
+import { lookUpByReference, undoByReference } from './undo';
 
 const SectionSchema = z.object({
   sectionId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
@@ -44,6 +44,7 @@ export function registrarRoutes(service: BackendService) {
       const enrollment = service.save({ id: service.newId('enr'), kind: 'enrollment', sagaId, status: 'ENROLLED', reference: key, ...parsed.data });
       return ok({ enrollmentId: enrollment.id, status: enrollment.status }, 201);
     });
+    router.read('lookup', '/references/:reference', lookUpByReference(service));
     router.write('drop', 'POST', '/drops', ({ body }) =>
       undoByReference(service, body, { from: ['ENROLLED'], to: 'DROPPED', idField: 'enrollmentId', tombstoneOp: 'enroll' }),
     );

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SHIPPING_FLAT_MINOR_EUR, RATES, convertFromEur } from './catalog';
 import { ok, problem, type BackendService, type ServiceRouter } from './service';
-import { undoByReference } from './undo';
+import { lookUpByReference, undoByReference } from './undo';
 
 const AddressSchema = z.object({
   name: z.string().min(1),
@@ -41,6 +41,7 @@ export function shippingRoutes(service: BackendService) {
       });
       return ok({ shipmentId: shipment.id, status: shipment.status }, 201);
     });
+    router.read('lookup', '/references/:reference', lookUpByReference(service));
     router.write('cancel', 'POST', '/cancellations', ({ body }) =>
       undoByReference(service, body, { from: ['CREATED'], to: 'CANCELLED', idField: 'shipmentId', tombstoneOp: 'create' }),
     );

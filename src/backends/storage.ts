@@ -2,7 +2,7 @@ import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
 import { bikeIdsOf, KIOSKS, type Kiosk } from './kiosks';
 import { problem, type BackendService, type OpReply, type ServiceRouter } from './service';
-import { undoByReference } from './undo';
+import { lookUpByReference, undoByReference } from './undo';
 
 /**
  * The bike storage system: a legacy service that speaks SOAP-style XML envelopes, not JSON. It moves
@@ -69,6 +69,7 @@ export function storageRoutes(service: BackendService) {
       if (reply.status >= 400) return fault(reply.status, 'InvalidState', JSON.stringify(reply.body));
       return xml(200, { 'st:ReturnBikeResponse': { 'st:Status': 'RETURNED' } });
     });
+    router.read('lookup', '/references/:reference', lookUpByReference(service));
     router.read('stock', '/kiosks/:kioskId/stock', ({ params }) => {
       const kiosk = kioskOf(service, params.kioskId!);
       if (!kiosk) return fault(404, 'UnknownKiosk', `no kiosk ${params.kioskId}`);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ok, problem, type BackendService, type OpReply } from './service';
+import { ok, problem, type BackendService, type OpContext, type OpReply } from './service';
 
 const ReferenceSchema = z.object({ reference: z.string().min(1) });
 
@@ -37,4 +37,16 @@ export function undoByReference(service: BackendService, body: unknown, t: Trans
     service.save({ ...record, status: t.to });
   }
   return ok({ [t.idField]: record.id, status: t.to, reference });
+}
+
+/**
+ * `GET /<service>/references/:reference`: what became of the call with that Idempotency-Key, as real
+ * payment processors and carriers let a caller ask. A saga reconciles with it when an answer was lost.
+ */
+export function lookUpByReference(service: BackendService) {
+  return ({ params }: OpContext): OpReply => {
+    const reference = params.reference ?? '';
+    const record = service.byReference(reference);
+    return ok({ reference, found: record !== undefined, status: record?.status ?? null, id: record?.id ?? null });
+  };
 }

@@ -50,7 +50,27 @@ export const AllocatorMessages = {
   releaseSeat: 'releaseSeat',
   seatDecision: 'seatDecision',
   allocationQuery: 'allocation',
+  claimUpdate: 'claimRegistration',
 } as const;
+
+/** Who holds a student's one live registration for a section (see the registrationClaim workflow). */
+export interface ClaimHolder {
+  sagaId: string;
+  clientId: string;
+  /** When it was claimed (workflow time, ms). */
+  since: number;
+}
+
+export interface ClaimRequest {
+  sagaId: string;
+  clientId: string;
+  /** The holder this claim replaces, once the API saw it end; null to claim a free one. */
+  replacing: string | null;
+}
+
+export function claimId(sectionId: string, studentId: string): string {
+  return `claim-${sectionId}-${studentId}`;
+}
 
 export function allocatorId(sectionId: string): string {
   return `allocator-${sectionId}`;

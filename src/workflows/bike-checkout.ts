@@ -19,8 +19,7 @@
  * one server round trip sooner after the sensor fires.
  */
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
-import type { BikeActivities } from '../activities/bike-activities';
-import type { OrderActivities } from '../activities/order-activities';
+import type { BikeActivities, FeeActivities } from '../activities/bike-activities';
 import type { BikeCheckoutInput, BikeCheckoutResult, BikeView } from '../domain/bike-request';
 import { FailureType } from '../domain/failures';
 import { formatMoney } from '../domain/money';
@@ -28,11 +27,24 @@ import type { SagaView } from '../domain/saga';
 import { activityOptions } from './activity-options';
 import { bikeSensedUpdate } from './messages';
 import { Saga } from './saga';
+import { declareSteps } from './steps';
 
-type Activities = BikeActivities & Pick<OrderActivities, 'authorizePayment' | 'voidPayment' | 'capturePayment'>;
+type Activities = BikeActivities & FeeActivities;
+
+export const bikeSteps = declareSteps<Activities>()({
+  verifyRider: { summary: () => 'Verify the rider\'s ID' },
+  authorizeFee: { undo: 'voidFee', probe: 'lookupFee', summary: ({ amount }) => `Authorize ${formatMoney(amount)}`, legacy: { activity: 'authorizePayment', undo: 'voidPayment' } },
+  reserveBike: { undo: 'returnBike', probe: 'lookupBikeMove' },
+  notifyRider: { local: true },
+  checkOutBike: { undo: 'checkInBike', probe: 'lookupCheckout' },
+  recordCondition: { local: true },
+  openDoor: { local: true, summary: ({ bay }) => `Open bay ${bay}` },
+  captureFee: { probe: 'lookupFee', appliedWhen: ['CAPTURED'], legacy: { activity: 'capturePayment' } },
+});
+type BikeSaga = Saga<Activities, typeof bikeSteps>;
 
 export async function bikeCheckout(input: BikeCheckoutInput): Promise<SagaView<BikeCheckoutResult>> {
-  const saga = new Saga<Activities>({ type: 'bike-checkout', tuning: input.tuning, ...activityOptions });
+  const saga: BikeSaga = new Saga({ type: 'bike-checkout', tuning: input.tuning, ...activityOptions }, bikeSteps);
   const bikes: BikeView[] = [];
   const sensed = new Set<string>();
   const show = () => saga.annotate({ bikes: bikes.map((b) => ({ ...b })) });
@@ -55,7 +67,7 @@ export async function bikeCheckout(input: BikeCheckoutInput): Promise<SagaView<B
   );
 
   return saga.run(async () => {
-    const rider = await saga.step('verifyRider', 'verifyRider', { credentialsPackage: input.credentialsPackage }, { summary: 'Verify the rider\'s ID' });
+    const rider = await saga.step('verifyRider', { credentialsPackage: input.credentialsPackage });
     saga.annotate({ residentStatus: rider.residentStatus });
     const limit = rider.residentStatus === 'LOCAL' ? rider.householdSize : input.visitorMaxBikes;
     if (input.bikes > limit) {
@@ -64,16 +76,13 @@ export async function bikeCheckout(input: BikeCheckoutInput): Promise<SagaView<B
     const fee = rider.residentStatus === 'LOCAL' ? { ...input.feePerBike, amountMinor: 0 } : { ...input.feePerBike, amountMinor: input.feePerBike.amountMinor * input.bikes };
     if (fee.amountMinor > 0) {
       if (!input.paymentToken) saga.reject(FailureType.PaymentRequired, 'visitors pay: send a paymentToken');
-      await saga.step('authorizeFee', 'authorizePayment', { amount: fee, paymentToken: input.paymentToken! }, {
-        undo: { activity: 'voidPayment', input: { forwardStep: 'authorizeFee' } },
-        summary: `Authorize ${formatMoney(fee)}`,
-      });
+      await saga.step('authorizeFee', { amount: fee, paymentToken: input.paymentToken! });
     }
     const out: BikeCheckoutResult['bikes'] = [];
     for (let n = 1; n <= input.bikes; n += 1) {
       out.push(await dispenseBike(saga, input, rider.verificationId, n, { bikes, sensed, show }));
     }
-    if (fee.amountMinor > 0) await saga.pivot('captureFee', 'capturePayment', { forwardStep: 'authorizeFee' }, `Capture ${formatMoney(fee)}`);
+    if (fee.amountMinor > 0) await saga.pivot('captureFee', saga.referenceOf('authorizeFee'), { summary: `Capture ${formatMoney(fee)}` });
     return { residentStatus: rider.residentStatus, bikes: out, fee };
   });
 }
@@ -85,27 +94,25 @@ interface Tracking {
 }
 
 /** One bike, as a distinct unit: from storage to an open bay door. */
-async function dispenseBike(saga: Saga<Activities>, input: BikeCheckoutInput, verificationId: string, n: number, t: Tracking) {
+async function dispenseBike(saga: BikeSaga, input: BikeCheckoutInput, verificationId: string, n: number, t: Tracking) {
   const { kioskId } = input;
-  const reserved = await saga.step(`reserveBike#${n}`, 'reserveBike', { kioskId, verificationId }, {
-    undo: { activity: 'returnBike', input: { forwardStep: `reserveBike#${n}` } },
+  const reserved = await saga.step('reserveBike', { kioskId, verificationId }, {
+    unit: n,
     summary: `Bring bike ${n} of ${input.bikes} from storage`,
     onCompensated: () => markReturned(t, n),
   });
   const bike: BikeView = { bikeId: reserved.bikeId, bay: reserved.bay, status: 'ON_ITS_WAY' };
   t.bikes.push(bike);
   t.show();
-  await saga.step(`notifyRider#${n}`, 'notifyRider', { kioskId, message: `Your bike ${bike.bikeId} is on its way to bay ${bike.bay}` }, { local: true });
-  await saga.step(`checkOutBike#${n}`, 'checkOutBike', { bikeId: bike.bikeId, kioskId }, {
-    undo: { activity: 'checkInBike', input: { forwardStep: `checkOutBike#${n}` } },
-  });
-  const { conditionRecordId } = await saga.step(`recordCondition#${n}`, 'recordCondition', { bikeId: bike.bikeId, kioskId }, { local: true });
+  await saga.step('notifyRider', { kioskId, message: `Your bike ${bike.bikeId} is on its way to bay ${bike.bay}` }, { unit: n });
+  await saga.step('checkOutBike', { bikeId: bike.bikeId, kioskId }, { unit: n });
+  const { conditionRecordId } = await saga.step('recordCondition', { bikeId: bike.bikeId, kioskId }, { unit: n });
   await saga.track(`awaitBike#${n}`, async () => {
     if (!(await condition(() => t.sensed.has(bike.bikeId), input.sensorTimeoutMs))) {
       saga.reject(FailureType.SensorTimeout, `the door sensor did not see bike ${bike.bikeId} in bay ${bike.bay} within ${input.sensorTimeoutMs} ms`);
     }
   });
-  await saga.step(`openDoor#${n}`, 'openDoor', { kioskId, bay: bike.bay, bikeId: bike.bikeId }, { summary: `Open bay ${bike.bay}`, local: true });
+  await saga.step('openDoor', { kioskId, bay: bike.bay, bikeId: bike.bikeId }, { unit: n });
   bike.status = 'DOOR_OPEN';
   t.show();
   return { bikeId: bike.bikeId, bay: bike.bay, conditionRecordId };

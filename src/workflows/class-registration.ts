@@ -23,9 +23,29 @@ import type { SagaView } from '../domain/saga';
 import { activityOptions } from './activity-options';
 import { seatDecisionSignal } from './messages';
 import { Saga } from './saga';
+import { declareSteps } from './steps';
+
+export const classSteps = declareSteps<ClassActivities>()({
+  fetchRegistrationDate: { legacy: { activity: 'fetchStudent' } },
+  notifyPriority: { legacy: { activity: 'notifyStudent' } },
+  fileWithAllocator: {
+    undo: 'releaseSeat',
+    undoWith: ({ sectionId }) => ({ sectionId }),
+    summary: ({ sectionId }) => `File with the allocator of ${sectionId}`,
+    legacy: { activity: 'fileSeatRequest' },
+  },
+  enroll: { undo: 'dropEnrollment', probe: 'lookupEnrollment', legacy: { activity: 'enrollStudent' } },
+  placeCharge: {
+    undo: 'releaseCharge',
+    probe: 'lookupCharge',
+    summary: ({ amount }) => `Bill ${formatMoney(amount)} tuition`,
+    legacy: { activity: 'placeTuitionCharge', undo: 'releaseTuitionCharge' },
+  },
+  notifyEnrolled: { legacy: { activity: 'notifyStudent' } },
+});
 
 export async function classRegistration(input: ClassRegistrationInput): Promise<SagaView<ClassRegistrationResult>> {
-  const saga = new Saga<ClassActivities>({ type: 'class-registration', tuning: input.tuning, ...activityOptions });
+  const saga = new Saga<ClassActivities, typeof classSteps>({ type: 'class-registration', tuning: input.tuning, ...activityOptions }, classSteps);
   const { studentId, sectionId } = input;
   let decision: SeatDecision | null = null;
   setHandler(seatDecisionSignal, (next) => {
@@ -35,15 +55,12 @@ export async function classRegistration(input: ClassRegistrationInput): Promise<
   saga.annotate({ stage: 'HELD', request: { studentId, sectionId } });
 
   return saga.run(async () => {
-    const student = await saga.step('fetchRegistrationDate', 'fetchStudent', { studentId });
+    const student = await saga.step('fetchRegistrationDate', { studentId });
     // The priority is added to the request as it was submitted: earlier registration, higher priority.
     saga.annotate({ stage: 'PRIORITIZED', priority: student.registeredAt, request: { studentId, sectionId, priority: student.registeredAt } });
-    await saga.step('notifyPriority', 'notifyStudent', { studentId, template: 'registration-priority', data: { sectionId, priority: student.registeredAt } });
+    await saga.step('notifyPriority', { studentId, template: 'registration-priority', data: { sectionId, priority: student.registeredAt } });
     const request = { sagaId: saga.id, studentId, registeredAt: student.registeredAt, submittedAt: Date.now() };
-    const section = await saga.step('fileWithAllocator', 'fileSeatRequest', { sectionId, request, maxHistory: input.allocatorMaxHistory }, {
-      undo: { activity: 'releaseSeat', input: { sectionId, sagaId: saga.id } },
-      summary: `File with the allocator of ${sectionId}`,
-    });
+    const section = await saga.step('fileWithAllocator', { sectionId, request, maxHistory: input.allocatorMaxHistory });
     saga.annotate({ stage: 'FILED', allocationAt: section.allocationAt, windowClosesAt: section.windowClosesAt });
     await saga.track('awaitSeat', async () => {
       await condition(() => decision !== null && decision.status !== 'WAITLISTED');
@@ -51,14 +68,9 @@ export async function classRegistration(input: ClassRegistrationInput): Promise<
       if (final?.status === 'CLOSED') saga.reject(FailureType.WindowClosed, `the registration window of ${sectionId} closed before a seat was free`);
       if (final?.status === 'DUPLICATE') saga.reject(FailureType.AlreadyRegistered, `${studentId} already has a live registration for ${sectionId}`);
     });
-    const { enrollmentId } = await saga.step('enroll', 'enrollStudent', { studentId, sectionId }, {
-      undo: { activity: 'dropEnrollment', input: { forwardStep: 'enroll' } },
-    });
-    const { chargeId } = await saga.step('placeCharge', 'placeTuitionCharge', { studentId, sectionId, amount: input.tuition }, {
-      undo: { activity: 'releaseTuitionCharge', input: { forwardStep: 'placeCharge' } },
-      summary: `Bill ${formatMoney(input.tuition)} tuition`,
-    });
-    await saga.step('notifyEnrolled', 'notifyStudent', { studentId, template: 'registration-enrolled', data: { sectionId } });
+    const { enrollmentId } = await saga.step('enroll', { studentId, sectionId });
+    const { chargeId } = await saga.step('placeCharge', { studentId, sectionId, amount: input.tuition });
+    await saga.step('notifyEnrolled', { studentId, template: 'registration-enrolled', data: { sectionId } });
     saga.annotate({ stage: 'ENROLLED' });
     await saga.track('addDropPeriod', () => sleep(Math.max(Date.parse(section.windowClosesAt) - Date.now(), 0)));
     return { sectionId, studentId, registeredAt: student.registeredAt, enrollmentId, chargeId };

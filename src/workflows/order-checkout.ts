@@ -20,48 +20,47 @@ import type { OrderInput, OrderResult } from '../domain/order';
 import type { SagaTuning, SagaView } from '../domain/saga';
 import { activityOptions } from './activity-options';
 import { Saga } from './saga';
+import { declareSteps } from './steps';
 
 export interface OrderCheckoutInput extends OrderInput {
   tuning: SagaTuning;
 }
 
+const units = (items: Array<{ quantity: number }>) => items.reduce((sum, item) => sum + item.quantity, 0);
+
+export const orderSteps = declareSteps<OrderActivities>()({
+  priceOrder: { local: true, summary: ({ items, currency }) => `Price ${units(items)} items in ${currency}` },
+  reserveInventory: { undo: 'releaseInventory', probe: 'lookupInventory', summary: ({ items }) => `Reserve ${units(items)} items` },
+  quoteShipping: { local: true },
+  authorizePayment: { undo: 'voidPayment', probe: 'lookupPayment', summary: ({ amount }) => `Authorize ${formatMoney(amount)}` },
+  createShipment: { undo: 'cancelShipment', probe: 'lookupShipment', summary: ({ address }) => `Ship to ${address.city}, ${address.country}` },
+  capturePayment: { probe: 'lookupPayment', appliedWhen: ['CAPTURED'] },
+  commitInventory: { local: true },
+  notifyCustomer: { local: true },
+});
+
 export async function orderCheckout(input: OrderCheckoutInput): Promise<SagaView<OrderResult>> {
   const { order } = input;
-  const local = input.localSteps !== false;
-  const saga = new Saga<OrderActivities>({ type: 'order', tuning: input.tuning, ...activityOptions });
+  const saga = new Saga<OrderActivities, typeof orderSteps>({ type: 'order', tuning: input.tuning, localSteps: input.localSteps !== false, ...activityOptions }, orderSteps);
   return saga.run(async () => {
-    const units = order.items.reduce((sum, item) => sum + item.quantity, 0);
-    const price = await saga.step('priceOrder', 'priceOrder', { currency: order.currency, items: order.items }, {
-      summary: `Price ${units} items in ${order.currency}`,
-      local,
-    });
+    const price = await saga.step('priceOrder', { currency: order.currency, items: order.items });
     const [, shippingCost] = await saga.all([
-      () =>
-        saga.step('reserveInventory', 'reserveInventory', { items: order.items }, {
-          undo: { activity: 'releaseInventory', input: { forwardStep: 'reserveInventory' } },
-          summary: `Reserve ${units} items`,
-        }),
-      () => saga.step('quoteShipping', 'quoteShipping', { currency: order.currency, address: order.shippingAddress, units }, { local }),
+      () => saga.step('reserveInventory', { items: order.items }),
+      () => saga.step('quoteShipping', { currency: order.currency, address: order.shippingAddress, units: units(order.items) }),
     ] as const);
     const total = { amountMinor: price.subtotal.amountMinor + shippingCost.amountMinor, currency: order.currency };
     saga.annotate({ total });
-    await saga.step('authorizePayment', 'authorizePayment', { amount: total, paymentToken: order.paymentToken }, {
-      undo: { activity: 'voidPayment', input: { forwardStep: 'authorizePayment' } },
-      summary: `Authorize ${formatMoney(total)}`,
-    });
-    const shipment = await saga.step('createShipment', 'createShipment', { address: order.shippingAddress, items: order.items }, {
-      undo: { activity: 'cancelShipment', input: { forwardStep: 'createShipment' } },
-      summary: `Ship to ${order.shippingAddress.city}, ${order.shippingAddress.country}`,
-    });
-    await saga.pivot('capturePayment', 'capturePayment', { forwardStep: 'authorizePayment' }, `Capture ${formatMoney(total)}`);
+    await saga.step('authorizePayment', { amount: total, paymentToken: order.paymentToken });
+    const shipment = await saga.step('createShipment', { address: order.shippingAddress, items: order.items });
+    await saga.pivot('capturePayment', saga.referenceOf('authorizePayment'), { summary: `Capture ${formatMoney(total)}` });
     await saga.all([
-      () => saga.step('commitInventory', 'commitInventory', { forwardStep: 'reserveInventory' }, { local }),
+      () => saga.step('commitInventory', saga.referenceOf('reserveInventory')),
       () =>
-        saga.step('notifyCustomer', 'notifyCustomer', {
+        saga.step('notifyCustomer', {
           to: order.customerId,
           template: 'order-confirmed',
           data: { orderId: saga.id, total: formatMoney(total), shipmentId: shipment.shipmentId },
-        }, { local }),
+        }),
     ] as const);
     return { orderId: saga.id, total, shipmentId: shipment.shipmentId };
   }, input.deadlineMs);

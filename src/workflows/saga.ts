@@ -15,16 +15,19 @@ import {
   defineQuery,
   defineUpdate,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
   TimeoutFailure,
+  workflowInfo,
   type ActivityOptions,
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { Attempted } from '../activities/attempts';
 import { FailureType } from '../domain/failures';
 import { Messages, type CancelRequest } from '../domain/messages';
+import type { Reference, StepCall } from '../domain/steps';
 import {
   type SagaError,
   type SagaStatus,
@@ -36,13 +39,16 @@ import {
 import { compensateOne, type Compensation } from './compensation';
 import { attemptOf, describeFailure, isBusinessRejection } from './failures';
 import { SagaRecord } from './saga-record';
+import { labelOf, type ActivityFn, type CallOptions, type Input, type Output, type StepDecl, type StepDecls } from './steps';
 
 export const sagaStateQuery = defineQuery<SagaView>(Messages.sagaStateQuery);
 export const cancelUpdate = defineUpdate<{ status: SagaStatus }, [CancelRequest]>(Messages.cancelUpdate);
 
-type ActivityFn = (input: never) => Promise<unknown>;
-type Output<F> = F extends (input: never) => Promise<infer R> ? R : never;
-type Input<F> = F extends (input: infer I) => Promise<unknown> ? I : never;
+/**
+ * Changes of workflow commands, each behind its patch so that sagas started on an older worker replay.
+ * declaredSteps: one name per step (renamed activities), keys unique per run passed with every call.
+ */
+export const Patches = { declaredSteps: 'declared-steps' } as const;
 
 export interface SagaOptions {
   type: SagaType;
@@ -53,25 +59,26 @@ export interface SagaOptions {
   undo: ActivityOptions;
   /** Steps after the pivot: they must eventually succeed. */
   afterPivot: ActivityOptions;
-  /** Local steps (short idempotent calls without undo) run in the worker, recorded as markers. */
-  local: { forward: LocalActivityOptions; afterPivot: LocalActivityOptions };
-}
-
-export interface StepOptions<A, U extends keyof A> {
-  undo?: { activity: U; input: Input<A[U]> };
-  /** One line for the Temporal UI; the step name when absent. */
-  summary?: string;
-  /** Called once the undo has succeeded, so a saga can show what it gave back. */
-  onCompensated?: () => void;
   /**
-   * Run as a local activity: no activity task round trip through the server, which matters when the
-   * server is the bottleneck. Only for short idempotent calls with nothing to undo; the Temporal UI then
-   * shows the step as a marker, not an activity, and its retries happen inside the worker.
+   * Local steps (short idempotent calls without undo) run in the worker, recorded as markers: no activity
+   * task round trip through the server; the Temporal UI shows them as markers and their retries happen
+   * inside the worker.
    */
-  local?: boolean;
+  local: { forward: LocalActivityOptions; afterPivot: LocalActivityOptions };
+  /** False runs every step as an ordinary activity, even the ones declared local. */
+  localSteps?: boolean;
 }
 
-export class Saga<A extends Record<string, ActivityFn>> {
+interface Invocation {
+  activity: string;
+  input: unknown;
+  label: string;
+  local: boolean;
+  opts: ActivityOptions | LocalActivityOptions;
+  summary: string;
+}
+
+export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> {
   private readonly record: SagaRecord;
   private readonly compensations: Compensation[] = [];
   private readonly scope = new CancellationScope();
@@ -80,7 +87,14 @@ export class Saga<A extends Record<string, ActivityFn>> {
   /** Workflow time by which the pivot must be reached; every step before it is bounded by what is left. */
   private deadlineAt: number | null = null;
 
-  constructor(private readonly options: SagaOptions) {
+  /** False for a saga started before declared steps: it keeps its activity names and keys to the end. */
+  private readonly declared: boolean;
+
+  constructor(
+    private readonly options: SagaOptions,
+    private readonly steps: D,
+  ) {
+    this.declared = patched(Patches.declaredSteps);
     this.record = new SagaRecord(options.type);
     setHandler(sagaStateQuery, () => this.record.view);
     setHandler(cancelUpdate, (request) => this.requestCancel(request), {
@@ -110,41 +124,39 @@ export class Saga<A extends Record<string, ActivityFn>> {
     return this.record.finish<R>('COMPLETED', result, null);
   }
 
-  /** Runs one activity as a named step; its undo is registered before the call, as the call may land. */
-  async step<K extends keyof A & string, U extends keyof A & string>(
-    name: string,
-    activity: K,
-    input: Input<A[K]>,
-    options: StepOptions<A, U> = {},
-  ): Promise<Output<A[K]>> {
-    const step = this.record.begin(name);
-    if (options.undo) {
-      const { activity: undo, input: undoInput } = options.undo;
-      this.compensations.push({
-        step,
-        run: () => this.call(undo, undoInput, `${name}:undo`, { local: false, opts: this.options.undo }, `Undo ${name}`),
-        onCompensated: options.onCompensated,
-      });
-    }
-    const call = () => this.call(activity, input, name, this.optionsFor(name, options.local === true), options.summary ?? name);
+  /** Runs one declared step; its undo is registered before the call, as the call may land. */
+  async step<K extends keyof D & keyof A & string>(name: K, input: Input<A[K]>, call: CallOptions = {}): Promise<Output<A[K]>> {
+    const decl = (this.steps[name] ?? {}) as StepDecl<A, Input<A[K]>>;
+    const label = labelOf(name, call.unit);
+    const step = this.record.begin(label);
+    if (decl.undo) this.compensations.push({ step, run: () => this.undo(decl, label, input), onCompensated: call.onCompensated });
+    const local = decl.local === true && this.options.localSteps !== false;
+    const activity = this.declared ? name : (decl.legacy?.activity ?? name);
+    const summary = call.summary ?? decl.summary?.(input) ?? label;
+    const run = () => this.invoke({ activity, input, label, summary, ...this.optionsFor(label, local) });
     try {
-      const { value, attempt } = await (this.pivoted ? CancellationScope.nonCancellable(call) : call());
+      const { value, attempt } = await (this.pivoted ? CancellationScope.nonCancellable(run) : run());
       this.record.end(step, 'SUCCEEDED', attempt, null);
       return value as Output<A[K]>;
     } catch (err) {
-      this.noteDeadline(err, name);
-      this.record.end(step, 'FAILED', attemptOf(err), describeFailure(err, name).message);
+      this.noteDeadline(err, label);
+      this.record.end(step, 'FAILED', attemptOf(err), describeFailure(err, label).message);
       if (isBusinessRejection(err)) this.dropCompensation(step);
       throw err;
     }
   }
 
   /** The point of no return: once it succeeds the saga only moves forward and refuses cancellation. */
-  async pivot<K extends keyof A & string>(name: string, activity: K, input: Input<A[K]>, summary?: string): Promise<Output<A[K]>> {
-    const result = await this.step(name, activity, input, { summary });
+  async pivot<K extends keyof D & keyof A & string>(name: K, input: Input<A[K]>, call: CallOptions = {}): Promise<Output<A[K]>> {
+    const result = await this.step(name, input, call);
     this.pivoted = true;
     this.record.touch();
     return result;
+  }
+
+  /** The reference of an earlier step's call (its Idempotency-Key), for a step that moves its record. */
+  referenceOf(name: keyof D & string, unit?: number | string): Reference {
+    return { reference: this.keyOf(labelOf(name, unit)) };
   }
 
   /** A step that is not one activity (a wait for a signal, say), tracked in the view like the others. */
@@ -233,16 +245,28 @@ export class Saga<A extends Record<string, ActivityFn>> {
     return { local, opts: this.pivoted ? opts : this.withinDeadline(opts, step) };
   }
 
-  private call(
-    activity: string,
-    input: unknown,
-    stepName: string,
-    { local, opts }: { local: boolean; opts: ActivityOptions | LocalActivityOptions },
-    summary: string,
-  ): Promise<Attempted<unknown>> {
-    type Fns = Record<string, (input: unknown) => Promise<Attempted<unknown>>>;
-    if (local) return proxyLocalActivities<Fns>(opts)[activity]!.executeWithOptions({ ...opts, summary }, [input]);
-    return proxyActivities<Fns>(opts)[activity]!.executeWithOptions({ ...opts, activityId: stepName, summary }, [input]);
+  /**
+   * The Idempotency-Key of a call: the saga, the step (with its unit or try) and the saga's first run, so a
+   * new saga that reuses a workflow id after the old one's retention never gets the old one's stored replies.
+   */
+  private keyOf(label: string): string {
+    return this.declared ? `${this.id}:${label}@${workflowInfo().firstExecutionRunId}` : `${this.id}:${label}`;
+  }
+
+  private undo<I>(decl: StepDecl<A, I>, label: string, input: I): Promise<Attempted<unknown>> {
+    const undoLabel = `${label}:undo`;
+    const extra = decl.undoWith?.(input) ?? {};
+    const undoInput = this.declared ? { reference: this.keyOf(label), ...extra } : { forwardStep: label, ...extra };
+    const activity = this.declared ? decl.undo! : (decl.legacy?.undo ?? decl.undo!);
+    return this.invoke({ activity, input: undoInput, label: undoLabel, local: false, opts: this.options.undo, summary: `Undo ${label}` });
+  }
+
+  /** Every call, local or not, carries its step and key (a local activity's own id is only a sequence number). */
+  private invoke({ activity, input, label, local, opts, summary }: Invocation): Promise<Attempted<unknown>> {
+    type Fns = Record<string, (input: unknown, call?: StepCall) => Promise<Attempted<unknown>>>;
+    const args: [unknown, StepCall?] = this.declared ? [input, { step: label, key: this.keyOf(label) }] : [input];
+    if (local) return proxyLocalActivities<Fns>(opts)[activity]!.executeWithOptions({ ...opts, summary }, args);
+    return proxyActivities<Fns>(opts)[activity]!.executeWithOptions({ ...opts, activityId: label, summary }, args);
   }
 
   private dropCompensation(step: StepView): void {

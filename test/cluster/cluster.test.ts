@@ -50,6 +50,8 @@ describe('sagaway on a Temporal cluster on PostgreSQL', { skip: enabled ? false 
       SAGAWAY_STUCK_AFTER_ATTEMPTS: '20',
       SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: '6',
       SAGAWAY_RATE_LIMIT_PER_MINUTE: '100000',
+      SAGAWAY_BACKENDS_ADMIN: 'true',
+      SAGAWAY_ENV: 'development',
     };
     const envOf: Record<string, NodeJS.ProcessEnv> = { api: { ...env, SAGAWAY_API_PORT: String(ports.api) }, 'api-2': { ...env, SAGAWAY_API_PORT: String(ports.api2) } };
     for (const name of ['backends', 'worker', 'worker-2', 'api', 'api-2'] as const) parts[name] = new Part(name as PartName, envOf[name] ?? env, cluster.logDir);

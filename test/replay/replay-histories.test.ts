@@ -20,7 +20,7 @@ describe('committed histories replay against today\'s workflow code', () => {
 
   for (const recorded of histories) {
     it(`replays ${recorded.name} (${recorded.workflowId}) without a determinism error`, async () => {
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), dataConverter: dataConverterFrom(loadConfig({}).codecKeys) }, recorded.history, recorded.workflowId);
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), dataConverter: dataConverterFrom(loadConfig({ SAGAWAY_ENV: 'development' }).codecKeys) }, recorded.history, recorded.workflowId);
     });
   }
 });

@@ -15,6 +15,7 @@ import { createWorker, installRuntimeLogger } from '../../src/worker';
 
 export const API_KEY = 'test-client-key-0001';
 export const OTHER_API_KEY = 'other-client-key-0002';
+export const OPERATOR_KEY = 'test-operator-key-0003';
 
 export interface Stack {
   config: Config;
@@ -56,8 +57,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const backends = await buildBackends({ journalPath: null });
   const backendsUrl = await backends.app.listen({ host: '127.0.0.1', port: 0 });
   const config = loadConfig({
+    SAGAWAY_ENV: 'development',
+    SAGAWAY_BACKENDS_ADMIN: 'true',
     SAGAWAY_BACKENDS_URL: backendsUrl,
     SAGAWAY_API_KEYS: `test:${API_KEY},other:${OTHER_API_KEY}`,
+    SAGAWAY_OPERATOR_KEYS: `ops:${OPERATOR_KEY}`,
     SAGAWAY_TASK_QUEUE: 'sagaway-test',
     SAGAWAY_HTTP_TIMEOUT_MS: '2000',
     ...options.env,
@@ -78,6 +82,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const api = await buildApp({
     gateway: new SagaGateway(client, config.taskQueue),
     apiKeys: config.api.keys,
+    operatorKeys: config.api.operatorKeys,
     ...sagaDepsFrom(config, tuning),
   });
   const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });

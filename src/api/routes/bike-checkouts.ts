@@ -9,7 +9,7 @@ import type { IdPackager } from '../id-package';
 import type { KioskStockCache } from '../kiosk-stock';
 import { HttpProblem } from '../problems';
 import type { SagaGateway } from '../saga-gateway';
-import { SagaIdSchema, problemResponses } from '../schemas';
+import { SagaIdSchema, problemResponses, refuseIllFormedText } from '../schemas';
 import { commandProblem } from './sagas';
 import { registerSagaRoute } from './start-saga';
 
@@ -28,7 +28,10 @@ export function bikeRoutes(app: FastifyInstance, gateway: SagaGateway, options: 
     type: 'bike-checkout',
     workflow: 'bikeCheckout',
     schema: BikeCheckoutRequestSchema,
-    description: 'Check out bikes at a kiosk: verify the rider, bring each bike to a bay, open the door once it is there.',
+    operationId: 'startBikeCheckout',
+    summary: 'Check out bikes at a kiosk',
+    description: 'Check out bikes at a kiosk: verify the rider, bring each bike to a bay, open the door once it is there. A kiosk known to be empty is a 409 and starts nothing.',
+    example: { kioskId: 'kiosk-central', bikes: 2, credentials: { documentNumber: 'D1234567', issuingRegion: 'City', dateOfBirth: '1980-04-02' } },
     precheck: async (body: BikeCheckoutRequest) => {
       if ((await options.stock.stock(body.kioskId)) === 0) {
         throw new HttpProblem(409, 'kiosk-empty', 'Kiosk empty', `kiosk ${body.kioskId} has no bikes right now; try another kiosk`, { code: 'KioskEmpty' });
@@ -45,17 +48,20 @@ export function bikeRoutes(app: FastifyInstance, gateway: SagaGateway, options: 
         feePerBike: options.feePerBike,
         tuning: options.tuning,
       };
-      await options.stock.taken(body.kioskId, body.bikes);
       return input;
     },
-    summary: (body: BikeCheckoutRequest) => `Bike checkout at ${body.kioskId}: ${body.bikes} bike${body.bikes === 1 ? '' : 's'}`,
+    onStarted: (body: BikeCheckoutRequest) => options.stock.taken(body.kioskId, body.bikes),
+    runSummary: (body: BikeCheckoutRequest) => `Bike checkout at ${body.kioskId}: ${body.bikes} bike${body.bikes === 1 ? '' : 's'}`,
   });
 
   app.withTypeProvider<ZodTypeProvider>().post('/v1/sagas/:id/signals/bike-sensed', {
+    preValidation: refuseIllFormedText,
     schema: {
+      operationId: 'reportBikeSensed',
+      summary: 'Report a bike in its bay (door sensor)',
       description: 'The kiosk door sensor saw a bike in its bay. An unknown or wrong bike is a 422.',
       params: z.object({ id: SagaIdSchema }),
-      body: BikeSensedSchema,
+      body: BikeSensedSchema.meta({ examples: [{ bikeId: 'central-01' }] }),
       response: { 200: z.object({ bikeId: z.string(), bay: z.number(), status: z.string() }), ...problemResponses },
     },
   }, async (request) => {

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { allocatorId, AllocatorMessages, type AllocationView } from '../../domain/allocation';
+import { allocatorId, AllocatorMessages, claimId, type AllocationView } from '../../domain/allocation';
 import { ClassRegistrationRequestSchema, type ClassRegistrationRequest } from '../../domain/class-request';
 import type { Money } from '../../domain/money';
 import type { SagaTuning } from '../../domain/saga';
+import { AllocationSchema, presentAllocation } from '../allocation-view';
 import { HttpProblem } from '../problems';
 import type { SagaGateway } from '../saga-gateway';
 import { problemResponses } from '../schemas';
@@ -17,15 +18,6 @@ export interface ClassRouteOptions {
   tuning: SagaTuning;
 }
 
-const EntrySchema = z.object({ studentId: z.string(), registeredAt: z.string(), sagaId: z.string() });
-const AllocationSchema = z.object({
-  sectionId: z.string(),
-  capacity: z.number(),
-  allocationAt: z.string(),
-  windowClosesAt: z.string(),
-  granted: z.array(EntrySchema),
-  waitlist: z.array(EntrySchema),
-});
 const SectionSchema = z.object({ sectionId: z.string(), capacity: z.number(), allocationAt: z.string(), windowClosesAt: z.string() });
 
 /** The section as the registrar has it, or null if there is no such section. */
@@ -50,23 +42,35 @@ export function classRoutes(app: FastifyInstance, gateway: SagaGateway, options:
     type: 'class-registration',
     workflow: 'classRegistration',
     schema: ClassRegistrationRequestSchema,
-    description: 'Register a student for a class section; seats go first to those who registered with the university earliest.',
-    precheck: async (body: ClassRegistrationRequest) => {
-      const allocation = await allocationOf(gateway, options.registrarUrl, body.sectionId);
-      const live = [...allocation.granted, ...allocation.waitlist].find((e) => e.studentId === body.studentId);
-      if (live) {
-        throw new HttpProblem(409, 'already-registered', 'Already registered', `${body.studentId} already has a live registration for ${body.sectionId}`, { sagaId: live.sagaId });
+    operationId: 'startClassRegistration',
+    summary: 'Register a student for a class section',
+    description:
+      'Register a student for a class section; seats go first to those who registered with the university earliest. ' +
+      'One live registration per student and section: another is a 409 already-registered (with the live saga id when it is yours).',
+    example: { studentId: 's-1001', sectionId: 'CS101-A' },
+    precheck: async (body: ClassRegistrationRequest, sagaId: string, clientId: string) => {
+      const section = await sectionOf(options.registrarUrl, body.sectionId);
+      if (!section) throw new HttpProblem(404, 'section-not-found', 'Section not found', `no section ${body.sectionId}`);
+      const holder = await gateway.claim(claimId(body.sectionId, body.studentId), section.windowClosesAt, { sagaId, clientId });
+      if (holder.sagaId !== sagaId) {
+        const yours = holder.clientId === clientId;
+        throw new HttpProblem(409, 'already-registered', 'Already registered', `${body.studentId} already has a live registration for ${body.sectionId}`, yours ? { sagaId: holder.sagaId } : {});
       }
     },
     toInput: (body: ClassRegistrationRequest) => ({ ...body, tuition: options.tuition, tuning: options.tuning, allocatorMaxHistory: options.allocatorMaxHistory }),
-    summary: (body: ClassRegistrationRequest) => `Registration of ${body.studentId} for section ${body.sectionId}`,
+    runSummary: (body: ClassRegistrationRequest) => `Registration of ${body.studentId} for section ${body.sectionId}`,
   });
 
   app.withTypeProvider<ZodTypeProvider>().get('/v1/sections/:sectionId/allocation', {
     schema: {
-      description: 'Who holds a seat and who waits, both in the order they are filled.',
+      operationId: 'getSectionAllocation',
+      summary: "Read a section's seat allocation",
+      description: "The caller's own registrations for a section (seat or place in line), and how many seats and places are taken in all.",
       params: z.object({ sectionId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/) }),
       response: { 200: AllocationSchema, ...problemResponses },
     },
-  }, async (request) => allocationOf(gateway, options.registrarUrl, request.params.sectionId));
+  }, async (request) => {
+    const allocation = await allocationOf(gateway, options.registrarUrl, request.params.sectionId);
+    return presentAllocation(allocation, (sagaId) => gateway.owns(sagaId, request.clientId));
+  });
 }

@@ -7,10 +7,20 @@ import { HttpProblem } from '../problems';
 
 export interface CodecRouteOptions {
   codec: PayloadCodec;
-  authenticate: (request: FastifyRequest) => Promise<void>;
-  /** The Temporal UI's origins; in development the UI may call without a key (it cannot send one). */
+  /** Identifies callers and registers the API's rate limit on the codec's scope, as on every route. */
+  identifyAndLimit: (scope: FastifyInstance) => Promise<void>;
+  /** The Temporal UI's origins; in development the UI on this machine may call without a key (it cannot send one). */
   uiOrigins: string[];
   development: boolean;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/** The embedded Temporal UI of a development machine: its origin, from this very machine, with no key. */
+function isLocalDevUi(request: FastifyRequest, options: CodecRouteOptions): boolean {
+  const origin = request.headers.origin;
+  const fromUi = typeof origin === 'string' && options.uiOrigins.includes(origin);
+  return options.development && fromUi && !request.headers.authorization && LOOPBACK.has(request.socket.remoteAddress ?? '');
 }
 
 const JsonPayloadSchema = z.object({
@@ -32,20 +42,19 @@ function toJson(p: Payload): JsonPayload {
 
 /**
  * Temporal's remote codec protocol, so the Temporal UI shows encrypted payloads decoded to an operator
- * who has access: an API key, or in development the embedded UI's own origin.
+ * who may read every tenant's payloads: an operator key, or in development the embedded UI on loopback.
+ * It is rate limited and size-capped like every other route.
  */
 export async function codecRoutes(app: FastifyInstance, options: CodecRouteOptions): Promise<void> {
   await app.register(cors, { origin: options.uiOrigins, methods: ['POST'], allowedHeaders: ['content-type', 'authorization', 'x-namespace'], credentials: true });
-  app.addHook('onRequest', async (request) => {
-    if (request.method === 'OPTIONS') return;
-    const fromUi = typeof request.headers.origin === 'string' && options.uiOrigins.includes(request.headers.origin);
-    if (options.development && fromUi && !request.headers.authorization) return;
-    if (!request.headers.authorization) throw new HttpProblem(401, 'unauthorized', 'Unauthorized', 'send Authorization: Bearer <api key> to use the codec');
-    await options.authenticate(request);
+  await options.identifyAndLimit(app);
+  app.addHook('preParsing', async (request) => {
+    if (request.method === 'OPTIONS' || isLocalDevUi(request, options)) return;
+    await app.requireOperator(request);
   });
   const typed = app.withTypeProvider<ZodTypeProvider>();
   for (const direction of ['encode', 'decode'] as const) {
-    typed.post(`/codec/${direction}`, { bodyLimit: 8 * 1024 * 1024, schema: { hide: true, body: CodecBodySchema } }, async (request) => {
+    typed.post(`/codec/${direction}`, { schema: { hide: true, body: CodecBodySchema } }, async (request) => {
       const payloads = request.body.payloads.map(fromJson);
       try {
         const out = await options.codec[direction](payloads);

@@ -16,9 +16,18 @@ export function orderRoutes(app: FastifyInstance, gateway: SagaGateway, options:
     type: 'order',
     workflow: 'orderCheckout',
     schema: OrderRequestSchema,
+    operationId: 'startOrder',
+    summary: 'Start an order checkout',
     description: 'Start an order checkout: price, reserve, authorize, ship, capture; compensated if a step fails for good.',
+    example: {
+      customerId: 'c-42',
+      currency: 'EUR',
+      items: [{ sku: 'book-001', quantity: 2 }, { sku: 'lamp-002', quantity: 1 }],
+      paymentToken: 'tok_visa',
+      shippingAddress: { name: 'Ada Lovelace', line1: '1 Main St', city: 'Berlin', postalCode: '10115', country: 'DE' },
+    },
     toInput: (order: OrderRequest) => ({ order, deadlineMs: options.orderDeadlineMs, localSteps: options.localSteps, tuning: options.tuning }),
-    summary: (order: OrderRequest) => {
+    runSummary: (order: OrderRequest) => {
       const units = order.items.reduce((sum, item) => sum + item.quantity, 0);
       return `Order for ${order.customerId}: ${units} item${units === 1 ? '' : 's'} in ${order.currency}, to ${order.shippingAddress.country}`;
     },

@@ -4,11 +4,14 @@ import { z } from 'zod';
 import { HttpProblem } from '../problems';
 import type { CommandOutcome, SagaGateway } from '../saga-gateway';
 import { presentView } from '../present';
-import { ListQuerySchema, SagaIdSchema, SagaListSchema, SagaViewSchema, problemResponses } from '../schemas';
+import { ListQuerySchema, SagaIdSchema, SagaListSchema, SagaViewSchema, problemResponses, refuseIllFormedText } from '../schemas';
 import { answerWithView } from './start-saga';
 
 const IdParamsSchema = z.object({ id: SagaIdSchema });
-const CancelBodySchema = z.object({ reason: z.string().max(500).optional() }).optional();
+const CancelBodySchema = z
+  .object({ reason: z.string().max(500).optional() })
+  .optional()
+  .meta({ examples: [{ reason: 'customer changed their mind' }] });
 
 export function notFound(id: string): HttpProblem {
   return new HttpProblem(404, 'saga-not-found', 'Saga not found', `no saga ${id} for this client`);
@@ -32,7 +35,14 @@ export function sagaRoutes(app: FastifyInstance, gateway: SagaGateway): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
   typed.get('/v1/sagas/:id', {
-    schema: { description: 'The saga view: live while it runs, the stored result after.', params: IdParamsSchema, response: { 200: SagaViewSchema, ...problemResponses } },
+    preValidation: refuseIllFormedText,
+    schema: {
+      operationId: 'getSaga',
+      summary: 'Read a saga',
+      description: 'The saga view: live while it runs (at most a moment old under load), the stored result after.',
+      params: IdParamsSchema,
+      response: { 200: SagaViewSchema, ...problemResponses },
+    },
   }, async (request) => {
     const view = await gateway.view(request.params.id, request.clientId);
     if (!view) throw notFound(request.params.id);
@@ -40,12 +50,35 @@ export function sagaRoutes(app: FastifyInstance, gateway: SagaGateway): void {
   });
 
   typed.get('/v1/sagas', {
-    schema: { description: 'List this client\'s sagas, newest first, from Temporal visibility.', querystring: ListQuerySchema, response: { 200: SagaListSchema, ...problemResponses } },
+    preValidation: refuseIllFormedText,
+    schema: {
+      operationId: 'listSagas',
+      summary: "List this client's sagas",
+      description: "List this client's sagas, newest first, from Temporal visibility.",
+      querystring: ListQuerySchema,
+      response: { 200: SagaListSchema, ...problemResponses },
+    },
   }, async (request) => gateway.list(request.clientId, request.query));
 
-  typed.post('/v1/sagas/:id/cancel', {
+  // Cancel takes no body, an empty one, or { reason }: its own scope reads an empty JSON body as none.
+  void app.register(async (scope) => {
+    const json = scope.getDefaultJsonParser('error', 'error');
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      if ((body as string).trim() === '') done(null, undefined);
+      else json(request, body as string, done);
+    });
+    cancelRoute(scope, gateway);
+  });
+}
+
+function cancelRoute(app: FastifyInstance, gateway: SagaGateway): void {
+  app.withTypeProvider<ZodTypeProvider>().post('/v1/sagas/:id/cancel', {
+    preValidation: refuseIllFormedText,
     schema: {
-      description: 'Cancel a saga before its pivot: what was done is undone and it ends COMPENSATED. After the pivot: 409.',
+      operationId: 'cancelSaga',
+      summary: 'Cancel a saga',
+      description: 'Cancel a saga before its pivot: what was done is undone and it ends COMPENSATED. After the pivot: 409. The body is optional.',
       params: IdParamsSchema,
       body: CancelBodySchema,
       response: { 200: SagaViewSchema, 202: SagaViewSchema, ...problemResponses },

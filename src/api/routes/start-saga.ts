@@ -2,40 +2,55 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TERMINAL_STATUSES, type SagaType, type SagaView } from '../../domain/saga';
-import { idempotencyKeyOf, preferWaitMs, requestHash, sagaIdFor } from '../idempotency';
+import { idempotencyKeyOf, KEY_LIFETIME, preferWaitMs, requestHash, sagaIdFor } from '../idempotency';
 import { HttpProblem } from '../problems';
-import type { SagaGateway } from '../saga-gateway';
+import type { SagaGateway, StartOutcome } from '../saga-gateway';
 import { presentView } from '../present';
-import { SagaViewSchema, problemResponses } from '../schemas';
+import { SagaViewSchema, problemResponses, refuseIllFormedText } from '../schemas';
+import { SingleFlight } from '../single-flight';
 
 export interface SagaRoute<S extends z.ZodType> {
   path: string;
   type: SagaType;
   workflow: string;
   schema: S;
+  operationId: string;
+  summary: string;
   description: string;
+  example: z.infer<S>;
   /** The workflow input: the request plus what the API decides (deadlines, tuning); never secrets. */
   toInput(body: z.infer<S>): unknown | Promise<unknown>;
-  summary(body: z.infer<S>): string;
-  /** Answers before any saga starts (an empty kiosk, say), by throwing an HttpProblem. */
-  precheck?(body: z.infer<S>, clientId: string): Promise<void>;
+  /** The run's summary in the Temporal UI. */
+  runSummary(body: z.infer<S>): string;
+  /**
+   * Answers before a new saga starts (an empty kiosk, a live registration), by throwing an HttpProblem.
+   * Never runs for a retry: a key already used is answered with its saga first.
+   */
+  precheck?(body: z.infer<S>, sagaId: string, clientId: string): Promise<void>;
+  /** Runs once, in the instance that started the saga, never for a retry (a kiosk's stock is lowered). */
+  onStarted?(body: z.infer<S>): void;
 }
 
 const idempotencyHeaders = z
   .object({
-    'idempotency-key': z.string().optional().describe('Required: 1 to 255 characters; the same key returns the same saga'),
+    'idempotency-key': z.string().optional().describe(`Required: 1 to 255 visible ASCII characters; the same key returns the same saga for ${KEY_LIFETIME}`),
     prefer: z.string().optional().describe('wait=N (N up to 60): wait up to N seconds for the saga to end'),
   })
   .loose();
 
 /** The one shape every saga's start route has: auth, Idempotency-Key, validation, 202 + Location, Prefer: wait. */
 export function registerSagaRoute<S extends z.ZodType>(app: FastifyInstance, gateway: SagaGateway, route: SagaRoute<S>): void {
+  // Duplicates sent together to this instance share one start; across instances Temporal's id decides.
+  const starts = new SingleFlight<StartOutcome>();
   app.withTypeProvider<ZodTypeProvider>().post(
     route.path,
     {
+      preValidation: refuseIllFormedText,
       schema: {
+        operationId: route.operationId,
+        summary: route.summary,
         description: route.description,
-        body: route.schema,
+        body: route.schema.meta({ examples: [route.example] }),
         headers: idempotencyHeaders,
         response: { 200: SagaViewSchema, 202: SagaViewSchema, ...problemResponses },
       },
@@ -44,26 +59,38 @@ export function registerSagaRoute<S extends z.ZodType>(app: FastifyInstance, gat
       const key = idempotencyKeyOf(request);
       const body = request.body as z.infer<S>;
       const sagaId = sagaIdFor(request.clientId, key);
-      const started = await gateway.start({
-        type: route.type,
-        workflow: route.workflow,
-        input: await inputUnlessStarted(route, body, request),
-        sagaId,
-        clientId: request.clientId,
-        requestHash: requestHash(route.type, body),
-        summary: route.summary(body),
-      });
-      if (started.kind === 'conflict') {
+      const hash = requestHash(route.type, body);
+      const outcome = await starts.run(`${sagaId}\n${hash}`, () => startOnce(gateway, route, { body, sagaId, hash, clientId: request.clientId }));
+      if (outcome.kind === 'conflict') {
         throw new HttpProblem(422, 'idempotency-key-reused', 'Idempotency-Key reused with another request', `Idempotency-Key: ${key} was already used for a different request`, { sagaId });
       }
-      return answerWithView(request, reply, gateway, started.view);
+      return answerWithView(request, reply, gateway, outcome.view);
     },
   );
 }
 
-async function inputUnlessStarted<S extends z.ZodType>(route: SagaRoute<S>, body: z.infer<S>, request: FastifyRequest): Promise<unknown> {
-  if (route.precheck) await route.precheck(body, request.clientId);
-  return route.toInput(body);
+/** A key already used answers with its saga before any precheck, cache update or backend call. */
+async function startOnce<S extends z.ZodType>(
+  gateway: SagaGateway,
+  route: SagaRoute<S>,
+  req: { body: z.infer<S>; sagaId: string; hash: string; clientId: string },
+): Promise<StartOutcome> {
+  if (route.precheck) {
+    const existing = await gateway.existing(req.sagaId, req.clientId, req.hash);
+    if (existing) return existing;
+    await route.precheck(req.body, req.sagaId, req.clientId);
+  }
+  const outcome = await gateway.start({
+    type: route.type,
+    workflow: route.workflow,
+    input: await route.toInput(req.body),
+    sagaId: req.sagaId,
+    clientId: req.clientId,
+    requestHash: req.hash,
+    summary: route.runSummary(req.body),
+  });
+  if (outcome.kind === 'started') route.onStarted?.(req.body);
+  return outcome;
 }
 
 /** 200 with the final view when the saga has ended (waiting up to `Prefer: wait=N`), else 202. */
@@ -71,9 +98,18 @@ export async function answerWithView(request: FastifyRequest, reply: FastifyRepl
   const waitMs = preferWaitMs(request);
   let view = initial;
   if (waitMs !== null && !TERMINAL_STATUSES.has(view.status)) {
-    view = (await gateway.waitForEnd(view.id, request.clientId, waitMs)) ?? view;
+    view = (await gateway.waitForEnd(view.id, request.clientId, waitMs, whenGone(reply))) ?? view;
     reply.header('preference-applied', `wait=${waitMs / 1000}`);
   }
   reply.header('location', `/v1/sagas/${view.id}`);
   return reply.code(TERMINAL_STATUSES.has(view.status) ? 200 : 202).send(presentView(view));
+}
+
+/** Aborts when the client goes away before its answer is sent, so nothing it started keeps running for it. */
+function whenGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableEnded) controller.abort();
+  });
+  return controller.signal;
 }

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { OrderActivities } from '../../src/activities/order-activities';
+import { orderCheckout } from '../../src/workflows';
+import { declareSteps } from '../../src/workflows/steps';
+import { logLines, startEngineEnv, type EngineEnv } from '../support/engine-env';
+import { FAST_TUNING, mockOrderActivities, ORDER } from '../support/mock-activities';
+
+let env: EngineEnv;
+before(async () => {
+  env = await startEngineEnv();
+});
+after(async () => {
+  await env?.stop();
+});
+
+describe('declared steps', () => {
+  it('gives every call, local or not, its step name in its key and in its log lines', async () => {
+    const { activities, seen } = mockOrderActivities();
+    const sagaId = `order-keys-${Date.now()}`;
+    const { view, runId } = await env.withWorker(activities, async (taskQueue) => {
+      const handle = await env.client.workflow.start(orderCheckout, { taskQueue, workflowId: sagaId, args: [{ order: ORDER, deadlineMs: 30_000, localSteps: true, tuning: FAST_TUNING }] });
+      return { view: await handle.result(), runId: handle.firstExecutionRunId };
+    });
+    assert.equal(view.status, 'COMPLETED');
+    const local = ['priceOrder', 'quoteShipping', 'commitInventory', 'notifyCustomer'];
+    for (const step of [...local, 'reserveInventory', 'authorizePayment', 'createShipment', 'capturePayment']) {
+      const call = seen.find((c) => c.activity === step);
+      assert.ok(call, `${step} was called`);
+      assert.equal(call.step, step);
+      assert.equal(call.key, `${sagaId}:${step}@${runId}`, `${step}'s key names the step and the run`);
+      const logged = logLines.filter((l) => l.meta?.workflowId === sagaId && l.message === 'step done').map((l) => l.meta?.step);
+      assert.ok(logged.includes(step), `a log line names ${step}: ${JSON.stringify(logged)}`);
+    }
+    const capture = seen.find((c) => c.activity === 'capturePayment')!;
+    assert.deepEqual(capture.input, { reference: `${sagaId}:authorizePayment@${runId}` }, 'the engine passes the forward call\'s reference');
+  });
+
+  it('refuses a misspelled undo, probe or step at compile time', () => {
+    const steps = declareSteps<OrderActivities>();
+    // @ts-expect-error 'relaseInventory' is no activity
+    steps({ reserveInventory: { undo: 'relaseInventory' } });
+    // @ts-expect-error a forward step cannot undo: it does not take a reference
+    steps({ reserveInventory: { undo: 'priceOrder' } });
+    // @ts-expect-error 'lookupInventry' is no probe
+    steps({ reserveInventory: { probe: 'lookupInventry' } });
+    // @ts-expect-error 'reserveInventry' is no activity
+    steps({ reserveInventry: {} });
+    assert.ok(steps({ reserveInventory: { undo: 'releaseInventory', probe: 'lookupInventory' } }));
+  });
+});
