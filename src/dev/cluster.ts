@@ -1,18 +1,19 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createServer } from 'node:net';
+import { join, relative, resolve } from 'node:path';
 import { Connection, isGrpcServiceError } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { SearchAttribute } from '../domain/saga';
 import { resolveClusterBinaries, type ClusterBinaries } from './cluster-binaries';
 import { startPostgres, startRedis, untilExitOr, type RunningService } from './cluster-stores';
-import { freePort, stopChild, waitForPort } from './temporal-server';
+import { stopChild, waitForPort } from './temporal-server';
 
 const ROOT = resolve(__dirname, '..', '..');
-/** The server config (a template the server renders from the environment) and sagaway's dynamic config. */
+/** The server config (a template the server renders from the environment, read relative to --root) and sagaway's dynamic config. */
 export const SERVER_CONFIG_DIR = join(ROOT, 'deploy', 'cluster', 'temporal');
-export const UI_CONFIG_DIR = join(ROOT, 'deploy', 'cluster', 'ui');
+const UI_CONFIG_DIR = join(ROOT, 'deploy', 'cluster', 'ui');
 export const DYNAMIC_CONFIG = join(ROOT, 'deploy', 'dynamicconfig', 'sagaway.yaml');
 
 export interface ClusterPorts {
@@ -50,10 +51,35 @@ export function defaultClusterPorts(frontend = 7233, ui: number | null = 8233): 
   };
 }
 
+/**
+ * Free ports for a second cluster beside others (tests, benchmarks). Temporal keeps its ports in a
+ * SMALLINT column of its membership table, so they come from below 32768, not the ephemeral range.
+ */
 export async function freeClusterPorts(withRedis: boolean): Promise<ClusterPorts> {
   const ports = {} as Record<keyof ClusterPorts, number | null>;
-  for (const key of Object.keys(defaultClusterPorts()) as Array<keyof ClusterPorts>) ports[key] = await freePort();
+  const taken = new Set<number>();
+  for (const key of Object.keys(defaultClusterPorts()) as Array<keyof ClusterPorts>) {
+    let port = 0;
+    while (port === 0 || taken.has(port)) port = await freePortBelow32768();
+    taken.add(port);
+    ports[key] = port;
+  }
   return { ...(ports as unknown as ClusterPorts), ui: null, redis: withRedis ? ports.redis : null };
+}
+
+async function freePortBelow32768(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 export interface ClusterOptions {
@@ -150,7 +176,7 @@ async function startTemporalServer(binaries: ClusterBinaries, options: ClusterOp
     SAGAWAY_CLUSTER_WORKER_MEMBERSHIP_PORT: String(ports.workerMembership),
     SAGAWAY_CLUSTER_DYNAMIC_CONFIG: DYNAMIC_CONFIG,
   };
-  const child = spawn(binaries.server, ['--config', SERVER_CONFIG_DIR, '--env', 'sagaway', '--allow-no-auth', 'start'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binaries.server, ['--root', ROOT, '--config', relative(ROOT, SERVER_CONFIG_DIR), '--env', 'sagaway', '--allow-no-auth', 'start'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = createWriteStream(logFile, { flags: 'a' });
   child.stdout!.pipe(out);
   child.stderr!.pipe(out);
@@ -190,7 +216,7 @@ export async function registerNamespace(address: string, namespace: string, time
 
 async function startUi(binaries: ClusterBinaries, address: string, options: ClusterOptions, logFile: string): Promise<RunningService> {
   const env = { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_UI_PORT: String(options.ports.ui), TEMPORAL_NAMESPACE: options.namespace, TEMPORAL_CODEC_ENDPOINT: options.codecEndpoint ?? '' };
-  const child = spawn(binaries.ui, ['--config', UI_CONFIG_DIR, '--env', 'sagaway', 'start'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binaries.ui, ['--root', ROOT, '--config', relative(ROOT, UI_CONFIG_DIR), '--env', 'sagaway', 'start'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = createWriteStream(logFile, { flags: 'a' });
   child.stdout!.pipe(out);
   child.stderr!.pipe(out);
