@@ -48,13 +48,12 @@ export interface PostgresOptions {
  * as root, so under root it runs as the package's `postgres` user (which must be able to reach the folder).
  * The first start creates the cluster with `user` as its superuser; later starts reuse it.
  */
-export async function startPostgres(options: PostgresOptions): Promise<RunningService & { created: boolean }> {
+export async function startPostgres(options: PostgresOptions): Promise<RunningService> {
   ensureDebianPackage('postgresql', () => postgresBinDir() !== null, options.log);
   const bin = postgresBinDir()!;
   const owner = process.getuid?.() === 0 ? systemUser('postgres') : null;
   const as: SpawnOptions = owner ? { uid: owner.uid, gid: owner.gid } : {};
-  const created = !existsSync(join(options.dataDir, 'PG_VERSION'));
-  if (created) {
+  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) {
     mkdirSync(join(options.dataDir, '..'), { recursive: true });
     mkdirSync(options.dataDir, { mode: 0o700 });
     const pwfile = join(options.dataDir, '..', `.pg-password-${options.port}`);
@@ -75,7 +74,7 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningSe
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   await untilExitOr(child, 'postgres', waitForReady(bin, options.port, 60_000));
-  return { name: 'postgres', child, created, stop: () => stopChild(child, 20_000) };
+  return { name: 'postgres', child, stop: () => stopChild(child, 20_000) };
 }
 
 async function waitForReady(bin: string, port: number, timeoutMs: number): Promise<void> {

@@ -122,7 +122,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   try {
     const postgres = await startPostgres({ dataDir: join(options.dataDir, 'postgres'), port: options.ports.postgres, ...pg, logFile: join(logDir, 'postgres.log'), log });
     started.push(postgres);
-    setUpSchema(binaries, options.ports.postgres, pg, postgres.created);
+    setUpSchema(binaries, options.ports.postgres, pg);
     const server = await startTemporalServer(binaries, options, pg, join(logDir, 'temporal.log'));
     started.push(server);
     const address = `127.0.0.1:${options.ports.frontend}`;
@@ -145,15 +145,24 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   }
 }
 
-/** Temporal's own schema tool: the databases once, then every versioned step up to the binary's schema. */
-function setUpSchema(binaries: ClusterBinaries, port: number, pg: { user: string; password: string }, created: boolean): void {
+/**
+ * Temporal's own schema tool: every versioned step up to the binary's schema; a database that is not
+ * there yet (a first start, or one interrupted before its schema) is created and set up first.
+ */
+function setUpSchema(binaries: ClusterBinaries, port: number, pg: { user: string; password: string }): void {
   for (const [database, schema] of [['temporal', 'postgresql/v12/temporal'], ['temporal_visibility', 'postgresql/v12/visibility']] as const) {
     const env = { ...process.env, SQL_PLUGIN: 'postgres12', SQL_HOST: '127.0.0.1', SQL_PORT: String(port), SQL_USER: pg.user, SQL_PASSWORD: pg.password, SQL_DATABASE: database };
-    const steps = [...(created ? [['create-database'], ['setup-schema', '--version', '0.0']] : []), ['update-schema', '--schema-name', schema]];
-    for (const step of steps) {
-      const run = spawnSync(binaries.sqlTool, step, { env, encoding: 'utf8' });
-      if (run.status !== 0) throw new Error(`temporal-sql-tool ${step.join(' ')} on ${database} failed:\n${run.stderr || run.stdout}`);
+    const tool = (...args: string[]) => spawnSync(binaries.sqlTool, args, { env, encoding: 'utf8' });
+    const update = () => tool('update-schema', '--schema-name', schema);
+    let run = update();
+    if (run.status !== 0 && /does not exist/.test(run.stderr + run.stdout)) {
+      for (const step of [['create-database'], ['setup-schema', '--version', '0.0']]) {
+        const done = tool(...step);
+        if (done.status !== 0) throw new Error(`temporal-sql-tool ${step.join(' ')} on ${database} failed:\n${done.stderr || done.stdout}`);
+      }
+      run = update();
     }
+    if (run.status !== 0) throw new Error(`temporal-sql-tool update-schema on ${database} failed:\n${run.stderr || run.stdout}`);
   }
 }
 
