@@ -9,7 +9,7 @@ import { requestHash } from '../src/api/idempotency';
 import { keys } from '../src/api/visibility';
 import { DEFAULT_TUNING } from '../src/domain/saga';
 import { markdown, toResults, type BenchResults } from './report';
-import { api, baseline, measure, orderBody, orderThroughApi, type ScenarioResult } from './scenarios';
+import { api, baseline, measure, orderBody, orderThroughApi, Scenario, type ScenarioResult } from './scenarios';
 import { startBenchStack, type BenchStack } from './stack';
 
 export interface ClusterPlan {
@@ -64,16 +64,21 @@ async function rowsOn(stack: BenchStack, plan: ClusterPlan): Promise<ScenarioRes
   return rows;
 }
 
-/** The 202 path through the API, and the same start made directly with the client, one at a time. */
+/**
+ * The 202 path through the API, and the same start made directly with the client, one at a time. They
+ * take turns in rounds of ten, and each round waits for its sagas to end, so every start is measured on
+ * an idle worker and neither contender always follows the other's load.
+ */
 async function apiOverhead(stack: BenchStack, plan: ClusterPlan): Promise<ScenarioResult[]> {
   process.stdout.write('bench: the API\'s own overhead\n');
-  const viaApi = await measure(stack, 'api-start-202-c1', 1, plan.overheadCount, plan.maxSeconds, async (_i, m) => {
+  const started: string[] = [];
+  const viaApi = new Scenario(stack, 'api-start-202-c1', 1, plan.maxSeconds, async (_i, m) => {
     const t0 = performance.now();
     const view = await api(stack, 'POST', '/v1/orders', orderBody(false));
     m.latency.record(performance.now() - t0);
-    m.ids.push(view.id);
+    started.push(view.id);
   });
-  const direct = await measure(stack, 'client-start-c1', 1, plan.overheadCount, plan.maxSeconds, async (_i, m) => {
+  const direct = new Scenario(stack, 'client-start-c1', 1, plan.maxSeconds, async (_i, m) => {
     const order = orderBody(false);
     const t0 = performance.now();
     const handle = await stack.client.workflow.start('orderCheckout', {
@@ -90,10 +95,16 @@ async function apiOverhead(stack: BenchStack, plan: ClusterPlan): Promise<Scenar
       ],
     });
     m.latency.record(performance.now() - t0);
-    m.ids.push(handle.workflowId);
+    started.push(handle.workflowId);
   });
-  const plain = (r: ScenarioResult): ScenarioResult => ({ ...r, eventsPerSaga: null, workflowTasksPerSaga: null });
-  return [plain(viaApi), plain({ ...direct, note: `API overhead p50 ${viaApi.p50Ms - direct.p50Ms} ms` })];
+  for (let done = 0; done < plan.overheadCount; done += 10) {
+    for (const contender of done % 20 === 0 ? [viaApi, direct] : [direct, viaApi]) {
+      await contender.phase(Math.min(10, plan.overheadCount - done));
+      await Promise.all(started.splice(0).map((id) => stack.client.workflow.getHandle(id).result().catch(() => undefined)));
+    }
+  }
+  const [a, b] = [await viaApi.result(), await direct.result()];
+  return [a, { ...b, note: `API overhead p50 ${a.p50Ms - b.p50Ms} ms` }];
 }
 
 /** One row per scenario: the dev server's numbers beside the cluster's. */
