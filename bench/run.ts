@@ -6,15 +6,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { benchBothServers, CLUSTER_FULL, CLUSTER_QUICK, sideBySide } from './cluster';
+import { allocatorRow } from './allocator';
 import { apiAlone, bikesHeld } from './held';
 import { markdown, toResults } from './report';
 import { baseline, orderThroughApi, type ScenarioResult } from './scenarios';
 import { startBenchStack, type BenchStack } from './stack';
+import { tripThroughApi } from './trips';
 
 interface Plan {
   levels: Array<{ concurrency: number; count: number }>;
   apiCount: number;
   bikes: number;
+  /** Requests for one section's seat allocator (0: no allocator row). */
+  allocator?: number;
   maxSeconds: number;
 }
 
@@ -22,6 +26,7 @@ const FULL: Plan = {
   levels: [{ concurrency: 1, count: 40 }, { concurrency: 8, count: 200 }, { concurrency: 32, count: 400 }, { concurrency: 128, count: 600 }],
   apiCount: 400,
   bikes: 2_000,
+  allocator: 5_000,
   maxSeconds: 240,
 };
 const QUICK: Plan = { levels: [{ concurrency: 1, count: 4 }, { concurrency: 8, count: 16 }], apiCount: 16, bikes: 10, maxSeconds: 30 };
@@ -45,7 +50,9 @@ async function runAll(stack: BenchStack, plan: Plan): Promise<ScenarioResult[]> 
     await base.phase(count - half);
     const declined = orderThroughApi(stack, concurrency, 0.5, plan.maxSeconds);
     await declined.phase(count);
-    rows.push(await base.result(), await order.result(), await declined.result());
+    const trip = tripThroughApi(stack, concurrency, plan.maxSeconds);
+    await trip.phase(Math.ceil(count / 2));
+    rows.push(await base.result(), await order.result(), await declined.result(), await trip.result());
   }
   if (plan.apiCount > 0) {
     process.stdout.write('bench: the API alone\n');
@@ -54,6 +61,10 @@ async function runAll(stack: BenchStack, plan: Plan): Promise<ScenarioResult[]> 
   if (plan.bikes > 0) {
     process.stdout.write(`bench: ${plan.bikes} long-running bike checkouts held\n`);
     rows.push(await bikesHeld(stack, plan.bikes, plan.maxSeconds * 2));
+  }
+  if (plan.allocator) {
+    process.stdout.write(`bench: one section, ${plan.allocator} requests to its seat allocator\n`);
+    rows.push(await allocatorRow(stack.plainClient, stack.temporalAddress, plan.allocator));
   }
   return rows;
 }
@@ -76,7 +87,16 @@ async function main(): Promise<void> {
   const out = outIndex >= 0 ? args[outIndex + 1]! : join(__dirname, 'results', quick ? 'quick.json' : 'latest.json');
   if (args.includes('--cluster')) return benchCluster(args, quick, outIndex >= 0 ? out : join(__dirname, 'results', quick ? 'cluster-quick.json' : 'cluster.json'));
   const bikesOnly = args.indexOf('--bikes-only');
-  const custom = bikesOnly >= 0 ? { levels: [], apiCount: 0, bikes: Number(args[bikesOnly + 1]), maxSeconds: 240 } : planFrom(args);
+  const allocatorOnly = args.indexOf('--allocator-only');
+  const apiOnly = args.indexOf('--api-only');
+  const custom =
+    bikesOnly >= 0
+      ? { levels: [], apiCount: 0, bikes: Number(args[bikesOnly + 1]), maxSeconds: 240 }
+      : allocatorOnly >= 0
+        ? { levels: [], apiCount: 0, bikes: 0, allocator: Number(args[allocatorOnly + 1]), maxSeconds: 240 }
+        : apiOnly >= 0
+          ? { levels: [], apiCount: Number(args[apiOnly + 1]), bikes: 0, maxSeconds: 240 }
+          : planFrom(args);
   const stack = await startBenchStack({ eagerActivities: !args.includes('--no-eager-activities') });
   const stop = () => void stack.stop().then(() => process.exit(130));
   process.once('SIGINT', stop);

@@ -1,4 +1,4 @@
-import type { Stack } from './run';
+import type { LaunchedStack as Stack } from '../src/dev/stack';
 import { pause } from './load';
 
 export interface CampaignSize {
@@ -35,10 +35,10 @@ async function inject(ctx: FaultContext, service: string, fault: Record<string, 
 }
 
 async function killAndRestart(ctx: FaultContext, part: 'worker' | 'api' | 'backends', downMs: number): Promise<void> {
-  await ctx.stack.parts[part].kill();
+  await ctx.stack.parts[part]!.kill();
   ctx.count(`${part} SIGKILL`);
   await pause(downMs);
-  await ctx.stack.parts[part].restart();
+  await ctx.stack.parts[part]!.restart();
 }
 
 /** While Temporal is down the API must answer 503 with Retry-After, and /readyz must say why. */
@@ -60,25 +60,35 @@ export function campaignPlan(size: CampaignSize): FaultStep[] {
       await inject(ctx, 'shipping', { op: 'create', mode: 'hang', latencyMs: 4_000, rate: 0.15 });
       await inject(ctx, 'notifications', { op: 'send', mode: 'latency', latencyMs: 800, rate: 0.3 });
       await inject(ctx, 'payments', { op: 'void', mode: 'error', status: 500, rate: 0.3 });
+      await inject(ctx, 'hotels', { op: 'hold', mode: 'drop', rate: 0.25 });
       for (const kind of ['5xx', 'lost response', 'hang', 'latency spike', '5xx during compensation']) ctx.count(kind);
+    } },
+    { at: 0.08, kind: 'pivot faults', run: async (ctx) => {
+      // The capture lands and its answer is lost; or it is slow, past the order's deadline and a cancel.
+      await inject(ctx, 'payments', { op: 'capture', mode: 'drop', rate: 0.2 });
+      await inject(ctx, 'payments', { op: 'capture', mode: 'error', status: 503, rate: 0.2 });
+      await inject(ctx, 'payments', { op: 'capture', mode: 'latency', latencyMs: 1_800, rate: 0.3 });
+      // A void refused for good (as if captured elsewhere): the undo is STUCK at once, for an operator.
+      await inject(ctx, 'payments', { op: 'void', mode: 'error', status: 409, rate: 0.05 });
+      for (const kind of ['lost pivot answer', 'pivot 5xx', 'slow pivot (deadline, cancel)', 'refused undo']) ctx.count(kind);
     } },
     { at: 0.12, kind: 'worker', run: (ctx) => killAndRestart(ctx, 'worker', 1_500) },
     { at: 0.2, kind: 'second worker', run: async (ctx) => {
-      ctx.stack.parts['worker-2'].start();
+      ctx.stack.parts['worker-2']!.start();
       ctx.count('second worker started');
     } },
     { at: 0.3, kind: 'api', run: (ctx) => killAndRestart(ctx, 'api', 1_000) },
     { at: 0.4, kind: 'temporal', run: async (ctx) => {
-      await ctx.stack.parts.temporal.kill();
+      await ctx.stack.parts.temporal!.kill();
       ctx.count('temporal SIGKILL');
       await pause(1_000);
       await probeWhileTemporalDown(ctx);
       await pause(2_000);
-      await ctx.stack.parts.temporal.restart();
+      await ctx.stack.parts.temporal!.restart();
     } },
     { at: 0.55, kind: 'backends', run: (ctx) => killAndRestart(ctx, 'backends', Math.min(3_000, size.seconds * 100)) },
     { at: 0.62, kind: 'second worker', run: async (ctx) => {
-      await ctx.stack.parts['worker-2'].kill();
+      await ctx.stack.parts['worker-2']!.kill();
       ctx.count('worker-2 SIGKILL');
     } },
     { at: 0.7, kind: 'worker while compensating', run: async (ctx) => {
@@ -86,7 +96,7 @@ export function campaignPlan(size: CampaignSize): FaultStep[] {
       await killAndRestart(ctx, 'worker', 1_500);
     } },
     { at: 0.85, kind: 'clear', run: async (ctx) => {
-      for (const service of ['pricing', 'inventory', 'payments', 'shipping', 'notifications']) {
+      for (const service of ['pricing', 'inventory', 'payments', 'shipping', 'notifications', 'hotels']) {
         await fetch(`${ctx.stack.backendsUrl}/${service}/_admin/faults`, { method: 'DELETE' }).catch(() => undefined);
       }
     } },

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     for (const scenario of HISTORY_SCENARIOS) {
       if (only.length > 0 && !only.some((o) => scenario.name.includes(o))) continue;
       const { sagaId, outcome } = await scenario.run(stack);
-      const file = await recordHistory(stack.client, cli, stack.temporal.address, scenario.name, sagaId, outcome);
+      const file = await recordHistory(stack.client, cli, stack.launched.temporalAddress, scenario.name, sagaId, outcome);
       process.stdout.write(`${scenario.name}: ${outcome} -> ${file}\n`);
     }
   } finally {

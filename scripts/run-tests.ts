@@ -1,11 +1,24 @@
 /**
- * `npm test`: finds every test file under test/ and runs them with Node's test runner. Each file gets
- * its own process (and its own Temporal dev server on free ports), one at a time on small machines.
+ * Runs test files with Node's test runner, each in its own process, a few at a time, and prints how long
+ * each file took. Arguments pick files: `--unit` the fast ones (unit, workflow and replay tests, no stack),
+ * anything else a part of a path (`e2e/order`). Each file's output is printed whole when it ends, so
+ * files running side by side do not interleave.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
+
+/** Folders whose tests need no backends, worker or API: `npm run test:unit`. */
+const UNIT_FOLDERS = ['test/unit/', 'test/workflows/', 'test/replay/'];
+/** A file that runs longer than this is killed and counted as failed, so a hung wait cannot hang CI. */
+const FILE_TIMEOUT_MS = 5 * 60_000;
+
+interface FileRun {
+  file: string;
+  ok: boolean;
+  ms: number;
+}
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir)
@@ -17,19 +30,72 @@ function testFiles(dir: string): string[] {
     });
 }
 
-const root = join(__dirname, '..');
-const filter = process.argv.slice(2);
-const files = testFiles(join(root, 'test'))
-  .map((f) => relative(root, f))
-  .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)));
-if (files.length === 0) {
-  process.stderr.write(`no test files match ${filter.join(' ')}\n`);
-  process.exit(1);
+function runFile(root: string, file: string): Promise<FileRun> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', file], {
+      cwd: root,
+      env: { ...process.env, SAGAWAY_TEST: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
+    const timer = setTimeout(() => {
+      output.push(Buffer.from(`\n${file}: killed after ${FILE_TIMEOUT_MS / 1000} s\n`));
+      child.kill('SIGKILL');
+    }, FILE_TIMEOUT_MS);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const ms = Date.now() - started;
+      process.stdout.write(`\n# ${file} (${(ms / 1000).toFixed(1)} s)\n${Buffer.concat(output).toString()}`);
+      resolve({ file, ok: code === 0, ms });
+    });
+  });
 }
-const concurrency = Math.max(1, Math.min(2, availableParallelism() - 1));
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, SAGAWAY_TEST: '1' } },
-);
-process.exit(result.status ?? 1);
+
+async function runAll(root: string, files: string[], concurrency: number): Promise<FileRun[]> {
+  const queue = [...files];
+  const runs: FileRun[] = [];
+  const lane = async () => {
+    for (let file = queue.shift(); file; file = queue.shift()) runs.push(await runFile(root, file));
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  return runs;
+}
+
+function summary(runs: FileRun[], wallMs: number): string {
+  const lines = [...runs]
+    .sort((a, b) => b.ms - a.ms)
+    .map((r) => `${(r.ms / 1000).toFixed(1).padStart(7)} s  ${r.ok ? 'ok  ' : 'FAIL'}  ${r.file}`);
+  const failed = runs.filter((r) => !r.ok).length;
+  return [
+    '',
+    'time per file (slowest first):',
+    ...lines,
+    `${runs.length} files, ${failed} failed, ${(wallMs / 1000).toFixed(1)} s wall clock`,
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const root = join(__dirname, '..');
+  const args = process.argv.slice(2);
+  const unitOnly = args.includes('--unit');
+  const filter = args.filter((a) => a !== '--unit');
+  const files = testFiles(join(root, 'test'))
+    .map((f) => relative(root, f))
+    .filter((f) => !unitOnly || UNIT_FOLDERS.some((folder) => f.startsWith(folder)))
+    .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)));
+  if (files.length === 0) {
+    process.stderr.write(`no test files match ${args.join(' ')}\n`);
+    process.exit(1);
+  }
+  const concurrency = Number(process.env.SAGAWAY_TEST_CONCURRENCY) || Math.max(1, Math.min(2, availableParallelism() - 1));
+  const started = Date.now();
+  const runs = await runAll(root, files, concurrency);
+  process.stdout.write(summary(runs, Date.now() - started));
+  process.exit(runs.every((r) => r.ok) ? 0 : 1);
+}
+
+void main();

@@ -62,6 +62,18 @@ const ApiKeysSchema = z
 
 const flag = (fallback: 'true' | 'false') => z.enum(['true', 'false']).default(fallback).transform((v) => v === 'true');
 
+/** For tests and local runs: a workflow bundle built beforehand, and how fast a failed undo is tried again. */
+const DevEnvSchema = z.object({
+  /** auto: pretty-printed on a terminal, JSON lines otherwise (src/logger.ts reads it). */
+  SAGAWAY_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  SAGAWAY_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  SAGAWAY_COMPENSATION_BACKOFF_MS: z
+    .string()
+    .regex(/^\d+,\d+$/, 'expected initial,max in milliseconds, such as 1000,60000')
+    .transform((raw) => raw.split(',').map(Number) as [number, number])
+    .optional(),
+});
+
 const EnvSchema = z.object({
   SAGAWAY_ENV: z.enum(['development', 'production']).default('production'),
   SAGAWAY_DATA_DIR: z.string().min(1).default('./.data'),
@@ -85,6 +97,11 @@ const EnvSchema = z.object({
   SAGAWAY_STUDENTS_URL: url.optional(),
   SAGAWAY_REGISTRAR_URL: url.optional(),
   SAGAWAY_BILLING_URL: url.optional(),
+  // travel suppliers
+  SAGAWAY_FLIGHTS_URL: url.optional(),
+  SAGAWAY_HOTELS_URL: url.optional(),
+  SAGAWAY_CARS_URL: url.optional(),
+  SAGAWAY_FX_URL: url.optional(),
   SAGAWAY_TUITION_MINOR: z.coerce.number().int().min(0).max(100_000_000).default(45_000),
   SAGAWAY_ALLOCATOR_MAX_HISTORY: z.coerce.number().int().min(20).max(50_000).default(5_000),
   SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3_600).default(120),
@@ -103,13 +120,14 @@ const EnvSchema = z.object({
   // Trust: who holds which key (README, "Security").
   SAGAWAY_OPERATOR_KEYS: z.string().default(DEV_OPERATOR_KEYS).pipe(ApiKeysSchema),
   SAGAWAY_PAGE_TOKEN_SECRET: z.string().min(32).default('sagaway-dev-page-token-secret-change-me'),
-  SAGAWAY_CODEC_ACCEPT_PLAINTEXT: flag('false'),
+  SAGAWAY_CODEC_ACCEPT_PLAINTEXT: z.enum(['true', 'false']).optional(),
   SAGAWAY_BACKENDS_ADMIN: flag('false'),
   SAGAWAY_FEDERATION_KEYS: z.string().default(DEV_FEDERATION_KEYS).pipe(KeyPairsSchema),
   SAGAWAY_FEDERATION_JWKS_URL: url.optional(),
   SAGAWAY_PAYMENTS_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('sagaway-worker'),
   SAGAWAY_PAYMENTS_CLIENT_SECRET: z.string().min(16).default('sagaway-dev-payments-secret-change-me'),
-});
+  SAGAWAY_PAYMENTS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+}).extend(DevEnvSchema.shape);
 
 // Several API instances: what they share (see src/api/shared-state.ts). Unset: each keeps its own.
 const SharedEnvSchema = z.object({
@@ -121,7 +139,7 @@ const REQUIRED_IN_PRODUCTION = ['SAGAWAY_API_KEYS', 'SAGAWAY_CODEC_KEYS', 'SAGAW
 
 export type Env = z.infer<typeof EnvSchema> & z.infer<typeof SharedEnvSchema>;
 
-export const BACKEND_NAMES = ['pricing', 'inventory', 'payments', 'shipping', 'notifications', 'idcheck', 'storage', 'bikes', 'kiosk', 'students', 'registrar', 'billing'] as const;
+export const BACKEND_NAMES = ['pricing', 'inventory', 'payments', 'shipping', 'notifications', 'idcheck', 'storage', 'bikes', 'kiosk', 'students', 'registrar', 'billing', 'flights', 'hotels', 'cars', 'fx'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export interface Config {
@@ -132,7 +150,7 @@ export interface Config {
   /** keys: API key -> client id; operatorKeys: operator key -> operator name. */
   api: { host: string; port: number; keys: Map<string, string>; operatorKeys: Map<string, string> };
   backends: { host: string; port: number; urls: Record<BackendName, string>; timeoutMs: number };
-  sagas: { orderDeadlineMs: number; stuckAfterAttempts: number; localSteps: boolean };
+  sagas: { orderDeadlineMs: number; stuckAfterAttempts: number; localSteps: boolean; compensationBackoffMs: { initial: number; max: number } | null };
   bikes: { sensorTimeoutMs: number; visitorMaxBikes: number; feePerBikeMinor: number; kioskCacheMs: number };
   classes: { tuitionMinor: number; allocatorMaxHistory: number };
   temporalUiPort: number;
@@ -140,6 +158,7 @@ export interface Config {
   security: Security;
   protection: { rateLimitPerMinute: number; maxEventLoopDelayMs: number; maxBodyBytes: number };
   shared: { redisUrl: string | null };
+  workflowBundlePath: string | null;
 }
 
 export interface Security {
@@ -152,7 +171,8 @@ export interface Security {
   federationKeys: string;
   /** Where the backends read sagaway's JWKS; the worker writes it into the data folder when unset. */
   federationJwksUrl: string | null;
-  paymentsClient: { id: string; secret: string };
+  /** The OAuth client of payments; the simulated token endpoint issues tokens for `tokenTtlSeconds`. */
+  paymentsClient: { id: string; secret: string; tokenTtlSeconds: number };
 }
 
 export class ConfigError extends Error {}
@@ -196,12 +216,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         students: urlOf('students', env.SAGAWAY_STUDENTS_URL),
         registrar: urlOf('registrar', env.SAGAWAY_REGISTRAR_URL),
         billing: urlOf('billing', env.SAGAWAY_BILLING_URL),
+        flights: urlOf('flights', env.SAGAWAY_FLIGHTS_URL),
+        hotels: urlOf('hotels', env.SAGAWAY_HOTELS_URL),
+        cars: urlOf('cars', env.SAGAWAY_CARS_URL),
+        fx: urlOf('fx', env.SAGAWAY_FX_URL),
       },
     },
     sagas: {
       orderDeadlineMs: env.SAGAWAY_ORDER_DEADLINE_SECONDS * 1_000,
       stuckAfterAttempts: env.SAGAWAY_STUCK_AFTER_ATTEMPTS,
       localSteps: env.SAGAWAY_LOCAL_STEPS,
+      compensationBackoffMs: env.SAGAWAY_COMPENSATION_BACKOFF_MS
+        ? { initial: env.SAGAWAY_COMPENSATION_BACKOFF_MS[0], max: env.SAGAWAY_COMPENSATION_BACKOFF_MS[1] }
+        : null,
     },
     bikes: {
       sensorTimeoutMs: Math.round(env.SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS * 1_000),
@@ -213,13 +240,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     temporalUiPort: env.SAGAWAY_TEMPORAL_UI_PORT,
     codecKeys: env.SAGAWAY_CODEC_KEYS,
     security: {
-      // Development accepts plain payloads always: its histories are throwaway.
-      codecAcceptPlaintext: env.SAGAWAY_CODEC_ACCEPT_PLAINTEXT || env.SAGAWAY_ENV === 'development',
+      // Unset, development accepts plain payloads (its histories are throwaway) and production refuses them.
+      codecAcceptPlaintext: (env.SAGAWAY_CODEC_ACCEPT_PLAINTEXT ?? (env.SAGAWAY_ENV === 'development' ? 'true' : 'false')) === 'true',
       pageTokenSecret: env.SAGAWAY_PAGE_TOKEN_SECRET,
       backendsAdmin: env.SAGAWAY_BACKENDS_ADMIN,
       federationKeys: env.SAGAWAY_FEDERATION_KEYS,
       federationJwksUrl: env.SAGAWAY_FEDERATION_JWKS_URL ?? null,
-      paymentsClient: { id: env.SAGAWAY_PAYMENTS_CLIENT_ID, secret: env.SAGAWAY_PAYMENTS_CLIENT_SECRET },
+      paymentsClient: { id: env.SAGAWAY_PAYMENTS_CLIENT_ID, secret: env.SAGAWAY_PAYMENTS_CLIENT_SECRET, tokenTtlSeconds: env.SAGAWAY_PAYMENTS_TOKEN_TTL_SECONDS },
     },
     protection: {
       rateLimitPerMinute: env.SAGAWAY_RATE_LIMIT_PER_MINUTE,
@@ -227,6 +254,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxBodyBytes: env.SAGAWAY_MAX_BODY_BYTES,
     },
     shared: { redisUrl: env.SAGAWAY_REDIS_URL ?? null },
+    workflowBundlePath: env.SAGAWAY_WORKFLOW_BUNDLE ?? null,
   };
 }
 
@@ -257,4 +285,19 @@ export function loadConfigOrExit(): Config {
     }
     throw err;
   }
+}
+
+// --- API limits (issue 11): read on their own so this block merges apart from the schema above. ---
+const ApiLimitsSchema = z.object({
+  SAGAWAY_MAX_WAITS_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).default(200),
+  SAGAWAY_LIVE_READ_BUDGET_MS: z.coerce.number().int().min(10).max(10_000).default(150),
+});
+
+/** `Prefer: wait` requests one client may hold open, and how long a read waits for a busy worker. */
+export function apiLimitsFrom(source: NodeJS.ProcessEnv = process.env): { maxWaitsPerClient: number; liveQueryBudgetMs: number } {
+  const parsed = ApiLimitsSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  }
+  return { maxWaitsPerClient: parsed.data.SAGAWAY_MAX_WAITS_PER_CLIENT, liveQueryBudgetMs: parsed.data.SAGAWAY_LIVE_READ_BUDGET_MS };
 }

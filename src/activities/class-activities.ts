@@ -56,7 +56,7 @@ export function createClassActivities(deps: ClassDeps) {
       const section = await registrar.getJson(`/sections/${encodeURIComponent(input.sectionId)}`, SectionSchema, currentCall());
       const { client, taskQueue } = temporalOf(deps);
       const initial: AllocatorState = { section, granted: [], queue: [], allocated: false, closed: false, maxHistory: input.maxHistory, generation: 0 };
-      await client.workflow.signalWithStart('seatAllocator', {
+      await client.workflow.signalWithStart('seatAllocatorV2', {
         workflowId: allocatorId(section.sectionId),
         taskQueue,
         args: [initial],

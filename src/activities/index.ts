@@ -4,15 +4,19 @@ import { reportAttempts } from './attempts';
 import { createBikeActivities, createFeeActivities } from './bike-activities';
 import { createClassActivities, legacyClassActivities } from './class-activities';
 import { sendAlert } from './alerts';
-import { BackendClient } from './http-client';
+import { BackendClient, type Authorizer } from './http-client';
 import { createOrderActivities } from './order-activities';
+import { createOtaHotelClient } from './ota-hotel-client';
 import { createStorageClient } from './storage-client';
+import { createTravelActivities } from './travel-activities';
 
 export interface ActivityDeps {
   urls: Record<BackendName, string>;
   timeoutMs: number;
   /** For activities that talk to other workflows (the seat allocators). */
   temporal: { client: Client; taskQueue: string } | null;
+  /** Each backend's credentials (federation tokens, OAuth); none in unit tests of activities. */
+  authorize?: (backend: BackendName) => Authorizer | undefined;
 }
 
 export interface SagawayActivities {
@@ -22,7 +26,7 @@ export interface SagawayActivities {
 
 /** Builds every activity with its backend clients: one keep-alive pool per backend, shared by all. */
 export function createActivities(deps: ActivityDeps): SagawayActivities {
-  const client = (name: BackendName) => new BackendClient(name, deps.urls[name], { timeoutMs: deps.timeoutMs });
+  const client = (name: BackendName) => new BackendClient(name, deps.urls[name], { timeoutMs: deps.timeoutMs, authorize: deps.authorize?.(name) });
   const clients = {
     pricing: client('pricing'),
     inventory: client('inventory'),
@@ -35,8 +39,12 @@ export function createActivities(deps: ActivityDeps): SagawayActivities {
     students: client('students'),
     registrar: client('registrar'),
     billing: client('billing'),
+    flights: client('flights'),
+    cars: client('cars'),
+    fx: client('fx'),
   };
-  const storage = createStorageClient(deps.urls.storage, deps.timeoutMs);
+  const storage = createStorageClient(deps.urls.storage, deps.timeoutMs, deps.authorize?.('storage'));
+  const hotels = createOtaHotelClient(deps.urls.hotels, deps.timeoutMs, deps.authorize?.('hotels'));
   const order = createOrderActivities(clients);
   const classes = createClassActivities({ ...clients, temporal: deps.temporal });
   return {
@@ -46,10 +54,11 @@ export function createActivities(deps: ActivityDeps): SagawayActivities {
       ...createFeeActivities(order),
       ...classes,
       ...legacyClassActivities(classes),
+      ...createTravelActivities({ ...clients, hotels }),
       sendAlert,
     }),
     close: async () => {
-      await Promise.all([...Object.values(clients).map((c) => c.close()), storage.close()]);
+      await Promise.all([...Object.values(clients).map((c) => c.close()), storage.close(), hotels.close()]);
     },
   };
 }

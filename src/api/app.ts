@@ -8,6 +8,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import type { Logger } from 'pino';
 import type { SagaTuning } from '../domain/saga';
 import { decorateAuth, identifyCallers, KeyRing, rateKeyOf, refuseUnknown } from './auth';
+import { kioskAccess } from './kiosk-access';
 import { errorHandler, HttpProblem, problemType, sendProblem } from './problems';
 import { bikeRoutes, type BikeRouteOptions } from './routes/bike-checkouts';
 import { classRoutes, type ClassRouteOptions } from './routes/class-registrations';
@@ -15,6 +16,9 @@ import { codecRoutes, type CodecRouteOptions } from './routes/codec';
 import { healthRoutes } from './routes/health';
 import { orderRoutes } from './routes/orders';
 import { sagaRoutes } from './routes/sagas';
+import { KEY_LIFETIME } from './idempotency';
+import { tripRoutes } from './routes/trips';
+import { screenRoutes } from './routes/screens';
 import type { SagaGateway } from './saga-gateway';
 import { perInstanceState, RATE_LIMIT_PREFIX, type SharedState } from './shared-state';
 
@@ -32,6 +36,8 @@ export interface AppDeps {
   protection?: Protection;
   /** What API instances share (SAGAWAY_REDIS_URL); per instance when absent. */
   shared?: SharedState;
+  /** The kiosk and registration desk pages; development shows the kiosk's "bike sensed" buttons. */
+  screens?: { development: boolean };
 }
 
 export interface Protection {
@@ -41,6 +47,20 @@ export interface Protection {
   healthCheck?: () => Promise<boolean>;
   /** Counters in Redis, shared by every API instance; in this process when absent. */
   redis?: SharedState['redis'];
+}
+
+const API_DESCRIPTION = [
+  'Durable sagas on Temporal behind one HTTP request.',
+  '',
+  `Every start route takes an Idempotency-Key. The same key with the same body answers the same saga (200 or 202), for ${KEY_LIFETIME}; ` +
+    'the same key with another body is a 422. Prefer: wait=N waits up to N seconds (at most 60) for the saga to end; open waits per client are capped (429 with Retry-After past the cap).',
+].join('\n');
+
+/** Cancel's body is optional, which the schema conversion cannot say by itself. */
+function optionalCancelBody<T>(document: T): T {
+  const cancel = (document as { paths?: Record<string, { post?: { requestBody?: { required?: boolean } } }> }).paths?.['/v1/sagas/{id}/cancel']?.post;
+  if (cancel?.requestBody) cancel.requestBody.required = false;
+  return document;
 }
 
 /** Builds the HTTP API as an app that tests load without listening; server.ts owns the process. */
@@ -62,12 +82,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'sagaway', version: '0.1.0', description: 'Durable sagas on Temporal behind one HTTP request.' },
+      info: { title: 'sagaway', version: '0.2.0', description: API_DESCRIPTION, license: { name: 'MIT', url: 'https://opensource.org/license/mit' } },
+      servers: [{ url: '/', description: 'this sagaway API (the document is served by the API it describes)' }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => optionalCancelBody(jsonSchemaTransformObject(input)),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -90,11 +111,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (v1) => {
     await identifyAndLimit(v1);
     v1.addHook('preParsing', refuseUnknown(ring));
+    kioskAccess(v1, deps.bikes.stock);
     orderRoutes(v1, deps.gateway, deps.sagas);
     bikeRoutes(v1, deps.gateway, { ...deps.bikes, tuning: deps.sagas.tuning });
     classRoutes(v1, deps.gateway, { ...deps.classes, tuning: deps.sagas.tuning });
+    tripRoutes(v1, deps.gateway, deps.sagas);
     sagaRoutes(v1, deps.gateway);
   });
+  await app.register(async (scope) => screenRoutes(scope, { development: deps.screens?.development ?? false, visitorMaxBikes: deps.bikes.visitorMaxBikes, feePerBike: deps.bikes.feePerBike }));
   return app;
 }
 

@@ -8,7 +8,7 @@ import { KioskStockCache } from './kiosk-stock';
 import { sharedStateFrom } from './shared-state';
 
 /** What the saga routes need from the config, built once per API process (and per test stack). */
-export function sagaDepsFrom(config: Config, tuning: SagaTuning): Pick<AppDeps, 'sagas' | 'bikes' | 'classes' | 'codec' | 'protection' | 'bodyLimitBytes' | 'shared'> {
+export function sagaDepsFrom(config: Config, tuning: SagaTuning): Pick<AppDeps, 'sagas' | 'bikes' | 'classes' | 'codec' | 'protection' | 'bodyLimitBytes' | 'screens' | 'shared'> {
   const storage = createStorageClient(config.backends.urls.storage, config.backends.timeoutMs);
   const uiPort = config.temporalUiPort;
   const shared = sharedStateFrom(config.shared.redisUrl);
@@ -17,10 +17,12 @@ export function sagaDepsFrom(config: Config, tuning: SagaTuning): Pick<AppDeps, 
     bodyLimitBytes: config.protection.maxBodyBytes,
     protection: { rateLimitPerMinute: config.protection.rateLimitPerMinute, maxEventLoopDelayMs: config.protection.maxEventLoopDelayMs, redis: shared.redis },
     codec: {
-      codec: new AesGcmCodec(parseCodecKeys(config.codecKeys)),
+      // Display only: plain payloads (summaries, headers, old histories) pass through for the UI to show.
+      codec: new AesGcmCodec(parseCodecKeys(config.codecKeys), true),
       uiOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`],
       development: config.env === 'development',
     },
+    screens: { development: config.env === 'development' },
     sagas: { orderDeadlineMs: config.sagas.orderDeadlineMs, localSteps: config.sagas.localSteps, tuning },
     bikes: {
       packager: new IdPackager(`${config.backends.urls.idcheck}/public-key`),

@@ -4,15 +4,14 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
-  WithStartWorkflowOperation,
-  type Workflow,
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { AllocatorMessages, type ClaimHolder } from '../domain/allocation';
+import type { ClaimHolder } from '../domain/allocation';
 import { Messages, type CancelRequest } from '../domain/messages';
 import { SearchAttribute, TERMINAL_STATUSES, type SagaType, type SagaView } from '../domain/saga';
 import { PageTokens } from './page-token';
+import { RegistrationClaims } from './registration-claims';
 import { SingleFlight } from './single-flight';
 import { unavailableAs503 } from './temporal-unavailable';
 import { ViewCache } from './view-cache';
@@ -53,9 +52,6 @@ export const DEFAULT_LIMITS: GatewayLimits = { maxWaitsPerClient: 200, liveQuery
 
 const QUERY_TIMEOUT_MS = 3_000;
 
-/** A claim whose saga is not there yet is taken to be starting for this long. */
-const CLAIM_START_GRACE_MS = 60_000;
-
 /**
  * Everything the API asks of Temporal, in one place: start a saga, read its view, wait for it, list,
  * cancel and signal. It also enforces that a client only ever sees its own sagas.
@@ -68,9 +64,14 @@ export class SagaGateway {
     private readonly limits: GatewayLimits = DEFAULT_LIMITS,
   ) {
     this.waits = new WaitLimit(limits.maxWaitsPerClient);
+    this.claims = new RegistrationClaims(client, taskQueue, async (sagaId) => {
+      const description = await this.describe(sagaId);
+      return description ? description.status.name === 'RUNNING' : null;
+    });
   }
 
   private readonly waits: WaitLimit;
+  private readonly claims: RegistrationClaims;
   private readonly views = new ViewCache();
   private readonly reads = new SingleFlight<WorkflowExecutionDescription | null>();
   private readonly queries = new SingleFlight<SagaView>();
@@ -131,9 +132,12 @@ export class SagaGateway {
    */
   async waitForEnd(sagaId: string, clientId: string, ms: number, gone?: AbortSignal): Promise<SagaView | null> {
     const release = this.waits.acquire(clientId);
+    const wait = new AbortController();
+    const timer = setTimeout(() => wait.abort(), ms);
+    const leave = () => wait.abort();
+    gone?.addEventListener('abort', leave, { once: true });
     try {
-      const signal = gone ? AbortSignal.any([gone, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms);
-      const view = (await this.client.withAbortSignal(signal, () => this.client.workflow.getHandle(sagaId).result())) as SagaView | null;
+      const view = (await this.client.withAbortSignal(wait.signal, () => this.client.workflow.getHandle(sagaId).result())) as SagaView | null;
       if (view && TERMINAL_STATUSES.has(view.status)) {
         this.views.remember(clientId, view);
         return view;
@@ -141,38 +145,17 @@ export class SagaGateway {
     } catch {
       // Timed out, the client left, or the run ended without a view (terminated, say): the current view tells.
     } finally {
+      clearTimeout(timer);
+      gone?.removeEventListener('abort', leave);
+      wait.abort();
       release();
     }
     return gone?.aborted ? null : this.view(sagaId, clientId);
   }
 
-  /**
-   * Claims the one live registration of a student for a section (`claimId`), for the saga `sagaId`:
-   * update-with-start, so requests sent together meet in one claim workflow that decides one at a time.
-   * A holder that has ended is replaced. Answers the holder: this saga, or the live one.
-   */
-  async claim(claimId: string, until: string, claimant: { sagaId: string; clientId: string }): Promise<ClaimHolder> {
-    const holder = await this.claimOnce(claimId, until, { ...claimant, replacing: null });
-    if (holder.sagaId === claimant.sagaId || (await this.holds(holder))) return holder;
-    return this.claimOnce(claimId, until, { ...claimant, replacing: holder.sagaId });
-  }
-
-  private async claimOnce(claimId: string, until: string, request: { sagaId: string; clientId: string; replacing: string | null }): Promise<ClaimHolder> {
-    const startWorkflowOperation = new WithStartWorkflowOperation('registrationClaim', {
-      workflowId: claimId,
-      taskQueue: this.taskQueue,
-      args: [{ until }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: `One live registration: ${claimId}`,
-    });
-    return unavailableAs503(() => this.client.workflow.executeUpdateWithStart<Workflow, ClaimHolder, [typeof request]>(AllocatorMessages.claimUpdate, { args: [request], startWorkflowOperation }));
-  }
-
-  /** Whether a claim's saga still holds it: it runs, or it was claimed a moment ago and is starting. */
-  private async holds(holder: ClaimHolder): Promise<boolean> {
-    const description = await this.describe(holder.sagaId);
-    if (!description) return Date.now() - holder.since < CLAIM_START_GRACE_MS;
-    return description.status.name === 'RUNNING';
+  /** Claims a student's one live registration for a section for `sagaId`; answers the holder (see RegistrationClaims). */
+  claim(claimId: string, until: string, claimant: { sagaId: string; clientId: string }): Promise<ClaimHolder> {
+    return this.claims.claim(claimId, until, claimant);
   }
 
   async list(clientId: string, filter: { type?: string; status?: string; pageSize: number; pageToken?: string }): Promise<SagaPage> {
@@ -225,9 +208,9 @@ export class SagaGateway {
   }
 
   /** Queries a workflow that is not a client's saga (a section's seat allocator); null if there is none. */
-  async queryEntity<T>(workflowId: string, query: string): Promise<T | null> {
+  async queryEntity<T>(workflowId: string, query: string, args: unknown[] = [], timeoutMs?: number): Promise<T | null> {
     try {
-      return await unavailableAs503(() => this.client.workflow.getHandle(workflowId).query<T>(query));
+      return await unavailableAs503(() => this.client.workflow.getHandle(workflowId).query<T, unknown[]>(query, ...args), timeoutMs);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return null;
       throw err;

@@ -67,19 +67,19 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * count too, so nothing ill-formed reaches Temporal, the backends or the logs.
  */
 export function illFormedText(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value) || CONTROL.test(value) ? path : null;
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = illFormedText(item, `${path}.${i}`);
-      if (found) return found;
-    }
-    return null;
-  }
-  if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const field = `${path}.${key}`;
-      const found = illFormedText(key, field) ?? illFormedText(item, field);
-      if (found) return found;
+  // Iterative, so a deeply nested body cannot overflow the stack.
+  const pending: Array<[unknown, string]> = [[value, path]];
+  while (pending.length > 0) {
+    const [item, at] = pending.pop()!;
+    if (typeof item === 'string') {
+      if (LONE_SURROGATE.test(item) || CONTROL.test(item)) return at;
+    } else if (Array.isArray(item)) {
+      for (let i = item.length - 1; i >= 0; i -= 1) pending.push([item[i], `${at}.${i}`]);
+    } else if (item && typeof item === 'object') {
+      for (const [key, child] of Object.entries(item).reverse()) {
+        if (LONE_SURROGATE.test(key) || CONTROL.test(key)) return `${at}.${key.replace(/[^\x20-\x7e]/g, '?')}`;
+        pending.push([child, `${at}.${key}`]);
+      }
     }
   }
   return null;

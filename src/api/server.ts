@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFrom } from '../codec';
-import { loadConfigOrExit } from '../config';
+import { apiLimitsFrom, loadConfigOrExit } from '../config';
 import { DEFAULT_TUNING } from '../domain/saga';
 import { createLogger } from '../logger';
 import { temporalSettings } from '../temporal';
@@ -18,14 +18,18 @@ async function main(): Promise<void> {
   const logger = createLogger('api', config.logLevel);
   const settings = temporalSettings();
   const connection = Connection.lazy(settings.connectionOptions);
-  const client = new Client({ connection, namespace: settings.namespace, dataConverter: dataConverterFrom(config.codecKeys) });
+  const client = new Client({ connection, namespace: settings.namespace, dataConverter: dataConverterFrom(config.codecKeys, config.security.codecAcceptPlaintext) });
   const app = await buildApp({
     // Page tokens are sealed with their own secret, shared by every API instance so any of them accepts them.
-    gateway: new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret))),
+    gateway: new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret)), apiLimitsFrom()),
     apiKeys: config.api.keys,
     operatorKeys: config.api.operatorKeys,
     logger,
-    ...sagaDepsFrom(config, { ...DEFAULT_TUNING, stuckAfterAttempts: config.sagas.stuckAfterAttempts }),
+    ...sagaDepsFrom(config, {
+      ...DEFAULT_TUNING,
+      stuckAfterAttempts: config.sagas.stuckAfterAttempts,
+      compensationBackoffMs: config.sagas.compensationBackoffMs ?? DEFAULT_TUNING.compensationBackoffMs,
+    }),
   });
   await app.listen({ host: config.api.host, port: config.api.port });
   logger.info({ temporal: settings.address, namespace: settings.namespace }, 'api ready');

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 
 export type PartName = 'temporal' | 'backends' | 'worker' | 'worker-2' | 'api' | 'api-2' | 'baseline-worker';
 
-/** The entry point of each part: the same files `npm run temporal|backends|worker|api` run. */
-const ENTRIES: Record<PartName, string> = {
+/** The entry point of each part: the same files `npm start` and `npm run temporal|backends|worker|api` run. */
+export const PART_ENTRIES: Record<PartName, string> = {
   temporal: 'src/dev/temporal.ts',
   backends: 'src/backends/server.ts',
   worker: 'src/worker.ts',
@@ -22,19 +22,25 @@ const ENTRIES: Record<PartName, string> = {
 export class Part {
   private child: ChildProcess | null = null;
   private readonly log: WriteStream;
+  readonly logFile: string;
   restarts = 0;
-  kills = 0;
 
   constructor(
     readonly name: PartName,
     private readonly env: NodeJS.ProcessEnv,
     logDir: string,
   ) {
-    this.log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
+    this.logFile = join(logDir, `${name}.log`);
+    this.log = createWriteStream(this.logFile, { flags: 'a' });
   }
 
   get pid(): number | null {
     return this.running ? (this.child?.pid ?? null) : null;
+  }
+
+  /** Started, then ended by itself or by a signal. */
+  get exited(): boolean {
+    return this.child !== null && !this.running;
   }
 
   get running(): boolean {
@@ -43,7 +49,7 @@ export class Part {
 
   start(): void {
     if (this.running) return;
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRIES[this.name]], {
+    const child = spawn(process.execPath, ['--import', 'tsx', PART_ENTRIES[this.name]], {
       env: this.env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -61,7 +67,6 @@ export class Part {
   /** kill -9 of the whole process group: no drain, no goodbye. */
   async kill(): Promise<void> {
     if (!this.child?.pid || !this.running) return;
-    this.kills += 1;
     const exited = new Promise((resolve) => this.child!.once('exit', resolve));
     process.kill(-this.child.pid, 'SIGKILL');
     await exited;

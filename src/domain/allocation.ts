@@ -29,6 +29,8 @@ export interface AllocationEntry {
 export interface AllocationView extends SectionInfo {
   allocated: boolean;
   closed: boolean;
+  /** Decisions the allocator has yet to send (seatAllocatorV2). */
+  pendingDecisions?: number;
   granted: AllocationEntry[];
   waitlist: AllocationEntry[];
 }
@@ -43,6 +45,8 @@ export interface AllocatorState {
   maxHistory: number;
   /** How many times it continued as new, for operators. */
   generation: number;
+  /** Decisions not sent yet, in order (seatAllocatorV2; carried across continue-as-new). */
+  outbox?: Array<[sagaId: string, decision: SeatDecision]>;
 }
 
 export const AllocatorMessages = {
@@ -50,22 +54,15 @@ export const AllocatorMessages = {
   releaseSeat: 'releaseSeat',
   seatDecision: 'seatDecision',
   allocationQuery: 'allocation',
-  claimUpdate: 'claimRegistration',
+  positionQuery: 'seatPosition',
 } as const;
 
 /** Who holds a student's one live registration for a section (see the registrationClaim workflow). */
 export interface ClaimHolder {
   sagaId: string;
   clientId: string;
-  /** When it was claimed (workflow time, ms). */
+  /** When it was claimed (ms since the epoch). */
   since: number;
-}
-
-export interface ClaimRequest {
-  sagaId: string;
-  clientId: string;
-  /** The holder this claim replaces, once the API saw it end; null to claim a free one. */
-  replacing: string | null;
 }
 
 export function claimId(sectionId: string, studentId: string): string {

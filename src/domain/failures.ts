@@ -28,6 +28,13 @@ export const FailureType = {
   UnknownStudent: 'UnknownStudent',
   UnknownSection: 'UnknownSection',
   SectionFull: 'SectionFull',
+  SoldOut: 'SoldOut',
+  UnknownOffer: 'UnknownOffer',
+  HoldExpired: 'HoldExpired',
+  RateExpired: 'RateExpired',
+  PriceRefused: 'PriceRefused',
+  PriceConfirmationTimeout: 'PriceConfirmationTimeout',
+  NotAwaitingConfirmation: 'NotAwaitingConfirmation',
   InternalError: 'InternalError',
 } as const;
 

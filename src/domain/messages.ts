@@ -3,6 +3,8 @@ export const Messages = {
   sagaStateQuery: 'sagaState',
   cancelUpdate: 'cancel',
   bikeSensedUpdate: 'bikeSensed',
+  priceConfirmationUpdate: 'priceConfirmation',
+  operatorActionUpdate: 'operatorAction',
 } as const;
 
 export interface CancelRequest {

@@ -1,23 +1,12 @@
 /**
- * Registration claim: one small workflow per student and section (id `claim-<sectionId>-<studentId>`),
- * so two registrations sent together cannot both start. The API claims it by update-with-start with the
- * id conflict policy USE_EXISTING: concurrent claims meet in one run, whose update handler decides one at
- * a time. It holds the live registration's saga id until the window closes, then ends; a holder that has
- * ended is replaced only by a claim that names it (the API saw it end first).
+ * Registration claim: one small workflow per student and section (id `claim-<sectionId>-<studentId>`)
+ * whose run is a student's one live registration for that section. The API starts it with the id
+ * conflict policy FAIL, so of two registrations sent together exactly one starts it; the other is told
+ * who holds it (the run's memo). It lasts until the window closes; a claim whose saga ended is ended by
+ * the next registration, which then starts its own.
  */
-import { allHandlersFinished, condition, defineUpdate, setHandler } from '@temporalio/workflow';
-import { AllocatorMessages, type ClaimHolder, type ClaimRequest } from '../domain/allocation';
-
-export const claimUpdate = defineUpdate<ClaimHolder, [ClaimRequest]>(AllocatorMessages.claimUpdate);
+import { sleep } from '@temporalio/workflow';
 
 export async function registrationClaim(input: { until: string }): Promise<void> {
-  let holder: ClaimHolder | null = null;
-  setHandler(claimUpdate, (request) => {
-    if (!holder || holder.sagaId === request.sagaId || holder.sagaId === request.replacing) {
-      holder = holder?.sagaId === request.sagaId ? holder : { sagaId: request.sagaId, clientId: request.clientId, since: Date.now() };
-    }
-    return holder;
-  });
-  await condition(() => false, Math.max(Date.parse(input.until) - Date.now(), 1));
-  await condition(allHandlersFinished);
+  await sleep(Math.max(Date.parse(input.until) - Date.now(), 1));
 }

@@ -8,41 +8,43 @@
  *   a released seat:     goes to the first on the waitlist
  *   at windowClosesAt:   the waitlist is told the window closed
  *
- * It answers each registration saga by signal, never grants more seats than the capacity, and continues
- * as new before its history grows large, carrying every request in order.
+ * Built for big sections: each registration gets at most a few signals in its whole life (its decision,
+ * and GRANTED or CLOSED later if it waited), never one each time the line moves; a waitlist position is
+ * read (positionQuery), not pushed. Decisions go out through an outbox in batches well under Temporal's
+ * limit of pending outgoing signals, and the allocator continues as new between batches once its history
+ * is large, carrying the requests and the unsent decisions in order.
  */
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  getExternalWorkflowHandle,
-  log,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import { byPriority, type AllocationView, type AllocatorState, type SeatDecision, type SeatRequest } from '../domain/allocation';
-import { allocationQuery, fileRequestSignal, releaseSeatSignal, seatDecisionSignal } from './messages';
+import { allocationQuery, fileRequestSignal, positionQuery, releaseSeatSignal, seatDecisionSignal } from './messages';
 
 type Message = { kind: 'file'; request: SeatRequest } | { kind: 'release'; sagaId: string };
 
-export async function seatAllocator(state: AllocatorState): Promise<void> {
+/** Outgoing signals in flight at once: far below Temporal's 2,000 pending per run. */
+export const SIGNAL_BATCH = 500;
+
+export async function seatAllocatorV2(state: AllocatorState): Promise<void> {
+  state.outbox ??= [];
   const inbox: Message[] = [];
   setHandler(fileRequestSignal, (request) => void inbox.push({ kind: 'file', request }));
   setHandler(releaseSeatSignal, ({ sagaId }) => void inbox.push({ kind: 'release', sagaId }));
   setHandler(allocationQuery, () => viewOf(state));
+  setHandler(positionQuery, (sagaId) => decisionFor(state, sagaId));
   const allocationAt = Date.parse(state.section.allocationAt);
   const closesAt = Date.parse(state.section.windowClosesAt);
 
   for (;;) {
     const next = !state.allocated ? allocationAt : !state.closed ? closesAt : null;
-    if (next === null) await condition(() => inbox.length > 0);
-    else await condition(() => inbox.length > 0, Math.max(next - Date.now(), 0));
-    while (inbox.length > 0) await handle(state, inbox.shift()!);
-    if (!state.allocated && Date.now() >= allocationAt) await allocate(state);
-    if (!state.closed && Date.now() >= closesAt) await close(state);
+    const ready = () => inbox.length > 0 || state.outbox!.length > 0;
+    if (next === null) await condition(ready);
+    else await condition(ready, Math.max(next - Date.now(), 0));
+    while (inbox.length > 0) handle(state, inbox.shift()!);
+    if (!state.allocated && Date.now() >= allocationAt) allocate(state);
+    if (!state.closed && Date.now() >= closesAt) close(state);
+    await sendBatch(state);
     if (historyIsLarge(state) && inbox.length === 0) {
       await condition(allHandlersFinished);
-      if (inbox.length === 0) await continueAsNew<typeof seatAllocator>({ ...state, generation: state.generation + 1 });
+      if (inbox.length === 0) await continueAsNew<typeof seatAllocatorV2>({ ...state, generation: state.generation + 1 });
     }
   }
 }
@@ -52,78 +54,96 @@ function historyIsLarge(state: AllocatorState): boolean {
   return info.continueAsNewSuggested || info.historyLength > state.maxHistory;
 }
 
-async function handle(state: AllocatorState, message: Message): Promise<void> {
+function handle(state: AllocatorState, message: Message): void {
   if (message.kind === 'release') return release(state, message.sagaId);
   const { request } = message;
-  const known = [...state.granted, ...state.queue].find((r) => r.sagaId === request.sagaId);
-  if (known) return state.allocated ? tell(state, known.sagaId, decisionOf(state, known)) : undefined;
-  if ([...state.granted, ...state.queue].some((r) => r.studentId === request.studentId)) return tell(state, request.sagaId, { status: 'DUPLICATE' });
+  const known = state.granted.find((r) => r.sagaId === request.sagaId) ?? state.queue.find((r) => r.sagaId === request.sagaId);
+  if (known) return state.allocated ? tell(state, known.sagaId, decisionFor(state, known.sagaId)!) : undefined;
+  if (state.granted.some((r) => r.studentId === request.studentId) || state.queue.some((r) => r.studentId === request.studentId)) {
+    return tell(state, request.sagaId, { status: 'DUPLICATE' });
+  }
   if (state.closed) return tell(state, request.sagaId, { status: 'CLOSED' });
   if (state.allocated && state.granted.length < state.section.capacity) {
     state.granted.push(request);
     return tell(state, request.sagaId, { status: 'GRANTED' });
   }
-  state.queue.push(request);
-  state.queue.sort(byPriority);
-  if (state.allocated) await tellWaitlist(state, state.queue.indexOf(request));
+  const at = insertByPriority(state.queue, request);
+  if (state.allocated) tell(state, request.sagaId, { status: 'WAITLISTED', position: at + 1 });
 }
 
-async function release(state: AllocatorState, sagaId: string): Promise<void> {
+/** Inserts into a list kept in priority order (binary search): big sections stay cheap to file into. */
+function insertByPriority(list: SeatRequest[], request: SeatRequest): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (byPriority(list[mid]!, request) <= 0) low = mid + 1;
+    else high = mid;
+  }
+  list.splice(low, 0, request);
+  return low;
+}
+
+function release(state: AllocatorState, sagaId: string): void {
   const wasGranted = state.granted.some((r) => r.sagaId === sagaId);
-  const queued = state.queue.findIndex((r) => r.sagaId === sagaId);
   state.granted = state.granted.filter((r) => r.sagaId !== sagaId);
+  const queued = state.queue.findIndex((r) => r.sagaId === sagaId);
   if (queued >= 0) state.queue.splice(queued, 1);
   if (wasGranted && state.allocated && !state.closed && state.queue.length > 0) {
     const next = state.queue.shift()!;
     state.granted.push(next);
-    await tell(state, next.sagaId, { status: 'GRANTED' });
-    await tellWaitlist(state, 0);
-  } else if (queued >= 0 && state.allocated) {
-    await tellWaitlist(state, queued);
+    tell(state, next.sagaId, { status: 'GRANTED' });
   }
 }
 
-async function allocate(state: AllocatorState): Promise<void> {
-  const ordered = [...state.queue].sort(byPriority);
-  const free = state.section.capacity - state.granted.length;
-  state.granted.push(...ordered.slice(0, free));
-  state.queue = ordered.slice(free);
+function allocate(state: AllocatorState): void {
+  const free = Math.max(state.section.capacity - state.granted.length, 0);
+  const seated = state.queue.splice(0, free);
+  state.granted.push(...seated);
   state.allocated = true;
   log.info('seats allocated', { sectionId: state.section.sectionId, granted: state.granted.length, waitlisted: state.queue.length });
-  await Promise.all(state.granted.map((r) => tell(state, r.sagaId, { status: 'GRANTED' })));
-  await tellWaitlist(state, 0);
+  for (const r of seated) tell(state, r.sagaId, { status: 'GRANTED' });
+  state.queue.forEach((r, i) => tell(state, r.sagaId, { status: 'WAITLISTED', position: i + 1 }));
 }
 
-async function close(state: AllocatorState): Promise<void> {
+function close(state: AllocatorState): void {
   const waiting = state.queue;
   state.queue = [];
   state.closed = true;
-  await Promise.all(waiting.map((r) => tell(state, r.sagaId, { status: 'CLOSED' })));
+  for (const r of waiting) tell(state, r.sagaId, { status: 'CLOSED' });
 }
 
-/** Tells everyone from `from` on the waitlist their (new) position. */
-async function tellWaitlist(state: AllocatorState, from: number): Promise<void> {
-  await Promise.all(state.queue.slice(from).map((r, i) => tell(state, r.sagaId, { status: 'WAITLISTED', position: from + i + 1 })));
-}
-
-function decisionOf(state: AllocatorState, request: SeatRequest): SeatDecision {
-  if (state.granted.includes(request)) return { status: 'GRANTED' };
-  if (state.closed) return { status: 'CLOSED' };
-  return { status: 'WAITLISTED', position: state.queue.indexOf(request) + 1 };
+function tell(state: AllocatorState, sagaId: string, decision: SeatDecision): void {
+  state.outbox!.push([sagaId, decision]);
 }
 
 /**
- * A saga that already ended cannot be told. Its request may still have been filed after it ended (its
- * filing call was in flight when it was cancelled), so whatever it holds here is given back: a seat
- * nobody can take up would otherwise be lost to the whole waitlist.
+ * Sends the next batch of decisions. A saga that already ended cannot be told; its request may still
+ * have been filed after it ended (its filing call was in flight when it was cancelled), so whatever it
+ * holds here is given back: a seat nobody can take up would otherwise be lost to the whole waitlist.
  */
-async function tell(state: AllocatorState, sagaId: string, decision: SeatDecision): Promise<void> {
-  try {
-    await getExternalWorkflowHandle(sagaId).signal(seatDecisionSignal, decision);
-  } catch (err) {
-    log.warn('a registration that ended cannot take its decision; releasing what it holds', { sagaId, decision: decision.status, error: (err as Error).message });
-    if (decision.status === 'GRANTED' || decision.status === 'WAITLISTED') await release(state, sagaId);
-  }
+async function sendBatch(state: AllocatorState): Promise<void> {
+  const batch = state.outbox!.splice(0, SIGNAL_BATCH);
+  const undeliverable: string[] = [];
+  await Promise.all(
+    batch.map(async ([sagaId, decision]) => {
+      try {
+        await getExternalWorkflowHandle(sagaId).signal(seatDecisionSignal, decision);
+      } catch (err) {
+        log.warn('a registration that ended cannot take its decision; releasing what it holds', { sagaId, decision: decision.status, error: (err as Error).message });
+        if (decision.status === 'GRANTED' || decision.status === 'WAITLISTED') undeliverable.push(sagaId);
+      }
+    }),
+  );
+  for (const sagaId of undeliverable) release(state, sagaId);
+}
+
+/** What a registration holds now: its live waitlist position is read here, not pushed to it. */
+function decisionFor(state: AllocatorState, sagaId: string): SeatDecision | null {
+  if (state.granted.some((r) => r.sagaId === sagaId)) return { status: 'GRANTED' };
+  const at = state.queue.findIndex((r) => r.sagaId === sagaId);
+  if (at >= 0) return state.allocated ? { status: 'WAITLISTED', position: at + 1 } : null;
+  return state.closed ? { status: 'CLOSED' } : null;
 }
 
 function viewOf(state: AllocatorState): AllocationView {
@@ -132,6 +152,7 @@ function viewOf(state: AllocatorState): AllocationView {
     ...state.section,
     allocated: state.allocated,
     closed: state.closed,
+    pendingDecisions: state.outbox?.length ?? 0,
     granted: [...state.granted].sort(byPriority).map(entry),
     waitlist: state.queue.map(entry),
   };

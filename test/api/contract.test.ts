@@ -91,6 +91,7 @@ describe('one live registration per student and section', () => {
     const key = randomUUID();
     const first = await registration('s-2301', sectionId, { key });
     assert.equal(first.status, 202);
+    await waitForView(stack.apiUrl, first.body.id, (v) => v.stage === 'FILED');
     const cancel = await call(stack.apiUrl, 'POST', `/v1/sagas/${first.body.id}/cancel`, { prefer: 'wait=20' });
     assert.equal(cancel.body.status, 'COMPENSATED', JSON.stringify(cancel.body));
     const second = await registration('s-2301', sectionId);
@@ -113,6 +114,7 @@ describe('cancel', () => {
       const sectionId = await createSection(stack.backendsUrl, 2, 60_000, 120_000);
       const started = await registration(`s-24${Math.floor(Math.random() * 90 + 10)}`, sectionId);
       assert.equal(started.status, 202);
+      await waitForView(stack.apiUrl, started.body.id, (v) => v.stage === 'FILED');
       const init2 = init as { headers?: Record<string, string>; body?: string };
       const res = await fetch(`${stack.apiUrl}/v1/sagas/${started.body.id}/cancel`, {
         method: 'POST',

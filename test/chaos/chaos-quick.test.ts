@@ -25,7 +25,7 @@ describe('npm run chaos -- --quick', () => {
     assert.equal(run.status, 0, run.stderr);
     assert.ok(result.sagas >= 20);
     assert.equal(Object.values(result.outcomes).reduce((a, b) => a + b, 0), result.sagas);
-    for (const type of ['order', 'bike-checkout', 'class-registration']) {
+    for (const type of ['order', 'bike-checkout', 'class-registration', 'trip']) {
       assert.ok(Object.keys(result.outcomes).some((k) => k.startsWith(`${type} `)), `the load had ${type} sagas`);
     }
     for (const kind of ['worker SIGKILL', 'api SIGKILL', 'temporal SIGKILL', 'backends SIGKILL', 'lost response']) {

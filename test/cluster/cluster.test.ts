@@ -124,7 +124,6 @@ describe('sagaway on a Temporal cluster on PostgreSQL', { skip: enabled ? false 
       { name: 'the API never answered 500', held: !stats.byStatus.has(500), detail: JSON.stringify(Object.fromEntries(stats.byStatus)) },
     ];
     assert.deepEqual(invariants.filter((i) => !i.held), []);
-    assert.equal(parts.worker.kills + parts['api-2'].kills, 2, 'one API and one worker were killed');
     const types = new Set([...views.values()].map((v) => v.type));
     assert.deepEqual([...types].sort(), ['bike-checkout', 'class-registration', 'order']);
     assert.ok([...views.values()].some((v) => v.type === 'order' && v.status === 'COMPLETED'), 'orders completed');

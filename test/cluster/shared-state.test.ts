@@ -10,8 +10,10 @@ import { sagaDepsFrom } from '../../src/api/deps';
 import { KioskStockCache, MemoryStockStore } from '../../src/api/kiosk-stock';
 import { SagaGateway } from '../../src/api/saga-gateway';
 import { RedisStockStore, sharedStateFrom } from '../../src/api/shared-state';
+import { FederationSigner } from '../../src/activities/federation';
 import { buildBackends, type Backends } from '../../src/backends/app';
-import { loadConfig } from '../../src/config';
+import { loadedKeySet } from '../../src/backends/federation';
+import { DEV_FEDERATION_KEYS, loadConfig } from '../../src/config';
 import { startRedis, type RunningService } from '../../src/dev/cluster-stores';
 import { freePort } from '../../src/dev/temporal-server';
 import { DEFAULT_TUNING } from '../../src/domain/saga';
@@ -41,7 +43,8 @@ describe('API instances sharing Redis', () => {
   before(async () => {
     chmodSync(dir, 0o755);
     redis = await startRedis({ port: await freePort(), dir, logFile: join(dir, 'redis.log'), log: () => undefined });
-    backends = await buildBackends({ journalPath: null });
+    const signer = new FederationSigner(DEV_FEDERATION_KEYS);
+    backends = await buildBackends({ journalPath: null, admin: true, federationKeys: loadedKeySet(() => signer.jwks()), paymentsClient: { id: 'w', secret: 's'.repeat(20) } });
     backendsUrl = await backends.app.listen({ host: '127.0.0.1', port: 0 });
   });
 

@@ -4,7 +4,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry } from 
 import { reportAttempts } from '../../src/activities/attempts';
 import { resolveTemporalCli } from '../../src/dev/temporal-cli';
 import { freePort, startDevServer, type RunningDevServer } from '../../src/dev/temporal-server';
-import { workflowBundle } from './stack';
+import { workflowBundle } from './workflow-bundle';
 
 /** Log lines of every worker in this process, so a test can read what a step logged. */
 export const logLines: LogEntry[] = [];

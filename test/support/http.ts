@@ -52,15 +52,49 @@ export async function clearFaults(backendsUrl: string, service: string): Promise
   await fetch(`${backendsUrl}/${service}/_admin/faults`, { method: 'DELETE' });
 }
 
-/** Polls the saga view until `done` says so; bounded in time, and stops by itself. */
-export async function waitForView(base: string, sagaId: string, done: (view: Record<string, any>) => boolean, timeoutMs = 30_000): Promise<Record<string, any>> {
+/**
+ * Polls `check` until it returns something other than undefined, null or false, and returns that.
+ * Bounded in time: past `timeoutMs` it throws, naming what it waited for and the last thing it saw.
+ */
+export async function waitFor<T>(what: string | (() => string), check: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let last: Record<string, any> = {};
-  while (Date.now() < deadline) {
-    const answer = await call(base, 'GET', `/v1/sagas/${sagaId}`);
-    last = answer.body;
-    if (answer.status === 200 && done(last)) return last;
+  let last: unknown;
+  for (;;) {
+    const seen = await check();
+    if (seen !== undefined && seen !== null && seen !== false) return seen;
+    last = seen;
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${typeof what === 'string' ? what : what()}; last saw ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, 150));
   }
-  throw new Error(`saga ${sagaId} did not get there in ${timeoutMs} ms; last view: ${JSON.stringify(last)}`);
+}
+
+/** Polls the saga view until `done` says so; bounded in time, and stops by itself. */
+export async function waitForView(base: string, sagaId: string, done: (view: Record<string, any>) => boolean, timeoutMs = 30_000): Promise<Record<string, any>> {
+  let last: Record<string, any> = {};
+  return waitFor(
+    () => `saga ${sagaId} to get there (last view: ${JSON.stringify(last)})`,
+    async () => {
+      const answer = await call(base, 'GET', `/v1/sagas/${sagaId}`);
+      last = answer.body;
+      return answer.status === 200 && done(last) ? last : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/**
+ * Waits until the list endpoint (eventually consistent: it reads Temporal's visibility store) shows
+ * an item that `match` accepts, for the query in `search`.
+ */
+export function waitForListed(base: string, search: string, match: (item: Record<string, any>) => boolean, key?: string): Promise<Record<string, any>> {
+  return waitFor(`GET /v1/sagas?${search} to list it`, async () => {
+    const list = await call(base, 'GET', `/v1/sagas?${search}`, { key });
+    return (list.body.items as Array<Record<string, any>> | undefined)?.find(match);
+  });
+}
+
+/** How many calls a backend service is handling right now (a slow one included). */
+export async function callsInFlight(backendsUrl: string, service: string): Promise<number> {
+  const res = await fetch(`${backendsUrl}/${service}/_admin/state`);
+  return ((await res.json()) as { inFlight: number }).inFlight;
 }

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { allocatorId, AllocatorMessages, claimId, type AllocationView } from '../../domain/allocation';
+import { allocatorId, AllocatorMessages, claimId, type AllocationView, type SeatDecision } from '../../domain/allocation';
 import { ClassRegistrationRequestSchema, type ClassRegistrationRequest } from '../../domain/class-request';
 import type { Money } from '../../domain/money';
-import type { SagaTuning } from '../../domain/saga';
+import type { SagaTuning, SagaView } from '../../domain/saga';
 import { AllocationSchema, presentAllocation } from '../allocation-view';
 import { HttpProblem } from '../problems';
 import type { SagaGateway } from '../saga-gateway';
@@ -22,9 +22,11 @@ const SectionSchema = z.object({ sectionId: z.string(), capacity: z.number(), al
 
 /** The section as the registrar has it, or null if there is no such section. */
 async function sectionOf(registrarUrl: string, sectionId: string) {
-  const res = await fetch(`${registrarUrl}/sections/${encodeURIComponent(sectionId)}`, { signal: AbortSignal.timeout(5_000) });
-  if (res.status === 404) return null;
-  if (!res.ok) throw new HttpProblem(503, 'registrar-unavailable', 'The registrar is unavailable', 'retry shortly', {}, { 'retry-after': '5' });
+  const unavailable = new HttpProblem(503, 'registrar-unavailable', 'The registrar is unavailable', 'retry shortly', {}, { 'retry-after': '5' });
+  // Unreachable (refused, reset, timed out) is the same answer as a 5xx: the registrar is down, not the request.
+  const res = await fetch(`${registrarUrl}/sections/${encodeURIComponent(sectionId)}`, { signal: AbortSignal.timeout(5_000) }).catch(() => null);
+  if (res?.status === 404) return null;
+  if (!res?.ok) throw unavailable;
   return SectionSchema.parse(await res.json());
 }
 
@@ -34,6 +36,24 @@ async function allocationOf(gateway: SagaGateway, registrarUrl: string, sectionI
   const section = await sectionOf(registrarUrl, sectionId);
   if (!section) throw new HttpProblem(404, 'section-not-found', 'Section not found', `no section ${sectionId}`);
   return { ...section, granted: [], waitlist: [] };
+}
+
+const POSITION_BUDGET_MS = 300;
+
+/**
+ * A waitlisted registration's position moves as others leave the line; the allocator does not push every
+ * move to every saga, so a read asks it (briefly: the position the saga was told is the fallback).
+ */
+export async function withLivePosition(gateway: SagaGateway, view: SagaView): Promise<SagaView> {
+  const sectionId = (view.details.request as { sectionId?: string } | undefined)?.sectionId;
+  if (view.type !== 'class-registration' || view.details.stage !== 'WAITLISTED' || !sectionId) return view;
+  try {
+    const decision = await gateway.queryEntity<SeatDecision | null>(allocatorId(sectionId), AllocatorMessages.positionQuery, [view.id], POSITION_BUDGET_MS);
+    if (decision?.status === 'WAITLISTED') return { ...view, details: { ...view.details, waitlistPosition: decision.position } };
+  } catch {
+    // An older allocator, or a busy one: the position the saga was told stands.
+  }
+  return view;
 }
 
 export function classRoutes(app: FastifyInstance, gateway: SagaGateway, options: ClassRouteOptions): void {

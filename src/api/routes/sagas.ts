@@ -1,16 +1,18 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HttpProblem } from '../problems';
 import type { CommandOutcome, SagaGateway } from '../saga-gateway';
 import { presentView } from '../present';
 import { ListQuerySchema, SagaIdSchema, SagaListSchema, SagaViewSchema, problemResponses, refuseIllFormedText } from '../schemas';
+import { withLivePosition } from './class-registrations';
 import { answerWithView } from './start-saga';
 
 const IdParamsSchema = z.object({ id: SagaIdSchema });
 const CancelBodySchema = z
   .object({ reason: z.string().max(500).optional() })
-  .optional()
+  // Fastify hands the validator null for a request without a body.
+  .nullish()
   .meta({ examples: [{ reason: 'customer changed their mind' }] });
 
 export function notFound(id: string): HttpProblem {
@@ -46,7 +48,7 @@ export function sagaRoutes(app: FastifyInstance, gateway: SagaGateway): void {
   }, async (request) => {
     const view = await gateway.view(request.params.id, request.clientId);
     if (!view) throw notFound(request.params.id);
-    return presentView(view);
+    return presentView(await withLivePosition(gateway, view));
   });
 
   typed.get('/v1/sagas', {
@@ -72,9 +74,14 @@ export function sagaRoutes(app: FastifyInstance, gateway: SagaGateway): void {
   });
 }
 
+/** No body (or an empty one) is read as `{}`: Fastify validates a missing body as null. */
+async function noBodyAsEmpty(request: FastifyRequest): Promise<void> {
+  request.body ??= {};
+}
+
 function cancelRoute(app: FastifyInstance, gateway: SagaGateway): void {
   app.withTypeProvider<ZodTypeProvider>().post('/v1/sagas/:id/cancel', {
-    preValidation: refuseIllFormedText,
+    preValidation: [noBodyAsEmpty, refuseIllFormedText],
     schema: {
       operationId: 'cancelSaga',
       summary: 'Cancel a saga',

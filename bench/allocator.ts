@@ -1,0 +1,165 @@
+/**
+ * A big section: N registrations file with one seat allocator before its allocation time, then it
+ * allocates, some seats are given back, and the window closes. Stand-in sagas (decisionSink) take the
+ * decisions, so the allocator is measured alone. Used by the `allocator-N` bench row and by its test.
+ */
+import { Client, WorkflowIdReusePolicy } from '@temporalio/client';
+import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { allocatorId, AllocatorMessages, byPriority, type AllocationView, type AllocatorState, type SeatDecision, type SeatRequest } from '../src/domain/allocation';
+import { runPool, watchProcesses } from './metrics';
+import type { ScenarioResult } from './scenarios';
+
+export interface AllocatorLoad {
+  requests: number;
+  capacity: number;
+  /** Seats given back after allocation: the next in line gets each. */
+  released: number;
+  maxHistory: number;
+  /** At least this long between the start of filing and the allocation time (all requests must be in by then). */
+  leadMs: number;
+  /** Read every stand-in's decisions back (the test does; the bench row does not). */
+  readDecisions: boolean;
+}
+
+export interface AllocatorOutcome {
+  requests: SeatRequest[];
+  decisions: Map<string, SeatDecision[]>;
+  /** Granted at allocation time, before any seat was given back. */
+  grantedAtAllocation: string[];
+  filedPerSec: number;
+  allocateMs: number;
+  runs: number;
+  events: number;
+  maxRunEvents: number;
+}
+
+const TASK_QUEUE = 'allocator-load';
+
+/** Runs a worker for the allocator and the stand-in sagas on its own task queue while `fn` runs. */
+export async function withAllocatorWorker<T>(address: string, fn: () => Promise<T>): Promise<T> {
+  const connection = await NativeConnection.connect({ address });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./allocator-workflows'), logger: quiet });
+  const worker = await Worker.create({ connection, taskQueue: TASK_QUEUE, workflowBundle, maxConcurrentWorkflowTaskExecutions: 50 });
+  try {
+    return await worker.runUntil(fn);
+  } finally {
+    await connection.close();
+  }
+}
+
+const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
+
+async function allocationOf(client: Client, sectionId: string): Promise<AllocationView> {
+  return client.workflow.getHandle(allocatorId(sectionId)).query<AllocationView>(AllocatorMessages.allocationQuery);
+}
+
+async function until(what: string, timeoutMs: number, done: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Promise<AllocatorOutcome> {
+  const sectionId = `big-${Date.now().toString(36)}`;
+  const sinkId = (i: number) => `sink-${sectionId}-${i}`;
+  const deadline = Date.now() + 1_800_000;
+  const startingSinks = Date.now();
+  await runPool('stand-in sagas started', load.requests, 64, deadline, async (i) => {
+    await client.workflow.start('decisionSink', { taskQueue: TASK_QUEUE, workflowId: sinkId(i), workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE });
+  });
+  // Filing must be done by the allocation time: allow twice what starting the stand-ins took on this machine.
+  const allocationAt = Date.now() + Math.max(load.leadMs, 2 * (Date.now() - startingSinks));
+  const section = { sectionId, capacity: load.capacity, allocationAt: new Date(allocationAt).toISOString(), windowClosesAt: new Date(allocationAt + 3_600_000).toISOString() };
+  const initial: AllocatorState = { section, granted: [], queue: [], allocated: false, closed: false, maxHistory: load.maxHistory, generation: 0 };
+  // Priorities are spread over the requests, not in submission order.
+  const requests = Array.from({ length: load.requests }, (_, i): SeatRequest => ({
+    sagaId: sinkId(i),
+    studentId: `s-${100000 + i}`,
+    registeredAt: new Date(Date.UTC(2015, 0, 1) + ((i * 7919) % load.requests) * 86_400_000).toISOString().slice(0, 10),
+    submittedAt: i,
+  }));
+  const filing = Date.now();
+  await runPool('requests filed', load.requests, 64, deadline, async (i) => {
+    await client.workflow.signalWithStart('seatAllocatorV2', {
+      workflowId: allocatorId(sectionId),
+      taskQueue: TASK_QUEUE,
+      args: [initial],
+      signal: AllocatorMessages.fileRequest,
+      signalArgs: [requests[i]!],
+    });
+  });
+  const filedPerSec = load.requests / ((Date.now() - filing) / 1000);
+  if (Date.now() > allocationAt) throw new Error(`filing took longer than the lead of ${load.leadMs} ms; raise it`);
+  await until('filed', 120_000, async () => (await allocationOf(client, sectionId)).waitlist.length === load.requests);
+
+  await until('allocated and every decision sent', 600_000, async () => {
+    const view = await allocationOf(client, sectionId);
+    return view.allocated && view.pendingDecisions === 0;
+  });
+  const allocateMs = Date.now() - allocationAt;
+  const grantedAtAllocation = (await allocationOf(client, sectionId)).granted.map((e) => e.sagaId);
+  for (const sagaId of grantedAtAllocation.slice(0, load.released)) {
+    await client.workflow.getHandle(allocatorId(sectionId)).signal(AllocatorMessages.releaseSeat, { sagaId });
+  }
+  await until('seats given back went to the next in line', 120_000, async () => {
+    const view = await allocationOf(client, sectionId);
+    return view.pendingDecisions === 0 && view.waitlist.length === Math.max(load.requests - load.capacity - load.released, 0);
+  });
+  const decisions = new Map<string, SeatDecision[]>();
+  if (load.readDecisions) {
+    await runPool('decisions read', load.requests, 64, deadline, async (i) => {
+      decisions.set(sinkId(i), await client.workflow.getHandle(sinkId(i)).query<SeatDecision[]>('decisions'));
+    });
+  }
+  const { runs, events, maxRunEvents } = await historyOf(client, allocatorId(sectionId));
+  await client.workflow.getHandle(allocatorId(sectionId)).terminate('load done');
+  return { requests, decisions, grantedAtAllocation, filedPerSec, allocateMs, runs, events, maxRunEvents };
+}
+
+/** Every run of the allocator (it continues as new), walked back from the current one. */
+async function historyOf(client: Client, workflowId: string): Promise<{ runs: number; events: number; maxRunEvents: number }> {
+  let runs = 0;
+  let events = 0;
+  let maxRunEvents = 0;
+  for (let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId; runId; ) {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const length = history.events?.length ?? 0;
+    runs += 1;
+    events += length;
+    maxRunEvents = Math.max(maxRunEvents, length);
+    runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+  }
+  return { runs, events, maxRunEvents };
+}
+
+/** The requests in priority order: what the allocator should have granted first. */
+export function inPriorityOrder(requests: SeatRequest[]): SeatRequest[] {
+  return [...requests].sort(byPriority);
+}
+
+/**
+ * The `allocator-N` row: requests/s is the filing rate, the latency columns the time from the allocation
+ * time until every decision was sent, events/saga the allocator's events per request over all its runs.
+ */
+export async function allocatorRow(client: Client, temporalAddress: string, requests: number): Promise<ScenarioResult> {
+  const load = { requests, capacity: Math.floor(requests / 2), released: 10, maxHistory: 5_000, leadMs: 20_000, readDecisions: false };
+  const watch = watchProcesses({});
+  const outcome = await withAllocatorWorker(temporalAddress, () => runAllocatorLoad(client, load));
+  const eventsPerRequest = +(outcome.events / requests).toFixed(2);
+  process.stdout.write(`  allocator-${requests}: ${outcome.filedPerSec.toFixed(1)} requests/s filed, allocated in ${outcome.allocateMs} ms, ${eventsPerRequest} events per request over ${outcome.runs} runs (longest ${outcome.maxRunEvents})\n`);
+  return {
+    name: `allocator-${requests}`,
+    concurrency: 64,
+    count: requests,
+    perSec: +outcome.filedPerSec.toFixed(1),
+    p50Ms: outcome.allocateMs,
+    p95Ms: outcome.allocateMs,
+    p99Ms: outcome.allocateMs,
+    eventsPerSaga: eventsPerRequest,
+    workflowTasksPerSaga: null,
+    workerRssMb: 0,
+    processes: watch.stop(),
+  };
+}

@@ -1,0 +1,192 @@
+// The kiosk's touch screen: two prompts (scan your ID, how many bikes), then each bike's way to its bay.
+import { api, deviceKey, el, followSaga, formatMoney, newIdempotencyKey } from './common.js';
+
+const { kioskId, development, visitorMaxBikes, feeMinor, feeCurrency } = document.body.dataset;
+const key = deviceKey(`kiosk.${kioskId}`);
+const $ = (id) => document.getElementById(id);
+const fee = formatMoney(Number(feeMinor), feeCurrency);
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const BIKE_STATUS = { ON_ITS_WAY: 'On its way', IN_BAY: 'In its bay', DOOR_OPEN: 'Door open', RETURNED: 'Back in storage' };
+
+let rider = null;
+let count = 1;
+let following = null;
+let resetTimer = null;
+
+function show(screen) {
+  for (const id of ['scan', 'bikes', 'status', 'message']) $(id).hidden = id !== screen;
+  // A message belongs to the step it interrupts, which stays lit.
+  if (screen === 'message') return;
+  for (const li of document.querySelectorAll('.steps li')) li.classList.toggle('current', li.dataset.step === screen);
+}
+
+function message(title, text, action, onAction) {
+  $('message-title').textContent = title;
+  $('message-text').textContent = text;
+  $('message-action').textContent = action;
+  $('message-action').onclick = onAction;
+  show('message');
+}
+
+/** Back to the first prompt, forgetting the rider. */
+function reset() {
+  following?.stop();
+  clearTimeout(resetTimer);
+  rider = null;
+  count = 1;
+  $('scan-form').reset();
+  $('payment-token').value = '';
+  $('scan-problem').textContent = '';
+  $('bikes-problem').textContent = '';
+  void start();
+}
+
+async function start() {
+  if (!key) return message('This kiosk is not set up', `Open this page once as /kiosk/${kioskId}#key=<this kiosk's key>; the key stays on this device.`, 'Try again', () => location.reload());
+  const answer = await api(key, 'GET', `/v1/kiosks/${kioskId}/availability`);
+  if (answer.status === 401 || answer.status === 403) return message('This kiosk is out of service', 'Its key was refused. Please use another kiosk; staff have the key to set it up again.', 'Try again', reset);
+  if (answer.status === 200 && answer.body.bikesAvailable === 0) return empty();
+  show('scan');
+  $('scan-form').elements.documentNumber.focus();
+}
+
+function empty() {
+  message('No bikes here right now', `Kiosk ${kioskId} is empty. Please try another kiosk nearby, or check again in a moment.`, 'Check again', reset);
+}
+
+// A stripe reader types the card's track into the focused field, as a keyboard would:
+// %<issuing region>^<document number>^<date of birth, YYYYMMDD>? (start sentinel, separators, end sentinel).
+const TRACK = /^%([^^?]{2,64})\^([A-Za-z]\d{7})\^(\d{4})(\d{2})(\d{2})\?/;
+$('scan-form').addEventListener('input', (event) => {
+  const value = event.target.value;
+  if (!value.startsWith('%') || !value.includes('?')) return;
+  event.target.value = '';
+  const track = TRACK.exec(value);
+  if (!track) {
+    $('scan-problem').textContent = 'The card could not be read. Please swipe it again, or type what is on it.';
+    return;
+  }
+  const form = $('scan-form').elements;
+  form.issuingRegion.value = track[1];
+  form.documentNumber.value = track[2].toUpperCase();
+  form.dateOfBirth.value = `${track[3]}-${track[4]}-${track[5]}`;
+  $('scan-form').requestSubmit();
+});
+
+$('scan-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = event.target.elements;
+  const credentials = { documentNumber: form.documentNumber.value.trim().toUpperCase(), issuingRegion: form.issuingRegion.value.trim(), dateOfBirth: form.dateOfBirth.value.trim() };
+  const problem = !/^[A-Z]\d{7}$/.test(credentials.documentNumber) ? 'The document number is a letter and 7 digits, as on the card (D1234567).'
+    : credentials.issuingRegion.length < 2 ? 'Please give the region that issued the card.'
+    : !/^\d{4}-\d{2}-\d{2}$/.test(credentials.dateOfBirth) ? 'The date of birth reads like 1980-04-02.' : '';
+  $('scan-problem').textContent = problem;
+  if (problem) return;
+  rider = credentials;
+  showCount();
+  show('bikes');
+});
+
+function showCount() {
+  $('count').textContent = String(count);
+  $('fewer').disabled = count <= 1;
+  $('more').disabled = count >= 10;
+}
+$('fewer').onclick = () => { count = Math.max(1, count - 1); showCount(); };
+$('more').onclick = () => { count = Math.min(10, count + 1); showCount(); };
+$('back').onclick = () => show('scan');
+$('visitor-limit').append(` Up to ${plural(Number(visitorMaxBikes), 'bike')} at once, ${fee} each.`);
+
+$('request').onclick = async () => {
+  const paymentToken = $('payment-token').value.trim();
+  const body = { kioskId, bikes: count, credentials: rider, ...(paymentToken ? { paymentToken } : {}) };
+  const idempotencyKey = newIdempotencyKey();
+  $('request').disabled = true;
+  let answer = { status: 0 };
+  // A lost answer is retried with the same key, so it can never start a second checkout.
+  for (let attempt = 0; attempt < 3 && (answer.status === 0 || answer.status >= 500); attempt += 1) {
+    answer = await api(key, 'POST', '/v1/bike-checkouts', { body, idempotencyKey });
+  }
+  $('request').disabled = false;
+  if (answer.status === 200 || answer.status === 202) return follow(answer.body);
+  if (answer.status === 409 && answer.body?.code === 'KioskEmpty') return empty();
+  if (answer.status === 400) return message('Please check your ID', 'The ID details could not be read. Please swipe your card again.', 'Scan again', reset);
+  if (answer.status === 401 || answer.status === 403) return message('This kiosk is out of service', 'Its key was refused. Please use another kiosk.', 'Start again', reset);
+  message('The bike system is busy', 'We could not reach it just now. Please try again in a moment; nothing was charged.', 'Start again', reset);
+};
+
+function follow(initial) {
+  $('bays').replaceChildren();
+  $('status-line').textContent = 'Checking your ID…';
+  $('cancel').hidden = false;
+  $('done').hidden = true;
+  $('status').dataset.sagaId = initial.id;
+  show('status');
+  following?.stop();
+  following = followSaga(key, initial.id, render);
+  $('cancel').onclick = async () => {
+    $('cancel').disabled = true;
+    await api(key, 'POST', `/v1/sagas/${initial.id}/cancel`, { body: { reason: 'the rider cancelled at the kiosk' } });
+    $('cancel').disabled = false;
+  };
+}
+
+function render(view) {
+  const bikes = view.bikes ?? [];
+  $('bays').replaceChildren(...bikes.map((bike) => bay(view.id, bike)));
+  if (view.status === 'COMPENSATED' || view.status === 'FAILED') return refused(view);
+  const welcome = view.residentStatus === 'LOCAL' ? 'Welcome, local rider: your bikes are free.' : view.residentStatus === 'VISITOR' ? `Welcome, visitor: ${fee} a bike.` : 'Checking your ID…';
+  if (view.status === 'COMPLETED') {
+    $('status-title').textContent = 'Enjoy your ride!';
+    $('status-line').textContent = `${bikes.length === 1 ? 'Your bike is' : 'Your bikes are'} ready: take ${bikes.length === 1 ? 'it' : 'them'} from the open ${bikes.length === 1 ? 'door' : 'doors'}.${view.result?.fee?.amountMinor ? ` ${formatMoney(view.result.fee.amountMinor, view.result.fee.currency)} charged.` : ''}`;
+    return finished();
+  }
+  $('status-title').textContent = 'Your bikes';
+  const waiting = bikes.filter((b) => b.status !== 'DOOR_OPEN').length;
+  $('status-line').textContent = bikes.length === 0 ? welcome : `${welcome} ${waiting === 0 ? 'All doors open.' : `${plural(count - bikes.length + waiting, 'bike')} still on the way.`}`;
+}
+
+function bay(sagaId, bike) {
+  const sensed = async (event) => {
+    event.target.disabled = true;
+    await api(key, 'POST', `/v1/sagas/${sagaId}/signals/bike-sensed`, { body: { bikeId: bike.bikeId } });
+  };
+  return el('li', { class: `bay ${bike.status.toLowerCase()}`, 'data-bike': bike.bikeId },
+    el('span', { class: 'bay-number' }, `Bay ${bike.bay}`),
+    el('span', { class: 'bike-id' }, `Bike ${bike.bikeId}`),
+    el('span', { class: 'bike-status' }, BIKE_STATUS[bike.status] ?? bike.status),
+    development === 'true' && bike.status === 'ON_ITS_WAY' ? el('button', { type: 'button', class: 'dev', onclick: sensed }, 'Bike sensed (dev)') : null);
+}
+
+/** A saga that ended without bikes, as a plain sentence. */
+function refused(view) {
+  const type = view.error?.type;
+  const limit = /up to (\d+)/.exec(view.error?.message ?? '')?.[1];
+  const sentences = {
+    IdRejected: ['We could not accept this ID', 'The ID service did not accept this card. Please check it and swipe again, or ask at the counter. Nothing was charged.'],
+    TooManyBikes: ['Too many bikes', view.residentStatus === 'VISITOR'
+      ? `Visitors may take up to ${plural(Number(limit ?? visitorMaxBikes), 'bike')} at once, and you asked for ${count}. Please ask for fewer.`
+      : `Your registration covers up to ${plural(Number(limit ?? 1), 'bike')} at once, and you asked for ${count}. Please ask for fewer.`],
+    SensorTimeout: ['A bike did not arrive', 'A bike did not reach its bay in time, so we stopped. Every bike went back into storage and nothing was charged.'],
+    PaymentRequired: ['Payment needed', `Visitors pay ${fee} a bike: please enter a payment card token.`],
+    PaymentDeclined: ['Payment declined', 'Your card was declined. Nothing was charged.'],
+    KioskEmpty: ['No bikes left', 'The kiosk ran out of bikes while we were getting yours. Nothing was charged.'],
+    Cancelled: ['Cancelled', 'Your request was cancelled. Every bike went back into storage and nothing was charged.'],
+  };
+  const [title, text] = view.status === 'FAILED'
+    ? ['Please ask at the counter', 'Something went wrong after your payment was taken. Staff have been told.']
+    : sentences[type] ?? ['We could not hand out bikes', 'Something went wrong on our side. Every bike went back into storage and nothing was charged.'];
+  const again = type === 'TooManyBikes' || type === 'PaymentRequired' || type === 'PaymentDeclined';
+  message(title, text, again ? 'Choose again' : 'Start again', again ? () => { clearTimeout(resetTimer); show('bikes'); } : reset);
+  resetTimer = setTimeout(reset, 60_000);
+}
+
+function finished() {
+  $('cancel').hidden = true;
+  $('done').hidden = false;
+  $('done').onclick = reset;
+  clearTimeout(resetTimer);
+  resetTimer = setTimeout(reset, 60_000);
+}
+
+void start();

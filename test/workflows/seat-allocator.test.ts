@@ -1,0 +1,60 @@
+/**
+ * The seat allocator with a big section (the quick variant of the `allocator-5000` bench row): priority
+ * order, every saga answered, never over capacity, bounded history, O(1) signals per request.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { inPriorityOrder, runAllocatorLoad, withAllocatorWorker, type AllocatorOutcome } from '../../bench/allocator';
+import { resolveTemporalCli } from '../../src/dev/temporal-cli';
+import { freePort, startDevServer, type RunningDevServer } from '../../src/dev/temporal-server';
+
+const LOAD = { requests: 120, capacity: 40, released: 3, maxHistory: 150, leadMs: 30_000, readDecisions: true };
+let temporal: RunningDevServer;
+let connection: Connection;
+let outcome: AllocatorOutcome;
+
+before(async () => {
+  temporal = await startDevServer({ cli: await resolveTemporalCli(), port: await freePort(), uiPort: null, dbFile: null });
+  connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: 'default' });
+  outcome = await withAllocatorWorker(temporal.address, () => runAllocatorLoad(client, LOAD));
+});
+
+after(async () => {
+  await connection?.close();
+  await temporal?.stop();
+});
+
+describe(`a section of ${LOAD.capacity} seats with ${LOAD.requests} requests`, () => {
+  it('grants in priority order and waitlists the rest, never over capacity', () => {
+    const ordered = inPriorityOrder(outcome.requests).map((r) => r.sagaId);
+    assert.deepEqual([...outcome.grantedAtAllocation].sort(), ordered.slice(0, LOAD.capacity).sort());
+    const granted = [...outcome.decisions].filter(([, d]) => d.some((x) => x.status === 'GRANTED')).map(([id]) => id);
+    assert.equal(granted.length, LOAD.capacity + LOAD.released, 'each seat given back went to exactly one other');
+    assert.deepEqual(
+      granted.filter((id) => !outcome.grantedAtAllocation.includes(id)).sort(),
+      ordered.slice(LOAD.capacity, LOAD.capacity + LOAD.released).sort(),
+      'the seats given back went to the first in line',
+    );
+  });
+
+  it('answers every saga, with at most two signals each, and tells waitlisted ones their position once', () => {
+    const ordered = inPriorityOrder(outcome.requests).map((r) => r.sagaId);
+    for (const request of outcome.requests) {
+      const decisions = outcome.decisions.get(request.sagaId) ?? [];
+      assert.ok(decisions.length >= 1 && decisions.length <= 2, `${request.sagaId}: ${JSON.stringify(decisions)}`);
+      if (decisions[0]!.status === 'WAITLISTED') {
+        assert.equal(decisions[0]!.position, ordered.indexOf(request.sagaId) - LOAD.capacity + 1);
+      }
+    }
+  });
+
+  it('keeps its history bounded by continuing as new', () => {
+    assert.ok(outcome.runs > 1, `continued as new (${outcome.runs} runs)`);
+    assert.ok(outcome.maxRunEvents < LOAD.maxHistory + 600, `longest run: ${outcome.maxRunEvents} events`);
+    const perRequest = outcome.events / LOAD.requests;
+    process.stdout.write(`allocator quick: ${outcome.filedPerSec.toFixed(0)} requests/s filed, allocated in ${outcome.allocateMs} ms, ${perRequest.toFixed(1)} events per request over ${outcome.runs} runs\n`);
+    assert.ok(perRequest < 8, `${perRequest} events per request`);
+  });
+});
