@@ -4,10 +4,11 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { bikeInvariants, classInvariants, orderInvariants, outcomeInvariant } from '../../chaos/invariants';
+import { bikeInvariants, capturedInvariant, classInvariants, orderInvariants, outcomeInvariant, waitsForOperator } from '../../chaos/invariants';
 import { newStats, pause, readView, startWithRetry, ticket, type Ticket } from '../../chaos/load';
 import { CHAOS_KIOSK, CHAOS_SECTIONS, sagaMix } from '../../chaos/mix';
 import { runSensors } from '../../chaos/sensor';
+import { tripInvariants } from '../../chaos/trip-invariants';
 import { freeClusterPorts, startCluster, type RunningCluster } from '../../src/dev/cluster';
 import { Part, type PartName } from '../../src/dev/part';
 import { freePort, waitForPort } from '../../src/dev/temporal-server';
@@ -29,6 +30,8 @@ describe('sagaway on a Temporal cluster on PostgreSQL', { skip: enabled ? false 
   let cluster: RunningCluster;
   const parts = {} as Record<'backends' | 'worker' | 'worker-2' | 'api' | 'api-2', Part>;
   const urls = { api: [] as string[], backends: '' };
+  /** Sagas of earlier tests, so the backends' records all have a saga to answer for. */
+  const earlier = new Map<string, Record<string, any>>();
   let turn = 0;
   const api = () => urls.api[turn++ % urls.api.length]!;
 
@@ -88,6 +91,7 @@ describe('sagaway on a Temporal cluster on PostgreSQL', { skip: enabled ? false 
       return v && v.status !== 'RUNNING' ? v : null;
     }, 60_000, 'the duplicated order ended');
     assert.equal(view.status, 'COMPLETED');
+    earlier.set(view.id as string, view);
     const broken = (await orderInvariants(urls.backends, new Map([[view.id as string, view]]))).filter((i) => !i.held);
     assert.deepEqual(broken, [], 'one capture, one shipment, one committed reservation');
   });
@@ -119,13 +123,15 @@ describe('sagaway on a Temporal cluster on PostgreSQL', { skip: enabled ? false 
     const invariants = [
       ...outcomeInvariant(views, tickets.length),
       ...(await orderInvariants(urls.backends, views)),
+      ...(await capturedInvariant(urls.backends, new Map([...earlier, ...views]))),
       ...(await bikeInvariants(urls.backends, views)),
       ...(await classInvariants(urls.backends, views)),
+      ...(await tripInvariants(urls.backends, views)),
       { name: 'the API never answered 500', held: !stats.byStatus.has(500), detail: JSON.stringify(Object.fromEntries(stats.byStatus)) },
     ];
     assert.deepEqual(invariants.filter((i) => !i.held), []);
     const types = new Set([...views.values()].map((v) => v.type));
-    assert.deepEqual([...types].sort(), ['bike-checkout', 'class-registration', 'order']);
+    for (const type of ['order', 'bike-checkout', 'class-registration']) assert.ok(types.has(type), `the load had ${type} sagas`);
     assert.ok([...views.values()].some((v) => v.type === 'order' && v.status === 'COMPLETED'), 'orders completed');
   });
 
@@ -140,8 +146,7 @@ describe('sagaway on a Temporal cluster on PostgreSQL', { skip: enabled ? false 
 
   async function drain(tickets: Ticket[], deadline: number): Promise<Map<string, Record<string, any>>> {
     const views = new Map<string, Record<string, any>>();
-    const ended = (v: Record<string, any> | undefined) =>
-      v !== undefined && (['COMPLETED', 'COMPENSATED'].includes(v.status) || (v.status === 'COMPENSATING' && v.steps?.some((s: Record<string, any>) => s.status === 'STUCK')));
+    const ended = (v: Record<string, any> | undefined) => v !== undefined && (['COMPLETED', 'COMPENSATED'].includes(v.status) || waitsForOperator(v));
     while (Date.now() < deadline && tickets.some((t) => t.sagaId && !ended(views.get(t.sagaId)))) {
       for (const t of tickets.filter((x) => x.sagaId && !ended(views.get(x.sagaId)))) {
         const view = await readView(api, apiKey, t.sagaId!);
