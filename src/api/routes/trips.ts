@@ -37,6 +37,7 @@ export function tripRoutes(app: FastifyInstance, gateway: SagaGateway, options: 
     description:
       'Book a trip: quote a flight, a hotel and a car, convert at a locked rate, hold all three, ask the traveller when a price moved beyond their tolerance, authorize, confirm, ticket, capture.',
     toInput: (trip: TripRequest) => ({ trip, localSteps: options.localSteps, tuning: options.tuning }),
+    businessKeys: (trip: TripRequest) => ({ customer: trip.travellerId }),
     runSummary: (trip: TripRequest) => `Trip for ${trip.travellerId}: ${trip.flight.route}, ${trip.hotel.hotelCode} for ${trip.hotel.nights} nights, a ${trip.car.carClass} car; paid in ${trip.currency}`,
   });
 
