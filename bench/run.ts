@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { benchBothServers, CLUSTER_FULL, CLUSTER_QUICK, sideBySide } from './cluster';
 import { allocatorRow } from './allocator';
 import { apiAlone, bikesHeld } from './held';
 import { markdown, toResults } from './report';
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const outIndex = args.indexOf('--out');
   const out = outIndex >= 0 ? args[outIndex + 1]! : join(__dirname, 'results', quick ? 'quick.json' : 'latest.json');
+  if (args.includes('--cluster')) return benchCluster(args, quick, outIndex >= 0 ? out : join(__dirname, 'results', quick ? 'cluster-quick.json' : 'cluster.json'));
   const bikesOnly = args.indexOf('--bikes-only');
   const allocatorOnly = args.indexOf('--allocator-only');
   const apiOnly = args.indexOf('--api-only');
@@ -109,6 +111,18 @@ async function main(): Promise<void> {
   } finally {
     await stack.stop();
   }
+}
+
+/** `--cluster`: the dev server and the PostgreSQL cluster side by side (see cluster.ts). */
+async function benchCluster(args: string[], quick: boolean, out: string): Promise<void> {
+  const levels = planFrom(args)?.levels;
+  const plan = quick ? CLUSTER_QUICK : { ...CLUSTER_FULL, ...(levels ? { levels } : {}) };
+  const results = await benchBothServers(plan);
+  const table = sideBySide(results);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(out.replace(/\.json$/, '.md'), `${table}\n`);
+  process.stdout.write(`\n${table}\n\nbench: wrote ${out}\n`);
 }
 
 main().then(

@@ -13,17 +13,28 @@ export interface BenchStack {
   client: Client;
   plainClient: Client;
   pids: Record<string, number | null>;
+  /** Which Temporal it runs on: the embedded dev server, or the PostgreSQL cluster (`--cluster`). */
+  server: 'dev' | 'cluster';
+  /** Starts a second sagaway worker (the scaling row). */
+  addWorker(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface BenchStackOptions {
+  eagerActivities: boolean;
+  server?: 'dev' | 'cluster';
 }
 
 /**
  * Everything the benchmark measures, each as its own process on 127.0.0.1 so CPU and memory can be read
  * per process: the dev server in memory, the backends, sagaway's worker and API, and the baseline worker.
  */
-export async function startBenchStack(options: { eagerActivities: boolean } = { eagerActivities: true }): Promise<BenchStack> {
+export async function startBenchStack(options: BenchStackOptions = { eagerActivities: true }): Promise<BenchStack> {
   const stack = await launchStack({
     label: 'bench',
     start: ['backends', 'worker', 'api', 'baseline-worker'],
+    standby: ['worker-2'],
+    cluster: options.server === 'cluster',
     dynamicConfig: options.eagerActivities ? undefined : DEV_SERVER_DYNAMIC_CONFIG.filter((v) => !v.includes('EagerExecution')),
     env: {
       SAGAWAY_RATE_LIMIT_PER_MINUTE: '1000000',
@@ -34,6 +45,7 @@ export async function startBenchStack(options: { eagerActivities: boolean } = { 
   const client = new Client({ connection, dataConverter: dataConverterFrom(process.env.SAGAWAY_CODEC_KEYS ?? DEV_CODEC_KEYS) });
   const plainClient = new Client({ connection });
   const pid = (name: 'worker' | 'api' | 'baseline-worker') => stack.parts[name]?.pid ?? null;
+  const pids: Record<string, number | null> = { worker: pid('worker'), api: pid('api'), temporal: stack.temporalPid(), baselineWorker: pid('baseline-worker') };
   return {
     apiUrl: stack.apiUrl,
     backendsUrl: stack.backendsUrl,
@@ -41,10 +53,27 @@ export async function startBenchStack(options: { eagerActivities: boolean } = { 
     temporalAddress: stack.temporalAddress,
     client,
     plainClient,
-    pids: { worker: pid('worker'), api: pid('api'), temporal: stack.temporalPid(), baselineWorker: pid('baseline-worker') },
+    pids,
+    server: options.server ?? 'dev',
+    async addWorker() {
+      stack.parts['worker-2']!.start();
+      pids.worker2 = stack.parts['worker-2']!.pid;
+      await untilPollers(client, stack.taskQueue, 2);
+    },
     async stop() {
       await connection.close();
       await stack.stop();
     },
   };
+}
+
+/** Waits until `count` workers poll the task queue for workflow tasks (a new one is then sent work). */
+async function untilPollers(client: Client, taskQueue: string, count: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const { pollers } = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: taskQueue }, taskQueueType: 1 });
+    if (new Set((pollers ?? []).map((p) => p.identity)).size >= count) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`fewer than ${count} workers poll ${taskQueue} after 60 s`);
 }

@@ -129,10 +129,15 @@ const EnvSchema = z.object({
   SAGAWAY_PAYMENTS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
 }).extend(DevEnvSchema.shape);
 
+// Several API instances: what they share (see src/api/shared-state.ts). Unset: each keeps its own.
+const SharedEnvSchema = z.object({
+  SAGAWAY_REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+});
+
 /** Variables production must set itself: their development defaults are public. */
 const REQUIRED_IN_PRODUCTION = ['SAGAWAY_API_KEYS', 'SAGAWAY_CODEC_KEYS', 'SAGAWAY_PAGE_TOKEN_SECRET', 'SAGAWAY_FEDERATION_KEYS', 'SAGAWAY_PAYMENTS_CLIENT_SECRET'];
 
-export type Env = z.infer<typeof EnvSchema>;
+export type Env = z.infer<typeof EnvSchema> & z.infer<typeof SharedEnvSchema>;
 
 export const BACKEND_NAMES = ['pricing', 'inventory', 'payments', 'shipping', 'notifications', 'idcheck', 'storage', 'bikes', 'kiosk', 'students', 'registrar', 'billing', 'flights', 'hotels', 'cars', 'fx'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -152,6 +157,7 @@ export interface Config {
   codecKeys: string;
   security: Security;
   protection: { rateLimitPerMinute: number; maxEventLoopDelayMs: number; maxBodyBytes: number };
+  shared: { redisUrl: string | null };
   workflowBundlePath: string | null;
 }
 
@@ -173,7 +179,7 @@ export class ConfigError extends Error {}
 
 /** Parses the environment once; a bad value throws a ConfigError that names the variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(source);
+  const parsed = EnvSchema.and(SharedEnvSchema).safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
@@ -247,6 +253,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxEventLoopDelayMs: env.SAGAWAY_MAX_EVENT_LOOP_DELAY_MS,
       maxBodyBytes: env.SAGAWAY_MAX_BODY_BYTES,
     },
+    shared: { redisUrl: env.SAGAWAY_REDIS_URL ?? null },
     workflowBundlePath: env.SAGAWAY_WORKFLOW_BUNDLE ?? null,
   };
 }

@@ -25,6 +25,7 @@ import { tripRoutes } from './routes/trips';
 import { screenRoutes } from './routes/screens';
 import type { OpsGateway } from './ops-gateway';
 import type { SagaGateway } from './saga-gateway';
+import { perInstanceState, RATE_LIMIT_PREFIX, type SharedState } from './shared-state';
 
 export interface AppDeps {
   gateway: SagaGateway;
@@ -38,6 +39,8 @@ export interface AppDeps {
   bodyLimitBytes?: number;
   codec?: Omit<CodecRouteOptions, 'identifyAndLimit'>;
   protection?: Protection;
+  /** What API instances share (SAGAWAY_REDIS_URL); per instance when absent. */
+  shared?: SharedState;
   /** The kiosk and registration desk pages; development shows the kiosk's "bike sensed" buttons. */
   screens?: { development: boolean };
   /** The operator routes (/v1/ops): every client's sagas, actions on their steps. */
@@ -52,6 +55,8 @@ export interface Protection {
   maxEventLoopDelayMs: number;
   /** For operators and tests: a failing check sheds load like an overloaded event loop does. */
   healthCheck?: () => Promise<boolean>;
+  /** Counters in Redis, shared by every API instance; in this process when absent. */
+  redis?: SharedState['redis'];
 }
 
 const API_DESCRIPTION = [
@@ -101,13 +106,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await metricsPlugin(app, { stuckSagas: deps.ops ? () => deps.ops!.countStuck() : undefined });
   if (deps.protection) await shedLoad(app, deps.protection);
-  healthRoutes(app, deps.gateway);
+  const shared = deps.shared ?? perInstanceState();
+  app.addHook('onClose', () => shared.close());
+  healthRoutes(app, deps.gateway, shared);
   const ring = new KeyRing(deps.apiKeys, deps.operatorKeys);
   decorateAuth(app, ring);
   // Identify, count, then refuse: a rejected request (no key, a bad body) still spends its budget.
   const identifyAndLimit = async (scope: FastifyInstance) => {
     identifyCallers(scope, ring);
-    if (deps.protection) await limitRate(scope, deps.protection.rateLimitPerMinute);
+    if (deps.protection) await limitRate(scope, deps.protection.rateLimitPerMinute, deps.protection.redis ?? null);
   };
   if (deps.codec) {
     const codec = deps.codec;
@@ -145,8 +152,10 @@ async function shedLoad(app: FastifyInstance, protection: Protection): Promise<v
  * Per-client limits (per address for callers without a valid key), counted at onRequest, before the body
  * is read or validated, so every request counts, the refused ones too, and no client spends another's budget.
  */
-async function limitRate(scope: FastifyInstance, perMinute: number): Promise<void> {
+async function limitRate(scope: FastifyInstance, perMinute: number, redis: SharedState['redis']): Promise<void> {
   await scope.register(rateLimit, {
+    // Shared counters when Redis is there; if it stops answering, requests pass rather than fail.
+    ...(redis ? { redis, nameSpace: RATE_LIMIT_PREFIX, skipOnError: true } : {}),
     max: perMinute,
     timeWindow: 60_000,
     hook: 'onRequest',

@@ -5,14 +5,17 @@ import type { SagaTuning } from '../domain/saga';
 import type { AppDeps } from './app';
 import { IdPackager } from './id-package';
 import { KioskStockCache } from './kiosk-stock';
+import { sharedStateFrom } from './shared-state';
 
 /** What the saga routes need from the config, built once per API process (and per test stack). */
-export function sagaDepsFrom(config: Config, tuning: SagaTuning): Pick<AppDeps, 'sagas' | 'bikes' | 'classes' | 'codec' | 'protection' | 'bodyLimitBytes' | 'screens'> {
+export function sagaDepsFrom(config: Config, tuning: SagaTuning): Pick<AppDeps, 'sagas' | 'bikes' | 'classes' | 'codec' | 'protection' | 'bodyLimitBytes' | 'screens' | 'shared'> {
   const storage = createStorageClient(config.backends.urls.storage, config.backends.timeoutMs);
   const uiPort = config.temporalUiPort;
+  const shared = sharedStateFrom(config.shared.redisUrl);
   return {
+    shared,
     bodyLimitBytes: config.protection.maxBodyBytes,
-    protection: { rateLimitPerMinute: config.protection.rateLimitPerMinute, maxEventLoopDelayMs: config.protection.maxEventLoopDelayMs },
+    protection: { rateLimitPerMinute: config.protection.rateLimitPerMinute, maxEventLoopDelayMs: config.protection.maxEventLoopDelayMs, redis: shared.redis },
     codec: {
       // Display only: plain payloads (summaries, headers, old histories) pass through for the UI to show.
       codec: new AesGcmCodec(parseCodecKeys(config.codecKeys), true),
@@ -23,7 +26,7 @@ export function sagaDepsFrom(config: Config, tuning: SagaTuning): Pick<AppDeps, 
     sagas: { orderDeadlineMs: config.sagas.orderDeadlineMs, localSteps: config.sagas.localSteps, tuning },
     bikes: {
       packager: new IdPackager(`${config.backends.urls.idcheck}/public-key`),
-      stock: new KioskStockCache(storage, config.bikes.kioskCacheMs),
+      stock: new KioskStockCache(storage, config.bikes.kioskCacheMs, shared.stockStore ?? undefined),
       sensorTimeoutMs: config.bikes.sensorTimeoutMs,
       visitorMaxBikes: config.bikes.visitorMaxBikes,
       feePerBike: { amountMinor: config.bikes.feePerBikeMinor, currency: 'EUR' },

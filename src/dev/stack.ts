@@ -5,10 +5,11 @@
  * worker polls the task queue, and stops everything it started.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { freeClusterPorts, startCluster, type RunningCluster } from './cluster';
 import { Part, type PartName } from './part';
 import { resolveTemporalCli } from './temporal-cli';
 import { freePort, startDevServer, waitForPort, type RunningDevServer } from './temporal-server';
@@ -27,6 +28,8 @@ export interface LaunchOptions {
   keepData?: boolean;
   /** Name of the temporary data folder. */
   label: string;
+  /** Temporal as a cluster on PostgreSQL (`npm run cluster`'s pieces, no UI) instead of the in-memory dev server. */
+  cluster?: boolean;
 }
 
 export interface LaunchedStack {
@@ -48,6 +51,12 @@ const READY_TIMEOUT_MS = 90_000;
 export async function launchStack(options: LaunchOptions): Promise<LaunchedStack> {
   const dataDir = mkdtempSync(join(tmpdir(), `sagaway-${options.label}-`));
   const ports = { temporal: await freePort(), ui: await freePort(), backends: await freePort(), api: await freePort() };
+  const clusterPorts = options.cluster ? await freeClusterPorts(false) : null;
+  if (clusterPorts) {
+    ports.temporal = clusterPorts.frontend;
+    // PostgreSQL runs as its own user, which must reach its data folder.
+    chmodSync(dataDir, 0o755);
+  }
   const apiKey = randomBytes(16).toString('hex');
   const temporalAddress = `127.0.0.1:${ports.temporal}`;
   const env: Record<string, string> = {
@@ -68,14 +77,17 @@ export async function launchStack(options: LaunchOptions): Promise<LaunchedStack
   const names = [...options.start, ...(options.standby ?? [])];
   const parts: Partial<Record<PartName, Part>> = Object.fromEntries(names.map((n) => [n, new Part(n, { ...process.env, ...env }, dataDir)]));
   let memoryServer: RunningDevServer | null = null;
+  let cluster: RunningCluster | null = null;
   const stop = async () => {
     await Promise.all(Object.values(parts).map((p) => p.stop()));
     for (const p of Object.values(parts)) p.close();
     await memoryServer?.stop();
+    await cluster?.stop();
     if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
   };
   try {
     if (options.start.includes('temporal')) parts.temporal!.start();
+    else if (clusterPorts) cluster = await startCluster({ dataDir, ports: clusterPorts, namespace: 'default' });
     else memoryServer = await startDevServer({ cli: env.TEMPORAL_CLI!, port: ports.temporal, uiPort: null, dbFile: null, dynamicConfig: options.dynamicConfig });
     if (options.start.includes('backends')) parts.backends!.start();
     await waitForPort('127.0.0.1', ports.temporal, READY_TIMEOUT_MS);
@@ -96,7 +108,7 @@ export async function launchStack(options: LaunchOptions): Promise<LaunchedStack
     apiKey,
     taskQueue: env.SAGAWAY_TASK_QUEUE!,
     dataDir,
-    temporalPid: () => memoryServer?.child.pid ?? parts.temporal?.pid ?? null,
+    temporalPid: () => cluster?.temporal.child.pid ?? memoryServer?.child.pid ?? parts.temporal?.pid ?? null,
     stop,
   };
 }

@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { goInstall } from './go-build';
 
 /** The pinned Temporal CLI: later versions carry a `replace` directive and cannot be go-installed. */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -41,35 +42,6 @@ export async function resolveTemporalCli(log: (line: string) => void = (l) => pr
   return cached;
 }
 
-async function buildCli(target: string, log: (line: string) => void): Promise<void> {
-  const dir = join(target, '..');
-  mkdirSync(dir, { recursive: true });
-  const staging = mkdtempSync(join(dir, 'build-'));
-  log(`sagaway: building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go into ${dir}`);
-  log('sagaway: this happens once per machine and takes several minutes (about 7 on 2 cores); later runs reuse it');
-  const started = Date.now();
-  const ticker = setInterval(() => log(`sagaway: still building the Temporal CLI (${Math.round((Date.now() - started) / 1000)} s)`), 30_000);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn('go', ['install', MODULE], {
-        env: { ...process.env, GOBIN: staging, GOFLAGS: process.env.GOFLAGS ?? '-trimpath' },
-        stdio: ['ignore', 'inherit', 'pipe'],
-      });
-      let lines = 0;
-      child.stderr.on('data', (chunk: Buffer) => {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) {
-          lines += 1;
-          if (lines % 25 === 1 || !line.startsWith('go: downloading')) log(`  ${line}`);
-        }
-      });
-      child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install exited with ${code}`))));
-    });
-    // Renamed into place only when whole, so an interrupted build never leaves a broken binary behind.
-    renameSync(join(staging, 'temporal'), target);
-    log(`sagaway: Temporal CLI ready at ${target} after ${Math.round((Date.now() - started) / 1000)} s`);
-  } finally {
-    clearInterval(ticker);
-    rmSync(staging, { recursive: true, force: true });
-  }
+function buildCli(target: string, log: (line: string) => void): Promise<void> {
+  return goInstall({ module: MODULE, built: 'temporal', target, label: `the Temporal CLI ${TEMPORAL_CLI_VERSION}` }, log);
 }

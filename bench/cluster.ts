@@ -1,0 +1,126 @@
+/**
+ * `npm run bench -- --cluster`: the order and baseline rows on the embedded dev server and on the
+ * PostgreSQL cluster (`npm run cluster`'s pieces), side by side in one run; a scaling row (one sagaway
+ * worker, then two); and the API's own overhead: `POST /v1/orders` answered 202 against
+ * `client.workflow.start` of the same workflow with the same options, one at a time (p50).
+ */
+import { randomUUID } from 'node:crypto';
+import { requestHash } from '../src/api/idempotency';
+import { keys } from '../src/api/visibility';
+import { DEFAULT_TUNING } from '../src/domain/saga';
+import { markdown, toResults, type BenchResults } from './report';
+import { api, baseline, measure, orderBody, orderThroughApi, Scenario, type ScenarioResult } from './scenarios';
+import { startBenchStack, type BenchStack } from './stack';
+
+export interface ClusterPlan {
+  levels: Array<{ concurrency: number; count: number }>;
+  overheadCount: number;
+  maxSeconds: number;
+}
+
+export const CLUSTER_FULL: ClusterPlan = { levels: [{ concurrency: 1, count: 30 }, { concurrency: 32, count: 300 }], overheadCount: 100, maxSeconds: 240 };
+export const CLUSTER_QUICK: ClusterPlan = { levels: [{ concurrency: 1, count: 4 }, { concurrency: 8, count: 16 }], overheadCount: 10, maxSeconds: 60 };
+
+export async function benchBothServers(plan: ClusterPlan): Promise<Record<'dev' | 'cluster', BenchResults>> {
+  const results = {} as Record<'dev' | 'cluster', BenchResults>;
+  for (const server of ['dev', 'cluster'] as const) {
+    process.stdout.write(`bench: on the ${server === 'dev' ? 'embedded dev server' : 'PostgreSQL cluster'}\n`);
+    const stack = await startBenchStack({ eagerActivities: true, server });
+    try {
+      results[server] = toResults(await rowsOn(stack, plan), false);
+    } finally {
+      await stack.stop();
+    }
+  }
+  return results;
+}
+
+async function rowsOn(stack: BenchStack, plan: ClusterPlan): Promise<ScenarioResult[]> {
+  await orderThroughApi(stack, 1, 0, 120).phase(3);
+  await baseline(stack, 1, 120).phase(3);
+  const rows: ScenarioResult[] = [];
+  for (const { concurrency, count } of plan.levels) {
+    process.stdout.write(`bench: concurrency ${concurrency}\n`);
+    const base = baseline(stack, concurrency, plan.maxSeconds);
+    const order = orderThroughApi(stack, concurrency, 0, plan.maxSeconds);
+    const half = Math.ceil(count / 2);
+    await base.phase(half);
+    await order.phase(half);
+    await order.phase(count - half);
+    await base.phase(count - half);
+    rows.push(await base.result(), await order.result());
+  }
+  rows.push(...(await apiOverhead(stack, plan)));
+  const top = plan.levels[plan.levels.length - 1]!;
+  process.stdout.write(`bench: a second worker, concurrency ${top.concurrency}\n`);
+  await stack.addWorker();
+  const two = await measure(stack, `order-c${top.concurrency}`, top.concurrency, top.count, plan.maxSeconds, async (_i, m) => {
+    const t0 = performance.now();
+    const view = await api(stack, 'POST', '/v1/orders', orderBody(false), { prefer: 'wait=60' });
+    m.latency.record(performance.now() - t0);
+    m.ids.push(view.id);
+  });
+  rows.push({ ...two, name: `order-c${top.concurrency}-2-workers`, note: 'two sagaway workers' });
+  return rows;
+}
+
+/**
+ * The 202 path through the API, and the same start made directly with the client, one at a time. They
+ * take turns in rounds of ten, and each round waits for its sagas to end, so every start is measured on
+ * an idle worker and neither contender always follows the other's load.
+ */
+async function apiOverhead(stack: BenchStack, plan: ClusterPlan): Promise<ScenarioResult[]> {
+  process.stdout.write('bench: the API\'s own overhead\n');
+  const started: string[] = [];
+  const viaApi = new Scenario(stack, 'api-start-202-c1', 1, plan.maxSeconds, async (_i, m) => {
+    const t0 = performance.now();
+    const view = await api(stack, 'POST', '/v1/orders', orderBody(false));
+    m.latency.record(performance.now() - t0);
+    started.push(view.id);
+  });
+  const direct = new Scenario(stack, 'client-start-c1', 1, plan.maxSeconds, async (_i, m) => {
+    const order = orderBody(false);
+    const t0 = performance.now();
+    const handle = await stack.client.workflow.start('orderCheckout', {
+      taskQueue: 'bench',
+      workflowId: `saga-direct-${randomUUID()}`,
+      args: [{ order, deadlineMs: 300_000, localSteps: true, tuning: DEFAULT_TUNING }],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      memo: { requestHash: requestHash('order', order) },
+      staticSummary: 'Order for bench',
+      typedSearchAttributes: [
+        { key: keys.type, value: 'order' },
+        { key: keys.status, value: 'RUNNING' },
+        { key: keys.client, value: 'bench' },
+      ],
+    });
+    m.latency.record(performance.now() - t0);
+    started.push(handle.workflowId);
+  });
+  for (let done = 0; done < plan.overheadCount; done += 10) {
+    for (const contender of done % 20 === 0 ? [viaApi, direct] : [direct, viaApi]) {
+      await contender.phase(Math.min(10, plan.overheadCount - done));
+      await Promise.all(started.splice(0).map((id) => stack.client.workflow.getHandle(id).result().catch(() => undefined)));
+    }
+  }
+  const [a, b] = [await viaApi.result(), await direct.result()];
+  return [a, { ...b, note: `API overhead p50 ${a.p50Ms - b.p50Ms} ms` }];
+}
+
+/** One row per scenario: the dev server's numbers beside the cluster's. */
+export function sideBySide(results: Record<'dev' | 'cluster', BenchResults>): string {
+  const lines = [
+    `Machine: ${results.dev.machine}; ${results.dev.date}`,
+    '',
+    '| scenario | conc. | sagas/s dev | sagas/s cluster | p50 ms dev | p50 ms cluster | p95 ms dev | p95 ms cluster | vs baseline dev | vs baseline cluster | CPU s Temporal dev / cluster |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const dev of results.dev.scenarios) {
+    const c = results.cluster.scenarios.find((s) => s.name === dev.name);
+    const cell = (v: number | null | undefined) => (v === null || v === undefined ? '-' : String(v));
+    lines.push(
+      `| ${dev.name} | ${dev.concurrency} | ${dev.perSec} | ${cell(c?.perSec)} | ${dev.p50Ms} | ${cell(c?.p50Ms)} | ${dev.p95Ms} | ${cell(c?.p95Ms)} | ${cell(dev.vsBaseline)} | ${cell(c?.vsBaseline)} | ${dev.cpuSeconds.temporal ?? 0} / ${cell(c?.cpuSeconds.temporal)} |`,
+    );
+  }
+  return [lines.join('\n'), '', '### Dev server', '', markdown(results.dev), '', '### Cluster', '', markdown(results.cluster)].join('\n');
+}
