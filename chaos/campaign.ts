@@ -1,10 +1,11 @@
-import { bikeInvariants, classInvariants, orderInvariants, outcomeInvariant, type Invariant } from './invariants';
+import { bikeInvariants, capturedInvariant, classInvariants, orderInvariants, outcomeInvariant, waitsForOperator, type Invariant } from './invariants';
 import { newStats, pause, readView, startWithRetry, ticket, type Ticket } from './load';
 import type { CampaignSize, FaultStep, Probe } from './plan';
 import type { LaunchedStack as Stack } from '../src/dev/stack';
 import { CHAOS_KIOSK, CHAOS_SECTIONS, sagaMix } from './mix';
 import { runSensors } from './sensor';
 import { tripInvariants } from './trip-invariants';
+import { cancelDuringPivot, newPivotCancels } from './cancels';
 
 export interface CampaignResult {
   sagas: number;
@@ -15,6 +16,7 @@ export interface CampaignResult {
   api: { byStatus: Record<string, number>; connectionErrors: number };
   invariants: Invariant[];
   drainSeconds: number;
+  pivotCancels: Record<number, number>;
 }
 
 export async function runCampaign(stack: Stack, plan: FaultStep[], size: CampaignSize): Promise<CampaignResult> {
@@ -26,6 +28,7 @@ export async function runCampaign(stack: Stack, plan: FaultStep[], size: Campaig
   const endBy = started + size.seconds * 1_000;
   const tickets: Ticket[] = [];
   const starts: Promise<void>[] = [];
+  const cancels = newPivotCancels();
   const api = () => stack.apiUrl;
   await prepareDemoData(stack, size);
   let settled = false;
@@ -36,7 +39,9 @@ export async function runCampaign(stack: Stack, plan: FaultStep[], size: Campaig
     for (let i = 0; i < size.sagas && Date.now() < endBy; i += 1) {
       const t = sagaMix(i, ticket);
       tickets.push(t);
-      starts.push(startWithRetry(api, stack.apiKey, t, stats, endBy + size.drainSeconds * 1_000));
+      const start = startWithRetry(api, stack.apiKey, t, stats, endBy + size.drainSeconds * 1_000);
+      // One order in ten is cancelled by its client once its capture is in flight.
+      starts.push(i % 10 === 3 ? start.then(() => cancelDuringPivot(api, stack.apiKey, t, endBy + size.drainSeconds * 1_000, cancels)) : start);
       await pause(gapMs);
     }
   })();
@@ -58,9 +63,11 @@ export async function runCampaign(stack: Stack, plan: FaultStep[], size: Campaig
   const invariants: Invariant[] = [
     ...outcomeInvariant(views, tickets.length),
     ...(await orderInvariants(stack.backendsUrl, views)),
+    ...(await capturedInvariant(stack.backendsUrl, views)),
     ...(await bikeInvariants(stack.backendsUrl, views)),
     ...(await classInvariants(stack.backendsUrl, views)),
     ...(await tripInvariants(stack.backendsUrl, views)),
+    { name: 'a cancel once the pivot was sent is a 409', held: cancels.accepted.length === 0, detail: `answers ${JSON.stringify(cancels.byStatus)}; accepted: ${cancels.accepted.slice(0, 5).join(', ')}` },
     { name: 'the API never answered 500', held: !stats.byStatus.has(500), detail: `${stats.byStatus.get(500) ?? 0} answers` },
     { name: 'every 503 carried Retry-After', held: stats.unavailableWithoutRetryAfter === 0, detail: `${stats.unavailableWithoutRetryAfter} without` },
     ...probes.map((p) => ({ name: p.name, held: p.ok, detail: p.detail })),
@@ -76,6 +83,7 @@ export async function runCampaign(stack: Stack, plan: FaultStep[], size: Campaig
     api: { byStatus: Object.fromEntries(stats.byStatus), connectionErrors: stats.connectionErrors },
     invariants,
     drainSeconds,
+    pivotCancels: cancels.byStatus,
   };
 }
 
@@ -97,7 +105,7 @@ async function drain(stack: Stack, tickets: Ticket[], deadline: number): Promise
 function isSettled(view: Record<string, any> | undefined): boolean {
   if (!view) return false;
   if (view.status === 'COMPLETED' || view.status === 'COMPENSATED') return true;
-  return view.status === 'COMPENSATING' && view.steps?.some((s: Record<string, any>) => s.status === 'STUCK');
+  return waitsForOperator(view);
 }
 
 /** A kiosk with bikes to spare, and two small sections whose window closes before the campaign ends. */

@@ -50,12 +50,23 @@ export async function orderInvariants(backendsUrl: string, views: Map<string, Re
   ];
 }
 
+/** A saga that waits for an operator: a STUCK step is named in its view. */
+export function waitsForOperator(view: Rec | undefined): boolean {
+  return ['COMPENSATING', 'RUNNING'].includes(view?.status) && view?.steps?.some((s: Rec) => s.status === 'STUCK');
+}
+
+/** A payment captured is a point of no return: its saga completed (or failed for an operator), never compensated. */
+export async function capturedInvariant(backendsUrl: string, views: Map<string, Rec>): Promise<Invariant[]> {
+  const captured = (await records(backendsUrl, 'payments')).filter((r) => r.status === 'CAPTURED');
+  const wrong = captured.filter((r) => !['COMPLETED', 'FAILED'].includes(views.get(r.sagaId)?.status)).map((r) => `${r.sagaId}: ${views.get(r.sagaId)?.status}`);
+  return [check(`captured implies completed or failed, never compensated (${captured.length} captured)`, wrong)];
+}
+
 /** Every saga ended, or is visibly stuck in compensation with the step named: none silently lost. */
 export function outcomeInvariant(views: Map<string, Rec>, started: number): Invariant[] {
   const lost: string[] = [];
   for (const [id, view] of views) {
-    const stuck = view.status === 'COMPENSATING' && view.steps?.some((s: Rec) => s.status === 'STUCK');
-    if (!['COMPLETED', 'COMPENSATED'].includes(view.status) && !stuck) lost.push(`${id}: ${view.status}`);
+    if (!['COMPLETED', 'COMPENSATED'].includes(view.status) && !waitsForOperator(view)) lost.push(`${id}: ${view.status}`);
   }
   return [
     check('every saga ended COMPLETED or COMPENSATED, or is visibly stuck', lost),

@@ -63,6 +63,15 @@ export function campaignPlan(size: CampaignSize): FaultStep[] {
       await inject(ctx, 'hotels', { op: 'hold', mode: 'drop', rate: 0.25 });
       for (const kind of ['5xx', 'lost response', 'hang', 'latency spike', '5xx during compensation']) ctx.count(kind);
     } },
+    { at: 0.08, kind: 'pivot faults', run: async (ctx) => {
+      // The capture lands and its answer is lost; or it is slow, past the order's deadline and a cancel.
+      await inject(ctx, 'payments', { op: 'capture', mode: 'drop', rate: 0.2 });
+      await inject(ctx, 'payments', { op: 'capture', mode: 'error', status: 503, rate: 0.2 });
+      await inject(ctx, 'payments', { op: 'capture', mode: 'latency', latencyMs: 1_800, rate: 0.3 });
+      // A void refused for good (as if captured elsewhere): the undo is STUCK at once, for an operator.
+      await inject(ctx, 'payments', { op: 'void', mode: 'error', status: 409, rate: 0.05 });
+      for (const kind of ['lost pivot answer', 'pivot 5xx', 'slow pivot (deadline, cancel)', 'refused undo']) ctx.count(kind);
+    } },
     { at: 0.12, kind: 'worker', run: (ctx) => killAndRestart(ctx, 'worker', 1_500) },
     { at: 0.2, kind: 'second worker', run: async (ctx) => {
       ctx.stack.parts['worker-2']!.start();

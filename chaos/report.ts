@@ -16,6 +16,8 @@ export function printReport(result: CampaignResult): void {
     '',
     table('API answers while starting sagas', [...Object.entries(result.api.byStatus).map(([k, v]) => [`HTTP ${k}`, v] as [string, number]), ['connection errors', result.api.connectionErrors]]),
     '',
+    table('cancels sent once the capture was in flight', Object.entries(result.pivotCancels).map(([k, v]) => [`HTTP ${k}`, v] as [string, number])),
+    '',
     table('invariants', result.invariants.map((i) => [i.name, i.held ? 'held' : `BROKEN: ${i.detail}`])),
     '',
     `sagas: ${result.sagas}; drained ${result.drainSeconds.toFixed(1)} s after the last fault`,

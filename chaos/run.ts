@@ -21,6 +21,9 @@ function startChaosStack(keep: boolean): Promise<LaunchedStack> {
     env: {
       SAGAWAY_HTTP_TIMEOUT_MS: '2000',
       SAGAWAY_STUCK_AFTER_ATTEMPTS: '20',
+      // Short enough that captures slowed by faults and restarts run past it: it must not undo a pivot in
+      // flight (8 s was eaten by a worker's cold start on a loaded machine).
+      SAGAWAY_ORDER_DEADLINE_SECONDS: '20',
       SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: '6',
       SAGAWAY_RATE_LIMIT_PER_MINUTE: '100000',
       SAGAWAY_LOG_LEVEL: 'info',
@@ -35,9 +38,9 @@ function parseArgs(argv: string[]): { size: CampaignSize; json: string | null; k
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const size: CampaignSize = {
-    sagas: Number(value('--sagas') ?? (quick ? 24 : 120)),
-    seconds: Number(value('--seconds') ?? (quick ? 30 : 90)),
-    drainSeconds: Number(value('--drain-seconds') ?? (quick ? 90 : 180)),
+    sagas: Number(value('--sagas') ?? (quick ? 24 : 500)),
+    seconds: Number(value('--seconds') ?? (quick ? 30 : 240)),
+    drainSeconds: Number(value('--drain-seconds') ?? (quick ? 90 : 240)),
   };
   return { size, json: value('--json') ?? null, keep: argv.includes('--keep') };
 }

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { DEV_API_KEYS, DEV_OPERATOR_KEYS, loadConfigOrExit } from '../src/config';
+import { PART_ENTRIES, type PartName } from '../src/dev/part';
 import { resolveTemporalCli, TemporalCliMissing } from '../src/dev/temporal-cli';
 import { stopChild, waitForPort } from '../src/dev/temporal-server';
 import { temporalSettings } from '../src/temporal';
@@ -13,18 +14,20 @@ import { temporalSettings } from '../src/temporal';
 process.env.SAGAWAY_ENV ??= 'development';
 process.env.SAGAWAY_BACKENDS_ADMIN ??= 'true';
 
-const PARTS = [
-  { name: 'temporal', entry: 'src/dev/temporal.ts', color: 35 },
-  { name: 'backends', entry: 'src/backends/server.ts', color: 36 },
-  { name: 'worker', entry: 'src/worker.ts', color: 33 },
-  { name: 'api', entry: 'src/api/server.ts', color: 32 },
+const PARTS: Array<{ name: PartName; color: number }> = [
+  { name: 'temporal', color: 35 },
+  { name: 'backends', color: 36 },
+  { name: 'worker', color: 33 },
+  { name: 'api', color: 32 },
 ];
 
 const children: ChildProcess[] = [];
 let stopping = false;
 
 function run(part: (typeof PARTS)[number]): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', part.entry], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  // The parts write into pipes; they pretty-print when this runs in a terminal.
+  const env = process.stdout.isTTY ? { SAGAWAY_LOG_FORMAT: 'pretty', ...process.env } : process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', PART_ENTRIES[part.name]], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const prefix = process.stdout.isTTY ? `\x1b[${part.color}m[${part.name}]\x1b[0m ` : `[${part.name}] `;
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${prefix}${line}\n`));

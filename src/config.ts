@@ -64,6 +64,8 @@ const flag = (fallback: 'true' | 'false') => z.enum(['true', 'false']).default(f
 
 /** For tests and local runs: a workflow bundle built beforehand, and how fast a failed undo is tried again. */
 const DevEnvSchema = z.object({
+  /** auto: pretty-printed on a terminal, JSON lines otherwise (src/logger.ts reads it). */
+  SAGAWAY_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   SAGAWAY_WORKFLOW_BUNDLE: z.string().min(1).optional(),
   SAGAWAY_COMPENSATION_BACKOFF_MS: z
     .string()
@@ -118,12 +120,13 @@ const EnvSchema = z.object({
   // Trust: who holds which key (README, "Security").
   SAGAWAY_OPERATOR_KEYS: z.string().default(DEV_OPERATOR_KEYS).pipe(ApiKeysSchema),
   SAGAWAY_PAGE_TOKEN_SECRET: z.string().min(32).default('sagaway-dev-page-token-secret-change-me'),
-  SAGAWAY_CODEC_ACCEPT_PLAINTEXT: flag('false'),
+  SAGAWAY_CODEC_ACCEPT_PLAINTEXT: z.enum(['true', 'false']).optional(),
   SAGAWAY_BACKENDS_ADMIN: flag('false'),
   SAGAWAY_FEDERATION_KEYS: z.string().default(DEV_FEDERATION_KEYS).pipe(KeyPairsSchema),
   SAGAWAY_FEDERATION_JWKS_URL: url.optional(),
   SAGAWAY_PAYMENTS_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('sagaway-worker'),
   SAGAWAY_PAYMENTS_CLIENT_SECRET: z.string().min(16).default('sagaway-dev-payments-secret-change-me'),
+  SAGAWAY_PAYMENTS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
 }).extend(DevEnvSchema.shape);
 
 /** Variables production must set itself: their development defaults are public. */
@@ -162,7 +165,8 @@ export interface Security {
   federationKeys: string;
   /** Where the backends read sagaway's JWKS; the worker writes it into the data folder when unset. */
   federationJwksUrl: string | null;
-  paymentsClient: { id: string; secret: string };
+  /** The OAuth client of payments; the simulated token endpoint issues tokens for `tokenTtlSeconds`. */
+  paymentsClient: { id: string; secret: string; tokenTtlSeconds: number };
 }
 
 export class ConfigError extends Error {}
@@ -230,13 +234,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     temporalUiPort: env.SAGAWAY_TEMPORAL_UI_PORT,
     codecKeys: env.SAGAWAY_CODEC_KEYS,
     security: {
-      // Development accepts plain payloads always: its histories are throwaway.
-      codecAcceptPlaintext: env.SAGAWAY_CODEC_ACCEPT_PLAINTEXT || env.SAGAWAY_ENV === 'development',
+      // Unset, development accepts plain payloads (its histories are throwaway) and production refuses them.
+      codecAcceptPlaintext: (env.SAGAWAY_CODEC_ACCEPT_PLAINTEXT ?? (env.SAGAWAY_ENV === 'development' ? 'true' : 'false')) === 'true',
       pageTokenSecret: env.SAGAWAY_PAGE_TOKEN_SECRET,
       backendsAdmin: env.SAGAWAY_BACKENDS_ADMIN,
       federationKeys: env.SAGAWAY_FEDERATION_KEYS,
       federationJwksUrl: env.SAGAWAY_FEDERATION_JWKS_URL ?? null,
-      paymentsClient: { id: env.SAGAWAY_PAYMENTS_CLIENT_ID, secret: env.SAGAWAY_PAYMENTS_CLIENT_SECRET },
+      paymentsClient: { id: env.SAGAWAY_PAYMENTS_CLIENT_ID, secret: env.SAGAWAY_PAYMENTS_CLIENT_SECRET, tokenTtlSeconds: env.SAGAWAY_PAYMENTS_TOKEN_TTL_SECONDS },
     },
     protection: {
       rateLimitPerMinute: env.SAGAWAY_RATE_LIMIT_PER_MINUTE,

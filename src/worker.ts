@@ -1,11 +1,16 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Client } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { createActivities } from './activities';
+import { backendAuthorizer, clientIdInterceptor, FederationSigner, federationJwksPath } from './activities/federation';
+import type { Authorizer } from './activities/http-client';
+import { OAuthClient } from './activities/oauth-client';
 import { dataConverterFrom } from './codec';
-import { loadConfigOrExit, type Config } from './config';
+import { loadConfigOrExit, type BackendName, type Config } from './config';
 import { createLogger, temporalLoggerFrom } from './logger';
 import { temporalSettings, waitFor } from './temporal';
 
@@ -20,9 +25,9 @@ export interface WorkerDeps {
 
 /** A worker for every sagaway workflow and activity, with the activities built from the config. */
 export async function createWorker({ config, connection, namespace, logger, workflowBundle }: WorkerDeps) {
-  const dataConverter = dataConverterFrom(config.codecKeys);
+  const dataConverter = dataConverterFrom(config.codecKeys, config.security.codecAcceptPlaintext);
   const temporal = { client: new Client({ connection, namespace, dataConverter }), taskQueue: config.taskQueue };
-  const { activities, close } = createActivities({ urls: config.backends.urls, timeoutMs: config.backends.timeoutMs, temporal });
+  const { activities, close } = createActivities({ urls: config.backends.urls, timeoutMs: config.backends.timeoutMs, temporal, authorize: authorizersFrom(config) });
   const worker = await Worker.create({
     connection,
     namespace,
@@ -30,6 +35,8 @@ export async function createWorker({ config, connection, namespace, logger, work
     workflowBundle: workflowBundle ?? (await bundleWorkflows(config, logger)),
     activities,
     dataConverter,
+    // The saga's client id travels in each activity's headers (the bundle carries the workflow side), for the federation tokens' subject.
+    interceptors: { activity: [clientIdInterceptor] },
     // Signals go to whoever drains the worker: an operator's SIGTERM finishes in-flight tasks first.
     shutdownGraceTime: '10 seconds',
   });
@@ -37,11 +44,34 @@ export async function createWorker({ config, connection, namespace, logger, work
   return { worker, close };
 }
 
+/** The workflow interceptor module (bundles that the tests build in advance include it too). */
+export const CLIENT_HEADER_INTERCEPTOR = require.resolve('./workflows/client-header');
+
+/** Each backend's credentials: a federation token per call, and OAuth client credentials for payments. */
+export function authorizersFrom(config: Config): (backend: BackendName) => Authorizer {
+  const signer = new FederationSigner(config.security.federationKeys);
+  const { id, secret } = config.security.paymentsClient;
+  const oauth = new OAuthClient({ tokenUrl: `${config.backends.urls.payments}/oauth/token`, clientId: id, clientSecret: secret, timeoutMs: config.backends.timeoutMs });
+  return (backend) => backendAuthorizer(signer, backend, backend === 'payments' ? oauth : undefined);
+}
+
+/**
+ * Publishes sagaway's public federation keys where the backends read them (unless they read a URL),
+ * written whole then renamed, so a backend never reads half a file.
+ */
+export async function publishJwks(config: Config): Promise<void> {
+  if (config.security.federationJwksUrl) return;
+  const path = federationJwksPath(config.dataDir);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(`${path}.tmp`, JSON.stringify(await new FederationSigner(config.security.federationKeys).jwks()));
+  await rename(`${path}.tmp`, path);
+}
+
 /** The workflows as a bundle: read from SAGAWAY_WORKFLOW_BUNDLE, or built now (a few seconds). */
 async function bundleWorkflows(config: Config, logger: Logger): Promise<WorkflowBundle> {
   if (config.workflowBundlePath) return { code: readFileSync(config.workflowBundlePath, 'utf8') };
   const started = Date.now();
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: bundlerLoggerFrom(logger) });
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), workflowInterceptorModules: [CLIENT_HEADER_INTERCEPTOR], logger: bundlerLoggerFrom(logger) });
   logger.info({ ms: Date.now() - started, bytes: bundle.code.length }, 'workflows bundled');
   return bundle;
 }
@@ -74,6 +104,7 @@ async function main(): Promise<void> {
   // A worker that loses Temporal for good stops; it then reconnects and runs again, until SIGTERM.
   for (;;) {
     const connection = await waitFor(`Temporal at ${settings.address}`, () => NativeConnection.connect(settings.connectionOptions), logger);
+    await publishJwks(config);
     const { worker, close } = await createWorker({ config, connection, namespace: settings.namespace, logger });
     try {
       await worker.run();

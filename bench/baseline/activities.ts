@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto';
  * Plain fetch calls to the same simulated backends. The backends insist on an Idempotency-Key, so each
  * call sends a fresh one (no idempotency across retries); a later call names a record by that key.
  */
-export function createBaselineActivities(backendsUrl: string) {
+export function createBaselineActivities(backendsUrl: string, credentials: (backend: string) => Promise<Record<string, string>> = async () => ({})) {
   async function postWithKey(path: string, body: unknown, key: string): Promise<any> {
     const res = await fetch(`${backendsUrl}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      // The backends trust sagaway's tokens only: the baseline presents them as sagaway's worker does.
+      headers: { 'content-type': 'application/json', 'idempotency-key': key, ...(await credentials(path.split('/')[1]!)) },
       body: JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);

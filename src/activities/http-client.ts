@@ -18,8 +18,18 @@ export interface RawResponse {
   text: string;
 }
 
+/**
+ * Credentials for one backend call (a federation token, an OAuth access token), as headers. `rejected`
+ * hears of a 401, so cached credentials are dropped before the one retry.
+ */
+export interface Authorizer {
+  headers(call: CallContext | undefined): Promise<Record<string, string>>;
+  rejected?(): void;
+}
+
 export interface BackendClientOptions {
   timeoutMs: number;
+  authorize?: Authorizer;
   connections?: number;
   /** How this backend explains a refusal; JSON problem details unless it speaks something else. */
   parseProblem?: (text: string) => Problem;
@@ -73,25 +83,33 @@ export class BackendClient {
       headers['x-saga-id'] = call.sagaId;
       if (method !== 'GET') headers['idempotency-key'] = call.key;
     }
-    let res: RawResponse;
+    const res = await this.authorized(call, (credentials) => this.exchange(method, path, { ...headers, ...credentials }, body));
+    if (res.status >= 200 && res.status < 300) return res;
+    throw failureFor(this.name, `${method} ${path}`, res, this.options.parseProblem);
+  }
+
+  private async exchange(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body: string | undefined): Promise<RawResponse> {
     try {
-      const answer = await this.pool.request({
-        method,
-        path: this.basePath + path,
-        headers,
-        body,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-      res = {
-        status: answer.statusCode,
-        contentType: String(answer.headers['content-type'] ?? ''),
-        text: await answer.body.text(),
-      };
+      const answer = await this.pool.request({ method, path: this.basePath + path, headers, body, signal: AbortSignal.timeout(this.options.timeoutMs) });
+      return { status: answer.statusCode, contentType: String(answer.headers['content-type'] ?? ''), text: await answer.body.text() };
     } catch (err) {
       throw new Error(`${this.name} ${method} ${path}: ${describeTransportError(err)}`);
     }
-    if (res.status >= 200 && res.status < 300) return res;
-    throw failureFor(this.name, `${method} ${path}`, res, this.options.parseProblem);
+  }
+
+  /**
+   * Adds fresh credentials to the call; a 401 drops them and tries once more with new ones. A second 401
+   * is retryable (a key not yet published, say): it never rejects the saga's step for good.
+   */
+  private async authorized(call: CallContext | undefined, send: (credentials: Record<string, string>) => Promise<RawResponse>): Promise<RawResponse> {
+    const authorize = this.options.authorize;
+    if (!authorize) return send({});
+    const first = await send(await authorize.headers(call));
+    if (first.status !== 401) return first;
+    authorize.rejected?.();
+    const second = await send(await authorize.headers(call));
+    if (second.status === 401) throw new Error(`${this.name}: the backend refused sagaway's credentials (HTTP 401)`);
+    return second;
   }
 
   private parseJson<S extends z.ZodType>(res: RawResponse, schema: S, path: string): z.infer<S> {

@@ -4,7 +4,7 @@ import { reportAttempts } from './attempts';
 import { createBikeActivities, createFeeActivities } from './bike-activities';
 import { createClassActivities, legacyClassActivities } from './class-activities';
 import { sendAlert } from './alerts';
-import { BackendClient } from './http-client';
+import { BackendClient, type Authorizer } from './http-client';
 import { createOrderActivities } from './order-activities';
 import { createOtaHotelClient } from './ota-hotel-client';
 import { createStorageClient } from './storage-client';
@@ -15,6 +15,8 @@ export interface ActivityDeps {
   timeoutMs: number;
   /** For activities that talk to other workflows (the seat allocators). */
   temporal: { client: Client; taskQueue: string } | null;
+  /** Each backend's credentials (federation tokens, OAuth); none in unit tests of activities. */
+  authorize?: (backend: BackendName) => Authorizer | undefined;
 }
 
 export interface SagawayActivities {
@@ -24,7 +26,7 @@ export interface SagawayActivities {
 
 /** Builds every activity with its backend clients: one keep-alive pool per backend, shared by all. */
 export function createActivities(deps: ActivityDeps): SagawayActivities {
-  const client = (name: BackendName) => new BackendClient(name, deps.urls[name], { timeoutMs: deps.timeoutMs });
+  const client = (name: BackendName) => new BackendClient(name, deps.urls[name], { timeoutMs: deps.timeoutMs, authorize: deps.authorize?.(name) });
   const clients = {
     pricing: client('pricing'),
     inventory: client('inventory'),
@@ -41,8 +43,8 @@ export function createActivities(deps: ActivityDeps): SagawayActivities {
     cars: client('cars'),
     fx: client('fx'),
   };
-  const storage = createStorageClient(deps.urls.storage, deps.timeoutMs);
-  const hotels = createOtaHotelClient(deps.urls.hotels, deps.timeoutMs);
+  const storage = createStorageClient(deps.urls.storage, deps.timeoutMs, deps.authorize?.('storage'));
+  const hotels = createOtaHotelClient(deps.urls.hotels, deps.timeoutMs, deps.authorize?.('hotels'));
   const order = createOrderActivities(clients);
   const classes = createClassActivities({ ...clients, temporal: deps.temporal });
   return {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { FailureType } from '../domain/failures';
 import type { Lookup } from '../domain/steps';
 import type { LegHold, LegQuote } from '../domain/trip';
-import { BackendClient, malformed, type CallContext, type Problem } from './http-client';
+import { BackendClient, malformed, type Authorizer, type CallContext, type Problem } from './http-client';
 
 /**
  * The hotel supplier speaks OpenTravel (OTA) XML. This adapter is the only code in sagaway that sees it:
@@ -146,6 +146,6 @@ export class OtaHotelClient {
   }
 }
 
-export function createOtaHotelClient(baseUrl: string, timeoutMs: number): OtaHotelClient {
-  return new OtaHotelClient(new BackendClient('hotels', baseUrl, { timeoutMs, parseProblem: parseOtaErrors }));
+export function createOtaHotelClient(baseUrl: string, timeoutMs: number, authorize?: Authorizer): OtaHotelClient {
+  return new OtaHotelClient(new BackendClient('hotels', baseUrl, { timeoutMs, parseProblem: parseOtaErrors, authorize }));
 }

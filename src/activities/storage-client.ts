@@ -1,6 +1,6 @@
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
-import { BackendClient, malformed, type CallContext, type Problem } from './http-client';
+import { BackendClient, malformed, type Authorizer, type CallContext, type Problem } from './http-client';
 
 /**
  * The storage service speaks SOAP-style XML. This module is the only place in sagaway that sees it:
@@ -76,6 +76,6 @@ export class StorageClient {
   }
 }
 
-export function createStorageClient(baseUrl: string, timeoutMs: number): StorageClient {
-  return new StorageClient(new BackendClient('storage', baseUrl, { timeoutMs, parseProblem: parseSoapFault }));
+export function createStorageClient(baseUrl: string, timeoutMs: number, authorize?: Authorizer): StorageClient {
+  return new StorageClient(new BackendClient('storage', baseUrl, { timeoutMs, parseProblem: parseSoapFault, authorize }));
 }

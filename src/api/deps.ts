@@ -14,7 +14,8 @@ export function sagaDepsFrom(config: Config, tuning: SagaTuning): Pick<AppDeps, 
     bodyLimitBytes: config.protection.maxBodyBytes,
     protection: { rateLimitPerMinute: config.protection.rateLimitPerMinute, maxEventLoopDelayMs: config.protection.maxEventLoopDelayMs },
     codec: {
-      codec: new AesGcmCodec(parseCodecKeys(config.codecKeys)),
+      // Display only: plain payloads (summaries, headers, old histories) pass through for the UI to show.
+      codec: new AesGcmCodec(parseCodecKeys(config.codecKeys), true),
       uiOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`],
       development: config.env === 'development',
     },

@@ -53,7 +53,7 @@ export function kioskAccess(v1: FastifyInstance, stock: KioskStockCache): void {
   v1.withTypeProvider<ZodTypeProvider>().get('/v1/kiosks/:kioskId/availability', {
     schema: {
       operationId: 'getKioskAvailability',
-      summary: 'Ask whether a kiosk has bikes',
+      summary: 'Read whether a kiosk has bikes',
       description: 'Whether a kiosk has bikes, from the API\'s short-lived cache of the storage API (null: unknown right now). A kiosk screen asks before the rider scans, so an empty kiosk says so at once.',
       params: z.object({ kioskId: z.string().regex(/^[a-z0-9-]{1,64}$/) }),
       response: { 200: z.object({ kioskId: z.string(), bikesAvailable: z.number().nullable() }), ...problemResponses },

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const logger = createLogger('api', config.logLevel);
   const settings = temporalSettings();
   const connection = Connection.lazy(settings.connectionOptions);
-  const client = new Client({ connection, namespace: settings.namespace, dataConverter: dataConverterFrom(config.codecKeys) });
+  const client = new Client({ connection, namespace: settings.namespace, dataConverter: dataConverterFrom(config.codecKeys, config.security.codecAcceptPlaintext) });
   const app = await buildApp({
     // Page tokens are sealed with their own secret, shared by every API instance so any of them accepts them.
     gateway: new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret)), apiLimitsFrom()),

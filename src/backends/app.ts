@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { JWTVerifyGetKey } from 'jose';
 import type { Logger } from 'pino';
 import { billingRoutes } from './billing';
 import { bikesRoutes } from './bikes';
@@ -15,7 +16,10 @@ import { notificationsRoutes } from './notifications';
 import { paymentsRoutes } from './payments';
 import { pricingRoutes } from './pricing';
 import { registrarRoutes } from './registrar';
-import { BackendService, mountService, type ServiceRouter } from './service';
+import { FEDERATION_HEADER } from '../domain/federation';
+import { FederationVerifier } from './federation';
+import { OAuthIssuer, type OAuthClientConfig } from './oauth';
+import { BackendService, mountService, type ServiceAccess, type ServiceRouter } from './service';
 import { shippingRoutes } from './shipping';
 import { storageRoutes } from './storage';
 import { studentsRoutes } from './students';
@@ -24,6 +28,17 @@ export interface BackendsOptions {
   /** The append-only journal file; null keeps everything in memory. */
   journalPath: string | null;
   logger?: Logger | false;
+  /** sagaway's published signing keys (its JWKS): every call must carry a token they verify. */
+  federationKeys: JWTVerifyGetKey;
+  /** The one client the payments service's token endpoint knows. */
+  paymentsClient: OAuthClientConfig;
+  /** The `/_admin` routes; off unless SAGAWAY_BACKENDS_ADMIN=true. */
+  admin: boolean;
+}
+
+
+function bearer(req: FastifyRequest): string | null {
+  return /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? null;
 }
 
 type Routes = (service: BackendService, keys: IdKeys) => (router: ServiceRouter) => void;
@@ -50,6 +65,7 @@ const SERVICES: Record<string, Routes> = {
 export interface Backends {
   app: FastifyInstance;
   services: Record<string, BackendService>;
+  paymentsOAuth: OAuthIssuer;
 }
 
 /** The simulated microservices, one path prefix each, in one Fastify app. */
@@ -59,17 +75,36 @@ export async function buildBackends(options: BackendsOptions): Promise<Backends>
     ? (Fastify({ loggerInstance: options.logger.child({}, { level: 'warn' }) }) as unknown as FastifyInstance)
     : Fastify({ logger: false });
   // The storage service is a legacy system that speaks XML; its routes read the raw text.
-  app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(['application/xml', 'text/xml', 'application/x-www-form-urlencoded'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   const journal = new Journal(options.journalPath);
   const entries = journal.read();
   const keys = await loadIdKeys(options.journalPath ? join(dirname(options.journalPath), 'idcheck-key.json') : null);
+  const federation = new FederationVerifier(options.federationKeys);
+  // Payments takes an OAuth access token as its Authorization, and sagaway's token beside it.
+  const paymentsOAuth = new OAuthIssuer('payments', options.paymentsClient);
+  paymentsOAuth.mount(app, '/payments');
+  const accessTo = (name: string): ServiceAccess => ({
+    admin: options.admin,
+    refusal: async (req) => {
+      if (name !== 'payments') return federation.refusal(bearer(req), name);
+      const header = req.headers[FEDERATION_HEADER];
+      return (await paymentsOAuth.refusal(req)) ?? (await federation.refusal(typeof header === 'string' ? header : null, name));
+    },
+  });
   const services: Record<string, BackendService> = {};
   for (const [name, routes] of Object.entries(SERVICES)) {
     const service = new BackendService(name, journal);
     service.restore(entries);
-    mountService(app, service, routes(service, keys));
+    mountService(app, service, routes(service, keys), accessTo(name));
     services[name] = service;
   }
+  if (options.admin) {
+    app.get('/payments/_admin/oauth', async () => ({ issued: paymentsOAuth.issued }));
+    app.post('/payments/_admin/oauth/revoke', async () => {
+      paymentsOAuth.revokeAll();
+      return { revoked: true };
+    });
+  }
   app.get('/healthz', async () => ({ status: 'ok', services: Object.keys(services) }));
-  return { app, services };
+  return { app, services, paymentsOAuth };
 }

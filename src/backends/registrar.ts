@@ -33,7 +33,7 @@ export function registrarRoutes(service: BackendService) {
       const enrolled = service.list('enrollment').filter((r) => r.sectionId === section.sectionId && r.status === 'ENROLLED').length;
       const { sectionId, capacity, allocationAt, windowClosesAt } = section;
       return ok({ sectionId, capacity, allocationAt, windowClosesAt, enrolled });
-    });
+    }, 'public');
     router.write('enroll', 'POST', '/enrollments', ({ body, sagaId, key }) => {
       const parsed = EnrollSchema.safeParse(body);
       if (!parsed.success) return problem(400, 'InvalidRequest', parsed.error.message);

@@ -1,14 +1,17 @@
 import { join } from 'node:path';
 import { loadConfigOrExit } from '../config';
 import { createLogger } from '../logger';
+import { federationJwksPath } from '../activities/federation';
 import { buildBackends } from './app';
+import { fileKeySet, remoteKeySet } from './federation';
 
 /** The simulated backends as one process; their records survive restarts in the data folder's journal. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger('backends', config.logLevel);
   const journalPath = join(config.dataDir, 'backends.jsonl');
-  const { app } = await buildBackends({ journalPath, logger });
+  const federationKeys = config.security.federationJwksUrl ? remoteKeySet(config.security.federationJwksUrl) : fileKeySet(federationJwksPath(config.dataDir));
+  const { app } = await buildBackends({ journalPath, logger, federationKeys, paymentsClient: config.security.paymentsClient, admin: config.security.backendsAdmin });
   await app.listen({ host: config.backends.host, port: config.backends.port });
   logger.info({ journalPath }, 'backends ready');
   const close = async () => {

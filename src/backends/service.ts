@@ -74,7 +74,8 @@ export class BackendService {
 export interface ServiceRouter {
   /** A write: needs an Idempotency-Key; the same key gets the same reply and never a second effect. */
   write(op: string, method: 'POST' | 'PUT' | 'DELETE', url: string, handler: Handler): void;
-  read(op: string, url: string, handler: Handler): void;
+  /** A read; `public` for catalog data the API reads itself (a section, a kiosk's stock, a public key). */
+  read(op: string, url: string, handler: Handler, access?: 'public'): void;
   /** A steering route for tests and demos under `/_admin`: no Idempotency-Key, no faults. */
   admin(method: 'POST' | 'DELETE', url: string, handler: Handler): void;
 }
@@ -87,17 +88,31 @@ export function ok(body: unknown, status = 200): OpReply {
   return { status, body };
 }
 
-/** Registers a service's routes under `/<name>`, with the admin routes every service has. */
-export function mountService(app: FastifyInstance, service: BackendService, routes: (router: ServiceRouter) => void): void {
+/** Who may call a service: `refusal` says why a call is refused (401) before anything is applied. */
+export interface ServiceAccess {
+  refusal(req: FastifyRequest): Promise<string | null>;
+  /** The `/_admin` routes (state, faults, fixtures) exist only when on (SAGAWAY_BACKENDS_ADMIN=true). */
+  admin: boolean;
+}
+
+/** Registers a service's routes under `/<name>`, with the admin routes every service has when they are on. */
+export function mountService(app: FastifyInstance, service: BackendService, routes: (router: ServiceRouter) => void, access: ServiceAccess): void {
   const prefix = `/${service.name}`;
+  const guarded = (run: (req: FastifyRequest, res: FastifyReply) => Promise<unknown>) => async (req: FastifyRequest, res: FastifyReply) => {
+    const refusal = await access.refusal(req);
+    if (refusal) return send(res, { ...problem(401, 'Unauthorized', refusal), headers: { 'www-authenticate': 'Bearer' } });
+    return run(req, res);
+  };
   const router: ServiceRouter = {
     write(op, method, url, handler) {
-      app.route({ method, url: prefix + url, handler: (req, res) => runWrite(service, op, handler, req, res) });
+      app.route({ method, url: prefix + url, handler: guarded((req, res) => runWrite(service, op, handler, req, res)) });
     },
-    read(op, url, handler) {
-      app.get(prefix + url, (req, res) => runOp(service, op, handler, req, res, null));
+    read(op, url, handler, visibility) {
+      const run = (req: FastifyRequest, res: FastifyReply) => runOp(service, op, handler, req, res, null);
+      app.get(prefix + url, visibility === 'public' ? run : guarded(run));
     },
     admin(method, url, handler) {
+      if (!access.admin) return;
       app.route({
         method,
         url: `${prefix}/_admin${url}`,
@@ -106,6 +121,7 @@ export function mountService(app: FastifyInstance, service: BackendService, rout
     },
   };
   routes(router);
+  if (!access.admin) return;
   app.get(`${prefix}/_admin/state`, async () => ({ records: service.list(), inFlight: service.inFlight }));
   app.get(`${prefix}/_admin/faults`, async () => ({ faults: service.faults.list() }));
   app.post(`${prefix}/_admin/faults`, async (req, res) => {
@@ -208,7 +224,8 @@ function delay(ms: number, res: FastifyReply): Promise<void> {
   });
 }
 
-function send(res: FastifyReply, reply: OpReply) {
+function send(res: FastifyReply, reply: OpReply & { headers?: Record<string, string> }) {
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.header(name, value);
   const type = reply.contentType ?? (reply.status >= 400 ? 'application/problem+json' : 'application/json');
   return res.code(reply.status).type(type).send(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body));
 }

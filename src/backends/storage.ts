@@ -75,7 +75,7 @@ export function storageRoutes(service: BackendService) {
       if (!kiosk) return fault(404, 'UnknownKiosk', `no kiosk ${params.kioskId}`);
       const available = kiosk.bikes - released(service, params.kioskId!).size;
       return xml(200, { 'st:KioskStockResponse': { 'st:KioskId': params.kioskId, 'st:Available': available } });
-    });
+    }, 'public');
   };
 }
 

@@ -16,12 +16,16 @@ export interface CodecKey {
  * Encrypts Temporal payloads at rest with AES-256-GCM: inputs, results, signal and update arguments, memo.
  * The key id travels in the payload's metadata; the first key encrypts, every key decrypts, so a key is
  * rotated by putting a new one first and keeping the old ones until no history needs them. A payload
- * without the encryption metadata (recorded before encryption was on) passes through unchanged.
+ * without the encryption metadata (recorded before encryption was on) is refused unless `acceptPlaintext`
+ * says such histories exist; otherwise anyone who can write to Temporal could slip in a plain payload.
  */
 export class AesGcmCodec implements PayloadCodec {
   private readonly keys: Map<string, Buffer>;
 
-  constructor(private readonly keyList: CodecKey[]) {
+  constructor(
+    private readonly keyList: CodecKey[],
+    private readonly acceptPlaintext = false,
+  ) {
     if (keyList.length === 0) throw new Error('the payload codec needs at least one key');
     for (const { id, key } of keyList) if (key.length !== 32) throw new Error(`codec key ${id} must be 32 bytes`);
     this.keys = new Map(keyList.map(({ id, key }) => [id, key]));
@@ -31,7 +35,7 @@ export class AesGcmCodec implements PayloadCodec {
     const { id, key } = this.keyList[0]!;
     return payloads.map((payload) => {
       const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
       const plain = temporal.api.common.v1.Payload.encode(payload).finish();
       const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
       return {
@@ -43,12 +47,17 @@ export class AesGcmCodec implements PayloadCodec {
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      if (Buffer.from(payload.metadata?.encoding ?? []).toString() !== ENCRYPTED_ENCODING) return payload;
+      if (Buffer.from(payload.metadata?.encoding ?? []).toString() !== ENCRYPTED_ENCODING) {
+        if (this.acceptPlaintext) return payload;
+        throw new Error('the payload is not encrypted (set SAGAWAY_CODEC_ACCEPT_PLAINTEXT=true for histories written before encryption)');
+      }
       const id = Buffer.from(payload.metadata?.[KEY_ID_HEADER] ?? []).toString();
       const key = this.keys.get(id);
       if (!key) throw new Error(`no codec key "${id}" to decrypt this payload (add it to SAGAWAY_CODEC_KEYS)`);
       const data = Buffer.from(payload.data ?? []);
-      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
+      // An IV, a 16-byte tag and at least the smallest encoded payload; a shorter tag would weaken GCM.
+      if (data.length < IV_BYTES + TAG_BYTES + 1) throw new Error('the encrypted payload is too short to be one');
+      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
       const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
       return temporal.api.common.v1.Payload.decode(plain) as Payload;

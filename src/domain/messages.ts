@@ -4,6 +4,7 @@ export const Messages = {
   cancelUpdate: 'cancel',
   bikeSensedUpdate: 'bikeSensed',
   priceConfirmationUpdate: 'priceConfirmation',
+  operatorActionUpdate: 'operatorAction',
 } as const;
 
 export interface CancelRequest {

@@ -1,3 +1,5 @@
+import type { AuditEntry } from './operator';
+
 /** The saga view: what the API returns, what the query answers, what a finished workflow stores. */
 export const SagaTypes = ['order', 'bike-checkout', 'class-registration', 'trip'] as const;
 export type SagaType = (typeof SagaTypes)[number];
@@ -48,6 +50,8 @@ export interface SagaView<R = unknown> {
   updatedAt: string;
   /** Saga-specific live fields (bikes, priority, waitlist position), shown at the top level of the view. */
   details: Record<string, unknown>;
+  /** Every operator action the saga accepted, oldest first; a saga always sets it ([] until the first). */
+  audit?: AuditEntry[];
 }
 
 export const TERMINAL_STATUSES: ReadonlySet<SagaStatus> = new Set(['COMPLETED', 'COMPENSATED', 'FAILED']);
@@ -64,6 +68,11 @@ export interface SagaTuning {
   /** After this many failed attempts a compensation is shown as stuck (and still retried). */
   stuckAfterAttempts: number;
   compensationBackoffMs: { initial: number; max: number };
+  /**
+   * A stuck undo keeps retrying (every `compensationBackoffMs.max` at most) in rounds of growing length up
+   * to this; each round costs about a dozen history events, however many attempts it holds. 2 hours when absent.
+   */
+  undoRoundMaxMs?: number;
 }
 
 export const DEFAULT_TUNING: SagaTuning = {

@@ -33,10 +33,10 @@ type Activities = BikeActivities & FeeActivities;
 
 export const bikeSteps = declareSteps<Activities>()({
   verifyRider: { summary: () => 'Verify the rider\'s ID' },
-  authorizeFee: { undo: 'voidFee', probe: 'lookupFee', summary: ({ amount }) => `Authorize ${formatMoney(amount)}`, legacy: { activity: 'authorizePayment', undo: 'voidPayment' } },
-  reserveBike: { undo: 'returnBike', probe: 'lookupBikeMove' },
+  authorizeFee: { undo: 'voidFee', probe: 'lookupFee', undone: ['VOIDED'], summary: ({ amount }) => `Authorize ${formatMoney(amount)}`, legacy: { activity: 'authorizePayment', undo: 'voidPayment' } },
+  reserveBike: { undo: 'returnBike', probe: 'lookupBikeMove', undone: ['RETURNED'] },
   notifyRider: { local: true },
-  checkOutBike: { undo: 'checkInBike', probe: 'lookupCheckout' },
+  checkOutBike: { undo: 'checkInBike', probe: 'lookupCheckout', undone: ['CHECKED_IN'] },
   recordCondition: { local: true },
   openDoor: { local: true, summary: ({ bay }) => `Open bay ${bay}` },
   captureFee: { probe: 'lookupFee', appliedWhen: ['CAPTURED'], legacy: { activity: 'capturePayment' } },

@@ -34,10 +34,11 @@ export const classSteps = declareSteps<ClassActivities>()({
     summary: ({ sectionId }) => `File with the allocator of ${sectionId}`,
     legacy: { activity: 'fileSeatRequest' },
   },
-  enroll: { undo: 'dropEnrollment', probe: 'lookupEnrollment', legacy: { activity: 'enrollStudent' } },
+  enroll: { undo: 'dropEnrollment', probe: 'lookupEnrollment', undone: ['DROPPED'], legacy: { activity: 'enrollStudent' } },
   placeCharge: {
     undo: 'releaseCharge',
     probe: 'lookupCharge',
+    undone: ['RELEASED'],
     summary: ({ amount }) => `Bill ${formatMoney(amount)} tuition`,
     legacy: { activity: 'placeTuitionCharge', undo: 'releaseTuitionCharge' },
   },

@@ -1,16 +1,16 @@
 import { log, sleep } from '@temporalio/workflow';
-import type { Attempted } from '../activities/attempts';
 import type { SagaTuning, StepView } from '../domain/saga';
 import { describeFailure } from './failures';
 import type { SagaRecord } from './saga-record';
 
 export interface Compensation {
   step: StepView;
-  run: () => Promise<Attempted<unknown>>;
+  run: () => Promise<unknown>;
   onCompensated?: () => void;
 }
 
 /**
+ * The undo loop of a saga started before declared steps (settleUndo in undo-rounds.ts replaced it).
  * Runs one undo until it succeeds, with capped backoff. It never gives up: after `stuckAfterAttempts`
  * it marks the step STUCK (view, current details, an error log line) and keeps trying, so an operator
  * sees it and can fix the backend, and the saga then finishes by itself.

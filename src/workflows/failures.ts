@@ -39,3 +39,8 @@ export function attemptOf(err: unknown): number {
   }
   return 1;
 }
+
+/** A failure the retry policy does not retry: a refusal, or an answer nobody can read. */
+export function isNonRetryable(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable === true;
+}

@@ -2,6 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { AllocatorMessages, type AllocationView, type SeatDecision, type SeatRequest } from '../domain/allocation';
 import { Messages } from '../domain/messages';
 import type { PriceConfirmation } from '../domain/trip-request';
+import type { OperatorAction, OperatorActionResult } from '../domain/operator';
 
 /** The kiosk's door sensor saw a bike in its bay. */
 export const bikeSensedUpdate = defineUpdate<{ bikeId: string; bay: number; status: string }, [{ bikeId: string }]>(Messages.bikeSensedUpdate);
@@ -18,3 +19,6 @@ export const seatDecisionSignal = defineSignal<[SeatDecision]>(AllocatorMessages
 export const allocationQuery = defineQuery<AllocationView>(AllocatorMessages.allocationQuery);
 /** What one registration holds now (its live waitlist position), or null if the allocator has no decision for it. */
 export const positionQuery = defineQuery<SeatDecision | null, [string]>(AllocatorMessages.positionQuery);
+
+/** An operator's decision about a STUCK undo or a FAILED step after the pivot (CONTRACTS.md 1). */
+export const operatorActionUpdate = defineUpdate<OperatorActionResult, [OperatorAction]>(Messages.operatorActionUpdate);

@@ -30,10 +30,10 @@ const units = (items: Array<{ quantity: number }>) => items.reduce((sum, item) =
 
 export const orderSteps = declareSteps<OrderActivities>()({
   priceOrder: { local: true, summary: ({ items, currency }) => `Price ${units(items)} items in ${currency}` },
-  reserveInventory: { undo: 'releaseInventory', probe: 'lookupInventory', summary: ({ items }) => `Reserve ${units(items)} items` },
+  reserveInventory: { undo: 'releaseInventory', probe: 'lookupInventory', undone: ['RELEASED'], summary: ({ items }) => `Reserve ${units(items)} items` },
   quoteShipping: { local: true },
-  authorizePayment: { undo: 'voidPayment', probe: 'lookupPayment', summary: ({ amount }) => `Authorize ${formatMoney(amount)}` },
-  createShipment: { undo: 'cancelShipment', probe: 'lookupShipment', summary: ({ address }) => `Ship to ${address.city}, ${address.country}` },
+  authorizePayment: { undo: 'voidPayment', probe: 'lookupPayment', undone: ['VOIDED'], summary: ({ amount }) => `Authorize ${formatMoney(amount)}` },
+  createShipment: { undo: 'cancelShipment', probe: 'lookupShipment', undone: ['CANCELLED'], summary: ({ address }) => `Ship to ${address.city}, ${address.country}` },
   capturePayment: { probe: 'lookupPayment', appliedWhen: ['CAPTURED'] },
   commitInventory: { local: true },
   notifyCustomer: { local: true },

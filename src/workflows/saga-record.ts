@@ -1,5 +1,6 @@
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { OperatorAction } from '../domain/operator';
 import { SearchAttribute, type SagaError, type SagaStatus, type SagaType, type SagaView, type StepView } from '../domain/saga';
 
 const statusKey = defineSearchAttributeKey(SearchAttribute.status, SearchAttributeType.KEYWORD);
@@ -14,7 +15,7 @@ export class SagaRecord {
 
   constructor(type: SagaType) {
     const now = new Date().toISOString();
-    this.view = { id: workflowInfo().workflowId, type, status: 'RUNNING', steps: [], result: null, error: null, createdAt: now, updatedAt: now, details: {} };
+    this.view = { id: workflowInfo().workflowId, type, status: 'RUNNING', steps: [], result: null, error: null, createdAt: now, updatedAt: now, details: {}, audit: [] };
   }
 
   begin(name: string): StepView {
@@ -37,6 +38,12 @@ export class SagaRecord {
 
   annotate(details: Record<string, unknown>): void {
     Object.assign(this.view.details, details);
+    this.touch();
+  }
+
+  /** An operator's accepted action, kept in the view for whoever looks at the saga later. */
+  audit({ action, step, operator, reason }: OperatorAction): void {
+    this.view.audit!.push({ at: new Date().toISOString(), operator, action, step, reason });
     this.touch();
   }
 
@@ -67,5 +74,6 @@ function currentDetails(view: SagaView): string {
     lines.push(`- ${step.name}: ${step.status}${extra}`);
   }
   if (view.error) lines.push(`Reason: ${view.error.type}: ${view.error.message}`);
+  for (const entry of view.audit ?? []) lines.push(`Operator ${entry.operator}: ${entry.action} ${entry.step} (${entry.reason})`);
   return lines.join('\n');
 }

@@ -2,8 +2,8 @@
  * The saga engine every sagaway workflow shares.
  *
  *   step(a, undo a') -> step(b, undo b') -> pivot(c) -> step(d) ...
- *   failure or cancel before the pivot:  b' -> a'   (reverse order, non-cancellable, retried until done)
- *   after the pivot:                     only forward; later steps retry until they succeed
+ *   failure or cancel before the pivot:  b' -> a'   (reverse order, non-cancellable, settled one by one)
+ *   once the pivot is attempted:         only forward; it is retried until it has a definite answer
  *
  * It keeps the saga view that the state query answers, upserts the SagaStatus search attribute and the
  * current details the Temporal UI shows, and always ends with a view whose status says how it ended.
@@ -14,39 +14,34 @@ import {
   CancellationScope,
   defineQuery,
   defineUpdate,
+  isCancellation,
   log,
   patched,
-  proxyActivities,
-  proxyLocalActivities,
   setHandler,
+  sleep,
   TimeoutFailure,
-  workflowInfo,
   type ActivityOptions,
   type LocalActivityOptions,
 } from '@temporalio/workflow';
-import type { Attempted } from '../activities/attempts';
 import { FailureType } from '../domain/failures';
 import { Messages, type CancelRequest } from '../domain/messages';
-import type { Reference, StepCall } from '../domain/steps';
-import {
-  type SagaError,
-  type SagaStatus,
-  type SagaTuning,
-  type SagaType,
-  type SagaView,
-  type StepView,
-} from '../domain/saga';
-import { compensateOne, type Compensation } from './compensation';
+import type { SagaError, SagaStatus, SagaTuning, SagaType, SagaView, StepView } from '../domain/saga';
+import type { Lookup, Reference } from '../domain/steps';
+import { compensateOne } from './compensation';
 import { attemptOf, describeFailure, isBusinessRejection } from './failures';
+import { OperatorDesk } from './operator-desk';
 import { SagaRecord } from './saga-record';
+import { StepCaller } from './step-caller';
 import { labelOf, type ActivityFn, type CallOptions, type Input, type Output, type StepDecl, type StepDecls } from './steps';
+import { settleUndo, undoneBy, type UndoPlan } from './undo-rounds';
 
 export const sagaStateQuery = defineQuery<SagaView>(Messages.sagaStateQuery);
 export const cancelUpdate = defineUpdate<{ status: SagaStatus }, [CancelRequest]>(Messages.cancelUpdate);
 
 /**
- * Changes of workflow commands, each behind its patch so that sagas started on an older worker replay.
- * declaredSteps: one name per step (renamed activities), keys unique per run passed with every call.
+ * Changes of workflow commands, each behind its patch so that sagas started on an older worker replay and
+ * finish as they began. declaredSteps: one name per step (renamed activities), keys unique per run passed
+ * with every call, the pivot held from its first attempt, probes, undos settled in rounds, operator desk.
  */
 export const Patches = { declaredSteps: 'declared-steps' } as const;
 
@@ -55,9 +50,9 @@ export interface SagaOptions {
   tuning: SagaTuning;
   /** Forward steps before the pivot: retried a bounded number of times, then the saga compensates. */
   forward: ActivityOptions;
-  /** One attempt of a compensation; the engine retries it with capped backoff. */
+  /** One attempt of a compensation (sagas started before declared steps retry it themselves). */
   undo: ActivityOptions;
-  /** Steps after the pivot: they must eventually succeed. */
+  /** The pivot, steps after it, probes and alerts: retried until they have an answer. */
   afterPivot: ActivityOptions;
   /**
    * Local steps (short idempotent calls without undo) run in the worker, recorded as markers: no activity
@@ -69,33 +64,32 @@ export interface SagaOptions {
   localSteps?: boolean;
 }
 
-interface Invocation {
-  activity: string;
-  input: unknown;
-  label: string;
-  local: boolean;
-  opts: ActivityOptions | LocalActivityOptions;
-  summary: string;
+/** before: compensable; inFlight: the pivot was sent, so never compensated; refused: the backend said no and confirmed it. */
+type PivotState = 'before' | 'inFlight' | 'refused' | 'passed';
+
+interface Registered extends Omit<UndoPlan, 'run'> {
+  run: (opts: ActivityOptions, tryNo: number) => Promise<unknown>;
 }
 
 export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> {
   private readonly record: SagaRecord;
-  private readonly compensations: Compensation[] = [];
+  private readonly caller: StepCaller;
+  private readonly desk: OperatorDesk;
+  private readonly compensations: Registered[] = [];
   private readonly scope = new CancellationScope();
-  private pivoted = false;
+  private pivotState: PivotState = 'before';
   private stopReason: SagaError | null = null;
   /** Workflow time by which the pivot must be reached; every step before it is bounded by what is left. */
   private deadlineAt: number | null = null;
-
-  /** False for a saga started before declared steps: it keeps its activity names and keys to the end. */
-  private readonly declared: boolean;
 
   constructor(
     private readonly options: SagaOptions,
     private readonly steps: D,
   ) {
-    this.declared = patched(Patches.declaredSteps);
+    const declared = patched(Patches.declaredSteps);
     this.record = new SagaRecord(options.type);
+    this.caller = new StepCaller(this.record.view.id, declared, options.afterPivot);
+    this.desk = new OperatorDesk(this.record);
     setHandler(sagaStateQuery, () => this.record.view);
     setHandler(cancelUpdate, (request) => this.requestCancel(request), {
       validator: (_request: CancelRequest) => this.validateCancel(),
@@ -106,6 +100,10 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     return this.record.view.id;
   }
 
+  private get pivoted(): boolean {
+    return this.pivotState === 'passed';
+  }
+
   /** Runs the saga body and returns the final view: COMPLETED, COMPENSATED, or FAILED after the pivot. */
   async run<R>(body: () => Promise<R>, deadlineMs?: number): Promise<SagaView<R>> {
     this.deadlineAt = deadlineMs ? Date.now() + deadlineMs : null;
@@ -114,10 +112,7 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
       result = await this.scope.run(body);
     } catch (err) {
       const error = this.stopReason ?? describeFailure(err, this.record.currentStep());
-      if (this.pivoted) {
-        log.error('saga failed after its pivot; it needs an operator', { sagaId: this.id, error });
-        return this.record.finish<R>('FAILED', null, error);
-      }
+      if (this.pivotState === 'passed' || this.pivotState === 'inFlight') return this.fail<R>(error);
       await this.compensate(error);
       return this.record.finish<R>('COMPENSATED', null, error);
     }
@@ -126,43 +121,81 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
 
   /** Runs one declared step; its undo is registered before the call, as the call may land. */
   async step<K extends keyof D & keyof A & string>(name: K, input: Input<A[K]>, call: CallOptions = {}): Promise<Output<A[K]>> {
-    const decl = (this.steps[name] ?? {}) as StepDecl<A, Input<A[K]>>;
+    const decl = this.declOf<Input<A[K]>>(name);
     const label = labelOf(name, call.unit);
     const step = this.record.begin(label);
-    if (decl.undo) this.compensations.push({ step, run: () => this.undo(decl, label, input), onCompensated: call.onCompensated });
+    const undo = decl.undo ? this.register(decl, step, label, input, call) : null;
     const local = decl.local === true && this.options.localSteps !== false;
-    const activity = this.declared ? name : (decl.legacy?.activity ?? name);
+    const activity = this.caller.declared ? name : (decl.legacy?.activity ?? name);
     const summary = call.summary ?? decl.summary?.(input) ?? label;
-    const run = () => this.invoke({ activity, input, label, summary, ...this.optionsFor(label, local) });
-    try {
-      const { value, attempt } = await (this.pivoted ? CancellationScope.nonCancellable(run) : run());
-      this.record.end(step, 'SUCCEEDED', attempt, null);
-      return value as Output<A[K]>;
-    } catch (err) {
-      this.noteDeadline(err, label);
-      this.record.end(step, 'FAILED', attemptOf(err), describeFailure(err, label).message);
-      if (isBusinessRejection(err)) this.dropCompensation(step);
-      throw err;
+    for (let tryNo = 1; ; tryNo += 1) {
+      const tryLabel = tryNo === 1 ? label : `${label}~${tryNo}`;
+      const run = () => this.caller.invoke({ activity, input, label: tryLabel, summary, ...this.optionsFor(label, local) });
+      try {
+        const { value, attempt } = await (this.pivoted ? CancellationScope.nonCancellable(run) : run());
+        this.record.end(step, 'SUCCEEDED', attempt, null);
+        if (undo) undo.uncertain = false;
+        return value as Output<A[K]>;
+      } catch (err) {
+        this.noteDeadline(err, label);
+        this.record.end(step, 'FAILED', attemptOf(err), describeFailure(err, label).message);
+        if (isBusinessRejection(err)) this.dropCompensation(step);
+        if (!this.pivoted || !this.caller.declared || isCancellation(err)) throw err;
+        // Past the pivot the saga cannot go back: it waits for an operator to retry or resolve the step.
+        if ((await this.afterPivotDecision(step, err)) === 'resolve') return undefined as Output<A[K]>;
+      }
     }
   }
 
-  /** The point of no return: once it succeeds the saga only moves forward and refuses cancellation. */
+  /**
+   * The point of no return, from the moment it is sent: neither a cancel nor the deadline stops it, and
+   * a timeout or a 5xx is retried until the call has an answer. A refusal compensates only when the
+   * backend confirms that nothing was applied; an answer that says it was applied is taken as success.
+   */
   async pivot<K extends keyof D & keyof A & string>(name: K, input: Input<A[K]>, call: CallOptions = {}): Promise<Output<A[K]>> {
-    const result = await this.step(name, input, call);
-    this.pivoted = true;
-    this.record.touch();
-    return result;
+    if (!this.caller.declared) {
+      const result = await this.step(name, input, call);
+      this.pivotState = 'passed';
+      this.record.touch();
+      return result;
+    }
+    const decl = this.declOf<Input<A[K]>>(name);
+    const label = labelOf(name, call.unit);
+    if (this.stopReason) throw ApplicationFailure.nonRetryable(this.stopReason.message, this.stopReason.type);
+    this.withinDeadline(this.options.afterPivot, label);
+    this.pivotState = 'inFlight';
+    const step = this.record.begin(label);
+    const summary = call.summary ?? decl.summary?.(input) ?? label;
+    const reference = (input as Partial<Reference>).reference ?? this.caller.keyOf(label);
+    for (;;) {
+      try {
+        const run = () => this.caller.invoke({ activity: name, input, label, local: false, opts: this.options.afterPivot, summary });
+        const { value, attempt } = await CancellationScope.nonCancellable(run);
+        return this.passPivot(step, attempt, null, value as Output<A[K]>);
+      } catch (err) {
+        const lookup = decl.probe ? await CancellationScope.nonCancellable(() => this.caller.lookUp(decl.probe!, reference, label)) : null;
+        if (lookup && appliedBy(lookup, decl)) return this.passPivot(step, attemptOf(err), `reconciled: ${lookup.status}`, undefined as Output<A[K]>);
+        this.record.end(step, 'FAILED', attemptOf(err), describeFailure(err, label).message);
+        if (!lookup) throw err; // nobody can say whether it landed: FAILED, for an operator, never compensated
+        if (isBusinessRejection(err)) {
+          this.pivotState = 'refused';
+          throw err;
+        }
+        // An answer nobody could read, and nothing applied: send it again, under the same key.
+        await CancellationScope.nonCancellable(() => sleep(this.options.tuning.compensationBackoffMs.initial));
+      }
+    }
   }
 
   /** The reference of an earlier step's call (its Idempotency-Key), for a step that moves its record. */
   referenceOf(name: keyof D & string, unit?: number | string): Reference {
-    return { reference: this.keyOf(labelOf(name, unit)) };
+    return { reference: this.caller.keyOf(labelOf(name, unit)) };
   }
 
   /** A step that is not one activity (a wait for a signal, say), tracked in the view like the others. */
   async track<T>(name: string, work: () => Promise<T>, undo?: () => Promise<unknown>): Promise<T> {
     const step = this.record.begin(name);
-    if (undo) this.compensations.push({ step, run: async () => ({ value: await undo(), attempt: 1 }) });
+    if (undo) this.compensations.push({ step, uncertain: false, run: () => undo() });
     try {
       const value = await work();
       this.record.end(step, 'SUCCEEDED', 1, null);
@@ -191,8 +224,53 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     this.record.annotate(details);
   }
 
+  private declOf<I>(name: string): StepDecl<A, I> {
+    return (this.steps[name as keyof D] ?? {}) as StepDecl<A, I>;
+  }
+
+  private register<I>(decl: StepDecl<A, I>, step: StepView, label: string, input: I, call: CallOptions): Registered {
+    const undo: Registered = {
+      step,
+      uncertain: true,
+      onCompensated: call.onCompensated,
+      run: (opts, tryNo) => this.caller.undo(decl, label, input, opts, tryNo),
+      isUndone: decl.probe ? async () => undoneBy(await this.caller.lookUp(decl.probe!, this.caller.keyOf(label), label), decl.undone) : undefined,
+    };
+    this.compensations.push(undo);
+    return undo;
+  }
+
+  private passPivot<T>(step: StepView, attempt: number, note: string | null, value: T): T {
+    this.record.end(step, 'SUCCEEDED', attempt, note);
+    this.pivotState = 'passed';
+    return value;
+  }
+
+  private async afterPivotDecision(step: StepView, err: unknown): Promise<'retry' | 'resolve'> {
+    log.error('a step after the pivot failed for good; waiting for an operator', { sagaId: this.id, step: step.name });
+    step.status = 'STUCK';
+    this.record.touch();
+    await this.alert('STUCK', step.name, describeFailure(err, step.name).message);
+    const decision = await this.desk.decision(step.name);
+    if (decision.action === 'resolve') this.record.end(step, 'SUCCEEDED', step.attempts, `resolved by ${decision.operator}`);
+    return decision.action;
+  }
+
+  private async fail<R>(error: SagaError): Promise<SagaView<R>> {
+    log.error('saga failed after its pivot; it needs an operator', { sagaId: this.id, error });
+    const view = this.record.finish<R>('FAILED', null, error);
+    if (this.caller.declared) await this.alert('FAILED', error.step, error.message);
+    return view;
+  }
+
+  private alert(kind: 'STUCK' | 'FAILED', step: string | null, error: string | null): Promise<void> {
+    return CancellationScope.nonCancellable(() => this.caller.alert({ sagaId: this.id, sagaType: this.options.type, kind, step, error }));
+  }
+
   private validateCancel(): void {
-    if (this.pivoted) throw ApplicationFailure.nonRetryable('the saga passed its pivot and can no longer be cancelled', 'PastPivot');
+    if (this.pivotState === 'passed' || this.pivotState === 'inFlight') {
+      throw ApplicationFailure.nonRetryable('the saga passed its pivot and can no longer be cancelled', 'PastPivot');
+    }
     const { status } = this.record.view;
     if (status !== 'RUNNING') throw ApplicationFailure.nonRetryable(`the saga is already ${status}`, 'NotRunning');
   }
@@ -210,7 +288,7 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
   /**
    * The saga's deadline needs no timer of its own: each step before the pivot gets what is left of it as
    * its schedule-to-close timeout, so the server ends a step that would overrun, and a step that starts
-   * after the deadline does not start at all.
+   * after the deadline does not start at all. The pivot, once sent, is not bounded by it.
    */
   private withinDeadline<O extends ActivityOptions | LocalActivityOptions>(opts: O, step: string): O {
     if (this.deadlineAt === null) return opts;
@@ -223,7 +301,7 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
   }
 
   private noteDeadline(err: unknown, step: string): void {
-    if (this.deadlineAt === null || this.pivoted || Date.now() < this.deadlineAt) return;
+    if (this.deadlineAt === null || this.pivotState !== 'before' || Date.now() < this.deadlineAt) return;
     if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) this.stopReason ??= this.deadlineError(step);
   }
 
@@ -234,8 +312,12 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
   private async compensate(error: SagaError): Promise<void> {
     this.record.setStatus('COMPENSATING');
     log.warn('compensating', { sagaId: this.id, reason: error.type, step: error.step });
+    const ctx = { tuning: this.options.tuning, record: this.record, desk: this.desk, alertStuck: (step: string, err: string) => this.alert('STUCK', step, err) };
     await CancellationScope.nonCancellable(async () => {
-      for (const compensation of [...this.compensations].reverse()) await compensateOne(compensation, this.options.tuning, this.record);
+      for (const undo of [...this.compensations].reverse()) {
+        if (this.caller.declared) await settleUndo(undo, ctx);
+        else await compensateOne({ ...undo, run: () => undo.run(this.options.undo, 1) }, this.options.tuning, this.record);
+      }
     });
   }
 
@@ -245,33 +327,13 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     return { local, opts: this.pivoted ? opts : this.withinDeadline(opts, step) };
   }
 
-  /**
-   * The Idempotency-Key of a call: the saga, the step (with its unit or try) and the saga's first run, so a
-   * new saga that reuses a workflow id after the old one's retention never gets the old one's stored replies.
-   */
-  private keyOf(label: string): string {
-    return this.declared ? `${this.id}:${label}@${workflowInfo().firstExecutionRunId}` : `${this.id}:${label}`;
-  }
-
-  private undo<I>(decl: StepDecl<A, I>, label: string, input: I): Promise<Attempted<unknown>> {
-    const undoLabel = `${label}:undo`;
-    const extra = decl.undoWith?.(input) ?? {};
-    const undoInput = this.declared ? { reference: this.keyOf(label), ...extra } : { forwardStep: label, ...extra };
-    const activity = this.declared ? decl.undo! : (decl.legacy?.undo ?? decl.undo!);
-    return this.invoke({ activity, input: undoInput, label: undoLabel, local: false, opts: this.options.undo, summary: `Undo ${label}` });
-  }
-
-  /** Every call, local or not, carries its step and key (a local activity's own id is only a sequence number). */
-  private invoke({ activity, input, label, local, opts, summary }: Invocation): Promise<Attempted<unknown>> {
-    type Fns = Record<string, (input: unknown, call?: StepCall) => Promise<Attempted<unknown>>>;
-    const args: [unknown, StepCall?] = this.declared ? [input, { step: label, key: this.keyOf(label) }] : [input];
-    if (local) return proxyLocalActivities<Fns>(opts)[activity]!.executeWithOptions({ ...opts, summary }, args);
-    return proxyActivities<Fns>(opts)[activity]!.executeWithOptions({ ...opts, activityId: label, summary }, args);
-  }
-
   private dropCompensation(step: StepView): void {
     const index = this.compensations.findIndex((c) => c.step === step);
     if (index >= 0) this.compensations.splice(index, 1);
   }
+}
 
+/** Whether a look-up shows the step's effect in place. */
+function appliedBy<A, I>(lookup: Lookup, decl: StepDecl<A, I>): boolean {
+  return lookup.found && (!decl.appliedWhen || (lookup.status !== null && decl.appliedWhen.includes(lookup.status)));
 }

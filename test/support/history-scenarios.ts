@@ -1,6 +1,7 @@
 import { addKiosk, bikeBody, senseBike, VISITOR } from './bikes';
 import { createSection, register, stageOf } from './classes';
-import { call, waitForView } from './http';
+import { operatorActionUpdate } from '../../src/workflows';
+import { call, clearFaults, injectFault, waitForView } from './http';
 import { orderBody } from './orders';
 import type { Stack } from './stack';
 import { confirmPrice, tripAwaitingConfirmation, tripBody } from './trips';
@@ -61,6 +62,28 @@ async function tripPriceAccepted(stack: Stack) {
   return { sagaId: waiting.id as string, outcome: `${answer.body.status}, price ${answer.body.priceConfirmation}` };
 }
 
+/** A capture that lands with its answer lost, then 503s: retried until it answers, the order completes. */
+async function lostCapture(stack: Stack) {
+  await injectFault(stack.backendsUrl, 'payments', { op: 'capture', mode: 'drop', count: 1 });
+  await injectFault(stack.backendsUrl, 'payments', { op: 'capture', mode: 'error', status: 503, count: 2 });
+  try {
+    return await finishedOrder(stack, {});
+  } finally {
+    await clearFaults(stack.backendsUrl, 'payments');
+  }
+}
+
+/** A void refused with 409 is STUCK at once; an operator's retry sends it again under a fresh key. */
+async function refusedVoidRetried(stack: Stack) {
+  await injectFault(stack.backendsUrl, 'shipping', { op: 'create', mode: 'error', status: 422, count: 1 });
+  await injectFault(stack.backendsUrl, 'payments', { op: 'void', mode: 'error', status: 409, count: 1 });
+  const started = await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody() });
+  await waitForView(stack.apiUrl, started.body.id, (v) => v.steps.some((s: any) => s.status === 'STUCK'), 30_000);
+  const action = { action: 'retry' as const, step: 'authorizePayment', operator: 'ops', reason: 'processor fixed' };
+  await stack.client.workflow.getHandle(started.body.id).executeUpdate(operatorActionUpdate, { args: [action] });
+  return ended(stack, started.body.id);
+}
+
 /** The runs whose histories are committed and replayed on every test run. */
 export const HISTORY_SCENARIOS: HistoryScenario[] = [
   { name: 'order-completed', run: (stack) => finishedOrder(stack, {}) },
@@ -73,6 +96,8 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
   },
   { name: 'class-registration-waitlisted-completed', run: waitlistedThenGranted },
   { name: 'seat-allocator', run: allocatorLifecycle },
+  { name: 'order-lost-capture-completed', run: lostCapture },
+  { name: 'order-refused-void-operator-retry', run: refusedVoidRetried },
   {
     name: 'class-registration-compensated',
     run: async (stack) => ended(stack, await register(stack.apiUrl, 's-1099', await createSection(stack.backendsUrl, 1, 0, 30_000))),

@@ -42,6 +42,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       SAGAWAY_API_KEYS: `test:${API_KEY},other:${OTHER_API_KEY}`,
       SAGAWAY_OPERATOR_KEYS: `ops:${OPERATOR_KEY}`,
       SAGAWAY_HTTP_TIMEOUT_MS: '2000',
+      // Tests run the codec strict, as production does: a payload that escapes encryption fails them.
+      SAGAWAY_CODEC_ACCEPT_PLAINTEXT: 'false',
+      // Every request counts against the limit, refused ones too; the tests that probe the limit build their own app.
+      SAGAWAY_RATE_LIMIT_PER_MINUTE: '100000',
       SAGAWAY_LOG_LEVEL: process.env.SAGAWAY_TEST_LOG ?? 'warn',
       SAGAWAY_WORKFLOW_BUNDLE: await workflowBundleFile(),
       SAGAWAY_COMPENSATION_BACKOFF_MS: `${backoff.initial},${backoff.max}`,

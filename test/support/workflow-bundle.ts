@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { CLIENT_HEADER_INTERCEPTOR } from '../../src/worker';
 
 const root = join(__dirname, '..', '..');
 const cacheDir = join(root, 'node_modules', '.cache', 'sagaway-workflow-bundle');
@@ -25,7 +26,7 @@ export async function workflowBundle(): Promise<WorkflowBundle> {
 async function buildOnce(): Promise<string> {
   const file = join(cacheDir, `${sourceHash()}.js`);
   if (existsSync(file)) return file;
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundlerLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), workflowInterceptorModules: [CLIENT_HEADER_INTERCEPTOR], logger: quietBundlerLogger });
   mkdirSync(cacheDir, { recursive: true });
   // Written aside and renamed, so a file running in parallel never reads half a bundle.
   const staging = `${file}.${process.pid}.tmp`;

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { createOtaHotelClient, parseOtaErrors, readOta, type OtaHotelClient } from '../../src/activities/ota-hotel-client';
+import { backendAuthorizer, FederationSigner } from '../../src/activities/federation';
 import { buildBackends, type Backends } from '../../src/backends/app';
+import { loadedKeySet } from '../../src/backends/federation';
+import { DEV_FEDERATION_KEYS } from '../../src/config';
 import { injectFault } from '../support/http';
 
 let backends: Backends;
@@ -12,9 +15,10 @@ const stay = { hotelCode: 'LIS-ALFAMA', checkIn: '2027-05-01', nights: 3, rooms:
 const call = (step: string) => ({ sagaId: 'saga-ota-unit', step, key: `saga-ota-unit:${step}` });
 
 before(async () => {
-  backends = await buildBackends({ journalPath: null });
+  const signer = new FederationSigner(DEV_FEDERATION_KEYS);
+  backends = await buildBackends({ journalPath: null, admin: true, federationKeys: loadedKeySet(() => signer.jwks()), paymentsClient: { id: 'w', secret: 's'.repeat(20) } });
   url = await backends.app.listen({ host: '127.0.0.1', port: 0 });
-  hotels = createOtaHotelClient(`${url}/hotels`, 2_000);
+  hotels = createOtaHotelClient(`${url}/hotels`, 2_000, backendAuthorizer(signer, 'hotels'));
 });
 
 after(async () => {

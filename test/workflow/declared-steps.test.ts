@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { OrderActivities } from '../../src/activities/order-activities';
-import { orderCheckout } from '../../src/workflows';
+import { ApplicationFailure } from '@temporalio/activity';
+import { operatorActionUpdate, orderCheckout } from '../../src/workflows';
 import { declareSteps } from '../../src/workflows/steps';
 import { logLines, startEngineEnv, type EngineEnv } from '../support/engine-env';
 import { FAST_TUNING, mockOrderActivities, ORDER } from '../support/mock-activities';
@@ -47,5 +48,46 @@ describe('declared steps', () => {
     // @ts-expect-error 'reserveInventry' is no activity
     steps({ reserveInventry: {} });
     assert.ok(steps({ reserveInventory: { undo: 'releaseInventory', probe: 'lookupInventory' } }));
+  });
+});
+
+describe('the engine at its edges, with mocked activities', () => {
+  const start = (taskQueue: string, workflowId: string) =>
+    env.client.workflow.start(orderCheckout, { taskQueue, workflowId, args: [{ order: ORDER, deadlineMs: 30_000, localSteps: false, tuning: FAST_TUNING }] });
+
+  it('takes a refused capture that the payments service shows as CAPTURED for a success', async () => {
+    const { activities, seen } = mockOrderActivities({
+      capturePayment: async () => {
+        throw ApplicationFailure.nonRetryable('payments: authorization is CAPTURED, cannot become CAPTURED', 'BackendRejected');
+      },
+      lookupPayment: async () => ({ found: true, status: 'CAPTURED' }),
+    });
+    const view = await env.withWorker(activities, async (taskQueue) => (await start(taskQueue, `order-reconciled-${Date.now()}`)).result());
+    assert.equal(view.status, 'COMPLETED');
+    assert.equal(view.steps.find((s) => s.name === 'capturePayment')?.error, 'reconciled: CAPTURED');
+    assert.ok(!seen.some((c) => c.activity === 'voidPayment'), 'nothing undone');
+  });
+
+  it('waits for an operator when a step after the pivot is refused for good, and goes on once resolved', async () => {
+    const { activities, seen } = mockOrderActivities({
+      commitInventory: async () => {
+        throw ApplicationFailure.nonRetryable('inventory: reservation is RELEASED, cannot become COMMITTED', 'BackendRejected');
+      },
+    });
+    const view = await env.withWorker(activities, async (taskQueue) => {
+      const handle = await start(taskQueue, `order-after-pivot-${Date.now()}`);
+      for (let i = 0; i < 100; i += 1) {
+        const state = await handle.query<any>('sagaState');
+        if (state.steps.some((s: any) => s.name === 'commitInventory' && s.status === 'STUCK')) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const answer = await handle.executeUpdate(operatorActionUpdate, { args: [{ action: 'resolve', step: 'commitInventory', operator: 'ops', reason: 'committed by hand' }] });
+      assert.equal(answer.step.name, 'commitInventory');
+      return handle.result();
+    });
+    assert.equal(view.status, 'COMPLETED');
+    assert.equal(view.steps.find((s) => s.name === 'commitInventory')?.status, 'SUCCEEDED');
+    assert.deepEqual(view.audit?.map((a) => `${a.action}:${a.step}:${a.reason}`), ['resolve:commitInventory:committed by hand']);
+    assert.ok(seen.some((c) => c.activity === 'sendAlert' && (c.input as any).kind === 'STUCK'), 'an alert went out');
   });
 });

@@ -22,9 +22,11 @@ const SectionSchema = z.object({ sectionId: z.string(), capacity: z.number(), al
 
 /** The section as the registrar has it, or null if there is no such section. */
 async function sectionOf(registrarUrl: string, sectionId: string) {
-  const res = await fetch(`${registrarUrl}/sections/${encodeURIComponent(sectionId)}`, { signal: AbortSignal.timeout(5_000) });
-  if (res.status === 404) return null;
-  if (!res.ok) throw new HttpProblem(503, 'registrar-unavailable', 'The registrar is unavailable', 'retry shortly', {}, { 'retry-after': '5' });
+  const unavailable = new HttpProblem(503, 'registrar-unavailable', 'The registrar is unavailable', 'retry shortly', {}, { 'retry-after': '5' });
+  // Unreachable (refused, reset, timed out) is the same answer as a 5xx: the registrar is down, not the request.
+  const res = await fetch(`${registrarUrl}/sections/${encodeURIComponent(sectionId)}`, { signal: AbortSignal.timeout(5_000) }).catch(() => null);
+  if (res?.status === 404) return null;
+  if (!res?.ok) throw unavailable;
   return SectionSchema.parse(await res.json());
 }
 

@@ -63,15 +63,21 @@ export function followSaga(key, sagaId, onView, { fastMs = 700, slowMs = 3_000 }
     onView(answer.body);
     if (TERMINAL.has(answer.body.status)) stop();
   };
+  // One timer at most, whoever schedules it: the next poll, sooner when the stream is not there.
+  const schedule = () => {
+    clearTimeout(timer);
+    if (!stopped) timer = setTimeout(poll, streaming ? slowMs : fastMs);
+  };
   const poll = async () => {
     await refresh();
-    if (!stopped) timer = setTimeout(poll, streaming ? slowMs : fastMs);
+    schedule();
   };
   const stream = async () => {
     try {
       const res = await fetch(`${path}/events`, { headers: { authorization: `Bearer ${key}` }, signal: abort.signal });
       if (!res.ok || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) return;
       streaming = true;
+      schedule();
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       for (let buffered = ''; ;) {
         const { value, done } = await reader.read();
@@ -85,6 +91,7 @@ export function followSaga(key, sagaId, onView, { fastMs = 700, slowMs = 3_000 }
       // A dropped stream leaves the poll to carry on.
     } finally {
       streaming = false;
+      schedule();
     }
   };
   function stop() {
@@ -92,8 +99,9 @@ export function followSaga(key, sagaId, onView, { fastMs = 700, slowMs = 3_000 }
     clearTimeout(timer);
     abort.abort();
   }
+  void refresh();
+  schedule();
   void stream();
-  void poll();
   return { stop };
 }
 
