@@ -39,6 +39,17 @@ async function killAndRestart(ctx: FaultContext, part: 'worker' | 'api' | 'backe
   ctx.count(`${part} SIGKILL`);
   await pause(downMs);
   await ctx.stack.parts[part]!.restart();
+  // As a deployment's readiness check would: the next fault waits until the restarted API answers again
+  // (a cold start under load takes seconds), so the Temporal-down probes meet an API, not a dead port.
+  if (part === 'api') await untilAnswers(`${ctx.stack.apiUrl}/healthz`, 60_000);
+}
+
+async function untilAnswers(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await fetch(url, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false)) return;
+    await pause(250);
+  }
 }
 
 /** While Temporal is down the API must answer 503 with Retry-After, and /readyz must say why. */

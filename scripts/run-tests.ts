@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 
 /** Folders whose tests need no backends, worker or API: `npm run test:unit`. */
-const UNIT_FOLDERS = ['test/unit/', 'test/workflows/', 'test/replay/'];
+const UNIT_FOLDERS = ['test/unit/', 'test/workflow/', 'test/replay/'];
 /** A file that runs longer than this is killed and counted as failed, so a hung wait cannot hang CI. */
 const FILE_TIMEOUT_MS = 5 * 60_000;
 
@@ -91,7 +91,8 @@ async function main(): Promise<void> {
     process.stderr.write(`no test files match ${args.join(' ')}\n`);
     process.exit(1);
   }
-  const concurrency = Number(process.env.SAGAWAY_TEST_CONCURRENCY) || Math.max(1, Math.min(2, availableParallelism() - 1));
+  // Files mostly wait on servers and timers, so two run side by side even on two cores.
+  const concurrency = Number(process.env.SAGAWAY_TEST_CONCURRENCY) || Math.min(4, Math.max(2, availableParallelism()));
   const started = Date.now();
   const runs = await runAll(root, files, concurrency);
   process.stdout.write(summary(runs, Date.now() - started));

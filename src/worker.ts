@@ -12,6 +12,9 @@ import { OAuthClient } from './activities/oauth-client';
 import { dataConverterFrom } from './codec';
 import { loadConfigOrExit, type BackendName, type Config } from './config';
 import { createLogger, temporalLoggerFrom } from './logger';
+import { observabilitySettings, type ObservabilitySettings } from './observability/settings';
+import { WORKFLOW_TRACING_MODULE, workerTracing } from './observability/temporal-tracing';
+import { setupTracing, type Tracing } from './observability/tracing';
 import { temporalSettings, waitFor } from './temporal';
 
 export interface WorkerDeps {
@@ -21,22 +24,28 @@ export interface WorkerDeps {
   logger: Logger;
   /** A prebuilt bundle (tests, SAGAWAY_WORKFLOW_BUNDLE); the worker bundles src/workflows itself when absent. */
   workflowBundle?: WorkflowBundle;
+  /** Alert webhook and the like; read from the environment when absent. */
+  observability?: ObservabilitySettings;
+  /** Traces workflow tasks and activities when given (see src/observability/tracing.ts). */
+  tracing?: Tracing | null;
 }
 
 /** A worker for every sagaway workflow and activity, with the activities built from the config. */
-export async function createWorker({ config, connection, namespace, logger, workflowBundle }: WorkerDeps) {
+export async function createWorker({ config, connection, namespace, logger, workflowBundle, observability = observabilitySettings(), tracing = null }: WorkerDeps) {
   const dataConverter = dataConverterFrom(config.codecKeys, config.security.codecAcceptPlaintext);
   const temporal = { client: new Client({ connection, namespace, dataConverter }), taskQueue: config.taskQueue };
-  const { activities, close } = createActivities({ urls: config.backends.urls, timeoutMs: config.backends.timeoutMs, temporal, authorize: authorizersFrom(config) });
+  const { activities, close } = createActivities({ urls: config.backends.urls, timeoutMs: config.backends.timeoutMs, temporal, authorize: authorizersFrom(config), alertWebhook: observability.alertWebhook });
+  const traced = workerTracing(tracing);
   const worker = await Worker.create({
     connection,
     namespace,
     taskQueue: config.taskQueue,
-    workflowBundle: workflowBundle ?? (await bundleWorkflows(config, logger)),
+    workflowBundle: workflowBundle ?? (await bundleWorkflows(config, logger, tracing !== null)),
     activities,
     dataConverter,
     // The saga's client id travels in each activity's headers (the bundle carries the workflow side), for the federation tokens' subject.
-    interceptors: { activity: [clientIdInterceptor] },
+    interceptors: { activity: [clientIdInterceptor, ...traced.activity] },
+    sinks: traced.sinks,
     // Signals go to whoever drains the worker: an operator's SIGTERM finishes in-flight tasks first.
     shutdownGraceTime: '10 seconds',
   });
@@ -67,11 +76,15 @@ export async function publishJwks(config: Config): Promise<void> {
   await rename(`${path}.tmp`, path);
 }
 
-/** The workflows as a bundle: read from SAGAWAY_WORKFLOW_BUNDLE, or built now (a few seconds). */
-async function bundleWorkflows(config: Config, logger: Logger): Promise<WorkflowBundle> {
+/**
+ * The workflows as a bundle: read from SAGAWAY_WORKFLOW_BUNDLE (which must include the tracing
+ * interceptors when tracing is on), or built now (a few seconds).
+ */
+async function bundleWorkflows(config: Config, logger: Logger, traced: boolean): Promise<WorkflowBundle> {
   if (config.workflowBundlePath) return { code: readFileSync(config.workflowBundlePath, 'utf8') };
   const started = Date.now();
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), workflowInterceptorModules: [CLIENT_HEADER_INTERCEPTOR], logger: bundlerLoggerFrom(logger) });
+  const workflowInterceptorModules = [CLIENT_HEADER_INTERCEPTOR, ...(traced ? [WORKFLOW_TRACING_MODULE] : [])];
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), workflowInterceptorModules, logger: bundlerLoggerFrom(logger) });
   logger.info({ ms: Date.now() - started, bytes: bundle.code.length }, 'workflows bundled');
   return bundle;
 }
@@ -89,26 +102,34 @@ export function bundlerLoggerFrom(logger: Logger): TemporalLogger {
 
 let runtimeInstalled = false;
 
-/** Sends the SDK's own logs, workflow and activity logs included, through pino. Once per process. */
-export function installRuntimeLogger(logger: Logger): void {
+/**
+ * Sends the SDK's own logs, workflow and activity logs included, through pino, and serves the runtime's
+ * Prometheus metrics (Temporal's own and the sagas' from src/workflows/saga-metrics.ts) at
+ * `metricsAddress` when given. Once per process.
+ */
+export function installRuntimeLogger(logger: Logger, metricsAddress: string | null = null): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: temporalLoggerFrom(logger) });
+  const metrics = metricsAddress ? { metrics: { metricPrefix: 'temporal_', prometheus: { bindAddress: metricsAddress, countersTotalSuffix: true, unitSuffix: true } } } : {};
+  Runtime.install({ logger: temporalLoggerFrom(logger), telemetryOptions: metrics });
   runtimeInstalled = true;
 }
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger('worker', config.logLevel);
-  installRuntimeLogger(logger);
+  const observability = observabilitySettings();
+  installRuntimeLogger(logger, observability.workerMetricsAddress);
+  const tracing = setupTracing('sagaway-worker', { otlpEndpoint: observability.otlpEndpoint });
   const settings = temporalSettings();
   // A worker that loses Temporal for good stops; it then reconnects and runs again, until SIGTERM.
   for (;;) {
     const connection = await waitFor(`Temporal at ${settings.address}`, () => NativeConnection.connect(settings.connectionOptions), logger);
     await publishJwks(config);
-    const { worker, close } = await createWorker({ config, connection, namespace: settings.namespace, logger });
+    const { worker, close } = await createWorker({ config, connection, namespace: settings.namespace, logger, observability, tracing });
     try {
       await worker.run();
       logger.info('worker drained and stopped');
+      await tracing?.shutdown();
       return;
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'worker stopped with an error; reconnecting');

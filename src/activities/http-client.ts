@@ -3,6 +3,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import { z } from 'zod';
 import { FailureType, isFailureType } from '../domain/failures';
 import type { Lookup, Reference } from '../domain/steps';
+import { traceCall } from '../observability/tracing';
 import { stepCallOf } from './attempts';
 
 /** Who is calling: the saga, the step, and the Idempotency-Key the engine derived for it (never the attempt). */
@@ -90,7 +91,9 @@ export class BackendClient {
 
   private async exchange(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body: string | undefined): Promise<RawResponse> {
     try {
-      const answer = await this.pool.request({ method, path: this.basePath + path, headers, body, signal: AbortSignal.timeout(this.options.timeoutMs) });
+      const answer = await traceCall(this.name, method, path, (traceHeaders) =>
+        this.pool.request({ method, path: this.basePath + path, headers: { ...headers, ...traceHeaders }, body, signal: AbortSignal.timeout(this.options.timeoutMs) }),
+      );
       return { status: answer.statusCode, contentType: String(answer.headers['content-type'] ?? ''), text: await answer.body.text() };
     } catch (err) {
       throw new Error(`${this.name} ${method} ${path}: ${describeTransportError(err)}`);

@@ -3,7 +3,7 @@ import type { BackendName } from '../config';
 import { reportAttempts } from './attempts';
 import { createBikeActivities, createFeeActivities } from './bike-activities';
 import { createClassActivities, legacyClassActivities } from './class-activities';
-import { sendAlert } from './alerts';
+import { createAlertActivities, type AlertWebhook } from './alerts';
 import { BackendClient, type Authorizer } from './http-client';
 import { createOrderActivities } from './order-activities';
 import { createOtaHotelClient } from './ota-hotel-client';
@@ -15,6 +15,8 @@ export interface ActivityDeps {
   timeoutMs: number;
   /** For activities that talk to other workflows (the seat allocators). */
   temporal: { client: Client; taskQueue: string } | null;
+  /** Where `sendAlert` posts; alerts are a no-op without it. */
+  alertWebhook?: AlertWebhook | null;
   /** Each backend's credentials (federation tokens, OAuth); none in unit tests of activities. */
   authorize?: (backend: BackendName) => Authorizer | undefined;
 }
@@ -55,7 +57,7 @@ export function createActivities(deps: ActivityDeps): SagawayActivities {
       ...classes,
       ...legacyClassActivities(classes),
       ...createTravelActivities({ ...clients, hotels }),
-      sendAlert,
+      ...createAlertActivities(deps.alertWebhook ?? null),
     }),
     close: async () => {
       await Promise.all([...Object.values(clients).map((c) => c.close()), storage.close(), hotels.close()]);

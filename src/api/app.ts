@@ -7,18 +7,23 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { SagaTuning } from '../domain/saga';
+import { metricsPlugin } from '../observability/api-metrics';
+import { requestTracing } from '../observability/request-tracing';
 import { decorateAuth, identifyCallers, KeyRing, rateKeyOf, refuseUnknown } from './auth';
 import { kioskAccess } from './kiosk-access';
 import { errorHandler, HttpProblem, problemType, sendProblem } from './problems';
 import { bikeRoutes, type BikeRouteOptions } from './routes/bike-checkouts';
 import { classRoutes, type ClassRouteOptions } from './routes/class-registrations';
 import { codecRoutes, type CodecRouteOptions } from './routes/codec';
+import { eventRoutes, type EventStreamOptions } from './routes/events';
 import { healthRoutes } from './routes/health';
+import { opsRoutes } from './routes/ops';
 import { orderRoutes } from './routes/orders';
 import { sagaRoutes } from './routes/sagas';
 import { KEY_LIFETIME } from './idempotency';
 import { tripRoutes } from './routes/trips';
 import { screenRoutes } from './routes/screens';
+import type { OpsGateway } from './ops-gateway';
 import type { SagaGateway } from './saga-gateway';
 
 export interface AppDeps {
@@ -35,6 +40,11 @@ export interface AppDeps {
   protection?: Protection;
   /** The kiosk and registration desk pages; development shows the kiosk's "bike sensed" buttons. */
   screens?: { development: boolean };
+  /** The operator routes (/v1/ops): every client's sagas, actions on their steps. */
+  ops?: OpsGateway;
+  events?: EventStreamOptions;
+  /** Trace each request (a span per request, the parent of the saga's workflow start). */
+  tracing?: boolean;
 }
 
 export interface Protection {
@@ -68,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = deps.logger
     ? (Fastify({ ...base, loggerInstance: deps.logger }) as unknown as FastifyInstance)
     : Fastify({ ...base, logger: false });
+  if (deps.tracing) await app.register(requestTracing());
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -88,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  await metricsPlugin(app, { stuckSagas: deps.ops ? () => deps.ops!.countStuck() : undefined });
   if (deps.protection) await shedLoad(app, deps.protection);
   healthRoutes(app, deps.gateway);
   const ring = new KeyRing(deps.apiKeys, deps.operatorKeys);
@@ -110,6 +122,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     classRoutes(v1, deps.gateway, { ...deps.classes, tuning: deps.sagas.tuning });
     tripRoutes(v1, deps.gateway, deps.sagas);
     sagaRoutes(v1, deps.gateway);
+    eventRoutes(v1, deps.gateway, deps.events);
+    if (deps.ops) opsRoutes(v1, deps.ops);
   });
   await app.register(async (scope) => screenRoutes(scope, { development: deps.screens?.development ?? false, visitorMaxBikes: deps.bikes.visitorMaxBikes, feePerBike: deps.bikes.feePerBike }));
   return app;

@@ -9,7 +9,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { ClaimHolder } from '../domain/allocation';
 import { Messages, type CancelRequest } from '../domain/messages';
-import { SearchAttribute, TERMINAL_STATUSES, type SagaType, type SagaView } from '../domain/saga';
+import { BusinessKeys, SearchAttribute, TERMINAL_STATUSES, type BusinessKey, type SagaType, type SagaView } from '../domain/saga';
 import { PageTokens } from './page-token';
 import { RegistrationClaims } from './registration-claims';
 import { SingleFlight } from './single-flight';
@@ -27,6 +27,8 @@ export interface StartSaga {
   /** Hash of the request; a retry with the same Idempotency-Key and another body is refused. */
   requestHash: string;
   summary: string;
+  /** Keyword search attributes operators find the saga by (customer, kiosk, student, section). */
+  businessKeys?: Partial<Record<BusinessKey, string>>;
 }
 
 export type StartOutcome = { kind: 'started' | 'existing'; view: SagaView } | { kind: 'conflict'; sagaId: string };
@@ -90,6 +92,7 @@ export class SagaGateway {
             { key: keys.type, value: req.type },
             { key: keys.status, value: 'RUNNING' },
             { key: keys.client, value: req.clientId },
+            ...businessAttributes(req.businessKeys ?? {}),
           ],
         }),
       );
@@ -278,4 +281,11 @@ export class SagaGateway {
     }
     return { ...visibilityView(description, null), status: 'FAILED' };
   }
+}
+
+function businessAttributes(values: Partial<Record<BusinessKey, string>>) {
+  return BusinessKeys.flatMap((key) => {
+    const value = values[key];
+    return value === undefined ? [] : [{ key: keys[key], value }];
+  });
 }

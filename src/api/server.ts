@@ -3,9 +3,13 @@ import { dataConverterFrom } from '../codec';
 import { apiLimitsFrom, loadConfigOrExit } from '../config';
 import { DEFAULT_TUNING } from '../domain/saga';
 import { createLogger } from '../logger';
+import { observabilitySettings } from '../observability/settings';
+import { clientTracing } from '../observability/temporal-tracing';
+import { setupTracing } from '../observability/tracing';
 import { temporalSettings } from '../temporal';
 import { buildApp } from './app';
 import { sagaDepsFrom } from './deps';
+import { OpsGateway } from './ops-gateway';
 import { PageTokens } from './page-token';
 import { SagaGateway } from './saga-gateway';
 
@@ -18,10 +22,16 @@ async function main(): Promise<void> {
   const logger = createLogger('api', config.logLevel);
   const settings = temporalSettings();
   const connection = Connection.lazy(settings.connectionOptions);
-  const client = new Client({ connection, namespace: settings.namespace, dataConverter: dataConverterFrom(config.codecKeys, config.security.codecAcceptPlaintext) });
+  const observability = observabilitySettings();
+  const tracing = setupTracing('sagaway-api', { otlpEndpoint: observability.otlpEndpoint });
+  const client = new Client({ connection, namespace: settings.namespace, dataConverter: dataConverterFrom(config.codecKeys, config.security.codecAcceptPlaintext), ...clientTracing(tracing) });
+  // Page tokens are sealed with their own secret, shared by every API instance so any of them accepts them.
+  const gateway = new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret)), apiLimitsFrom());
   const app = await buildApp({
-    // Page tokens are sealed with their own secret, shared by every API instance so any of them accepts them.
-    gateway: new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret)), apiLimitsFrom()),
+    gateway,
+    ops: new OpsGateway(client, gateway),
+    events: observability.events,
+    tracing: tracing !== null,
     apiKeys: config.api.keys,
     operatorKeys: config.api.operatorKeys,
     logger,
@@ -41,6 +51,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'draining: no new connections, finishing requests in flight');
     await app.close();
     await connection.close();
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.on('SIGTERM', () => void close('SIGTERM'));

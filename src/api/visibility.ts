@@ -6,6 +6,10 @@ export const keys = {
   type: defineSearchAttributeKey(SearchAttribute.type, SearchAttributeType.KEYWORD),
   status: defineSearchAttributeKey(SearchAttribute.status, SearchAttributeType.KEYWORD),
   client: defineSearchAttributeKey(SearchAttribute.client, SearchAttributeType.KEYWORD),
+  customer: defineSearchAttributeKey(SearchAttribute.customer, SearchAttributeType.KEYWORD),
+  kiosk: defineSearchAttributeKey(SearchAttribute.kiosk, SearchAttributeType.KEYWORD),
+  student: defineSearchAttributeKey(SearchAttribute.student, SearchAttributeType.KEYWORD),
+  section: defineSearchAttributeKey(SearchAttribute.section, SearchAttributeType.KEYWORD),
 };
 
 /** What Temporal's own records say of a saga, for when no worker can answer the state query. */

@@ -23,6 +23,7 @@ import { BackendService, mountService, type ServiceAccess, type ServiceRouter } 
 import { shippingRoutes } from './shipping';
 import { storageRoutes } from './storage';
 import { studentsRoutes } from './students';
+import { logTraceId } from '../observability/trace-id';
 
 export interface BackendsOptions {
   /** The append-only journal file; null keeps everything in memory. */
@@ -74,6 +75,7 @@ export async function buildBackends(options: BackendsOptions): Promise<Backends>
   const app: FastifyInstance = options.logger
     ? (Fastify({ loggerInstance: options.logger.child({}, { level: 'warn' }) }) as unknown as FastifyInstance)
     : Fastify({ logger: false });
+  app.addHook('onRequest', logTraceId);
   // The storage service is a legacy system that speaks XML; its routes read the raw text.
   app.addContentTypeParser(['application/xml', 'text/xml', 'application/x-www-form-urlencoded'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   const journal = new Journal(options.journalPath);

@@ -21,7 +21,6 @@ export const FailureType = {
   IdRejected: 'IdRejected',
   TooManyBikes: 'TooManyBikes',
   SensorTimeout: 'SensorTimeout',
-  StorageFault: 'StorageFault',
   AccountHold: 'AccountHold',
   WindowClosed: 'WindowClosed',
   AlreadyRegistered: 'AlreadyRegistered',

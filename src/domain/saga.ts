@@ -61,7 +61,18 @@ export const SearchAttribute = {
   type: 'SagaType',
   status: 'SagaStatus',
   client: 'SagaClient',
+  customer: 'SagaCustomer',
+  kiosk: 'SagaKiosk',
+  student: 'SagaStudent',
+  section: 'SagaSection',
 } as const;
+
+/**
+ * What the business knows a saga by (saga ids are hashes): each saga declares the keys it has, the API
+ * sets them as keyword search attributes at start, and operators filter by them.
+ */
+export const BusinessKeys = ['customer', 'kiosk', 'student', 'section'] as const;
+export type BusinessKey = (typeof BusinessKeys)[number];
 
 /** Options every saga takes from the worker's config through its input, so workflow code reads no env. */
 export interface SagaTuning {

@@ -2,6 +2,7 @@ import { log, sleep } from '@temporalio/workflow';
 import type { SagaTuning, StepView } from '../domain/saga';
 import { describeFailure } from './failures';
 import type { SagaRecord } from './saga-record';
+import * as metrics from './saga-metrics';
 
 export interface Compensation {
   step: StepView;
@@ -21,6 +22,7 @@ export async function compensateOne({ step, run, onCompensated }: Compensation, 
   step.status = 'COMPENSATING';
   for (;;) {
     state.attempts += 1;
+    metrics.compensationAttempt(record.view.type, step.name);
     record.touch();
     try {
       await run();
@@ -33,6 +35,7 @@ export async function compensateOne({ step, run, onCompensated }: Compensation, 
       if (state.attempts >= tuning.stuckAfterAttempts && !state.stuck) {
         state.stuck = true;
         step.status = 'STUCK';
+        metrics.compensationStuck(record.view.type, step.name);
         log.error('compensation stuck; still retrying', { sagaId: record.view.id, step: step.name, attempts: state.attempts, lastError: state.lastError });
       }
       record.touch();

@@ -1,5 +1,6 @@
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import * as metrics from './saga-metrics';
 import type { OperatorAction } from '../domain/operator';
 import { SearchAttribute, type SagaError, type SagaStatus, type SagaType, type SagaView, type StepView } from '../domain/saga';
 
@@ -27,6 +28,7 @@ export class SagaRecord {
 
   end(step: StepView, status: StepView['status'], attempts: number, error: string | null): void {
     Object.assign(step, { status, attempts, error, finishedAt: new Date().toISOString() });
+    metrics.stepFinished(this.view.type, step.name, status, Date.now() - Date.parse(step.startedAt));
     this.touch();
   }
 
@@ -57,6 +59,7 @@ export class SagaRecord {
     this.view.result = result;
     this.view.error = error;
     this.setStatus(status);
+    metrics.sagaEnded(this.view.type, status);
     return this.view as SagaView<R>;
   }
 

@@ -150,15 +150,19 @@ function lapsed(err: unknown): boolean {
 function awaitPriceConfirmation(saga: TripSaga, trip: TripRequest) {
   let awaiting: Awaiting | null = null;
   let decision: boolean | null = null;
+  // The same answer again (a client retrying after a lost response) is answered as the first was.
   setHandler(
     priceConfirmationUpdate,
     ({ accept }) => {
-      decision = accept;
-      return { accepted: accept };
+      decision ??= accept;
+      return { accepted: decision };
     },
     {
-      validator: (_answer: PriceConfirmation) => {
-        if (!awaiting || decision !== null) throw ApplicationFailure.nonRetryable('the saga is not waiting for a price confirmation', FailureType.NotAwaitingConfirmation);
+      validator: ({ accept }: PriceConfirmation) => {
+        if (decision !== null && decision !== accept) {
+          throw ApplicationFailure.nonRetryable(`the traveller already ${decision ? 'accepted' : 'refused'} the new total`, FailureType.NotAwaitingConfirmation);
+        }
+        if (decision === null && !awaiting) throw ApplicationFailure.nonRetryable('the saga is not waiting for a price confirmation', FailureType.NotAwaitingConfirmation);
       },
     },
   );

@@ -4,6 +4,7 @@ import type { Lookup } from '../domain/steps';
 import { attemptOf, describeFailure, isBusinessRejection, isNonRetryable } from './failures';
 import type { OperatorDesk } from './operator-desk';
 import type { SagaRecord } from './saga-record';
+import * as metrics from './saga-metrics';
 
 /** One step's undo, as the engine settles it. */
 export interface UndoPlan {
@@ -49,10 +50,12 @@ export async function settleUndo(plan: UndoPlan, ctx: UndoContext): Promise<void
     // An answer nobody can read: the undo may have landed. Ask; if not, it is no better than a refusal.
     if (outcome.malformed && plan.isUndone && (await plan.isUndone())) return finish(plan, ctx);
     state.attempts += outcome.attempts;
+    metrics.compensationAttempt(ctx.record.view.type, step.name, outcome.attempts);
     state.lastError = outcome.error;
     if (!state.stuck && (outcome.refused || state.attempts >= ctx.tuning.stuckAfterAttempts)) {
       Object.assign(state, { stuck: true });
       step.status = 'STUCK';
+      metrics.compensationStuck(ctx.record.view.type, step.name);
       ctx.record.touch();
       log.error('compensation stuck; waiting for an operator', { sagaId: ctx.record.view.id, step: step.name, attempts: state.attempts, lastError: state.lastError });
       ctx.desk.open(step.name);
@@ -72,6 +75,7 @@ export async function settleUndo(plan: UndoPlan, ctx: UndoContext): Promise<void
 function finish(plan: UndoPlan, ctx: UndoContext): void {
   ctx.desk.close(plan.step.name);
   plan.step.status = 'COMPENSATED';
+  metrics.compensationAttempt(ctx.record.view.type, plan.step.name, 1);
   plan.onCompensated?.();
   ctx.record.touch();
 }

@@ -10,7 +10,7 @@ let stack: Stack;
 before(async () => {
   // Every step an ordinary activity here (SAGAWAY_LOCAL_STEPS=false), so this file covers that mode too
   // and a saga past its pivot is still taking updates while its remaining steps run. The saga deadline
-  // is tested on the workflow (test/workflows/order-checkout.test.ts), not with a short one for all here.
+  // is tested on the workflow (test/workflow/order-checkout.test.ts), not with a short one for all here.
   stack = await startStack({ env: { SAGAWAY_LOCAL_STEPS: 'false' }, tuning: { stuckAfterAttempts: 3 } });
 });
 

@@ -43,7 +43,7 @@ const allocationWhen = (sectionId: string, what: string, done: (view: Record<str
 
 describe('priority seating', () => {
   it('seats the two earliest-registered of five, waitlists the rest in order, moves the first in on a drop, and closes the window on the others', async () => {
-    const sectionId = await createSection(stack.backendsUrl, 2, 8_000, 24_000);
+    const sectionId = await createSection(stack.backendsUrl, 2, 15_000, 30_000);
     const ids: Record<string, string> = {};
     for (const student of ['s-1001', 's-1002', 's-1003', 's-1004', 's-1005']) ids[student] = await register(stack.apiUrl, student, sectionId);
     await allFiledBeforeAllocation(sectionId, 5);
@@ -127,7 +127,7 @@ describe('the seat allocator', () => {
   });
 
   it('continues as new mid-stream and keeps every request in order', async () => {
-    const sectionId = await createSection(stack.backendsUrl, 2, 12_000, 60_000);
+    const sectionId = await createSection(stack.backendsUrl, 2, 20_000, 60_000);
     const order = ['s-4001', 's-4002', 's-4003', 's-4004', 's-4005', 's-4006', 's-4007', 's-4008', 's-4009', 's-4010'];
     for (const s of order) await register(stack.apiUrl, s, sectionId);
     await allFiledBeforeAllocation(sectionId, 10);

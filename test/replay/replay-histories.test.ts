@@ -31,4 +31,11 @@ describe('committed histories replay against today\'s workflow code', () => {
       await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), dataConverter: dataConverterFrom(loadConfig({ SAGAWAY_ENV: 'development' }).codecKeys, true) }, recorded.history, recorded.workflowId);
     });
   }
+
+  // Turning tracing on (OTEL_EXPORTER_OTLP_ENDPOINT) must not break sagas already running without it.
+  for (const recorded of histories) {
+    it(`replays ${recorded.name} with the tracing interceptors`, async () => {
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle(true), dataConverter: dataConverterFrom(loadConfig({ SAGAWAY_ENV: 'development' }).codecKeys, true) }, recorded.history, recorded.workflowId);
+    });
+  }
 });

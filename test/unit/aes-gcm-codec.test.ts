@@ -25,9 +25,10 @@ describe('AesGcmCodec', () => {
     assert.equal(Buffer.from(sealedAfter!.metadata!['encryption-key-id']!).toString(), 'k2');
   });
 
-  it('passes payloads recorded before encryption through, and refuses a tampered one', async () => {
-    const codec = new AesGcmCodec([{ id: 'k1', key: randomBytes(32) }]);
+  it('passes payloads recorded before encryption through when told to, and refuses a tampered one', async () => {
+    const codec = new AesGcmCodec([{ id: 'k1', key: randomBytes(32) }], true);
     assert.deepEqual(await codec.decode([payload]), [payload]);
+    await assert.rejects(new AesGcmCodec([{ id: 'k1', key: randomBytes(32) }]).decode([payload]), /not encrypted/);
     const [sealed] = await codec.encode([payload]);
     const data = Buffer.from(sealed!.data!);
     data[20] = (data[20] ?? 0) ^ 0xff;

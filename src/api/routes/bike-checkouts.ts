@@ -51,6 +51,7 @@ export function bikeRoutes(app: FastifyInstance, gateway: SagaGateway, options: 
       return input;
     },
     onStarted: (body: BikeCheckoutRequest) => options.stock.taken(body.kioskId, body.bikes),
+    businessKeys: (body: BikeCheckoutRequest) => ({ kiosk: body.kioskId }),
     runSummary: (body: BikeCheckoutRequest) => `Bike checkout at ${body.kioskId}: ${body.bikes} bike${body.bikes === 1 ? '' : 's'}`,
   });
 

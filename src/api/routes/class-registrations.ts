@@ -23,10 +23,11 @@ const SectionSchema = z.object({ sectionId: z.string(), capacity: z.number(), al
 /** The section as the registrar has it, or null if there is no such section. */
 async function sectionOf(registrarUrl: string, sectionId: string) {
   const unavailable = new HttpProblem(503, 'registrar-unavailable', 'The registrar is unavailable', 'retry shortly', {}, { 'retry-after': '5' });
-  // Unreachable (refused, reset, timed out) is the same answer as a 5xx: the registrar is down, not the request.
-  const res = await fetch(`${registrarUrl}/sections/${encodeURIComponent(sectionId)}`, { signal: AbortSignal.timeout(5_000) }).catch(() => null);
-  if (res?.status === 404) return null;
-  if (!res?.ok) throw unavailable;
+  const res = await fetch(`${registrarUrl}/sections/${encodeURIComponent(sectionId)}`, { signal: AbortSignal.timeout(5_000) }).catch(() => {
+    throw unavailable;
+  });
+  if (res.status === 404) return null;
+  if (!res.ok) throw unavailable;
   return SectionSchema.parse(await res.json());
 }
 
@@ -78,6 +79,7 @@ export function classRoutes(app: FastifyInstance, gateway: SagaGateway, options:
       }
     },
     toInput: (body: ClassRegistrationRequest) => ({ ...body, tuition: options.tuition, tuning: options.tuning, allocatorMaxHistory: options.allocatorMaxHistory }),
+    businessKeys: (body: ClassRegistrationRequest) => ({ student: body.studentId, section: body.sectionId }),
     runSummary: (body: ClassRegistrationRequest) => `Registration of ${body.studentId} for section ${body.sectionId}`,
   });
 

@@ -27,6 +27,7 @@ export function orderRoutes(app: FastifyInstance, gateway: SagaGateway, options:
       shippingAddress: { name: 'Ada Lovelace', line1: '1 Main St', city: 'Berlin', postalCode: '10115', country: 'DE' },
     },
     toInput: (order: OrderRequest) => ({ order, deadlineMs: options.orderDeadlineMs, localSteps: options.localSteps, tuning: options.tuning }),
+    businessKeys: (order: OrderRequest) => ({ customer: order.customerId }),
     runSummary: (order: OrderRequest) => {
       const units = order.items.reduce((sum, item) => sum + item.quantity, 0);
       return `Order for ${order.customerId}: ${units} item${units === 1 ? '' : 's'} in ${order.currency}, to ${order.shippingAddress.country}`;

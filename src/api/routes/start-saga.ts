@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { TERMINAL_STATUSES, type SagaType, type SagaView } from '../../domain/saga';
+import { TERMINAL_STATUSES, type BusinessKey, type SagaType, type SagaView } from '../../domain/saga';
+import { sagasStarted, waitsInProgress } from '../../observability/api-metrics';
 import { idempotencyKeyOf, KEY_LIFETIME, preferWaitMs, requestHash, sagaIdFor } from '../idempotency';
 import { HttpProblem } from '../problems';
 import type { SagaGateway, StartOutcome } from '../saga-gateway';
@@ -22,6 +23,8 @@ export interface SagaRoute<S extends z.ZodType> {
   toInput(body: z.infer<S>): unknown | Promise<unknown>;
   /** The run's summary in the Temporal UI. */
   runSummary(body: z.infer<S>): string;
+  /** What the business knows this saga by; set as keyword search attributes at start. */
+  businessKeys?(body: z.infer<S>): Partial<Record<BusinessKey, string>>;
   /**
    * Answers before a new saga starts (an empty kiosk, a live registration), by throwing an HttpProblem.
    * Never runs for a retry: a key already used is answered with its saga first.
@@ -88,7 +91,9 @@ async function startOnce<S extends z.ZodType>(
     clientId: req.clientId,
     requestHash: req.hash,
     summary: route.runSummary(req.body),
+    businessKeys: route.businessKeys?.(req.body),
   });
+  if (outcome.kind === 'started') sagasStarted.inc({ saga_type: route.type });
   if (outcome.kind === 'started') route.onStarted?.(req.body);
   return outcome;
 }
@@ -98,7 +103,8 @@ export async function answerWithView(request: FastifyRequest, reply: FastifyRepl
   const waitMs = preferWaitMs(request);
   let view = initial;
   if (waitMs !== null && !TERMINAL_STATUSES.has(view.status)) {
-    view = (await gateway.waitForEnd(view.id, request.clientId, waitMs, whenGone(reply))) ?? view;
+    waitsInProgress.inc();
+    view = (await gateway.waitForEnd(view.id, request.clientId, waitMs, whenGone(reply)).finally(() => waitsInProgress.dec())) ?? view;
     reply.header('preference-applied', `wait=${waitMs / 1000}`);
   }
   reply.header('location', `/v1/sagas/${view.id}`);

@@ -37,6 +37,7 @@ export function tripRoutes(app: FastifyInstance, gateway: SagaGateway, options: 
     description:
       'Book a trip: quote a flight, a hotel and a car, convert at a locked rate, hold all three, ask the traveller when a price moved beyond their tolerance, authorize, confirm, ticket, capture.',
     toInput: (trip: TripRequest) => ({ trip, localSteps: options.localSteps, tuning: options.tuning }),
+    businessKeys: (trip: TripRequest) => ({ customer: trip.travellerId }),
     runSummary: (trip: TripRequest) => `Trip for ${trip.travellerId}: ${trip.flight.route}, ${trip.hotel.hotelCode} for ${trip.hotel.nights} nights, a ${trip.car.carClass} car; paid in ${trip.currency}`,
   });
 
@@ -45,7 +46,7 @@ export function tripRoutes(app: FastifyInstance, gateway: SagaGateway, options: 
     schema: {
       operationId: 'confirmTripPrice',
       summary: 'Accept or refuse a trip\'s moved total',
-      description: 'Accept or refuse a trip\'s moved total while the saga waits for it (its view shows `awaiting`); at any other time: 409.',
+      description: 'Accept or refuse a trip\'s moved total while the saga waits for it (its view shows `awaiting`). The same answer again is answered as the first; the other one, or an answer when nothing is asked: 409.',
       params: z.object({ id: SagaIdSchema }),
       body: PriceConfirmationSchema.meta({ examples: [{ accept: true }] }),
       response: { 200: SagaViewSchema, 202: SagaViewSchema, ...problemResponses },

@@ -3,6 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { currentCall } from '../../src/activities/http-client';
 import type { TripRequest } from '../../src/domain/trip-request';
 import { tripBooking } from '../../src/workflows/trip-booking';
+import { sagaStateQuery } from '../../src/workflows/saga';
+import { priceConfirmationUpdate } from '../../src/workflows/messages';
+import { waitFor } from '../support/http';
 import { tripBody } from '../support/trips';
 import { businessRejection, fastTuning, mockActivities, startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env';
 
@@ -21,7 +24,7 @@ interface SeenCall {
   input: unknown;
 }
 
-const input = () => ({ trip: tripBody() as TripRequest, localSteps: true, tuning: fastTuning });
+const input = () => ({ trip: { ...tripBody(), priceConfirmationSeconds: 300 } as TripRequest, localSteps: true, tuning: fastTuning });
 
 type Behaviour = (input: any, round: number) => Promise<unknown>;
 
@@ -94,5 +97,32 @@ describe('trip booking, a hold held again', () => {
     const confirm = seen.find((c) => c.step === 'confirmHotel#2')!;
     assert.deepEqual(confirm.input, { reference: again.key });
     assert.equal((view.result as { hotelConfirmation: string }).hotelConfirmation, 'HTL-2');
+  });
+});
+
+describe('trip booking, the traveller\'s answer', () => {
+  it('answers the same answer again as the first (a retry after a lost response) and refuses the other one', async () => {
+    let release = () => {};
+    const authorizing = new Promise<void>((resolve) => (release = resolve));
+    const { activities, seen } = mockTravel({
+      holdFlight: async () => ({ holdId: 'h', price: { amountMinor: 12_000, currency: 'EUR' }, expiresAt: '2030-01-01T00:00:00.000Z' }),
+      authorizePayment: async () => {
+        await authorizing;
+        return { authorizationId: 'a' };
+      },
+    });
+    const handle = await env.start(tripBooking, [input()], activities);
+    const waiting = await waitFor('the saga to ask the traveller', async () => {
+      const view = await handle.query(sagaStateQuery);
+      return view.details.awaiting || view.status !== 'RUNNING' ? view : null;
+    });
+    assert.equal(waiting.status, 'RUNNING', JSON.stringify(waiting));
+    const answer = () => handle.executeUpdate(priceConfirmationUpdate, { args: [{ accept: true }] });
+    assert.deepEqual(await answer(), { accepted: true });
+    await waitFor('the payment to be asked for', async () => seen.some((c) => c.activity === 'authorizePayment'));
+    assert.deepEqual(await answer(), { accepted: true }, 'the same answer again, after the wait ended');
+    await assert.rejects(handle.executeUpdate(priceConfirmationUpdate, { args: [{ accept: false }] }), (err: Error) => /already accepted/.test(String((err.cause as Error | undefined)?.message)));
+    release();
+    assert.equal((await handle.result()).status, 'COMPLETED');
   });
 });

@@ -1,0 +1,155 @@
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { BusinessKeys, SearchAttribute, type BusinessKey, type SagaView, type StepView } from '../domain/saga';
+import type { CommandOutcome, SagaGateway } from './saga-gateway';
+import { unavailableAs503 } from './temporal-unavailable';
+import { keys, keyword, timestamp } from './visibility';
+
+/** The operator's action, as CONTRACTS.md item 1 names it (`src/domain/operator.ts` on the engine side). */
+export interface OperatorAction {
+  action: 'retry' | 'resolve';
+  step: string;
+  operator: string;
+  reason: string;
+}
+
+/** The update's name, shared with the workflow side (`Messages.operatorActionUpdate`). */
+export const OPERATOR_ACTION_UPDATE = 'operatorAction';
+
+export interface AttentionFilter {
+  stuck: boolean;
+  type?: string;
+  keys: Partial<Record<BusinessKey, string>>;
+  pageSize: number;
+}
+
+/** A saga an operator may have to act on: where it stands and what went wrong last. */
+export interface AttentionItem {
+  id: string;
+  type: string;
+  status: string;
+  client: string;
+  keys: Partial<Record<BusinessKey, string>>;
+  step: string | null;
+  stepStatus: string | null;
+  lastError: string | null;
+  attempts: number | null;
+  createdAt: string;
+  updatedAt: string | null;
+}
+
+const VIEW_READS_AT_ONCE = 8;
+
+/**
+ * What operators ask of Temporal: act on any client's saga (through the `operatorAction` update, so every
+ * action is in the history) and find every stuck or failed saga. Views are read through the client
+ * gateway, with the owner taken from the saga's own search attribute.
+ */
+export class OpsGateway {
+  constructor(
+    private readonly client: Client,
+    private readonly sagas: SagaGateway,
+  ) {}
+
+  async act(sagaId: string, action: OperatorAction): Promise<CommandOutcome> {
+    const owner = await this.ownerOf(sagaId);
+    if (owner === null) return { kind: 'not-found' };
+    return this.sagas.update(sagaId, owner, OPERATOR_ACTION_UPDATE, action);
+  }
+
+  async view(sagaId: string): Promise<SagaView | null> {
+    const owner = await this.ownerOf(sagaId);
+    return owner === null ? null : this.sagas.view(sagaId, owner);
+  }
+
+  /**
+   * Sagas of every client that match the filter, newest first. With `stuck`, only those that need an
+   * operator: a STUCK undo or a STUCK step after the pivot (waiting for a decision), or ended FAILED.
+   * It reads the views of the newest `pageSize` sagas that are running, compensating or failed, so a
+   * business-key filter is how to find an older one among many running sagas.
+   */
+  async attention(filter: AttentionFilter): Promise<AttentionItem[]> {
+    const res = await unavailableAs503(() =>
+      this.client.workflowService.listWorkflowExecutions({
+        namespace: this.client.options.namespace,
+        pageSize: filter.pageSize,
+        query: visibilityQuery(filter),
+      }),
+    );
+    const found = (res.executions ?? []).slice(0, filter.pageSize);
+    const items: AttentionItem[] = [];
+    for (let i = 0; i < found.length; i += VIEW_READS_AT_ONCE) {
+      const batch = await Promise.all(found.slice(i, i + VIEW_READS_AT_ONCE).map((execution) => this.itemOf(execution)));
+      items.push(...batch.filter((item): item is AttentionItem => item !== null && (!filter.stuck || needsOperator(item))));
+    }
+    return items;
+  }
+
+  /** Sagas with a STUCK undo right now (for the stuck gauge); counts the first 100 compensating ones. */
+  async countStuck(): Promise<number> {
+    const items = await this.attention({ stuck: true, keys: {}, pageSize: 100 });
+    return items.filter((item) => item.stepStatus === 'STUCK').length;
+  }
+
+  private async itemOf(execution: ListedExecution): Promise<AttentionItem | null> {
+    const fields = execution.searchAttributes?.indexedFields ?? {};
+    const id = execution.execution?.workflowId ?? '';
+    const client = keyword(fields[SearchAttribute.client]);
+    if (!client) return null;
+    const view = await this.sagas.view(id, client);
+    if (!view) return null;
+    const step = attentionStep(view.steps);
+    const businessKeys: AttentionItem['keys'] = {};
+    for (const key of BusinessKeys) {
+      const value = keyword(fields[SearchAttribute[key]]);
+      if (value) businessKeys[key] = value;
+    }
+    return {
+      id,
+      type: view.type,
+      status: view.status,
+      client,
+      keys: businessKeys,
+      step: step?.name ?? view.error?.step ?? null,
+      stepStatus: step?.status ?? null,
+      lastError: step?.compensation?.lastError ?? step?.error ?? view.error?.message ?? null,
+      attempts: step ? (step.compensation?.attempts ?? step.attempts) : null,
+      createdAt: timestamp(execution.startTime) ?? view.createdAt,
+      updatedAt: view.updatedAt,
+    };
+  }
+
+  private async ownerOf(sagaId: string): Promise<string | null> {
+    let description: WorkflowExecutionDescription;
+    try {
+      description = await unavailableAs503(() => this.client.workflow.getHandle(sagaId).describe());
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+    return description.typedSearchAttributes.get(keys.client) ?? null;
+  }
+}
+
+type ListedExecution = NonNullable<Awaited<ReturnType<Client['workflowService']['listWorkflowExecutions']>>['executions']>[number];
+
+function visibilityQuery(filter: AttentionFilter): string {
+  const clauses: string[] = [];
+  // A step after the pivot that waits for an operator leaves its saga RUNNING: those are read too.
+  if (filter.stuck) clauses.push(`${SearchAttribute.status} IN ("RUNNING", "COMPENSATING", "FAILED")`);
+  if (filter.type) clauses.push(`${SearchAttribute.type} = "${filter.type}"`);
+  for (const key of BusinessKeys) {
+    const value = filter.keys[key];
+    if (value !== undefined) clauses.push(`${SearchAttribute[key]} = "${value}"`);
+  }
+  return clauses.length > 0 ? clauses.join(' AND ') : `${SearchAttribute.type} IS NOT NULL`;
+}
+
+/** The step an operator should look at: a STUCK undo first, then a FAILED step. */
+function attentionStep(steps: StepView[]): StepView | undefined {
+  return steps.find((s) => s.status === 'STUCK') ?? [...steps].reverse().find((s) => s.status === 'FAILED');
+}
+
+function needsOperator(item: AttentionItem): boolean {
+  return item.stepStatus === 'STUCK' || item.status === 'FAILED';
+}

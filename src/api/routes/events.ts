@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { eventStreamsOpen, feedCounts } from '../../observability/api-metrics';
+import { SagaFeeds, type FeedEvent } from '../../observability/saga-feeds';
+import type { SagaGateway } from '../saga-gateway';
+import { problemResponses, SagaIdSchema } from '../schemas';
+import { HttpProblem } from '../problems';
+import { notFound } from './sagas';
+
+export interface EventStreamOptions {
+  /** How often one API instance reads a watched saga (one read per saga, whatever the number of streams). */
+  pollMs: number;
+  /** A comment line this often keeps proxies from closing an idle stream. */
+  heartbeatMs: number;
+  /** A saga's feed goes on this long after its last stream closed, so a reconnect resumes where it was. */
+  lingerMs: number;
+  /** Open streams one client may hold on this instance; past it a new one is a 429. */
+  maxPerClient: number;
+}
+
+export const DEFAULT_EVENT_STREAMS: EventStreamOptions = { pollMs: 500, heartbeatMs: 15_000, lingerMs: 10_000, maxPerClient: 100 };
+
+const IdParamsSchema = z.object({ id: SagaIdSchema });
+const EventHeadersSchema = z.object({ 'last-event-id': z.string().max(64).optional() }).loose();
+
+/**
+ * `GET /v1/sagas/{id}/events`: the saga's transitions as Server-Sent Events, one per step transition and
+ * status change, then the stream closes when the saga ends. Every timer and poll a stream starts is
+ * ended when the client goes away or the API closes.
+ */
+export function eventRoutes(app: FastifyInstance, gateway: SagaGateway, options: EventStreamOptions = DEFAULT_EVENT_STREAMS): void {
+  const feeds = new SagaFeeds((sagaId, owner) => gateway.view(sagaId, owner), options);
+  const perClient = new Map<string, number>();
+  const count = () => feeds.size;
+  feedCounts.add(count);
+  app.addHook('preClose', async () => {
+    feeds.close();
+    feedCounts.delete(count);
+  });
+
+  app.withTypeProvider<ZodTypeProvider>().get('/v1/sagas/:id/events', {
+    schema: {
+      description: 'Live progress as Server-Sent Events (text/event-stream): events `step`, `status`, `audit`; ids resume with Last-Event-ID; the stream ends with the saga.',
+      params: IdParamsSchema,
+      headers: EventHeadersSchema,
+      response: problemResponses,
+    },
+  }, async (request, reply) => {
+    const { id } = request.params;
+    const view = await gateway.view(id, request.clientId);
+    if (!view) throw notFound(id);
+    const open = perClient.get(request.clientId) ?? 0;
+    if (open >= options.maxPerClient) {
+      throw new HttpProblem(429, 'too-many-streams', 'Too many event streams', `this client already holds ${open} open event streams; close one first`, {}, { 'retry-after': '5' });
+    }
+    perClient.set(request.clientId, open + 1);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write(`retry: 2000\n\n`);
+    eventStreamsOpen.inc();
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), options.heartbeatMs);
+    let unsubscribe = (): void => undefined;
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      unsubscribe();
+      const left = (perClient.get(request.clientId) ?? 1) - 1;
+      if (left > 0) perClient.set(request.clientId, left);
+      else perClient.delete(request.clientId);
+      eventStreamsOpen.dec();
+      if (!res.writableEnded) res.end();
+    };
+    res.on('close', close);
+    unsubscribe = feeds.subscribe(id, request.clientId, request.headers['last-event-id'], {
+      send: (event) => res.write(format(event)),
+      end: close,
+    });
+  });
+}
+
+function format(event: FeedEvent): string {
+  return `id: ${event.id}\nevent: ${event.event}\ndata: ${JSON.stringify(event.data)}\n\n`;
+}

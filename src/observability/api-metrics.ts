@@ -1,0 +1,93 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The API's Prometheus metrics, one registry per process: requests by route and status, their latency,
+ * sagas started by type, `Prefer: wait` requests and event streams in progress, and stuck sagas (read
+ * from Temporal when scraped, at most once per `stuckCacheMs`).
+ */
+export const apiRegistry = new Registry();
+collectDefaultMetrics({ register: apiRegistry, prefix: 'sagaway_api_' });
+
+export const httpRequests = new Counter({
+  name: 'sagaway_http_requests_total',
+  help: 'HTTP requests answered, by method, route and status',
+  labelNames: ['method', 'route', 'status'] as const,
+  registers: [apiRegistry],
+});
+
+export const httpDuration = new Histogram({
+  name: 'sagaway_http_request_duration_seconds',
+  help: 'HTTP request latency, by method and route',
+  labelNames: ['method', 'route'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  registers: [apiRegistry],
+});
+
+export const sagasStarted = new Counter({
+  name: 'sagaway_sagas_started_total',
+  help: 'Sagas started, by type (a repeated request with the same Idempotency-Key is not counted)',
+  labelNames: ['saga_type'] as const,
+  registers: [apiRegistry],
+});
+
+export const waitsInProgress = new Gauge({
+  name: 'sagaway_waits_in_progress',
+  help: 'Requests waiting for a saga to end (Prefer: wait=N)',
+  registers: [apiRegistry],
+});
+
+export const eventStreamsOpen = new Gauge({
+  name: 'sagaway_event_streams_open',
+  help: 'Open Server-Sent Events streams',
+  registers: [apiRegistry],
+});
+
+/** Each app's count of open feeds (an app registers its own, and removes it when it closes). */
+export const feedCounts = new Set<() => number>();
+
+new Gauge({
+  name: 'sagaway_event_feeds_open',
+  help: 'Sagas this API instance is polling for event streams (one poller per saga)',
+  registers: [apiRegistry],
+  collect() {
+    this.set([...feedCounts].reduce((sum, count) => sum + count(), 0));
+  },
+});
+
+/** Counts every answered request; the route is the pattern (`/v1/sagas/:id`), never the raw URL. */
+export async function metricsPlugin(app: FastifyInstance, options: { stuckSagas?: () => Promise<number>; stuckCacheMs?: number }): Promise<void> {
+  if (options.stuckSagas) stuckGauge(options.stuckSagas, options.stuckCacheMs ?? 30_000);
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.header('content-type', apiRegistry.contentType);
+    return apiRegistry.metrics();
+  });
+}
+
+let stuckRegistered = false;
+
+function stuckGauge(count: () => Promise<number>, cacheMs: number): void {
+  if (stuckRegistered) apiRegistry.removeSingleMetric('sagaway_sagas_stuck');
+  stuckRegistered = true;
+  let cached: { at: number; value: number } | null = null;
+  new Gauge({
+    name: 'sagaway_sagas_stuck',
+    help: 'Sagas with a STUCK compensation, across every client (from Temporal, cached briefly)',
+    registers: [apiRegistry],
+    async collect() {
+      if (!cached || Date.now() - cached.at > cacheMs) {
+        try {
+          cached = { at: Date.now(), value: await count() };
+        } catch {
+          return; // Temporal unreachable: the gauge keeps its last value rather than failing the scrape.
+        }
+      }
+      this.set(cached.value);
+    },
+  });
+}
