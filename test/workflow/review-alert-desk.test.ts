@@ -6,15 +6,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/activity';
 import { operatorActionUpdate, orderCheckout } from '../../src/workflows';
-import { startEngineEnv, type EngineEnv } from '../support/engine-env';
+import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env';
 import { FAST_TUNING, mockOrderActivities, ORDER } from '../support/mock-activities';
 
-let env: EngineEnv;
+let env: WorkflowEnv;
 before(async () => {
-  env = await startEngineEnv();
+  env = await startWorkflowEnv();
 });
 after(async () => {
-  await env?.stop();
+  await env?.teardown();
 });
 
 describe('an operator while the alerting webhook is down', () => {
@@ -27,12 +27,8 @@ describe('an operator while the alerting webhook is down', () => {
         throw new Error('alerts webhook: HTTP 503');
       },
     });
-    const view = await env.withWorker(activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(orderCheckout, {
-        taskQueue,
-        workflowId: `order-alert-down-${Date.now()}`,
-        args: [{ order: ORDER, deadlineMs: 30_000, localSteps: false, tuning: FAST_TUNING }],
-      });
+    const view = await (async () => {
+      const handle = await env.start(orderCheckout, [{ order: ORDER, deadlineMs: 30_000, localSteps: false, tuning: FAST_TUNING }], activities);
       for (let i = 0; i < 300; i += 1) {
         const state = await handle.query<any>('sagaState');
         if (state.steps.some((s: any) => s.name === 'commitInventory' && s.status === 'STUCK')) break;
@@ -45,7 +41,7 @@ describe('an operator while the alerting webhook is down', () => {
         throw err;
       }
       return handle.result();
-    });
+    })();
     assert.equal(view.status, 'COMPLETED');
   });
 });

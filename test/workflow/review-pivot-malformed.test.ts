@@ -7,15 +7,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/activity';
 import { operatorActionUpdate, orderCheckout } from '../../src/workflows';
-import { startEngineEnv, type EngineEnv } from '../support/engine-env';
+import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env';
 import { FAST_TUNING, mockOrderActivities, ORDER } from '../support/mock-activities';
 
-let env: EngineEnv;
+let env: WorkflowEnv;
 before(async () => {
-  env = await startEngineEnv();
+  env = await startWorkflowEnv();
 });
 after(async () => {
-  await env?.stop();
+  await env?.teardown();
 });
 
 describe('a pivot that keeps answering something malformed', () => {
@@ -26,12 +26,8 @@ describe('a pivot that keeps answering something malformed', () => {
       },
       lookupPayment: async () => ({ found: true, status: 'AUTHORIZED' }),
     });
-    const view = await env.withWorker(activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(orderCheckout, {
-        taskQueue,
-        workflowId: `order-pivot-malformed-${Date.now()}`,
-        args: [{ order: ORDER, deadlineMs: 60_000, localSteps: false, tuning: FAST_TUNING }],
-      });
+    const view = await (async () => {
+      const handle = await env.start(orderCheckout, [{ order: ORDER, deadlineMs: 60_000, localSteps: false, tuning: FAST_TUNING }], activities);
       const captures = () => seen.filter((c) => c.activity === 'capturePayment').length;
       const stuck = async () => (await handle.query<any>('sagaState')).steps.some((s: any) => s.name === 'capturePayment' && s.status === 'STUCK');
       const until = Date.now() + 60_000;
@@ -42,7 +38,7 @@ describe('a pivot that keeps answering something malformed', () => {
       assert.ok(captures() <= FAST_TUNING.stuckAfterAttempts, `${captures()} captures sent`);
       await handle.executeUpdate(operatorActionUpdate, { args: [{ action: 'resolve', step: 'capturePayment', operator: 'ops', reason: 'captured, seen at the processor' }] });
       return handle.result();
-    });
+    })();
     assert.equal(view.status, 'COMPLETED');
     assert.ok(!seen.some((c) => c.activity === 'voidPayment'), 'nothing undone past the pivot');
   });

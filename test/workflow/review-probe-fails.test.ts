@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/activity';
 import { orderCheckout } from '../../src/workflows';
-import { startEngineEnv, type EngineEnv } from '../support/engine-env';
+import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env';
 import { FAST_TUNING, mockOrderActivities, ORDER } from '../support/mock-activities';
 
-let env: EngineEnv;
+let env: WorkflowEnv;
 before(async () => {
-  env = await startEngineEnv();
+  env = await startWorkflowEnv();
 });
 after(async () => {
-  await env?.stop();
+  await env?.teardown();
 });
 
 describe('a reconcile probe that itself fails', () => {
@@ -25,14 +25,10 @@ describe('a reconcile probe that itself fails', () => {
         throw ApplicationFailure.nonRetryable('shipping /references answered something malformed: the body is not JSON', 'MalformedResponse');
       },
     });
-    const view = await env.withWorker(activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(orderCheckout, {
-        taskQueue,
-        workflowId: `order-probe-fails-${Date.now()}`,
-        args: [{ order: ORDER, deadlineMs: 60_000, localSteps: false, tuning: FAST_TUNING }],
-      });
+    const view = await (async () => {
+      const handle = await env.start(orderCheckout, [{ order: ORDER, deadlineMs: 60_000, localSteps: false, tuning: FAST_TUNING }], activities);
       return handle.result();
-    });
+    })();
     const called = seen.map((c) => c.activity);
     assert.ok(called.includes('voidPayment'), `the authorization is voided: ${called.join(',')}`);
     assert.ok(called.includes('releaseInventory'), `the stock is released: ${called.join(',')}`);

@@ -6,15 +6,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/activity';
 import { operatorActionUpdate, orderCheckout } from '../../src/workflows';
-import { startEngineEnv, type EngineEnv } from '../support/engine-env';
+import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env';
 import { FAST_TUNING, mockOrderActivities, ORDER } from '../support/mock-activities';
 
-let env: EngineEnv;
+let env: WorkflowEnv;
 before(async () => {
-  env = await startEngineEnv();
+  env = await startWorkflowEnv();
 });
 after(async () => {
-  await env?.stop();
+  await env?.teardown();
 });
 
 describe('an operator while the alerting webhook is down', () => {
@@ -30,12 +30,8 @@ describe('an operator while the alerting webhook is down', () => {
         throw new Error('alerts webhook: HTTP 503');
       },
     });
-    const view = await env.withWorker(activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(orderCheckout, {
-        taskQueue,
-        workflowId: `order-undo-alert-down-${Date.now()}`,
-        args: [{ order: ORDER, deadlineMs: 30_000, localSteps: false, tuning: FAST_TUNING }],
-      });
+    const view = await (async () => {
+      const handle = await env.start(orderCheckout, [{ order: ORDER, deadlineMs: 30_000, localSteps: false, tuning: FAST_TUNING }], activities);
       for (let i = 0; i < 300; i += 1) {
         const state = await handle.query<any>('sagaState');
         if (state.steps.some((s: any) => s.name === 'authorizePayment' && s.status === 'STUCK')) break;
@@ -45,7 +41,7 @@ describe('an operator while the alerting webhook is down', () => {
       const ended = await Promise.race([handle.result(), new Promise<null>((r) => setTimeout(r, 20_000, null))]);
       if (!ended) await handle.terminate('review test: the decision waits for the alert');
       return ended;
-    });
+    })();
     assert.equal(view?.status, 'COMPENSATED', 'the operator decision was carried out within 20 s');
   });
 });
