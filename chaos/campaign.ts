@@ -6,6 +6,7 @@ import { CHAOS_KIOSK, CHAOS_SECTIONS, sagaMix } from './mix';
 import { runSensors } from './sensor';
 import { tripInvariants } from './trip-invariants';
 import { cancelDuringPivot, newPivotCancels } from './cancels';
+import { retryStuckThroughOperators } from './operators';
 
 export interface CampaignResult {
   sagas: number;
@@ -60,7 +61,9 @@ export async function runCampaign(stack: Stack, plan: FaultStep[], size: Campaig
   const drainSeconds = (Date.now() - lastFault) / 1000;
   settled = true;
   await sensors;
+  const operators = await retryStuckThroughOperators(stack, views, Date.now() + size.drainSeconds * 1_000);
   const invariants: Invariant[] = [
+    operators,
     ...outcomeInvariant(views, tickets.length),
     ...(await orderInvariants(stack.backendsUrl, views)),
     ...(await capturedInvariant(stack.backendsUrl, views)),
