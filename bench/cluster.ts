@@ -9,7 +9,7 @@ import { requestHash } from '../src/api/idempotency';
 import { keys } from '../src/api/visibility';
 import { DEFAULT_TUNING } from '../src/domain/saga';
 import { markdown, toResults, type BenchResults } from './report';
-import { api, baseline, measure, orderBody, orderThroughApi, Scenario, type ScenarioResult } from './scenarios';
+import { api, baseline, baselineAgainstOrders, measure, orderBody, orderThroughApi, Scenario, type ScenarioResult } from './scenarios';
 import { startBenchStack, type BenchStack } from './stack';
 
 export interface ClusterPlan {
@@ -41,14 +41,7 @@ async function rowsOn(stack: BenchStack, plan: ClusterPlan): Promise<ScenarioRes
   const rows: ScenarioResult[] = [];
   for (const { concurrency, count } of plan.levels) {
     process.stdout.write(`bench: concurrency ${concurrency}\n`);
-    const base = baseline(stack, concurrency, plan.maxSeconds);
-    const order = orderThroughApi(stack, concurrency, 0, plan.maxSeconds);
-    const half = Math.ceil(count / 2);
-    await base.phase(half);
-    await order.phase(half);
-    await order.phase(count - half);
-    await base.phase(count - half);
-    rows.push(await base.result(), await order.result());
+    rows.push(...(await baselineAgainstOrders(stack, concurrency, count, plan.maxSeconds)));
   }
   rows.push(...(await apiOverhead(stack, plan)));
   const top = plan.levels[plan.levels.length - 1]!;

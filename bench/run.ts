@@ -9,7 +9,7 @@ import { benchBothServers, CLUSTER_FULL, CLUSTER_QUICK, sideBySide } from './clu
 import { allocatorRow } from './allocator';
 import { apiAlone, bikesHeld } from './held';
 import { markdown, toResults } from './report';
-import { baseline, orderThroughApi, type ScenarioResult } from './scenarios';
+import { baseline, baselineAgainstOrders, orderThroughApi, type ScenarioResult } from './scenarios';
 import { startBenchStack, type BenchStack } from './stack';
 import { tripThroughApi } from './trips';
 
@@ -41,18 +41,12 @@ async function runAll(stack: BenchStack, plan: Plan): Promise<ScenarioResult[]> 
   const rows: ScenarioResult[] = [];
   for (const { concurrency, count } of plan.levels) {
     process.stdout.write(`bench: concurrency ${concurrency}\n`);
-    const base = baseline(stack, concurrency, plan.maxSeconds);
-    const order = orderThroughApi(stack, concurrency, 0, plan.maxSeconds);
-    const half = Math.ceil(count / 2);
-    await base.phase(half);
-    await order.phase(half);
-    await order.phase(count - half);
-    await base.phase(count - half);
+    const abba = await baselineAgainstOrders(stack, concurrency, count, plan.maxSeconds);
     const declined = orderThroughApi(stack, concurrency, 0.5, plan.maxSeconds);
     await declined.phase(count);
     const trip = tripThroughApi(stack, concurrency, plan.maxSeconds);
     await trip.phase(Math.ceil(count / 2));
-    rows.push(await base.result(), await order.result(), await declined.result(), await trip.result());
+    rows.push(...abba, await declined.result(), await trip.result());
   }
   if (plan.apiCount > 0) {
     process.stdout.write('bench: the API alone\n');

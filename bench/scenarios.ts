@@ -141,3 +141,18 @@ export function baseline(stack: BenchStack, concurrency: number, maxSeconds: num
     m.ids.push(workflowId);
   }, stack.plainClient);
 }
+
+/**
+ * The hand-written baseline and sagaway's orders at one concurrency, in ABBA turns (baseline, order,
+ * order, baseline) so that a machine warming up or slowing down weighs on both alike.
+ */
+export async function baselineAgainstOrders(stack: BenchStack, concurrency: number, count: number, maxSeconds: number): Promise<[ScenarioResult, ScenarioResult]> {
+  const base = baseline(stack, concurrency, maxSeconds);
+  const order = orderThroughApi(stack, concurrency, 0, maxSeconds);
+  const half = Math.ceil(count / 2);
+  await base.phase(half);
+  await order.phase(half);
+  await order.phase(count - half);
+  await base.phase(count - half);
+  return [await base.result(), await order.result()];
+}
