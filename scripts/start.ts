@@ -2,12 +2,11 @@
  * `npm start`: the whole stack on embedded defaults, each part its own process (as a deployment runs
  * them), logs prefixed by process. Ctrl-C stops everything.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { DEV_API_KEYS, DEV_OPERATOR_KEYS, loadConfigOrExit } from '../src/config';
 import { PART_ENTRIES, type PartName } from '../src/dev/part';
 import { resolveTemporalCli, TemporalCliMissing } from '../src/dev/temporal-cli';
-import { stopChild, waitForPort } from '../src/dev/temporal-server';
+import { waitForPort } from '../src/dev/temporal-server';
+import { Supervisor } from '../src/dev/supervisor';
 import { temporalSettings } from '../src/temporal';
 
 // `npm start` is the local demo: it opts into development (public keys, admin routes) unless told otherwise.
@@ -21,33 +20,16 @@ const PARTS: Array<{ name: PartName; color: number }> = [
   { name: 'api', color: 32 },
 ];
 
-const children: ChildProcess[] = [];
-let stopping = false;
+const parts = new Supervisor();
 
-function run(part: (typeof PARTS)[number]): ChildProcess {
+function run(part: (typeof PARTS)[number]): void {
   // The parts write into pipes; they pretty-print when this runs in a terminal.
   const env = process.stdout.isTTY ? { SAGAWAY_LOG_FORMAT: 'pretty', ...process.env } : process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', PART_ENTRIES[part.name]], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const prefix = process.stdout.isTTY ? `\x1b[${part.color}m[${part.name}]\x1b[0m ` : `[${part.name}] `;
-  for (const stream of [child.stdout!, child.stderr!]) {
-    createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${prefix}${line}\n`));
-  }
-  child.once('exit', (code, signal) => {
-    if (!stopping) {
-      process.stdout.write(`${prefix}exited (${signal ?? code}); stopping the rest\n`);
-      void stopAll(1);
-    }
-  });
-  children.push(child);
-  return child;
+  parts.run(prefix, PART_ENTRIES[part.name], env);
 }
 
-async function stopAll(code: number): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  await Promise.all([...children].reverse().map((child) => stopChild(child)));
-  process.exit(code);
-}
+const stopAll = (code: number) => parts.stopAll(code);
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();

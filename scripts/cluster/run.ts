@@ -5,12 +5,11 @@
  * configuration (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE) and sharing limits through SAGAWAY_REDIS_URL.
  * `--temporal-only` brings up the cluster alone. Ctrl-C stops everything, in reverse order.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { DEV_API_KEYS, loadConfigOrExit } from '../../src/config';
 import { defaultClusterPorts, startCluster, type RunningCluster } from '../../src/dev/cluster';
-import { stopChild, waitForPort } from '../../src/dev/temporal-server';
+import { waitForPort } from '../../src/dev/temporal-server';
+import { Supervisor } from '../../src/dev/supervisor';
 import { temporalSettings } from '../../src/temporal';
 
 // Like `npm start`: a demo on this machine with the development defaults, unless told otherwise.
@@ -18,29 +17,10 @@ process.env.SAGAWAY_ENV ??= 'development';
 process.env.SAGAWAY_BACKENDS_ADMIN ??= 'true';
 
 const count = (name: string, fallback: number) => Math.max(1, Math.min(8, Number(process.env[name] ?? fallback) || fallback));
-const children: ChildProcess[] = [];
 let cluster: RunningCluster | null = null;
-let stopping = false;
-
-function run(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${name}] ${line}\n`));
-  child.once('exit', (code, signal) => {
-    if (stopping) return;
-    process.stdout.write(`[${name}] exited (${signal ?? code}); stopping the rest\n`);
-    void stopAll(1);
-  });
-  children.push(child);
-  return child;
-}
-
-async function stopAll(code: number): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  await Promise.all([...children].reverse().map((child) => stopChild(child)));
-  await cluster?.stop();
-  process.exit(code);
-}
+const parts = new Supervisor(async () => cluster?.stop());
+const run = (name: string, entry: string, env: NodeJS.ProcessEnv) => parts.run(`[${name}] `, entry, env);
+const stopAll = (code: number) => parts.stopAll(code);
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();

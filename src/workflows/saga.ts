@@ -202,9 +202,8 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
   }
 
   /** A step that is not one activity (a wait for a signal, say), tracked in the view like the others. */
-  async track<T>(name: string, work: () => Promise<T>, undo?: () => Promise<unknown>): Promise<T> {
+  async track<T>(name: string, work: () => Promise<T>): Promise<T> {
     const step = this.record.begin(name);
-    if (undo) this.compensations.push({ step, uncertain: false, run: () => undo() });
     try {
       const value = await work();
       this.record.end(step, 'SUCCEEDED', 1, null);
