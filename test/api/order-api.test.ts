@@ -110,7 +110,9 @@ describe('validation and access', () => {
 
 describe('cancel and deadline', () => {
   it('cancel before the pivot compensates and ends COMPENSATED', async () => {
-    await injectFault(stack.backendsUrl, 'shipping', { op: 'create', mode: 'latency', latencyMs: 1_500 });
+    // Long enough that the cancel arrives while the call is still out, even on a loaded machine (CI
+    // failed once with 1.5 s); the call ends sooner when the cancelled activity hangs up.
+    await injectFault(stack.backendsUrl, 'shipping', { op: 'create', mode: 'latency', latencyMs: 10_000 });
     const started = await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody() });
     await waitFor('the slow shipment call to reach the carrier', async () => (await callsInFlight(stack.backendsUrl, 'shipping')) > 0);
     const cancel = await call(stack.apiUrl, 'POST', `/v1/sagas/${started.body.id}/cancel`, { body: { reason: 'customer changed their mind' }, prefer: 'wait=20' });
