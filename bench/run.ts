@@ -91,7 +91,7 @@ async function main(): Promise<void> {
         : apiOnly >= 0
           ? { levels: [], apiCount: Number(args[apiOnly + 1]), bikes: 0, maxSeconds: 240 }
           : planFrom(args);
-  const stack = await startBenchStack({ eagerActivities: !args.includes('--no-eager-activities') });
+  const stack = await startBenchStack({ eagerActivities: !args.includes('--no-eager-activities'), redis: args.includes('--redis') });
   const stop = () => void stack.stop().then(() => process.exit(130));
   process.once('SIGINT', stop);
   try {

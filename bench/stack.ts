@@ -1,8 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFrom } from '../src/codec';
 import { DEV_CODEC_KEYS } from '../src/config';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRedis } from '../src/dev/cluster-stores';
 import { launchStack } from '../src/dev/stack';
-import { DEV_SERVER_DYNAMIC_CONFIG } from '../src/dev/temporal-server';
+import { DEV_SERVER_DYNAMIC_CONFIG, freePort } from '../src/dev/temporal-server';
 
 export interface BenchStack {
   apiUrl: string;
@@ -23,6 +27,8 @@ export interface BenchStack {
 export interface BenchStackOptions {
   eagerActivities: boolean;
   server?: 'dev' | 'cluster';
+  /** Runs Debian's redis-server for SAGAWAY_REDIS_URL: shared limits, and the saga view store. */
+  redis?: boolean;
 }
 
 /**
@@ -30,7 +36,9 @@ export interface BenchStackOptions {
  * per process: the dev server in memory, the backends, sagaway's worker and API, and the baseline worker.
  */
 export async function startBenchStack(options: BenchStackOptions = { eagerActivities: true }): Promise<BenchStack> {
-  const stack = await launchStack({
+  const redisDir = options.redis ? mkdtempSync(join(tmpdir(), 'sagaway-bench-redis-')) : null;
+  const redis = redisDir ? await startRedis({ port: await freePort(), dir: redisDir, logFile: join(redisDir, 'redis.log'), log: (line) => process.stdout.write(`${line}\n`) }) : null;
+  const launched = launchStack({
     label: 'bench',
     start: ['backends', 'worker', 'api', 'baseline-worker'],
     standby: ['worker-2'],
@@ -39,8 +47,11 @@ export async function startBenchStack(options: BenchStackOptions = { eagerActivi
     env: {
       SAGAWAY_RATE_LIMIT_PER_MINUTE: '1000000',
       SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: '3600',
+      ...(redis ? { SAGAWAY_REDIS_URL: redis.url } : {}),
     },
   });
+  launched.catch(() => redis?.stop());
+  const stack = await launched;
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection, dataConverter: dataConverterFrom(process.env.SAGAWAY_CODEC_KEYS ?? DEV_CODEC_KEYS) });
   const plainClient = new Client({ connection });
@@ -63,6 +74,7 @@ export async function startBenchStack(options: BenchStackOptions = { eagerActivi
     async stop() {
       await connection.close();
       await stack.stop();
+      await redis?.stop();
     },
   };
 }

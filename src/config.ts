@@ -290,7 +290,7 @@ export function loadConfigOrExit(): Config {
 // --- API limits (issue 11): read on their own so this block merges apart from the schema above. ---
 const ApiLimitsSchema = z.object({
   SAGAWAY_MAX_WAITS_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).default(200),
-  SAGAWAY_LIVE_READ_BUDGET_MS: z.coerce.number().int().min(10).max(10_000).default(150),
+  SAGAWAY_LIVE_READ_BUDGET_MS: z.coerce.number().int().min(10).max(10_000).default(75),
 });
 
 /** `Prefer: wait` requests one client may hold open, and how long a read waits for a busy worker. */

@@ -4,6 +4,7 @@ import { Client } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createActivities } from './activities';
 import { backendAuthorizer, clientIdInterceptor, FederationSigner, federationJwksPath } from './activities/federation';
@@ -16,6 +17,7 @@ import { observabilitySettings, type ObservabilitySettings } from './observabili
 import { WORKFLOW_TRACING_MODULE, workerTracing } from './observability/temporal-tracing';
 import { setupTracing, type Tracing } from './observability/tracing';
 import { temporalSettings, waitFor } from './temporal';
+import { RedisSagaViewStore, sagaViewSinks, type SagaViewStore } from './views/saga-view-store';
 
 export interface WorkerDeps {
   config: Config;
@@ -36,6 +38,7 @@ export async function createWorker({ config, connection, namespace, logger, work
   const temporal = { client: new Client({ connection, namespace, dataConverter }), taskQueue: config.taskQueue };
   const { activities, close } = createActivities({ urls: config.backends.urls, timeoutMs: config.backends.timeoutMs, temporal, authorize: authorizersFrom(config), alertWebhook: observability.alertWebhook });
   const traced = workerTracing(tracing);
+  const views = viewStoreFrom(config.shared.redisUrl);
   const worker = await Worker.create({
     connection,
     namespace,
@@ -45,12 +48,27 @@ export async function createWorker({ config, connection, namespace, logger, work
     dataConverter,
     // The saga's client id travels in each activity's headers (the bundle carries the workflow side), for the federation tokens' subject.
     interceptors: { activity: [clientIdInterceptor, ...traced.activity] },
-    sinks: traced.sinks,
+    sinks: { ...traced.sinks, ...sagaViewSinks(views.store, logger) },
     // Signals go to whoever drains the worker: an operator's SIGTERM finishes in-flight tasks first.
     shutdownGraceTime: '10 seconds',
   });
-  logger.info({ taskQueue: config.taskQueue, namespace }, 'worker ready');
-  return { worker, close };
+  logger.info({ taskQueue: config.taskQueue, namespace, viewStore: views.store ? 'redis' : 'none' }, 'worker ready');
+  return {
+    worker,
+    close: async () => {
+      await close();
+      await views.close();
+    },
+  };
+}
+
+/** With SAGAWAY_REDIS_URL the worker publishes each saga's view there for the API (see src/views/). */
+function viewStoreFrom(redisUrl: string | null): { store: SagaViewStore | null; close: () => Promise<void> } {
+  if (!redisUrl) return { store: null, close: async () => undefined };
+  // A slow or absent Redis must not hold the worker: a write fails after half a second and is logged.
+  const redis = new Redis(redisUrl, { commandTimeout: 500, maxRetriesPerRequest: 1, retryStrategy: (attempt) => Math.min(attempt * 200, 2_000) });
+  redis.on('error', () => undefined);
+  return { store: new RedisSagaViewStore(redis), close: async () => void (await redis.quit().catch(() => redis.disconnect())) };
 }
 
 /** The workflow interceptor module (bundles that the tests build in advance include it too). */

@@ -15,6 +15,7 @@ import { RegistrationClaims } from './registration-claims';
 import { SingleFlight } from './single-flight';
 import { unavailableAs503 } from './temporal-unavailable';
 import { ViewCache } from './view-cache';
+import type { SagaViewStore } from '../views/saga-view-store';
 import { describeEnd, keys, keyword, timestamp, visibilityView } from './visibility';
 import { WaitLimit } from './wait-limit';
 
@@ -50,9 +51,13 @@ export interface GatewayLimits {
   liveQueryBudgetMs: number;
 }
 
-export const DEFAULT_LIMITS: GatewayLimits = { maxWaitsPerClient: 200, liveQueryBudgetMs: 150 };
+export const DEFAULT_LIMITS: GatewayLimits = { maxWaitsPerClient: 200, liveQueryBudgetMs: 75 };
 
 const QUERY_TIMEOUT_MS = 3_000;
+/** How often, at most, reads of a running saga also ask Temporal whether it has ended. */
+const END_CHECK_MS = 5_000;
+/** How long after a command a saga's view is asked of its worker rather than read from the store. */
+const COMMAND_SETTLE_MS = 2_000;
 
 /**
  * Everything the API asks of Temporal, in one place: start a saga, read its view, wait for it, list,
@@ -64,6 +69,8 @@ export class SagaGateway {
     private readonly taskQueue: string,
     private readonly pageTokens: PageTokens = new PageTokens(),
     private readonly limits: GatewayLimits = DEFAULT_LIMITS,
+    /** The views workers publish (with Redis); null: a running saga is read from its worker. */
+    private readonly store: SagaViewStore | null = null,
   ) {
     this.waits = new WaitLimit(limits.maxWaitsPerClient);
     this.claims = new RegistrationClaims(client, taskQueue, async (sagaId, requestHash) => {
@@ -79,6 +86,10 @@ export class SagaGateway {
   private readonly views = new ViewCache();
   private readonly reads = new SingleFlight<WorkflowExecutionDescription | null>();
   private readonly queries = new SingleFlight<SagaView>();
+  /** When each saga was last described, so reads do not all ask whether it has ended. */
+  private readonly endChecks = new Map<string, number>();
+  /** When a command (a cancel, an answer) last went through for a saga, while its view settles. */
+  private readonly commanded = new Map<string, number>();
 
   async start(req: StartSaga): Promise<StartOutcome> {
     try {
@@ -100,6 +111,8 @@ export class SagaGateway {
       );
       const now = new Date().toISOString();
       const view: SagaView = { id: handle.workflowId, type: req.type, status: 'RUNNING', steps: [], result: null, error: null, createdAt: now, updatedAt: now, details: {} };
+      this.views.started(req.clientId, view);
+      this.endChecks.set(view.id, Date.now());
       return { kind: 'started', view };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -122,10 +135,15 @@ export class SagaGateway {
     return { kind: 'existing', view: await this.viewOf(description) };
   }
 
-  /** A finished saga is answered from memory; a running one costs a describe and (at most) one query. */
+  /**
+   * A finished saga is answered from memory. A running one whose owner this API knows costs one query to
+   * its worker, waited for no longer than the budget; otherwise a describe comes first, to learn the owner.
+   */
   async view(sagaId: string, clientId: string): Promise<SagaView | null> {
     const cached = this.views.final(sagaId) ?? this.views.fresh(sagaId);
     if (cached) return cached.clientId === clientId ? cached.view : null;
+    const owner = this.views.ownerOf(sagaId);
+    if (owner !== undefined) return owner === clientId ? this.ownedView(sagaId, clientId) : null;
     const description = await this.describeOwned(sagaId, clientId);
     return description ? this.viewOf(description) : null;
   }
@@ -202,6 +220,7 @@ export class SagaGateway {
     try {
       const value = await unavailableAs503(() => this.client.workflow.getHandle(sagaId).executeUpdate(name, { args: [arg] }));
       this.views.forget(sagaId);
+      this.commanded.set(sagaId, Date.now());
       return { kind: 'done', value };
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
@@ -236,16 +255,83 @@ export class SagaGateway {
     return description?.typedSearchAttributes.get(keys.client) === clientId ? description : null;
   }
 
-  /** Concurrent reads of one saga share one describe. */
+  /** Concurrent reads of one saga share one describe; it also tells the API who owns the saga. */
   private describe(sagaId: string): Promise<WorkflowExecutionDescription | null> {
     return this.reads.run(sagaId, async () => {
       try {
-        return await unavailableAs503(() => this.client.workflow.getHandle(sagaId).describe());
+        const description = await unavailableAs503(() => this.client.workflow.getHandle(sagaId).describe());
+        const owner = description.typedSearchAttributes.get(keys.client);
+        if (owner) this.views.own(sagaId, owner);
+        this.endChecks.set(sagaId, Date.now());
+        return description;
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return null;
         throw err;
       }
     });
+  }
+
+  /**
+   * A running saga of this client's: its worker's answer if it comes within the budget, else the last
+   * view seen. A saga that ended without saying so to a worker (terminated, say) is found by a describe
+   * made beside the reads, at most every END_CHECK_MS per saga, not by every read waiting on one.
+   */
+  private async ownedView(sagaId: string, clientId: string): Promise<SagaView | null> {
+    this.checkEnded(sagaId);
+    const stored = await this.storedView(sagaId, clientId);
+    if (stored) return stored;
+    const asked = this.liveQuery(sagaId, clientId).then(
+      (view) => view,
+      (err: unknown) => (err instanceof WorkflowNotFoundError ? 'gone' : null),
+    );
+    const answered = await Promise.race([asked, this.budget()]);
+    if (answered === 'gone') {
+      this.views.drop(sagaId);
+      return null;
+    }
+    if (answered) return answered;
+    const final = this.views.final(sagaId);
+    if (final) return final.view;
+    const known = this.views.lastKnown(sagaId);
+    if (known) return lastSeen(known.view);
+    const description = await this.describeOwned(sagaId, clientId);
+    return description ? this.viewOf(description) : null;
+  }
+
+  private checkEnded(sagaId: string): void {
+    const last = this.endChecks.get(sagaId);
+    if (last !== undefined && Date.now() - last < END_CHECK_MS) return;
+    this.endChecks.set(sagaId, Date.now());
+    if (this.endChecks.size > 100_000) this.endChecks.delete(this.endChecks.keys().next().value!);
+    void this.describe(sagaId)
+      .then((description) => (description && description.status.name !== 'RUNNING' ? this.viewOf(description) : null))
+      .catch(() => undefined);
+  }
+
+  /** The view the saga's worker last published, if there is a store and it has one. */
+  private async storedView(sagaId: string, clientId: string): Promise<SagaView | null> {
+    if (!this.store) return null;
+    // Just after a command the worker may not have published what it changed: its answer is asked.
+    const commandAt = this.commanded.get(sagaId);
+    if (commandAt !== undefined) {
+      if (Date.now() - commandAt < COMMAND_SETTLE_MS) return null;
+      this.commanded.delete(sagaId);
+    }
+    const view = await this.store.get(sagaId).catch(() => null);
+    if (view) this.views.remember(clientId, view);
+    return view;
+  }
+
+  private liveQuery(sagaId: string, clientId: string): Promise<SagaView> {
+    const query = this.queries.run(sagaId, () =>
+      unavailableAs503(() => this.client.workflow.getHandle(sagaId).query<SagaView>(Messages.sagaStateQuery), QUERY_TIMEOUT_MS),
+    );
+    query.then((view) => this.views.remember(clientId, view)).catch(() => undefined);
+    return query;
+  }
+
+  private budget(): Promise<null> {
+    return new Promise<null>((resolve) => setTimeout(resolve, this.limits.liveQueryBudgetMs, null).unref());
   }
 
   private async viewOf(description: WorkflowExecutionDescription): Promise<SagaView> {
@@ -263,13 +349,12 @@ export class SagaGateway {
    */
   private async liveView(description: WorkflowExecutionDescription, clientId: string): Promise<SagaView> {
     const sagaId = description.workflowId;
-    const query = this.queries.run(sagaId, () =>
-      unavailableAs503(() => this.client.workflow.getHandle(sagaId).query<SagaView>(Messages.sagaStateQuery), QUERY_TIMEOUT_MS),
-    );
-    query.then((view) => this.views.remember(clientId, view)).catch(() => undefined);
-    const budget = new Promise<null>((resolve) => setTimeout(resolve, this.limits.liveQueryBudgetMs, null).unref());
-    const answered = await Promise.race([query.catch(() => null), budget]);
-    return answered ?? this.views.lastKnown(sagaId)?.view ?? visibilityView(description, 'the worker is busy; status from Temporal visibility, steps on the next read');
+    const stored = await this.storedView(sagaId, clientId);
+    if (stored) return stored;
+    const answered = await Promise.race([this.liveQuery(sagaId, clientId).catch(() => null), this.budget()]);
+    if (answered) return answered;
+    const known = this.views.lastKnown(sagaId);
+    return known ? lastSeen(known.view) : visibilityView(description, 'the worker is busy; status from Temporal visibility, steps on the next read');
   }
 
   private async endedView(description: WorkflowExecutionDescription): Promise<SagaView> {
@@ -283,6 +368,11 @@ export class SagaGateway {
     }
     return { ...visibilityView(description, null), status: 'FAILED' };
   }
+}
+
+/** The last view seen of a running saga, said to be that, when its worker did not answer in time. */
+function lastSeen(view: SagaView): SagaView {
+  return { ...view, details: { ...view.details, note: `the worker is busy; the view as of ${view.updatedAt}, refreshed on a later read` } };
 }
 
 function businessAttributes(values: Partial<Record<BusinessKey, string>>) {

@@ -12,6 +12,7 @@ import { sagaDepsFrom } from './deps';
 import { OpsGateway } from './ops-gateway';
 import { PageTokens } from './page-token';
 import { SagaGateway } from './saga-gateway';
+import { RedisSagaViewStore } from '../views/saga-view-store';
 
 /**
  * The API process. It listens at once, whether Temporal is up or not: a lazy connection reconnects by
@@ -26,7 +27,14 @@ async function main(): Promise<void> {
   const tracing = setupTracing('sagaway-api', { otlpEndpoint: observability.otlpEndpoint });
   const client = new Client({ connection, namespace: settings.namespace, dataConverter: dataConverterFrom(config.codecKeys, config.security.codecAcceptPlaintext), ...clientTracing(tracing) });
   // Page tokens are sealed with their own secret, shared by every API instance so any of them accepts them.
-  const gateway = new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret)), apiLimitsFrom());
+  const deps = sagaDepsFrom(config, {
+    ...DEFAULT_TUNING,
+    stuckAfterAttempts: config.sagas.stuckAfterAttempts,
+    compensationBackoffMs: config.sagas.compensationBackoffMs ?? DEFAULT_TUNING.compensationBackoffMs,
+  });
+  // With Redis, running sagas are read from the views their workers publish there (src/views/).
+  const views = deps.shared?.redis ? new RedisSagaViewStore(deps.shared.redis) : null;
+  const gateway = new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret)), apiLimitsFrom(), views);
   const app = await buildApp({
     gateway,
     ops: new OpsGateway(client, gateway),
@@ -35,11 +43,7 @@ async function main(): Promise<void> {
     apiKeys: config.api.keys,
     operatorKeys: config.api.operatorKeys,
     logger,
-    ...sagaDepsFrom(config, {
-      ...DEFAULT_TUNING,
-      stuckAfterAttempts: config.sagas.stuckAfterAttempts,
-      compensationBackoffMs: config.sagas.compensationBackoffMs ?? DEFAULT_TUNING.compensationBackoffMs,
-    }),
+    ...deps,
   });
   await app.listen({ host: config.api.host, port: config.api.port });
   logger.info({ temporal: settings.address, namespace: settings.namespace }, 'api ready');

@@ -14,6 +14,11 @@ export interface CachedView {
 export class ViewCache {
   private readonly finals = new Map<string, CachedView>();
   private readonly live = new Map<string, CachedView & { at: number }>();
+  /**
+   * Which client a saga belongs to, once this API has started or described it. A saga id is a hash of
+   * its client and Idempotency-Key, so the owner of an id never changes: a read need not ask Temporal.
+   */
+  private readonly owners = new Map<string, string>();
 
   constructor(
     private readonly maxFinal = 20_000,
@@ -31,6 +36,28 @@ export class ViewCache {
     }
     this.live.set(view.id, { clientId, view, at: this.now() });
     if (this.live.size > this.maxFinal) this.live.delete(this.live.keys().next().value!);
+  }
+
+  own(sagaId: string, clientId: string): void {
+    if (this.owners.has(sagaId)) return;
+    this.owners.set(sagaId, clientId);
+    if (this.owners.size > this.maxFinal * 5) this.owners.delete(this.owners.keys().next().value!);
+  }
+
+  ownerOf(sagaId: string): string | undefined {
+    return this.owners.get(sagaId) ?? this.finals.get(sagaId)?.clientId ?? this.live.get(sagaId)?.clientId;
+  }
+
+  /** The view a saga was started with: the answer while nothing newer is known, never fresh. */
+  started(clientId: string, view: SagaView): void {
+    this.own(view.id, clientId);
+    if (!this.live.has(view.id)) this.live.set(view.id, { clientId, view, at: Number.NEGATIVE_INFINITY });
+  }
+
+  /** The saga is gone (past Temporal's retention, say): nothing of it is kept. */
+  drop(sagaId: string): void {
+    this.owners.delete(sagaId);
+    this.live.delete(sagaId);
   }
 
   /** A command changed the saga: its running view is read afresh. */

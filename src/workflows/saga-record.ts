@@ -3,6 +3,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import * as metrics from './saga-metrics';
 import type { OperatorAction } from '../domain/operator';
 import { SearchAttribute, type SagaError, type SagaStatus, type SagaType, type SagaView, type StepView } from '../domain/saga';
+import { publishView } from './view-sink';
 
 const statusKey = defineSearchAttributeKey(SearchAttribute.status, SearchAttributeType.KEYWORD);
 
@@ -66,6 +67,7 @@ export class SagaRecord {
   touch(): void {
     this.view.updatedAt = new Date().toISOString();
     setCurrentDetails(currentDetails(this.view));
+    publishView(this.view);
   }
 }
 

@@ -59,6 +59,8 @@ export async function startWorkflowEnv(): Promise<WorkflowEnv> {
     taskQueue,
     workflowBundle: bundle,
     activities: dispatcher(mocks),
+    // The sagas publish their views; with no store here, to nowhere.
+    sinks: { sagaViews: { changed: { fn: () => undefined } } },
     shutdownGraceTime: '1 second',
   });
   const running = worker.run();

@@ -1,0 +1,96 @@
+import type { InjectedSinks } from '@temporalio/worker';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { SagaView } from '../domain/saga';
+import type { SagaViewSinks } from '../workflows/view-sink';
+
+/**
+ * The saga views as their workers last published them: a read model the API answers from, so reading a
+ * running saga costs one Redis read instead of a query that waits behind a busy worker's task queue.
+ * Only with SAGAWAY_REDIS_URL; without it the API asks the worker (see SagaGateway).
+ */
+export interface SagaViewStore {
+  put(views: SagaView[]): Promise<void>;
+  get(sagaId: string): Promise<SagaView | null>;
+}
+
+/** A view not written again for this long is dropped; a saga that runs longer is read from its worker. */
+const VIEW_TTL_MS = 24 * 60 * 60 * 1_000;
+
+/**
+ * Keeps a view only if it is not older than the one stored: a worker that lost a saga to another (after a
+ * restart, say) cannot put an older view back. `updatedAt` is workflow time, the same on every worker.
+ */
+const PUT_IF_NEWER = `
+local at = redis.call('HGET', KEYS[1], 'at')
+if at and at > ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'at', ARGV[1], 'view', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`;
+
+export class RedisSagaViewStore implements SagaViewStore {
+  constructor(private readonly redis: Redis) {
+    redis.defineCommand('sagawayPutView', { numberOfKeys: 1, lua: PUT_IF_NEWER });
+  }
+
+  async put(views: SagaView[]): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const view of views) {
+      (pipeline as unknown as PutView).sagawayPutView(viewKey(view.id), view.updatedAt, JSON.stringify(view), String(VIEW_TTL_MS));
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([err]) => err);
+    if (failed) throw failed[0];
+  }
+
+  async get(sagaId: string): Promise<SagaView | null> {
+    const json = await this.redis.hget(viewKey(sagaId), 'view');
+    return json === null ? null : (JSON.parse(json) as SagaView);
+  }
+}
+
+type PutView = { sagawayPutView(key: string, at: string, view: string, ttlMs: string): void };
+
+function viewKey(sagaId: string): string {
+  return `sagaway:view:${sagaId}`;
+}
+
+/**
+ * The worker's side of the sink: the views that changed are written together once the tasks at hand are
+ * done (the newest of each saga only). A write that fails is logged, once per kind of error: the API
+ * then asks the worker, as without a store.
+ */
+export function sagaViewSinks(store: SagaViewStore | null, logger: Logger): InjectedSinks<SagaViewSinks> {
+  const pending = new Map<string, SagaView>();
+  let scheduled = false;
+  let lastError = '';
+  const flush = () => {
+    scheduled = false;
+    const views = [...pending.values()];
+    pending.clear();
+    store!.put(views).then(
+      () => (lastError = ''),
+      (err: Error) => {
+        if (err.message !== lastError) logger.warn({ err: err.message }, 'saga views not published; the API reads them from the worker');
+        lastError = err.message;
+      },
+    );
+  };
+  return {
+    sagaViews: {
+      changed: {
+        fn: (_info, view) => {
+          if (!store) return;
+          // Serialized now: the workflow's next task may change the same object.
+          pending.set(view.id, JSON.parse(JSON.stringify(view)) as SagaView);
+          if (!scheduled) {
+            scheduled = true;
+            setImmediate(flush);
+          }
+        },
+        callDuringReplay: false,
+      },
+    },
+  };
+}
