@@ -22,7 +22,7 @@ export async function apiAlone(stack: BenchStack, count: number, maxSeconds: num
     if (view.note) lastSeen += 1;
   });
   // A read the worker does not answer within SAGAWAY_LIVE_READ_BUDGET_MS gets the last view seen, with a note.
-  process.stdout.write(`api-get-saga-c32: ${read.count} reads, ${read.count - lastSeen} answered by the worker, ${lastSeen} the last view seen (busy worker)\n`);
+  process.stdout.write(`api-get-saga-c32: ${read.count} reads, ${read.count - lastSeen} current views (the worker's answer or, with --redis, the view it published), ${lastSeen} the last view seen (busy worker)\n`);
   return [{ ...start, eventsPerSaga: null, workflowTasksPerSaga: null }, { ...read, eventsPerSaga: null, workflowTasksPerSaga: null }];
 }
 
