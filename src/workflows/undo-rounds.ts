@@ -88,8 +88,12 @@ function roundOptions(tuning: SagaTuning, round: number): ActivityOptions {
   const { initial, max } = tuning.compensationBackoffMs;
   const retry = { initialInterval: initial, backoffCoefficient: 2, maximumInterval: max };
   if (round === 0) return { startToCloseTimeout: '10 seconds', retry: { ...retry, maximumAttempts: tuning.stuckAfterAttempts } };
-  const length = Math.min(max * 10 * 2 ** (round - 1), tuning.undoRoundMaxMs ?? TWO_HOURS);
-  return { startToCloseTimeout: '10 seconds', scheduleToCloseTimeout: length, retry };
+  return { startToCloseTimeout: '10 seconds', scheduleToCloseTimeout: roundLengthMs(tuning, round), retry };
+}
+
+/** How long round `round` (1 and up) of a stuck undo lasts: ten backoff caps, doubling up to the round cap. */
+export function roundLengthMs(tuning: SagaTuning, round: number): number {
+  return Math.min(tuning.compensationBackoffMs.max * 10 * 2 ** (round - 1), tuning.undoRoundMaxMs ?? TWO_HOURS);
 }
 
 /** One round; an operator's decision during a round of a stuck undo ends the round at once. */
