@@ -5,9 +5,9 @@
  * files running side by side do not interleave.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 /** Folders whose tests need no backends, worker or API: `npm run test:unit`. */
 const UNIT_FOLDERS = ['test/unit/', 'test/workflow/', 'test/replay/'];
@@ -78,6 +78,42 @@ function summary(runs: FileRun[], wallMs: number): string {
   ].join('\n');
 }
 
+/** What each file took last time, kept beside the other build caches (a fresh clone has none). */
+function timesFile(root: string): string {
+  return join(root, 'node_modules', '.cache', 'sagaway-test-times.json');
+}
+
+/**
+ * The slowest files start first, so the lanes end together instead of one slow file starting last. A
+ * file with no time recorded counts by its folder: anything that boots a server before a unit test.
+ */
+function longestFirst(root: string, files: string[]): string[] {
+  let known: Record<string, number> = {};
+  try {
+    known = JSON.parse(readFileSync(timesFile(root), 'utf8')) as Record<string, number>;
+  } catch {
+    // First run here: folder order.
+  }
+  const guess = (file: string) => known[file] ?? (file.startsWith('test/unit/') ? 1_000 : 30_000);
+  return [...files].sort((a, b) => guess(b) - guess(a));
+}
+
+function rememberTimes(root: string, runs: FileRun[]): void {
+  let known: Record<string, number> = {};
+  try {
+    known = JSON.parse(readFileSync(timesFile(root), 'utf8')) as Record<string, number>;
+  } catch {
+    // None yet.
+  }
+  for (const run of runs) known[run.file] = run.ms;
+  try {
+    mkdirSync(dirname(timesFile(root)), { recursive: true });
+    writeFileSync(timesFile(root), `${JSON.stringify(known, null, 1)}\n`);
+  } catch {
+    // A read-only checkout runs its tests all the same.
+  }
+}
+
 async function main(): Promise<void> {
   const root = join(__dirname, '..');
   const args = process.argv.slice(2);
@@ -94,7 +130,8 @@ async function main(): Promise<void> {
   // Files mostly wait on servers and timers, so two run side by side even on two cores.
   const concurrency = Number(process.env.SAGAWAY_TEST_CONCURRENCY) || Math.min(4, Math.max(2, availableParallelism()));
   const started = Date.now();
-  const runs = await runAll(root, files, concurrency);
+  const runs = await runAll(root, longestFirst(root, files), concurrency);
+  rememberTimes(root, runs);
   process.stdout.write(summary(runs, Date.now() - started));
   process.exit(runs.every((r) => r.ok) ? 0 : 1);
 }

@@ -59,9 +59,10 @@ function viewKey(sagaId: string): string {
 /**
  * The worker's side of the sink: the views that changed are written together once the tasks at hand are
  * done (the newest of each saga only). A write that fails is logged, once per kind of error: the API
- * then asks the worker, as without a store.
+ * then asks the worker, as without a store. Without a store (tests, replay) the views go nowhere, but the
+ * sink is still registered: the SDK logs an error for every call to one that is not.
  */
-export function sagaViewSinks(store: SagaViewStore | null, logger: Logger): InjectedSinks<SagaViewSinks> {
+export function sagaViewSinks(store: SagaViewStore | null, logger?: Logger): InjectedSinks<SagaViewSinks> {
   const pending = new Map<string, SagaView>();
   let scheduled = false;
   let lastError = '';
@@ -72,7 +73,7 @@ export function sagaViewSinks(store: SagaViewStore | null, logger: Logger): Inje
     store!.put(views).then(
       () => (lastError = ''),
       (err: Error) => {
-        if (err.message !== lastError) logger.warn({ err: err.message }, 'saga views not published; the API reads them from the worker');
+        if (err.message !== lastError) logger?.warn({ err: err.message }, 'saga views not published; the API reads them from the worker');
         lastError = err.message;
       },
     );

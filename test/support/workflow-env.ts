@@ -10,6 +10,7 @@ import { resolveTemporalCli } from '../../src/dev/temporal-cli';
 import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/dev/temporal-server';
 import { SearchAttribute, type SagaTuning } from '../../src/domain/saga';
 import { workflowBundle } from './workflow-bundle';
+import { sagaViewSinks } from '../../src/views/saga-view-store';
 
 /**
  * Workflow tests: the real workflow code on a real Temporal server, with activities replaced by plain
@@ -60,7 +61,7 @@ export async function startWorkflowEnv(): Promise<WorkflowEnv> {
     workflowBundle: bundle,
     activities: dispatcher(mocks),
     // The sagas publish their views; with no store here, to nowhere.
-    sinks: { sagaViews: { changed: { fn: () => undefined } } },
+    sinks: sagaViewSinks(null),
     shutdownGraceTime: '1 second',
   });
   const running = worker.run();

@@ -26,7 +26,8 @@ const alertsDown = { sendAlert: async () => { throw new Error('alerts webhook: H
 async function resolveWhenStuck(handle: WorkflowHandle<typeof orderCheckout>, step: string, reason: string) {
   await waitFor(`${step} STUCK`, async () => (await handle.query<any>('sagaState')).steps.some((s: any) => s.name === step && s.status === 'STUCK'));
   await handle.executeUpdate(operatorActionUpdate, { args: [{ action: 'resolve', step, operator: 'ops', reason }] });
-  const ended = await Promise.race([handle.result(), new Promise<null>((r) => setTimeout(r, 20_000, null))]);
+  // Unref'd: once the saga has ended, the timer must not hold the test process for the rest of the 20 s.
+  const ended = await Promise.race([handle.result(), new Promise<null>((r) => setTimeout(r, 20_000, null).unref())]);
   if (!ended) await handle.terminate('the decision waited for the alert');
   return ended;
 }
