@@ -112,7 +112,7 @@ export class SagaGateway {
       const now = new Date().toISOString();
       const view: SagaView = { id: handle.workflowId, type: req.type, status: 'RUNNING', steps: [], result: null, error: null, createdAt: now, updatedAt: now, details: {} };
       this.views.started(req.clientId, view);
-      this.endChecks.set(view.id, Date.now());
+      this.checkedEnd(view.id);
       return { kind: 'started', view };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -220,7 +220,8 @@ export class SagaGateway {
     try {
       const value = await unavailableAs503(() => this.client.workflow.getHandle(sagaId).executeUpdate(name, { args: [arg] }));
       this.views.forget(sagaId);
-      this.commanded.set(sagaId, Date.now());
+      // Only a store is skipped while a command settles (storedView deletes the mark); without one, nothing would.
+      if (this.store) noteTime(this.commanded, sagaId, Date.now());
       return { kind: 'done', value };
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
@@ -262,7 +263,7 @@ export class SagaGateway {
         const description = await unavailableAs503(() => this.client.workflow.getHandle(sagaId).describe());
         const owner = description.typedSearchAttributes.get(keys.client);
         if (owner) this.views.own(sagaId, owner);
-        this.endChecks.set(sagaId, Date.now());
+        this.checkedEnd(sagaId);
         return description;
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return null;
@@ -301,11 +302,15 @@ export class SagaGateway {
   private checkEnded(sagaId: string): void {
     const last = this.endChecks.get(sagaId);
     if (last !== undefined && Date.now() - last < END_CHECK_MS) return;
-    this.endChecks.set(sagaId, Date.now());
-    if (this.endChecks.size > 100_000) this.endChecks.delete(this.endChecks.keys().next().value!);
+    this.checkedEnd(sagaId);
     void this.describe(sagaId)
       .then((description) => (description && description.status.name !== 'RUNNING' ? this.viewOf(description) : null))
       .catch(() => undefined);
+  }
+
+  /** Notes when the saga was last described; the oldest of more than MAX_TIMES sagas is forgotten. */
+  private checkedEnd(sagaId: string): void {
+    noteTime(this.endChecks, sagaId, Date.now());
   }
 
   /** The view the saga's worker last published, if there is a store and it has one. */
@@ -368,6 +373,15 @@ export class SagaGateway {
     }
     return { ...visibilityView(description, null), status: 'FAILED' };
   }
+}
+
+/** Per-saga times kept in memory: an API that runs for a month starts more sagas than it should remember. */
+const MAX_TIMES = 100_000;
+
+function noteTime(times: Map<string, number>, sagaId: string, at: number): void {
+  times.delete(sagaId);
+  times.set(sagaId, at);
+  if (times.size > MAX_TIMES) times.delete(times.keys().next().value!);
 }
 
 /** The last view seen of a running saga, said to be that, when its worker did not answer in time. */
