@@ -322,7 +322,8 @@ export class SagaGateway {
       if (Date.now() - commandAt < COMMAND_SETTLE_MS) return null;
       this.commanded.delete(sagaId);
     }
-    const view = await this.store.get(sagaId).catch(() => null);
+    // A slow Redis (its client gives up after 500 ms) is not waited for past the budget: the worker is asked.
+    const view = await Promise.race([this.store.get(sagaId).catch(() => null), this.budget()]);
     if (view) this.views.remember(clientId, view);
     return view;
   }

@@ -9,6 +9,7 @@ import { SagaGateway } from '../../src/api/saga-gateway';
 import { ViewCache } from '../../src/api/view-cache';
 import { keys } from '../../src/api/visibility';
 import type { SagaView } from '../../src/domain/saga';
+import type { SagaViewStore } from '../../src/views/saga-view-store';
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -60,5 +61,18 @@ describe('SagaGateway reads: memory', () => {
     const gateway = new SagaGateway(fakeClient('client-a'), 'q');
     for (let i = 0; i < 10; i += 1) assert.equal((await gateway.cancel(`saga-${i}`, 'client-a', { reason: 'x' })).kind, 'done');
     assert.equal((gateway as unknown as { commanded: Map<string, number> }).commanded.size, 0);
+  });
+});
+
+describe('SagaGateway reads: a slow view store', () => {
+  it('asks the worker when the store does not answer within the budget', async () => {
+    const slow: SagaViewStore = { put: async () => undefined, get: async (id) => (await delay(2_000), viewOf(id)) };
+    const gateway = new SagaGateway(fakeClient('client-a'), 'q', undefined, { maxWaitsPerClient: 10, liveQueryBudgetMs: 75 }, slow);
+    await start(gateway, 'saga-slow');
+    const began = Date.now();
+    const view = await gateway.view('saga-slow', 'client-a');
+    assert.ok(Date.now() - began < 1_000, `took ${Date.now() - began} ms`);
+    assert.equal(view?.status, 'RUNNING');
+    assert.equal(await gateway.view('saga-slow', 'client-b'), null, 'another client sees nothing');
   });
 });
