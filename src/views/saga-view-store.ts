@@ -56,16 +56,29 @@ function viewKey(sagaId: string): string {
   return `sagaway:view:${sagaId}`;
 }
 
+/** How long after a failed write the views it held are written again. */
+const RETRY_MS = 1_000;
+/** Views waiting for Redis to come back, at most (the oldest are dropped: the API asks their workers). */
+const MAX_PENDING = 50_000;
+
 /**
  * The worker's side of the sink: the views that changed are written together once the tasks at hand are
- * done (the newest of each saga only). A write that fails is logged, once per kind of error: the API
- * then asks the worker, as without a store. Without a store (tests, replay) the views go nowhere, but the
- * sink is still registered: the SDK logs an error for every call to one that is not.
+ * done (the newest of each saga only). A write that fails is logged, once per kind of error, and written
+ * again a second later unless a newer view of the saga came meanwhile: a saga that then waits (for an
+ * operator, for hours) must not be read from Redis as it was before the failed write.
+ * Without a store (tests, replay) the views go nowhere, but the sink is still registered: the SDK logs an
+ * error for every call to one that is not.
  */
 export function sagaViewSinks(store: SagaViewStore | null, logger?: Logger): InjectedSinks<SagaViewSinks> {
   const pending = new Map<string, SagaView>();
   let scheduled = false;
   let lastError = '';
+  const schedule = (ms: number) => {
+    if (scheduled) return;
+    scheduled = true;
+    if (ms === 0) setImmediate(flush);
+    else setTimeout(flush, ms).unref();
+  };
   const flush = () => {
     scheduled = false;
     const views = [...pending.values()];
@@ -73,8 +86,14 @@ export function sagaViewSinks(store: SagaViewStore | null, logger?: Logger): Inj
     store!.put(views).then(
       () => (lastError = ''),
       (err: Error) => {
-        if (err.message !== lastError) logger?.warn({ err: err.message }, 'saga views not published; the API reads them from the worker');
+        if (err.message !== lastError) logger?.warn({ err: err.message }, 'saga views not published to Redis; written again in a second (the API reads what Redis has, or asks the worker without it)');
         lastError = err.message;
+        for (const view of views) {
+          const newer = pending.get(view.id);
+          if (!newer || newer.updatedAt < view.updatedAt) pending.set(view.id, view);
+        }
+        while (pending.size > MAX_PENDING) pending.delete(pending.keys().next().value!);
+        schedule(RETRY_MS);
       },
     );
   };
@@ -85,10 +104,7 @@ export function sagaViewSinks(store: SagaViewStore | null, logger?: Logger): Inj
           if (!store) return;
           // Serialized now: the workflow's next task may change the same object.
           pending.set(view.id, JSON.parse(JSON.stringify(view)) as SagaView);
-          if (!scheduled) {
-            scheduled = true;
-            setImmediate(flush);
-          }
+          schedule(0);
         },
         callDuringReplay: false,
       },

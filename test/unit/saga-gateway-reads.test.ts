@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
 import { SagaGateway } from '../../src/api/saga-gateway';
 import { ViewCache } from '../../src/api/view-cache';
 import { keys } from '../../src/api/visibility';
 import type { SagaView } from '../../src/domain/saga';
-import type { SagaViewStore } from '../../src/views/saga-view-store';
+import { sagaViewSinks, type SagaViewStore } from '../../src/views/saga-view-store';
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -74,5 +75,25 @@ describe('SagaGateway reads: a slow view store', () => {
     assert.ok(Date.now() - began < 1_000, `took ${Date.now() - began} ms`);
     assert.equal(view?.status, 'RUNNING');
     assert.equal(await gateway.view('saga-slow', 'client-b'), null, 'another client sees nothing');
+  });
+});
+
+describe('the worker side of the view sink', () => {
+  it('publishes again a view whose write failed, so the store does not keep an older one', async () => {
+    const stored = new Map<string, SagaView>();
+    let failures = 1;
+    const store: SagaViewStore = {
+      put: async (views) => {
+        if (failures-- > 0) throw new Error('Command timed out');
+        for (const v of views) stored.set(v.id, v);
+      },
+      get: async (id) => stored.get(id) ?? null,
+    };
+    const logger = { warn: () => undefined } as unknown as Logger;
+    const sinks = sagaViewSinks(store, logger);
+    sinks.sagaViews.changed.fn({} as never, viewOf('saga-stuck', '2026-12-01T00:00:05.000Z', 'COMPENSATING'));
+    const deadline = Date.now() + 5_000;
+    while (!stored.has('saga-stuck') && Date.now() < deadline) await delay(50);
+    assert.equal(stored.get('saga-stuck')?.status, 'COMPENSATING');
   });
 });
