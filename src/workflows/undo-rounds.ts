@@ -52,6 +52,8 @@ export async function settleUndo(plan: UndoPlan, ctx: UndoContext): Promise<void
     state.attempts += outcome.attempts;
     metrics.compensationAttempt(ctx.record.view.type, step.name, outcome.attempts);
     state.lastError = outcome.error;
+    // The attempts and error are in the view: published (the view store has only what touch publishes).
+    ctx.record.touch();
     if (!state.stuck && (outcome.refused || state.attempts >= ctx.tuning.stuckAfterAttempts)) {
       Object.assign(state, { stuck: true });
       step.status = 'STUCK';
