@@ -1,7 +1,7 @@
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { BusinessKeys, SearchAttribute, type BusinessKey, type SagaView, type StepView } from '../domain/saga';
-import type { CommandOutcome, SagaGateway } from './saga-gateway';
+import { OPERATOR_READ_WAIT_MS, type CommandOutcome, type SagaGateway } from './saga-gateway';
 import { unavailableAs503 } from './temporal-unavailable';
 import { keys, keyword, timestamp } from './visibility';
 
@@ -59,7 +59,7 @@ export class OpsGateway {
 
   async view(sagaId: string): Promise<SagaView | null> {
     const owner = await this.ownerOf(sagaId);
-    return owner === null ? null : this.sagas.view(sagaId, owner);
+    return owner === null ? null : this.sagas.view(sagaId, owner, OPERATOR_READ_WAIT_MS);
   }
 
   /**
@@ -96,7 +96,8 @@ export class OpsGateway {
     const id = execution.execution?.workflowId ?? '';
     const client = keyword(fields[SearchAttribute.client]);
     if (!client) return null;
-    const view = await this.sagas.view(id, client);
+    // Not the last view seen of a busy worker: a step that went STUCK since must show in the list.
+    const view = await this.sagas.view(id, client, OPERATOR_READ_WAIT_MS);
     if (!view) return null;
     const step = attentionStep(view.steps);
     const businessKeys: AttentionItem['keys'] = {};

@@ -54,6 +54,8 @@ export interface GatewayLimits {
 export const DEFAULT_LIMITS: GatewayLimits = { maxWaitsPerClient: 200, liveQueryBudgetMs: 75 };
 
 const QUERY_TIMEOUT_MS = 3_000;
+/** What an operator's read waits for a busy worker: the query's own timeout (a STUCK step must show). */
+export const OPERATOR_READ_WAIT_MS = QUERY_TIMEOUT_MS;
 /** How often, at most, reads of a running saga also ask Temporal whether it has ended. */
 const END_CHECK_MS = 5_000;
 /** How long after a command a saga's view is asked of its worker rather than read from the store. */
@@ -112,6 +114,8 @@ export class SagaGateway {
       const now = new Date().toISOString();
       const view: SagaView = { id: handle.workflowId, type: req.type, status: 'RUNNING', steps: [], result: null, error: null, createdAt: now, updatedAt: now, details: {} };
       this.views.started(req.clientId, view);
+      // Sent before any read this instance makes of it (one Redis connection keeps the order); not waited for.
+      this.store?.forget(view.id).catch(() => undefined);
       this.checkedEnd(view.id);
       return { kind: 'started', view };
     } catch (err) {
@@ -137,15 +141,16 @@ export class SagaGateway {
 
   /**
    * A finished saga is answered from memory. A running one whose owner this API knows costs one query to
-   * its worker, waited for no longer than the budget; otherwise a describe comes first, to learn the owner.
+   * its worker, waited for no longer than the budget (or `waitMs`, for a reader who would rather wait for
+   * the worker's answer than have the last view seen); otherwise a describe comes first, to learn the owner.
    */
-  async view(sagaId: string, clientId: string): Promise<SagaView | null> {
+  async view(sagaId: string, clientId: string, waitMs?: number): Promise<SagaView | null> {
     const cached = this.views.final(sagaId) ?? this.views.fresh(sagaId);
     if (cached) return cached.clientId === clientId ? cached.view : null;
     const owner = this.views.ownerOf(sagaId);
-    if (owner !== undefined) return owner === clientId ? this.ownedView(sagaId, clientId) : null;
+    if (owner !== undefined) return owner === clientId ? this.ownedView(sagaId, clientId, waitMs) : null;
     const description = await this.describeOwned(sagaId, clientId);
-    return description ? this.viewOf(description) : null;
+    return description ? this.viewOf(description, waitMs) : null;
   }
 
   /**
@@ -277,7 +282,7 @@ export class SagaGateway {
    * view seen. A saga that ended without saying so to a worker (terminated, say) is found by a describe
    * made beside the reads, at most every END_CHECK_MS per saga, not by every read waiting on one.
    */
-  private async ownedView(sagaId: string, clientId: string): Promise<SagaView | null> {
+  private async ownedView(sagaId: string, clientId: string, waitMs?: number): Promise<SagaView | null> {
     this.checkEnded(sagaId);
     const stored = await this.storedView(sagaId, clientId);
     if (stored) return stored;
@@ -285,7 +290,7 @@ export class SagaGateway {
       (view) => view,
       (err: unknown) => (err instanceof WorkflowNotFoundError ? 'gone' : null),
     );
-    const answered = await Promise.race([asked, this.budget()]);
+    const answered = await Promise.race([asked, this.budget(waitMs)]);
     if (answered === 'gone') {
       this.views.drop(sagaId);
       return null;
@@ -296,7 +301,7 @@ export class SagaGateway {
     const known = this.views.lastKnown(sagaId);
     if (known) return lastSeen(known.view);
     const description = await this.describeOwned(sagaId, clientId);
-    return description ? this.viewOf(description) : null;
+    return description ? this.viewOf(description, waitMs) : null;
   }
 
   private checkEnded(sagaId: string): void {
@@ -336,13 +341,14 @@ export class SagaGateway {
     return query;
   }
 
-  private budget(): Promise<null> {
-    return new Promise<null>((resolve) => setTimeout(resolve, this.limits.liveQueryBudgetMs, null).unref());
+  /** How long a read waits for a busy worker: the API's budget, or what the caller (an operator) will wait. */
+  private budget(waitMs?: number): Promise<null> {
+    return new Promise<null>((resolve) => setTimeout(resolve, waitMs ?? this.limits.liveQueryBudgetMs, null).unref());
   }
 
-  private async viewOf(description: WorkflowExecutionDescription): Promise<SagaView> {
+  private async viewOf(description: WorkflowExecutionDescription, waitMs?: number): Promise<SagaView> {
     const clientId = description.typedSearchAttributes.get(keys.client) ?? '';
-    if (description.status.name === 'RUNNING') return this.liveView(description, clientId);
+    if (description.status.name === 'RUNNING') return this.liveView(description, clientId, waitMs);
     const view = await this.endedView(description);
     this.views.remember(clientId, view);
     return view;
@@ -353,11 +359,11 @@ export class SagaGateway {
    * budget is not waited for: the last view seen answers (or Temporal's own record, the first time), and
    * the query goes on to refresh it for the next read.
    */
-  private async liveView(description: WorkflowExecutionDescription, clientId: string): Promise<SagaView> {
+  private async liveView(description: WorkflowExecutionDescription, clientId: string, waitMs?: number): Promise<SagaView> {
     const sagaId = description.workflowId;
     const stored = await this.storedView(sagaId, clientId);
     if (stored) return stored;
-    const answered = await Promise.race([this.liveQuery(sagaId, clientId).catch(() => null), this.budget()]);
+    const answered = await Promise.race([this.liveQuery(sagaId, clientId).catch(() => null), this.budget(waitMs)]);
     if (answered) return answered;
     const known = this.views.lastKnown(sagaId);
     return known ? lastSeen(known.view) : visibilityView(description, 'the worker is busy; status from Temporal visibility, steps on the next read');

@@ -51,7 +51,8 @@ export class ViewCache {
   /** The view a saga was started with: the answer while nothing newer is known, never fresh. */
   started(clientId: string, view: SagaView): void {
     this.own(view.id, clientId);
-    if (this.live.has(view.id)) return;
+    // A new run of the id (its key reused past Temporal's retention): nothing of the old run answers for it.
+    this.finals.delete(view.id);
     this.live.set(view.id, { clientId, view, at: Number.NEGATIVE_INFINITY });
     // Sagas started and never read (a client that only waits for a webhook) must not grow this for ever.
     if (this.live.size > this.maxFinal) this.live.delete(this.live.keys().next().value!);

@@ -12,6 +12,8 @@ import type { SagaViewSinks } from '../workflows/view-sink';
 export interface SagaViewStore {
   put(views: SagaView[]): Promise<void>;
   get(sagaId: string): Promise<SagaView | null>;
+  /** A new run of the id started (its key reused past retention): the old run's view must not answer. */
+  forget(sagaId: string): Promise<void>;
 }
 
 /** A view not written again for this long is dropped; a saga that runs longer is read from its worker. */
@@ -29,9 +31,16 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 `;
 
+const FORGET_OLDER_THAN = `
+local at = redis.call('HGET', KEYS[1], 'at')
+if at and at < ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
 export class RedisSagaViewStore implements SagaViewStore {
   constructor(private readonly redis: Redis) {
     redis.defineCommand('sagawayPutView', { numberOfKeys: 1, lua: PUT_IF_NEWER });
+    redis.defineCommand('sagawayForgetOld', { numberOfKeys: 1, lua: FORGET_OLDER_THAN });
   }
 
   async put(views: SagaView[]): Promise<void> {
@@ -44,12 +53,18 @@ export class RedisSagaViewStore implements SagaViewStore {
     if (failed) throw failed[0];
   }
 
+  /** Only a view last written more than a minute before now goes: one the new run already wrote stays. */
+  async forget(sagaId: string): Promise<void> {
+    await (this.redis as unknown as ForgetOld).sagawayForgetOld(viewKey(sagaId), new Date(Date.now() - 60_000).toISOString());
+  }
+
   async get(sagaId: string): Promise<SagaView | null> {
     const json = await this.redis.hget(viewKey(sagaId), 'view');
     return json === null ? null : (JSON.parse(json) as SagaView);
   }
 }
 
+type ForgetOld = { sagawayForgetOld(key: string, before: string): Promise<number> };
 type PutView = { sagawayPutView(key: string, at: string, view: string, ttlMs: string): void };
 
 function viewKey(sagaId: string): string {

@@ -79,4 +79,14 @@ describe('the saga view store (Redis)', () => {
     assert.equal((await store.get('saga-store-order'))?.status, 'COMPENSATED');
     assert.ok((await reader.pttl('sagaway:view:saga-store-order')) > 0, 'every view expires');
   });
+
+  it('a new run of an id (its key reused past retention) forgets the old run\'s view, not one the new run wrote', async () => {
+    const store = new RedisSagaViewStore(reader);
+    const view = (id: string, updatedAt: string): SagaView => ({ id, type: 'order', status: 'COMPLETED', steps: [], result: null, error: null, createdAt: updatedAt, updatedAt, details: {} });
+    await store.put([view('saga-old-run', '2026-01-01T00:00:00.000Z'), view('saga-new-run', new Date().toISOString())]);
+    await store.forget('saga-old-run');
+    await store.forget('saga-new-run');
+    assert.equal(await store.get('saga-old-run'), null);
+    assert.equal((await store.get('saga-new-run'))?.id, 'saga-new-run');
+  });
 });

@@ -67,7 +67,7 @@ describe('SagaGateway reads: memory', () => {
 
 describe('SagaGateway reads: a slow view store', () => {
   it('asks the worker when the store does not answer within the budget', async () => {
-    const slow: SagaViewStore = { put: async () => undefined, get: async (id) => (await delay(2_000), viewOf(id)) };
+    const slow: SagaViewStore = { put: async () => undefined, forget: async () => undefined, get: async (id) => (await delay(2_000), viewOf(id)) };
     const gateway = new SagaGateway(fakeClient('client-a'), 'q', undefined, { maxWaitsPerClient: 10, liveQueryBudgetMs: 75 }, slow);
     await start(gateway, 'saga-slow');
     const began = Date.now();
@@ -88,6 +88,7 @@ describe('the worker side of the view sink', () => {
         for (const v of views) stored.set(v.id, v);
       },
       get: async (id) => stored.get(id) ?? null,
+      forget: async (id) => void stored.delete(id),
     };
     const logger = { warn: () => undefined } as unknown as Logger;
     const sinks = sagaViewSinks(store, logger);
