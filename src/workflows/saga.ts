@@ -275,8 +275,9 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     this.record.touch();
     // The desk opens with the STUCK status: an alert that cannot be delivered must not keep the operator out.
     this.desk.open(step.name);
-    const alerted = this.alert('STUCK', step.name, describeFailure(err, step.name).message);
-    alerted.catch(() => undefined);
+    // An alert that fails for good (a webhook answering 4xx) is logged by its activity; the step still
+    // waits for its operator, it does not end the saga.
+    const alerted = this.alert('STUCK', step.name, describeFailure(err, step.name).message).catch(() => undefined);
     await Promise.race([alerted, condition(() => this.desk.decided(step.name))]);
     const decision = await this.desk.decision(step.name);
     if (decision.action === 'resolve') this.record.end(step, 'SUCCEEDED', step.attempts, `resolved by ${decision.operator}`);

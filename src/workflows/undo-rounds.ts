@@ -62,8 +62,8 @@ export async function settleUndo(plan: UndoPlan, ctx: UndoContext): Promise<void
       log.error('compensation stuck; waiting for an operator', { sagaId: ctx.record.view.id, step: step.name, attempts: state.attempts, lastError: state.lastError });
       ctx.desk.open(step.name);
       // An alert that cannot be delivered does not hold up a decision the operator has taken meanwhile.
-      const alerted = ctx.alertStuck(step.name, state.lastError);
-      alerted.catch(() => undefined);
+      // An alert that fails for good must not abandon the compensation: the undo still waits for its operator.
+      const alerted = ctx.alertStuck(step.name, state.lastError).catch(() => undefined);
       await Promise.race([alerted, condition(() => ctx.desk.decided(step.name))]);
     }
     const decision = outcome.refused || outcome.malformed ? await ctx.desk.decision(step.name) : ctx.desk.take(step.name);

@@ -1,0 +1,185 @@
+/**
+ * The engine, step by step, on the order saga: a refusal at every step, a cancel while every step is in
+ * flight, in both modes (short steps local, and every step an activity). Each case is checked against
+ * what the backends were asked: everything that was done before the pivot is undone, newest first, and
+ * nothing is undone past it.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { cancelUpdate, operatorActionUpdate, orderCheckout } from '../../src/workflows';
+import { input, orderBackends } from '../support/order-saga';
+import { waitFor } from '../support/http';
+import { businessRejection, startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env';
+
+/** The order's steps in the order they run (reserve and quote side by side), and the undo of each. */
+const BEFORE_PIVOT = ['priceOrder', 'reserveInventory', 'quoteShipping', 'authorizePayment', 'createShipment'] as const;
+const AFTER_PIVOT = ['commitInventory', 'notifyCustomer'] as const;
+const UNDO: Record<string, string> = { reserveInventory: 'releaseInventory', authorizePayment: 'voidPayment', createShipment: 'cancelShipment' };
+const LOCAL_BY_DEFAULT = new Set(['priceOrder', 'quoteShipping', 'commitInventory', 'notifyCustomer']);
+const UNDOS = new Set(Object.values(UNDO));
+
+/** A call held until the test lets it answer. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/** The undos the saga must send: of every step with an undo that was called and answered, newest first. */
+function expectedUndos(calls: string[], refused: string | null): string[] {
+  return calls.filter((c) => UNDO[c] && c !== refused).map((c) => UNDO[c]!).reverse();
+}
+
+let env: WorkflowEnv;
+before(async () => {
+  env = await startWorkflowEnv();
+});
+after(async () => {
+  await env?.teardown();
+});
+
+describe('a refusal at every step', () => {
+  for (const step of BEFORE_PIVOT) {
+    it(`refused at ${step}: COMPENSATED, what was done undone newest first, ${step} itself not undone`, async () => {
+      const { activities, calls } = orderBackends({
+        [step]: async () => {
+          throw businessRejection('BackendRejected', `${step} refused`);
+        },
+      });
+      const view = await env.execute(orderCheckout, [input()], activities);
+      assert.equal(view.status, 'COMPENSATED');
+      assert.deepEqual({ type: view.error?.type, step: view.error?.step }, { type: 'BackendRejected', step });
+      const forward = calls.filter((c) => !UNDOS.has(c) && !c.startsWith('lookup'));
+      assert.deepEqual(calls.filter((c) => UNDOS.has(c)), expectedUndos(forward, step));
+      assert.ok(!calls.includes('capturePayment'), 'the pivot was never tried');
+      const later = BEFORE_PIVOT.slice(BEFORE_PIVOT.indexOf(step) + 1).filter((s) => !(step === 'reserveInventory' && s === 'quoteShipping'));
+      assert.deepEqual(later.filter((s) => calls.includes(s)), [], 'no step after the refused one ran');
+    });
+  }
+
+  it('refused at the pivot, with the payments service showing nothing captured: COMPENSATED, all three undone newest first', async () => {
+    const { activities, calls } = orderBackends({
+      capturePayment: async () => {
+        throw businessRejection('BackendRejected', 'capture refused');
+      },
+      lookupPayment: async () => ({ found: true, status: 'AUTHORIZED' }),
+    });
+    const view = await env.execute(orderCheckout, [input()], activities);
+    assert.equal(view.status, 'COMPENSATED');
+    assert.deepEqual(calls.filter((c) => UNDOS.has(c)), ['cancelShipment', 'voidPayment', 'releaseInventory']);
+  });
+
+  for (const step of AFTER_PIVOT) {
+    it(`refused at ${step} (after the pivot), its alert refused too: STUCK for an operator, nothing undone; resolved, the order completes`, async () => {
+      const { activities, calls } = orderBackends({
+        [step]: async () => {
+          throw businessRejection('BackendRejected', `${step} refused`);
+        },
+        sendAlert: async () => {
+          throw businessRejection('AlertRefused', 'alert webhook answered 401');
+        },
+      });
+      const handle = await env.start(orderCheckout, [input()], activities);
+      await waitFor(`${step} STUCK`, async () => (await handle.query<any>('sagaState')).steps.some((s: any) => s.name === step && s.status === 'STUCK'));
+      assert.equal((await handle.query<any>('sagaState')).status, 'RUNNING');
+      await handle.executeUpdate(operatorActionUpdate, { args: [{ action: 'resolve', step, operator: 'ops', reason: 'done by hand' }] });
+      const view = await handle.result();
+      assert.equal(view.status, 'COMPLETED');
+      assert.deepEqual(calls.filter((c) => UNDOS.has(c)), [], 'past the pivot nothing is undone');
+    });
+  }
+});
+
+describe('a refused undo', () => {
+  it('whose alert is refused too: STUCK for an operator, the other undos still done; resolved, COMPENSATED', async () => {
+    const { activities, calls } = orderBackends({
+      createShipment: async () => {
+        throw businessRejection('AddressRejected', 'no such street');
+      },
+      voidPayment: async () => {
+        throw businessRejection('BackendRejected', 'payments: authorization is CAPTURED, cannot become VOIDED');
+      },
+      sendAlert: async () => {
+        throw businessRejection('AlertRefused', 'alert webhook answered 401');
+      },
+    });
+    const handle = await env.start(orderCheckout, [input()], activities);
+    await waitFor('authorizePayment STUCK', async () => (await handle.query<any>('sagaState')).steps.some((s: any) => s.name === 'authorizePayment' && s.status === 'STUCK'));
+    assert.equal((await handle.query<any>('sagaState')).status, 'COMPENSATING');
+    await handle.executeUpdate(operatorActionUpdate, { args: [{ action: 'resolve', step: 'authorizePayment', operator: 'ops', reason: 'voided at the processor' }] });
+    const view = await handle.result();
+    assert.equal(view.status, 'COMPENSATED');
+    assert.deepEqual(calls.filter((c) => c === 'releaseInventory'), ['releaseInventory'], 'the stock is released after the resolved void');
+  });
+});
+
+describe('a cancel while every step is in flight', () => {
+  for (const localSteps of [false, true]) {
+    // A local step holds the workflow task: a cancel sent during it is taken when it ends, so in the default
+    // mode only the steps that are activities are in flight when the cancel is taken.
+    const steps = BEFORE_PIVOT.filter((s) => !localSteps || !LOCAL_BY_DEFAULT.has(s));
+    for (const step of steps) {
+      it(`cancelled during ${step} (local steps ${localSteps ? 'on' : 'off'}): COMPENSATED, ${step} undone too once it lands`, async () => {
+        const held = gate();
+        let arrived = false;
+        const { activities, calls } = orderBackends({});
+        const answer = activities[step]!;
+        activities[step] = async (...args: never[]) => {
+          arrived = true;
+          await held.opened;
+          return answer(...args);
+        };
+        const handle = await env.start(orderCheckout, [input({ localSteps })], activities);
+        try {
+          await waitFor(`${step} in flight`, async () => arrived);
+          const accepted = await handle.executeUpdate(cancelUpdate, { args: [{ reason: `cancelled during ${step}` }] });
+          assert.equal(accepted.status, 'COMPENSATING');
+        } finally {
+          held.open();
+        }
+        const view = await handle.result();
+        assert.equal(view.status, 'COMPENSATED');
+        assert.deepEqual({ type: view.error?.type, message: view.error?.message }, { type: 'Cancelled', message: `cancelled during ${step}` });
+        const forward = calls.filter((c) => !UNDOS.has(c) && !c.startsWith('lookup'));
+        assert.deepEqual(calls.filter((c) => UNDOS.has(c)), expectedUndos(forward, null));
+        assert.ok(!calls.includes('capturePayment'), 'the pivot was never tried');
+      });
+    }
+  }
+
+  it('cancelled during the pivot: refused (PastPivot), the order completes, nothing undone', async () => {
+    const held = gate();
+    const { activities, calls } = orderBackends({
+      capturePayment: async () => {
+        await held.opened;
+      },
+    });
+    const handle = await env.start(orderCheckout, [input()], activities);
+    try {
+      await waitFor('the capture in flight', async () => calls.includes('capturePayment'));
+      await assert.rejects(handle.executeUpdate(cancelUpdate, { args: [{ reason: 'too late' }] }), (err: Error) => /pivot/.test(`${err.message} ${(err as any).cause?.message}`));
+    } finally {
+      held.open();
+    }
+    assert.equal((await handle.result()).status, 'COMPLETED');
+    assert.deepEqual(calls.filter((c) => UNDOS.has(c)), []);
+  });
+
+  it('cancelled during a step after the pivot: refused, the order completes, nothing undone', async () => {
+    const held = gate();
+    const { activities, calls } = orderBackends({
+      commitInventory: async () => {
+        await held.opened;
+      },
+    });
+    const handle = await env.start(orderCheckout, [input({ localSteps: false })], activities);
+    try {
+      await waitFor('the commit in flight', async () => calls.includes('commitInventory'));
+      await assert.rejects(handle.executeUpdate(cancelUpdate, { args: [{ reason: 'too late' }] }), (err: Error) => /pivot/.test(`${err.message} ${(err as any).cause?.message}`));
+    } finally {
+      held.open();
+    }
+    assert.equal((await handle.result()).status, 'COMPLETED');
+    assert.deepEqual(calls.filter((c) => UNDOS.has(c)), []);
+  });
+});
