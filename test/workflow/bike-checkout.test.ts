@@ -1,0 +1,125 @@
+/**
+ * The bike checkout saga with mocked activities: bikes as units of their own, the door sensor's update,
+ * the sensor timeout, and the visitor's fee as the pivot.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { BikeCheckoutInput } from '../../src/domain/bike-request';
+import { bikeCheckout, bikeSensedUpdate } from '../../src/workflows';
+import { waitFor } from '../support/http';
+import { businessRejection, fastTuning, mockActivities, startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env';
+
+const input = (overrides: Partial<BikeCheckoutInput> = {}): BikeCheckoutInput => ({
+  kioskId: 'kiosk-1',
+  bikes: 1,
+  credentialsPackage: 'sealed',
+  paymentToken: null,
+  sensorTimeoutMs: 30_000,
+  visitorMaxBikes: 2,
+  feePerBike: { amountMinor: 350, currency: 'EUR' },
+  tuning: fastTuning,
+  ...overrides,
+});
+
+/** A kiosk whose storage brings bikes b1, b2, ... to bays 1, 2, ...; `overrides` replace single calls. */
+function kiosk(residentStatus: 'LOCAL' | 'VISITOR', overrides: Record<string, (...args: never[]) => Promise<unknown>> = {}) {
+  let next = 0;
+  return mockActivities({
+    verifyRider: async () => ({ verificationId: 'v-1', residentStatus, householdSize: 3 }),
+    reserveBike: async () => {
+      next += 1;
+      return { bikeId: `b${next}`, bay: next };
+    },
+    returnBike: async () => undefined,
+    notifyRider: async () => undefined,
+    checkOutBike: async () => undefined,
+    checkInBike: async () => undefined,
+    recordCondition: async () => ({ conditionRecordId: `c${next}` }),
+    openDoor: async () => undefined,
+    authorizeFee: async () => ({ authorizationId: 'a-1' }),
+    voidFee: async () => undefined,
+    captureFee: async () => undefined,
+    lookupBikeMove: async () => ({ found: false, status: null }),
+    lookupCheckout: async () => ({ found: false, status: null }),
+    lookupFee: async () => ({ found: false, status: null }),
+    sendAlert: async () => undefined,
+    ...overrides,
+  });
+}
+
+const UNDOS = new Set(['returnBike', 'checkInBike', 'voidFee']);
+
+let env: WorkflowEnv;
+before(async () => {
+  env = await startWorkflowEnv();
+});
+after(async () => {
+  await env?.teardown();
+});
+
+/** Answers the door sensor for every bike the saga shows on its way, until the saga ends. */
+async function sensors(handle: Awaited<ReturnType<WorkflowEnv['start']>>, bikes: number) {
+  for (let n = 1; n <= bikes; n += 1) {
+    await waitFor(`bike b${n} on its way`, async () => ((await handle.query<any>('sagaState')).details.bikes ?? []).some((b: any) => b.bikeId === `b${n}` && b.status === 'ON_ITS_WAY'));
+    await handle.executeUpdate(bikeSensedUpdate, { args: [{ bikeId: `b${n}` }] });
+  }
+}
+
+describe('bike checkout saga (mocked activities)', () => {
+  it('a local rider takes two bikes: each unit in turn, every door opened, no fee', async () => {
+    const { activities, calls } = kiosk('LOCAL');
+    const handle = await env.start(bikeCheckout, [input({ bikes: 2 })], activities);
+    await sensors(handle, 2);
+    const view = await handle.result();
+    assert.equal(view.status, 'COMPLETED');
+    assert.deepEqual(view.result?.bikes.map((b) => b.bikeId), ['b1', 'b2']);
+    assert.deepEqual(calls.filter((c) => c === 'openDoor').length, 2);
+    assert.ok(!calls.includes('authorizeFee') && !calls.includes('captureFee'));
+    assert.deepEqual(view.steps.map((s) => s.name).filter((n) => n.startsWith('reserveBike')), ['reserveBike#1', 'reserveBike#2']);
+  });
+
+  it('a visitor: the fee is authorized first and captured last, the pivot', async () => {
+    const { activities, calls } = kiosk('VISITOR');
+    const handle = await env.start(bikeCheckout, [input({ paymentToken: 'tok_visa' })], activities);
+    await sensors(handle, 1);
+    const view = await handle.result();
+    assert.equal(view.status, 'COMPLETED');
+    assert.equal(calls[1], 'authorizeFee');
+    assert.equal(calls.filter((c) => !c.startsWith('lookup')).at(-1), 'captureFee');
+    assert.deepEqual(view.result?.fee, { amountMinor: 350, currency: 'EUR' });
+  });
+
+  it('the sensor never sees the bike: checked in, returned, fee voided, newest first', async () => {
+    const { activities, calls } = kiosk('VISITOR');
+    const view = await env.execute(bikeCheckout, [input({ paymentToken: 'tok_visa', sensorTimeoutMs: 300 })], activities);
+    assert.equal(view.status, 'COMPENSATED');
+    assert.equal(view.error?.type, 'SensorTimeout');
+    assert.deepEqual(calls.filter((c) => UNDOS.has(c)), ['checkInBike', 'returnBike', 'voidFee']);
+    assert.ok(!calls.includes('openDoor') && !calls.includes('captureFee'));
+  });
+
+  it('a second bike refused by storage: the first, already out, comes back too', async () => {
+    let reserved = 0;
+    const { activities, calls } = kiosk('LOCAL', {
+      reserveBike: async () => {
+        reserved += 1;
+        if (reserved === 2) throw businessRejection('KioskEmpty', 'no bike left');
+        return { bikeId: 'b1', bay: 1 };
+      },
+    });
+    const handle = await env.start(bikeCheckout, [input({ bikes: 2 })], activities);
+    await sensors(handle, 1);
+    const view = await handle.result();
+    assert.equal(view.status, 'COMPENSATED');
+    assert.equal(view.error?.step, 'reserveBike#2');
+    assert.deepEqual(calls.filter((c) => UNDOS.has(c)), ['checkInBike', 'returnBike']);
+  });
+
+  it('asks for more bikes than a visitor may take: refused before anything is held', async () => {
+    const { activities, calls } = kiosk('VISITOR');
+    const view = await env.execute(bikeCheckout, [input({ bikes: 3, paymentToken: 'tok_visa' })], activities);
+    assert.equal(view.status, 'COMPENSATED');
+    assert.equal(view.error?.type, 'TooManyBikes');
+    assert.deepEqual(calls, ['verifyRider']);
+  });
+});
