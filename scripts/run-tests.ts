@@ -88,23 +88,22 @@ function timesFile(root: string): string {
  * file with no time recorded counts by its folder: anything that boots a server before a unit test.
  */
 function longestFirst(root: string, files: string[]): string[] {
-  let known: Record<string, number> = {};
-  try {
-    known = JSON.parse(readFileSync(timesFile(root), 'utf8')) as Record<string, number>;
-  } catch {
-    // First run here: folder order.
-  }
+  // This checkout's last run, else the times committed with the tests (a fresh clone, CI).
+  const known = { ...readTimes(join(root, 'test', 'file-times.json')), ...readTimes(timesFile(root)) };
   const guess = (file: string) => known[file] ?? (file.startsWith('test/unit/') ? 1_000 : 30_000);
   return [...files].sort((a, b) => guess(b) - guess(a));
 }
 
-function rememberTimes(root: string, runs: FileRun[]): void {
-  let known: Record<string, number> = {};
+function readTimes(file: string): Record<string, number> {
   try {
-    known = JSON.parse(readFileSync(timesFile(root), 'utf8')) as Record<string, number>;
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
   } catch {
-    // None yet.
+    return {};
   }
+}
+
+function rememberTimes(root: string, runs: FileRun[]): void {
+  const known = readTimes(timesFile(root));
   for (const run of runs) known[run.file] = run.ms;
   try {
     mkdirSync(dirname(timesFile(root)), { recursive: true });
@@ -127,8 +126,9 @@ async function main(): Promise<void> {
     process.stderr.write(`no test files match ${args.join(' ')}\n`);
     process.exit(1);
   }
-  // Files mostly wait on servers and timers, so two run side by side even on two cores.
-  const concurrency = Number(process.env.SAGAWAY_TEST_CONCURRENCY) || Math.min(4, Math.max(2, availableParallelism()));
+  // Files mostly wait on servers and timers (allocation times, backoffs, sensors), so three run side by
+  // side even on two cores: the whole suite in about 4.5 minutes there instead of 6 with two.
+  const concurrency = Number(process.env.SAGAWAY_TEST_CONCURRENCY) || Math.min(4, Math.max(3, availableParallelism()));
   const started = Date.now();
   const runs = await runAll(root, longestFirst(root, files), concurrency);
   rememberTimes(root, runs);
