@@ -111,6 +111,7 @@ const EnvSchema = z.object({
   SAGAWAY_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   SAGAWAY_ORDER_DEADLINE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   SAGAWAY_LOCAL_STEPS: flag('true'),
+  SAGAWAY_LOCAL_HOLDS: flag('false'),
   SAGAWAY_STUCK_AFTER_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(5),
   SAGAWAY_TEMPORAL_UI_PORT: port.default(8233),
   SAGAWAY_CODEC_KEYS: z.string().default(DEV_CODEC_KEYS).pipe(KeyPairsSchema),
@@ -150,7 +151,7 @@ export interface Config {
   /** keys: API key -> client id; operatorKeys: operator key -> operator name. */
   api: { host: string; port: number; keys: Map<string, string>; operatorKeys: Map<string, string> };
   backends: { host: string; port: number; urls: Record<BackendName, string>; timeoutMs: number };
-  sagas: { orderDeadlineMs: number; stuckAfterAttempts: number; localSteps: boolean; compensationBackoffMs: { initial: number; max: number } | null };
+  sagas: { orderDeadlineMs: number; stuckAfterAttempts: number; localSteps: boolean; localHolds: boolean; compensationBackoffMs: { initial: number; max: number } | null };
   bikes: { sensorTimeoutMs: number; visitorMaxBikes: number; feePerBikeMinor: number; kioskCacheMs: number };
   classes: { tuitionMinor: number; allocatorMaxHistory: number };
   temporalUiPort: number;
@@ -226,6 +227,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       orderDeadlineMs: env.SAGAWAY_ORDER_DEADLINE_SECONDS * 1_000,
       stuckAfterAttempts: env.SAGAWAY_STUCK_AFTER_ATTEMPTS,
       localSteps: env.SAGAWAY_LOCAL_STEPS,
+      localHolds: env.SAGAWAY_LOCAL_HOLDS,
       compensationBackoffMs: env.SAGAWAY_COMPENSATION_BACKOFF_MS
         ? { initial: env.SAGAWAY_COMPENSATION_BACKOFF_MS[0], max: env.SAGAWAY_COMPENSATION_BACKOFF_MS[1] }
         : null,

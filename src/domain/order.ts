@@ -32,6 +32,8 @@ export interface OrderInput {
   deadlineMs: number;
   /** Short idempotent steps as local activities (faster) or as activities (each visible in the UI). */
   localSteps?: boolean;
+  /** The stock, payment and shipment holds as local activities too (SAGAWAY_LOCAL_HOLDS); off unless set. */
+  localHolds?: boolean;
 }
 
 export interface OrderResult {

@@ -25,9 +25,17 @@ export function describeFailure(err: unknown, step: string | null): SagaError {
  * needed. A malformed answer is not one of these: nobody knows what the backend did.
  */
 export function isBusinessRejection(err: unknown): boolean {
-  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return false;
-  const cause = err.cause;
-  return cause.nonRetryable === true && cause.type !== FailureType.MalformedResponse && cause.type !== 'TransientError';
+  return err instanceof ActivityFailure && isRefusal(err.cause);
+}
+
+/** The same for a local activity, whose failure is the activity's own error, not wrapped. */
+export function isLocalRejection(err: unknown): boolean {
+  return isRefusal(err);
+}
+
+function isRefusal(failure: unknown): boolean {
+  if (!(failure instanceof ApplicationFailure)) return false;
+  return failure.nonRetryable === true && failure.type !== FailureType.MalformedResponse && failure.type !== 'TransientError';
 }
 
 /** The attempt a step's activity failed on, as the activity wrapper reports it. */

@@ -29,7 +29,7 @@ import { Messages, type CancelRequest } from '../domain/messages';
 import type { SagaError, SagaStatus, SagaTuning, SagaType, SagaView, StepView } from '../domain/saga';
 import type { Lookup, Reference } from '../domain/steps';
 import { compensateOne } from './compensation';
-import { attemptOf, describeFailure, isBusinessRejection } from './failures';
+import { attemptOf, describeFailure, isBusinessRejection, isLocalRejection } from './failures';
 import { OperatorDesk } from './operator-desk';
 import { SagaRecord } from './saga-record';
 import { StepCaller } from './step-caller';
@@ -126,7 +126,7 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     const label = labelOf(name, call.unit);
     const step = this.record.begin(label);
     const undo = decl.undo ? this.register(decl, step, label, input, call) : null;
-    const local = decl.local === true && this.options.localSteps !== false;
+    const local = (call.local ?? decl.local === true) && this.options.localSteps !== false;
     const activity = this.caller.declared ? name : (decl.legacy?.activity ?? name);
     const summary = call.summary ?? decl.summary?.(input) ?? label;
     for (let tryNo = 1; ; tryNo += 1) {
@@ -140,7 +140,8 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
       } catch (err) {
         this.noteDeadline(err, label);
         this.record.end(step, 'FAILED', attemptOf(err), describeFailure(err, label).message);
-        if (isBusinessRejection(err)) this.dropCompensation(step);
+        // A local step's refusal comes unwrapped (only local holds have an undo to drop: see order-checkout).
+        if (isBusinessRejection(err) || (local && isLocalRejection(err))) this.dropCompensation(step);
         if (!this.pivoted || !this.caller.declared || isCancellation(err)) throw err;
         // Past the pivot the saga cannot go back: it waits for an operator to retry or resolve the step.
         if ((await this.afterPivotDecision(step, err)) === 'resolve') return undefined as Output<A[K]>;

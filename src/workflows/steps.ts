@@ -49,6 +49,8 @@ export function declareSteps<A>() {
 export interface CallOptions {
   unit?: number | string;
   summary?: string;
+  /** Runs this call as a local activity or not, whatever the declaration says (a saga's patch decides). */
+  local?: boolean;
   /** Called once the undo has succeeded, so a saga can show what it gave back. */
   onCompensated?: () => void;
 }

@@ -39,14 +39,14 @@ after(async () => {
 });
 
 describe('a refusal at every step', () => {
-  for (const step of BEFORE_PIVOT) {
-    it(`refused at ${step}: COMPENSATED, what was done undone newest first, ${step} itself not undone`, async () => {
+  for (const [step, localHolds] of BEFORE_PIVOT.flatMap((s) => [[s, false], [s, true]] as const)) {
+    it(`refused at ${step}${localHolds ? ' (holds local)' : ''}: COMPENSATED, what was done undone newest first, ${step} itself not undone`, async () => {
       const { activities, calls } = orderBackends({
         [step]: async () => {
           throw businessRejection('BackendRejected', `${step} refused`);
         },
       });
-      const view = await env.execute(orderCheckout, [input()], activities);
+      const view = await env.execute(orderCheckout, [input({ localHolds })], activities);
       assert.equal(view.status, 'COMPENSATED');
       assert.deepEqual({ type: view.error?.type, step: view.error?.step }, { type: 'BackendRejected', step });
       const forward = calls.filter((c) => !UNDOS.has(c) && !c.startsWith('lookup'));
@@ -88,6 +88,19 @@ describe('a refusal at every step', () => {
       assert.deepEqual(calls.filter((c) => UNDOS.has(c)), [], 'past the pivot nothing is undone');
     });
   }
+});
+
+describe('the holds as local activities (SAGAWAY_LOCAL_HOLDS)', () => {
+  it('completes with fewer history events and workflow tasks than with the holds as activities', async () => {
+    const events: Record<string, number> = {};
+    for (const localHolds of [false, true]) {
+      const { activities } = orderBackends();
+      const handle = await env.start(orderCheckout, [input({ localHolds })], activities);
+      assert.equal((await handle.result()).status, 'COMPLETED');
+      events[String(localHolds)] = (await handle.describe()).historyLength ?? 0;
+    }
+    assert.ok(events.true! < events.false!, JSON.stringify(events));
+  });
 });
 
 describe('a refused undo', () => {
