@@ -7,17 +7,21 @@ export function describeFailure(err: unknown, step: string | null): SagaError {
   if (isCancellation(err)) return { type: FailureType.Cancelled, message: 'cancelled', step };
   if (err instanceof ActivityFailure) {
     const cause = err.cause;
-    if (cause instanceof ApplicationFailure) {
-      const type = cause.type === 'TransientError' || !cause.type ? FailureType.RetriesExhausted : cause.type;
-      const message = cause.nonRetryable ? cause.message : `gave up after retries: ${cause.message}`;
-      return { type, message, step };
-    }
+    if (cause instanceof ApplicationFailure) return describeGivenUp(cause, step);
     if (cause instanceof TimeoutFailure) return { type: FailureType.RetriesExhausted, message: `timed out (${cause.timeoutType})`, step };
     return { type: FailureType.RetriesExhausted, message: cause?.message ?? err.message, step };
   }
-  if (err instanceof ApplicationFailure) return { type: err.type ?? FailureType.InternalError, message: err.message, step };
+  // A local activity's failure comes unwrapped: one that gave up after retries (a 5xx, TransientError) is
+  // described as an activity's is. The workflow's own failures are all non-retryable with a type: unchanged.
+  if (err instanceof ApplicationFailure) return err.nonRetryable ? { type: err.type ?? FailureType.InternalError, message: err.message, step } : describeGivenUp(err, step);
   const message = err instanceof Error ? err.message : String(err);
   return { type: FailureType.InternalError, message, step };
+}
+
+function describeGivenUp(cause: ApplicationFailure, step: string | null): SagaError {
+  const type = cause.type === 'TransientError' || !cause.type ? FailureType.RetriesExhausted : cause.type;
+  const message = cause.nonRetryable ? cause.message : `gave up after retries: ${cause.message}`;
+  return { type, message, step };
 }
 
 /**

@@ -288,7 +288,8 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
   private async fail<R>(error: SagaError): Promise<SagaView<R>> {
     log.error('saga failed after its pivot; it needs an operator', { sagaId: this.id, error });
     const view = this.record.finish<R>('FAILED', null, error);
-    if (this.caller.declared) await this.alert('FAILED', error.step, error.message);
+    // An alert refused for good (webhook 4xx) must not turn the FAILED view into a failed workflow.
+    if (this.caller.declared) await this.alert('FAILED', error.step, error.message).catch(() => undefined);
     return view;
   }
 

@@ -1,0 +1,72 @@
+/**
+ * The order's holds as local activities (SAGAWAY_LOCAL_HOLDS) when they fail without a definite answer:
+ * a local activity's failure reaches the workflow in another shape than an activity's, and the engine
+ * must still send the undo of a hold that may have landed and name the saga's deadline as its reason.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { orderCheckout } from '../../src/workflows';
+import { input, orderBackends } from '../support/order-saga';
+import { businessRejection, startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env';
+
+const UNDOS = new Set(['releaseInventory', 'voidPayment', 'cancelShipment']);
+
+let env: WorkflowEnv;
+before(async () => {
+  env = await startWorkflowEnv();
+});
+after(async () => {
+  await env?.teardown();
+});
+
+describe('a hold with no definite answer', () => {
+  for (const localHolds of [false, true]) {
+    it(`authorizePayment outlives the saga's deadline (holds ${localHolds ? 'local' : 'activities'}): DeadlineExceeded, COMPENSATED, its void sent`, async () => {
+      const { activities, calls } = orderBackends({
+        // It may have authorized at the processor before the deadline cut it off. It answers in the end
+        // (a mock that never did would hold the worker's shutdown, and the file, until run-tests kills it).
+        authorizePayment: () => new Promise((resolve) => setTimeout(() => resolve({ authorizationId: 'a-late' }), 4_000)),
+      });
+      const view = await env.execute(orderCheckout, [input({ localHolds, deadlineMs: 2_000 })], activities);
+      assert.equal(view.status, 'COMPENSATED');
+      assert.deepEqual({ type: view.error?.type, step: view.error?.step }, { type: 'DeadlineExceeded', step: 'authorizePayment' });
+      assert.deepEqual(calls.filter((c) => UNDOS.has(c)), ['voidPayment', 'releaseInventory']);
+      assert.ok(!calls.includes('createShipment'), 'no step after the deadline');
+    });
+
+    it(`reserveInventory fails on every attempt with a 5xx (holds ${localHolds ? 'local' : 'activities'}): RetriesExhausted, its release sent`, async () => {
+      const { activities, calls } = orderBackends({
+        reserveInventory: async () => {
+          throw new Error('inventory answered 503');
+        },
+      });
+      const view = await env.execute(orderCheckout, [input({ localHolds })], activities);
+      assert.equal(view.status, 'COMPENSATED');
+      assert.equal(view.error?.type, 'RetriesExhausted');
+      assert.match(view.error?.message ?? '', /gave up after retries: inventory answered 503/);
+      assert.deepEqual(calls.filter((c) => UNDOS.has(c)), ['releaseInventory']);
+    });
+  }
+});
+
+describe('an alert refused for good when the saga fails after its pivot', () => {
+  it('the capture and its look-up refused, the FAILED alert refused too: the saga still ends FAILED with its view, nothing undone', async () => {
+    const { activities, calls } = orderBackends({
+      capturePayment: async () => {
+        throw businessRejection('BackendRejected', 'capture refused');
+      },
+      // Nobody can say whether the capture landed: FAILED, for an operator.
+      lookupPayment: async () => {
+        throw businessRejection('BackendRejected', 'payments: no such reference');
+      },
+      sendAlert: async () => {
+        throw businessRejection('AlertRefused', 'alert webhook answered 401');
+      },
+    });
+    const view = await env.execute(orderCheckout, [input()], activities);
+    assert.equal(view.status, 'FAILED');
+    assert.equal(view.error?.step, 'capturePayment');
+    assert.ok(calls.includes('sendAlert'), 'the alert was tried');
+    assert.deepEqual(calls.filter((c) => UNDOS.has(c)), []);
+  });
+});
