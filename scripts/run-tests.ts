@@ -30,23 +30,46 @@ function testFiles(dir: string): string[] {
     });
 }
 
+/** The process groups of the files running now. */
+const running = new Set<number>();
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const pid of running) killGroup(pid, signal);
+    process.exit(130);
+  });
+}
+
 function runFile(root: string, file: string): Promise<FileRun> {
   const started = Date.now();
   return new Promise((resolve) => {
+    // Its own process group, so a file killed for its time takes its test subprocess along (and Ctrl-C
+    // here is passed on to every group: see `running`).
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', file], {
       cwd: root,
       env: { ...process.env, SAGAWAY_TEST: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
+    running.add(child.pid!);
     const output: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
     const timer = setTimeout(() => {
       output.push(Buffer.from(`\n${file}: killed after ${FILE_TIMEOUT_MS / 1000} s\n`));
-      child.kill('SIGKILL');
+      killGroup(child.pid!, 'SIGKILL');
     }, FILE_TIMEOUT_MS);
     child.on('close', (code) => {
       clearTimeout(timer);
+      running.delete(child.pid!);
       const ms = Date.now() - started;
       process.stdout.write(`\n# ${file} (${(ms / 1000).toFixed(1)} s)\n${Buffer.concat(output).toString()}`);
       resolve({ file, ok: code === 0, ms });
