@@ -25,6 +25,11 @@ function gate() {
   return { opened, open };
 }
 
+/** The steps before the pivot that come after `step` (the shipping quote runs beside the reservation). */
+function stepsAfter(step: (typeof BEFORE_PIVOT)[number]): string[] {
+  return BEFORE_PIVOT.slice(BEFORE_PIVOT.indexOf(step) + 1).filter((s) => !(step === 'reserveInventory' && s === 'quoteShipping'));
+}
+
 /** The undos the saga must send: of every step with an undo that was called and answered, newest first. */
 function expectedUndos(calls: string[], refused: string | null): string[] {
   return calls.filter((c) => UNDO[c] && c !== refused).map((c) => UNDO[c]!).reverse();
@@ -52,8 +57,7 @@ describe('a refusal at every step', () => {
       const forward = calls.filter((c) => !UNDOS.has(c) && !c.startsWith('lookup'));
       assert.deepEqual(calls.filter((c) => UNDOS.has(c)), expectedUndos(forward, step));
       assert.ok(!calls.includes('capturePayment'), 'the pivot was never tried');
-      const later = BEFORE_PIVOT.slice(BEFORE_PIVOT.indexOf(step) + 1).filter((s) => !(step === 'reserveInventory' && s === 'quoteShipping'));
-      assert.deepEqual(later.filter((s) => calls.includes(s)), [], 'no step after the refused one ran');
+      assert.deepEqual(stepsAfter(step).filter((s) => calls.includes(s)), [], 'no step after the refused one ran');
     });
   }
 
@@ -156,6 +160,8 @@ describe('a cancel while every step is in flight', () => {
         const forward = calls.filter((c) => !UNDOS.has(c) && !c.startsWith('lookup'));
         assert.deepEqual(calls.filter((c) => UNDOS.has(c)), expectedUndos(forward, null));
         assert.ok(!calls.includes('capturePayment'), 'the pivot was never tried');
+        // The cancel was taken while the step was in flight: nothing after it started (but its side-by-side partner).
+        assert.deepEqual(stepsAfter(step).filter((s) => forward.includes(s)), [], 'no step after the cancelled one ran');
       });
     }
   }
