@@ -332,7 +332,9 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
 
   private noteDeadline(err: unknown, step: string): void {
     if (this.deadlineAt === null || this.pivotState !== 'before' || Date.now() < this.deadlineAt) return;
-    if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) this.stopReason ??= this.deadlineError(step);
+    // An activity's timeout comes wrapped in its failure, a local activity's as it is.
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    if (cause instanceof TimeoutFailure) this.stopReason ??= this.deadlineError(step);
   }
 
   private deadlineError(step: string): SagaError {
