@@ -284,13 +284,7 @@ export class SagaGateway {
    */
   private async ownedView(sagaId: string, clientId: string, waitMs?: number): Promise<SagaView | null> {
     this.checkEnded(sagaId);
-    const stored = await this.storedView(sagaId, clientId);
-    if (stored) return stored;
-    const asked = this.liveQuery(sagaId, clientId).then(
-      (view) => view,
-      (err: unknown) => (err instanceof WorkflowNotFoundError ? 'gone' : null),
-    );
-    const answered = await Promise.race([asked, this.budget(waitMs)]);
+    const answered = await this.currentView(sagaId, clientId, waitMs);
     if (answered === 'gone') {
       this.views.drop(sagaId);
       return null;
@@ -302,6 +296,20 @@ export class SagaGateway {
     if (known) return lastSeen(known.view);
     const description = await this.describeOwned(sagaId, clientId);
     return description ? this.viewOf(description, waitMs) : null;
+  }
+
+  /**
+   * The view the worker published (with a store), else its answer to the state query if it comes within
+   * the budget; null when neither came in time, 'gone' when Temporal has no such saga.
+   */
+  private async currentView(sagaId: string, clientId: string, waitMs?: number): Promise<SagaView | 'gone' | null> {
+    const stored = await this.storedView(sagaId, clientId);
+    if (stored) return stored;
+    const asked = this.liveQuery(sagaId, clientId).then(
+      (view) => view,
+      (err: unknown) => (err instanceof WorkflowNotFoundError ? ('gone' as const) : null),
+    );
+    return Promise.race([asked, this.budget(waitMs)]);
   }
 
   private checkEnded(sagaId: string): void {
@@ -361,10 +369,8 @@ export class SagaGateway {
    */
   private async liveView(description: WorkflowExecutionDescription, clientId: string, waitMs?: number): Promise<SagaView> {
     const sagaId = description.workflowId;
-    const stored = await this.storedView(sagaId, clientId);
-    if (stored) return stored;
-    const answered = await Promise.race([this.liveQuery(sagaId, clientId).catch(() => null), this.budget(waitMs)]);
-    if (answered) return answered;
+    const answered = await this.currentView(sagaId, clientId, waitMs);
+    if (answered && answered !== 'gone') return answered;
     const known = this.views.lastKnown(sagaId);
     return known ? lastSeen(known.view) : visibilityView(description, 'the worker is busy; status from Temporal visibility, steps on the next read');
   }
