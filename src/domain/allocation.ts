@@ -52,6 +52,7 @@ export interface AllocatorState {
 export const AllocatorMessages = {
   fileRequest: 'fileRequest',
   releaseSeat: 'releaseSeat',
+  moveAllocation: 'moveAllocation',
   seatDecision: 'seatDecision',
   allocationQuery: 'allocation',
   positionQuery: 'seatPosition',

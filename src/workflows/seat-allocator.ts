@@ -7,6 +7,7 @@
  *   after it:            grant at once if a seat is free, else waitlist by priority
  *   a released seat:     goes to the first on the waitlist
  *   at windowClosesAt:   the waitlist is told the window closed
+ *   moveAllocation:      a registrar moves the allocation time (before it has passed; the past means now)
  *
  * Built for big sections: each registration gets at most a few signals in its whole life (its decision,
  * and GRANTED or CLOSED later if it waited), never one each time the line moves; a waitlist position is
@@ -16,9 +17,9 @@
  */
 import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import { byPriority, type AllocationView, type AllocatorState, type SeatDecision, type SeatRequest } from '../domain/allocation';
-import { allocationQuery, fileRequestSignal, positionQuery, releaseSeatSignal, seatDecisionSignal } from './messages';
+import { allocationQuery, fileRequestSignal, moveAllocationSignal, positionQuery, releaseSeatSignal, seatDecisionSignal } from './messages';
 
-type Message = { kind: 'file'; request: SeatRequest } | { kind: 'release'; sagaId: string };
+type Message = { kind: 'file'; request: SeatRequest } | { kind: 'release'; sagaId: string } | { kind: 'move'; allocationAt: string };
 
 /** Outgoing signals in flight at once: far below Temporal's 2,000 pending per run. */
 export const SIGNAL_BATCH = 500;
@@ -30,16 +31,17 @@ export async function seatAllocatorV2(state: AllocatorState): Promise<void> {
   setHandler(releaseSeatSignal, ({ sagaId }) => void inbox.push({ kind: 'release', sagaId }));
   setHandler(allocationQuery, () => viewOf(state));
   setHandler(positionQuery, (sagaId) => decisionFor(state, sagaId));
-  const allocationAt = Date.parse(state.section.allocationAt);
+  setHandler(moveAllocationSignal, ({ allocationAt }) => void inbox.push({ kind: 'move', allocationAt }));
   const closesAt = Date.parse(state.section.windowClosesAt);
 
   for (;;) {
+    const allocationAt = Date.parse(state.section.allocationAt);
     const next = !state.allocated ? allocationAt : !state.closed ? closesAt : null;
     const ready = () => inbox.length > 0 || state.outbox!.length > 0;
     if (next === null) await condition(ready);
     else await condition(ready, Math.max(next - Date.now(), 0));
     while (inbox.length > 0) handle(state, inbox.shift()!);
-    if (!state.allocated && Date.now() >= allocationAt) allocate(state);
+    if (!state.allocated && Date.now() >= Date.parse(state.section.allocationAt)) allocate(state);
     if (!state.closed && Date.now() >= closesAt) close(state);
     await sendBatch(state);
     if (historyIsLarge(state) && inbox.length === 0) {
@@ -56,6 +58,7 @@ function historyIsLarge(state: AllocatorState): boolean {
 
 function handle(state: AllocatorState, message: Message): void {
   if (message.kind === 'release') return release(state, message.sagaId);
+  if (message.kind === 'move') return moveAllocation(state, message.allocationAt);
   const { request } = message;
   const known = state.granted.find((r) => r.sagaId === request.sagaId) ?? state.queue.find((r) => r.sagaId === request.sagaId);
   if (known) return state.allocated ? tell(state, known.sagaId, decisionFor(state, known.sagaId)!) : undefined;
@@ -69,6 +72,16 @@ function handle(state: AllocatorState, message: Message): void {
   }
   const at = insertByPriority(state.queue, request);
   if (state.allocated) tell(state, request.sagaId, { status: 'WAITLISTED', position: at + 1 });
+}
+
+/** Only before allocation, and only to a time it can read: a section allocated stays allocated. */
+function moveAllocation(state: AllocatorState, allocationAt: string): void {
+  if (state.allocated) return log.warn('allocation time not moved: the section is already allocated', { sectionId: state.section.sectionId });
+  const at = Date.parse(allocationAt);
+  if (Number.isNaN(at) || at >= Date.parse(state.section.windowClosesAt)) {
+    return log.warn('allocation time not moved: not a time before the window closes', { sectionId: state.section.sectionId, allocationAt });
+  }
+  state.section = { ...state.section, allocationAt };
 }
 
 /** Inserts into a list kept in priority order (binary search): big sections stay cheap to file into. */

@@ -65,7 +65,7 @@ async function sensors(handle: Awaited<ReturnType<WorkflowEnv['start']>>, bikes:
   }
 }
 
-describe('bike checkout saga (mocked activities)', () => {
+describe('bike checkout saga (mocked activities)', { concurrency: true }, () => {
   it('a local rider takes two bikes: each unit in turn, every door opened, no fee', async () => {
     const { activities, calls } = kiosk('LOCAL');
     const handle = await env.start(bikeCheckout, [input({ bikes: 2 })], activities);

@@ -55,7 +55,7 @@ async function decide(handle: Awaited<ReturnType<WorkflowEnv['start']>>, decisio
   await handle.signal(seatDecisionSignal, decision);
 }
 
-describe('class registration saga (mocked activities)', () => {
+describe('class registration saga (mocked activities)', { concurrency: true }, () => {
   it('waitlisted at 3 (shown in the view), then granted: enrolled, billed, COMPLETED when the window closes', async () => {
     const { activities, calls } = campus(1_000);
     const handle = await env.start(classRegistration, [input()], activities);

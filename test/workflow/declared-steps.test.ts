@@ -48,7 +48,7 @@ describe('declared steps', () => {
   });
 });
 
-describe('the engine at its edges, with mocked activities', () => {
+describe('the engine at its edges, with mocked activities', { concurrency: true }, () => {
   const start = (activities: Parameters<WorkflowEnv['start']>[2]) =>
     env.start(orderCheckout, [{ order: ORDER, deadlineMs: 30_000, localSteps: false, tuning: FAST_TUNING }], activities);
 

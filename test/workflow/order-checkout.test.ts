@@ -6,7 +6,7 @@ import { businessRejection, startWorkflowEnv, type WorkflowEnv } from '../suppor
 
 const undos = new Set(['releaseInventory', 'voidPayment', 'cancelShipment']);
 
-describe('order checkout saga (mocked activities)', () => {
+describe('order checkout saga (mocked activities)', { concurrency: true }, () => {
   let env: WorkflowEnv;
   before(async () => {
     env = await startWorkflowEnv();
@@ -65,7 +65,7 @@ describe('order checkout saga (mocked activities)', () => {
 
   it('compensates everything, the timed-out shipment included, when the pivot is not reached by the deadline', async () => {
     const { activities, calls } = orderBackends({
-      createShipment: () => new Promise((resolve) => setTimeout(() => resolve({ shipmentId: 'shp-late' }), 5_000)),
+      createShipment: () => new Promise((resolve) => setTimeout(() => resolve({ shipmentId: 'shp-late' }), 2_000)),
     });
     const view = await env.execute(orderCheckout, [input({ deadlineMs: 1_500 })], activities);
     assert.equal(view.status, 'COMPENSATED');

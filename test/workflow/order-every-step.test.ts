@@ -43,7 +43,7 @@ after(async () => {
   await env?.teardown();
 });
 
-describe('a refusal at every step', () => {
+describe('a refusal at every step', { concurrency: true }, () => {
   for (const [step, localHolds] of BEFORE_PIVOT.flatMap((s) => [[s, false], [s, true]] as const)) {
     it(`refused at ${step}${localHolds ? ' (holds local)' : ''}: COMPENSATED, what was done undone newest first, ${step} itself not undone`, async () => {
       const { activities, calls } = orderBackends({
@@ -130,7 +130,7 @@ describe('a refused undo', () => {
   });
 });
 
-describe('a cancel while every step is in flight', () => {
+describe('a cancel while every step is in flight', { concurrency: true }, () => {
   for (const localSteps of [false, true]) {
     // A local step holds the workflow task: a cancel sent during it is taken when it ends, so in the default
     // mode only the steps that are activities are in flight when the cancel is taken.

@@ -35,7 +35,7 @@ async function resolveWhenStuck(handle: WorkflowHandle<typeof orderCheckout>, st
 const start = (activities: Parameters<WorkflowEnv['start']>[2]) =>
   env.start(orderCheckout, [{ order: ORDER, deadlineMs: 30_000, localSteps: false, tuning: FAST_TUNING }], activities);
 
-describe('an operator while the alerting webhook is down', () => {
+describe('an operator while the alerting webhook is down', { concurrency: true }, () => {
   it('can still resolve a STUCK step after the pivot', async () => {
     const { activities } = mockOrderActivities({
       ...alertsDown,

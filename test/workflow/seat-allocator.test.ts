@@ -9,7 +9,7 @@ import { inPriorityOrder, runAllocatorLoad, withAllocatorWorker, type AllocatorO
 import { resolveTemporalCli } from '../../src/dev/temporal-cli';
 import { freePort, startDevServer, type RunningDevServer } from '../../src/dev/temporal-server';
 
-const LOAD = { requests: 120, capacity: 40, released: 3, maxHistory: 150, leadMs: 10_000, readDecisions: true };
+const LOAD = { requests: 120, capacity: 40, released: 3, maxHistory: 150, readDecisions: true };
 let temporal: RunningDevServer;
 let connection: Connection;
 let outcome: AllocatorOutcome;

@@ -65,7 +65,7 @@ function mockTravel(overrides: Record<string, Behaviour>) {
   return { activities: mockActivities(impls).activities, seen };
 }
 
-describe('trip booking, a hold held again', () => {
+describe('trip booking, a hold held again', { concurrency: true }, () => {
   it('compensates when the hold comes back at a price beyond the tolerance, newest first', async () => {
     const { activities, seen } = mockTravel({
       holdHotel: async (_input, round) => ({ holdId: `h${round}`, price: { amountMinor: round === 1 ? 20_000 : 25_000, currency: 'EUR' }, expiresAt: '2030-01-01T00:00:00.000Z' }),
