@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { benchBothServers, CLUSTER_FULL, CLUSTER_QUICK, sideBySide } from './cluster';
+import { apiOverhead, benchBothServers, CLUSTER_FULL, CLUSTER_QUICK, sideBySide } from './cluster';
 import { allocatorRow } from './allocator';
 import { apiAlone, bikesHeld } from './held';
 import { markdown, toResults } from './report';
@@ -80,6 +80,8 @@ async function main(): Promise<void> {
   const outIndex = args.indexOf('--out');
   const out = outIndex >= 0 ? args[outIndex + 1]! : join(__dirname, 'results', quick ? 'quick.json' : 'latest.json');
   if (args.includes('--cluster')) return benchCluster(args, quick, outIndex >= 0 ? out : join(__dirname, 'results', quick ? 'cluster-quick.json' : 'cluster.json'));
+  const overheadOnly = args.indexOf('--overhead-only');
+  if (overheadOnly >= 0) return benchOverhead(Number(args[overheadOnly + 1] ?? 100));
   const bikesOnly = args.indexOf('--bikes-only');
   const allocatorOnly = args.indexOf('--allocator-only');
   const apiOnly = args.indexOf('--api-only');
@@ -102,6 +104,17 @@ async function main(): Promise<void> {
     writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(out.replace(/\.json$/, '.md'), `${table}\n`);
     process.stdout.write(`\n${table}\n\nbench: wrote ${out}\n`);
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** `--overhead-only N`: the API's own overhead on the dev server, N starts per contender (see cluster.ts). */
+async function benchOverhead(count: number): Promise<void> {
+  const stack = await startBenchStack({ eagerActivities: true });
+  try {
+    await warmUp(stack);
+    process.stdout.write(`\n${markdown(toResults(await apiOverhead(stack, { overheadCount: count, maxSeconds: 240 }), false))}\n`);
   } finally {
     await stack.stop();
   }

@@ -5,7 +5,7 @@
  * worker polls the task queue, and stops everything it started.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -48,7 +48,24 @@ export interface LaunchedStack {
 
 const READY_TIMEOUT_MS = 90_000;
 
+/**
+ * Ports are picked free, then bound a moment later by each part, and Temporal picks more of its own on
+ * start: two stacks starting at once (test files side by side) can pick the same one. A launch that
+ * failed because a part found its port taken is tried again, once, on new ports.
+ */
 export async function launchStack(options: LaunchOptions): Promise<LaunchedStack> {
+  try {
+    return await launchOnce(options);
+  } catch (err) {
+    if (!(err instanceof PortTaken)) throw err;
+    process.stderr.write(`launch: ${err.message}; trying again on other ports\n`);
+    return launchOnce(options);
+  }
+}
+
+class PortTaken extends Error {}
+
+async function launchOnce(options: LaunchOptions): Promise<LaunchedStack> {
   const dataDir = mkdtempSync(join(tmpdir(), `sagaway-${options.label}-`));
   const ports = { temporal: await freePort(), ui: await freePort(), backends: await freePort(), api: await freePort() };
   const clusterPorts = options.cluster ? await freeClusterPorts(false) : null;
@@ -97,6 +114,8 @@ export async function launchStack(options: LaunchOptions): Promise<LaunchedStack
     if (options.start.includes('worker')) await waitUntil('a worker polls the task queue', () => workerPolls(temporalAddress, env.SAGAWAY_TASK_QUEUE!), parts);
   } catch (err) {
     await stop();
+    // The in-memory dev server's output is not kept; it exits at start when one of its ports is taken.
+    if (err instanceof Error && /temporal dev server exited/.test(err.message)) throw new PortTaken(err.message);
     throw err;
   }
   return {
@@ -118,11 +137,24 @@ async function waitUntil(what: string, ready: () => Promise<boolean>, parts: Par
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const dead = Object.values(parts).find((p) => p.exited);
-    if (dead) throw new Error(`${dead.name} exited while waiting until ${what}; see ${dead.logFile}`);
+    if (dead) {
+      // What it printed last may still be on its way to the log.
+      await new Promise((r) => setTimeout(r, 300));
+      const message = `${dead.name} exited while waiting until ${what}; see ${dead.logFile}`;
+      throw portTaken(dead.logFile) ? new PortTaken(message) : new Error(message);
+    }
     if (await ready()) return;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`not ready within ${READY_TIMEOUT_MS / 1000} s: ${what}`);
+}
+
+function portTaken(logFile: string): boolean {
+  try {
+    return /EADDRINUSE|address already in use/.test(readFileSync(logFile, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 function apiReady(apiUrl: string): Promise<boolean> {
