@@ -3,12 +3,19 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
+import { workflowBundleFile } from '../support/workflow-bundle';
+
+/** The workflows bundled once for the suite (the workers would each run webpack otherwise). */
+let bundle = '';
+before(async () => {
+  bundle = await workflowBundleFile();
+});
 
 describe('npm run bench -- --quick', () => {
   it('runs every scenario and writes a results file a reader can use', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'bench-')), 'quick.json');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out], { cwd: join(__dirname, '..', '..'), encoding: 'utf8', timeout: 240_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out], { cwd: join(__dirname, '..', '..'), env: { ...process.env, SAGAWAY_WORKFLOW_BUNDLE: bundle }, encoding: 'utf8', timeout: 240_000 });
     assert.equal(run.status, 0, run.stderr.slice(-2_000));
     const results = JSON.parse(readFileSync(out, 'utf8'));
     assert.match(results.machine, /cores/);

@@ -3,13 +3,22 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
+import { workflowBundleFile } from '../support/workflow-bundle';
+
+/** The workflows bundled once for the suite (the workers would each run webpack otherwise). */
+let bundle = '';
+before(async () => {
+  bundle = await workflowBundleFile();
+});
 
 describe('npm run chaos -- --quick', () => {
   it('keeps every promise while parts are killed, restarted and backends fail', () => {
     const json = join(mkdtempSync(join(tmpdir(), 'chaos-result-')), 'result.json');
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'chaos/run.ts', '--quick', '--json', json], {
       cwd: join(__dirname, '..', '..'),
+      // The workers (restarted after each SIGKILL) read the suite's bundle instead of each running webpack.
+      env: { ...process.env, SAGAWAY_WORKFLOW_BUNDLE: bundle },
       encoding: 'utf8',
       timeout: 360_000,
     });

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFrom } from '../../src/codec';
 import { loadConfig, type Config } from '../../src/config';
@@ -37,7 +39,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const launched = await launchStack({
     label: 'test',
     start: ['backends', 'worker', 'api'],
-    keepData: Boolean(process.env.SAGAWAY_TEST_LOG),
+    // Kept until the parts' errors are read (see stop); removed then unless SAGAWAY_TEST_LOG is set.
+    keepData: true,
     env: {
       SAGAWAY_API_KEYS: `test:${API_KEY},other:${OTHER_API_KEY}`,
       SAGAWAY_OPERATOR_KEYS: `ops:${OPERATOR_KEY}`,
@@ -65,6 +68,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async stop() {
       await connection.close();
       await launched.stop();
+      printPartErrors(launched);
+      if (!process.env.SAGAWAY_TEST_LOG) rmSync(launched.dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * What the parts logged at error level or above (a 500's cause, a worker's failed task), printed with the
+ * file's output, so a failure in CI, where the parts' logs are gone with the machine, shows its cause.
+ */
+function printPartErrors(launched: LaunchedStack): void {
+  for (const name of readdirSync(launched.dataDir).filter((f) => f.endsWith('.log'))) {
+    const errors = readFileSync(join(launched.dataDir, name), 'utf8')
+      .split('\n')
+      .filter((line) => /"level":(50|60)\b/.test(line));
+    if (errors.length === 0) continue;
+    process.stdout.write(`# ${name}: ${errors.length} error lines, the last ${Math.min(errors.length, 10)}:\n`);
+    for (const line of errors.slice(-10)) process.stdout.write(`#   ${line.slice(0, 2_000)}\n`);
+  }
 }
