@@ -4,7 +4,7 @@
  * decisions, so the allocator is measured alone. Used by the `allocator-N` bench row and by its test.
  */
 import { Client, WorkflowIdReusePolicy } from '@temporalio/client';
-import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { allocatorId, AllocatorMessages, byPriority, type AllocationView, type AllocatorState, type SeatDecision, type SeatRequest } from '../src/domain/allocation';
 import { runPool, watchProcesses } from './metrics';
 import type { ScenarioResult } from './scenarios';
@@ -34,9 +34,9 @@ export interface AllocatorOutcome {
 const TASK_QUEUE = 'allocator-load';
 
 /** Runs a worker for the allocator and the stand-in sagas on its own task queue while `fn` runs. */
-export async function withAllocatorWorker<T>(address: string, fn: () => Promise<T>): Promise<T> {
+export async function withAllocatorWorker<T>(address: string, fn: () => Promise<T>, prebuilt?: WorkflowBundle): Promise<T> {
   const connection = await NativeConnection.connect({ address });
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./allocator-workflows'), logger: quiet });
+  const workflowBundle = prebuilt ?? (await bundleWorkflowCode({ workflowsPath: require.resolve('./allocator-workflows'), logger: quiet }));
   const worker = await Worker.create({ connection, taskQueue: TASK_QUEUE, workflowBundle, maxConcurrentWorkflowTaskExecutions: 50 });
   try {
     return await worker.runUntil(fn);

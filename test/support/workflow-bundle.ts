@@ -25,11 +25,23 @@ export async function workflowBundle(traced = false): Promise<WorkflowBundle> {
   return { code: readFileSync(await workflowBundleFile(traced), 'utf8') };
 }
 
-async function buildOnce(traced: boolean): Promise<string> {
-  const file = join(cacheDir, `${sourceHash()}${traced ? '-traced' : ''}.js`);
-  if (existsSync(file)) return file;
+function buildOnce(traced: boolean): Promise<string> {
   const workflowInterceptorModules = [CLIENT_HEADER_INTERCEPTOR, ...(traced ? [WORKFLOW_TRACING_MODULE] : [])];
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), workflowInterceptorModules, logger: quietBundlerLogger });
+  return cachedBundle(traced ? '-traced' : '', { workflowsPath: require.resolve('../../src/workflows'), workflowInterceptorModules });
+}
+
+let allocatorBundleFile: Promise<string> | null = null;
+
+/** The seat allocator's load workflows (bench/allocator-workflows.ts), cached like sagaway's own. */
+export async function allocatorLoadBundle(): Promise<WorkflowBundle> {
+  allocatorBundleFile ??= cachedBundle('-allocator-load', { workflowsPath: require.resolve('../../bench/allocator-workflows'), extraSources: [join(root, 'bench', 'allocator-workflows.ts')] });
+  return { code: readFileSync(await allocatorBundleFile, 'utf8') };
+}
+
+async function cachedBundle(suffix: string, what: { workflowsPath: string; workflowInterceptorModules?: string[]; extraSources?: string[] }): Promise<string> {
+  const file = join(cacheDir, `${sourceHash(what.extraSources)}${suffix}.js`);
+  if (existsSync(file)) return file;
+  const { code } = await bundleWorkflowCode({ workflowsPath: what.workflowsPath, workflowInterceptorModules: what.workflowInterceptorModules, logger: quietBundlerLogger });
   mkdirSync(cacheDir, { recursive: true });
   // Written aside and renamed, so a file running in parallel never reads half a bundle.
   const staging = `${file}.${process.pid}.tmp`;
@@ -38,9 +50,9 @@ async function buildOnce(traced: boolean): Promise<string> {
   return file;
 }
 
-function sourceHash(): string {
+function sourceHash(extraSources: string[] = []): string {
   const hash = createHash('sha256');
-  for (const file of sourceFiles(join(root, 'src'))) hash.update(file).update(readFileSync(file));
+  for (const file of [...sourceFiles(join(root, 'src')), ...extraSources]) hash.update(file).update(readFileSync(file));
   hash.update(readFileSync(join(root, 'node_modules', '@temporalio', 'workflow', 'package.json')));
   return hash.digest('hex').slice(0, 16);
 }

@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { inPriorityOrder, runAllocatorLoad, withAllocatorWorker, type AllocatorOutcome } from '../../bench/allocator';
 import { resolveTemporalCli } from '../../src/dev/temporal-cli';
 import { freePort, startDevServer, type RunningDevServer } from '../../src/dev/temporal-server';
+import { allocatorLoadBundle } from '../support/workflow-bundle';
 
 const LOAD = { requests: 120, capacity: 40, released: 3, maxHistory: 150, readDecisions: true };
 let temporal: RunningDevServer;
@@ -18,7 +19,7 @@ before(async () => {
   temporal = await startDevServer({ cli: await resolveTemporalCli(), port: await freePort(), uiPort: null, dbFile: null });
   connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: 'default' });
-  outcome = await withAllocatorWorker(temporal.address, () => runAllocatorLoad(client, LOAD));
+  outcome = await withAllocatorWorker(temporal.address, () => runAllocatorLoad(client, LOAD), await allocatorLoadBundle());
 });
 
 after(async () => {
