@@ -5,6 +5,8 @@ import { launchStack, type LaunchedStack } from '../../src/dev/stack';
 import type { SagaTuning } from '../../src/domain/saga';
 import { workflowBundleFile } from './workflow-bundle';
 
+/** The client the tests call as by default, and its key. */
+export const CLIENT_ID = 'test';
 export const API_KEY = 'test-client-key-0001';
 export const OTHER_API_KEY = 'other-client-key-0002';
 export const OPERATOR_KEY = 'test-operator-key-0003';
@@ -39,7 +41,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     start: ['backends', 'worker', 'api'],
     keepData: Boolean(process.env.SAGAWAY_TEST_LOG),
     env: {
-      SAGAWAY_API_KEYS: `test:${API_KEY},other:${OTHER_API_KEY}`,
+      SAGAWAY_API_KEYS: `${CLIENT_ID}:${API_KEY},other:${OTHER_API_KEY}`,
       SAGAWAY_OPERATOR_KEYS: `ops:${OPERATOR_KEY}`,
       SAGAWAY_HTTP_TIMEOUT_MS: '2000',
       // Tests run the codec strict, as production does: a payload that escapes encryption fails them.
