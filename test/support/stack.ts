@@ -52,6 +52,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       SAGAWAY_WORKFLOW_BUNDLE: await workflowBundleFile(),
       SAGAWAY_COMPENSATION_BACKOFF_MS: `${backoff.initial},${backoff.max}`,
       ...(options.tuning?.stuckAfterAttempts ? { SAGAWAY_STUCK_AFTER_ATTEMPTS: String(options.tuning.stuckAfterAttempts) } : {}),
+      ...(options.tuning?.stepRetryInitialMs ? { SAGAWAY_STEP_RETRY_INITIAL_MS: String(options.tuning.stepRetryInitialMs) } : {}),
       ...options.env,
     },
   });
