@@ -7,7 +7,8 @@ import { startStack, type Stack } from '../support/stack';
 let stack: Stack;
 
 before(async () => {
-  stack = await startStack();
+  // Steps retried 20 ms after a failure, doubling: the tests count attempts, and the pivot's seven take 1.3 s, not 13.
+  stack = await startStack({ tuning: { stepRetryInitialMs: 20 } });
 });
 
 after(async () => {
