@@ -72,6 +72,8 @@ const DevEnvSchema = z.object({
     .regex(/^\d+,\d+$/, 'expected initial,max in milliseconds, such as 1000,60000')
     .transform((raw) => raw.split(',').map(Number) as [number, number])
     .optional(),
+  /** How soon a failed forward step is first retried (the retry policies' 200 ms when unset). */
+  SAGAWAY_STEP_RETRY_INITIAL_MS: z.coerce.number().int().min(1).max(60_000).optional(),
 });
 
 const EnvSchema = z.object({
@@ -151,7 +153,7 @@ export interface Config {
   /** keys: API key -> client id; operatorKeys: operator key -> operator name. */
   api: { host: string; port: number; keys: Map<string, string>; operatorKeys: Map<string, string> };
   backends: { host: string; port: number; urls: Record<BackendName, string>; timeoutMs: number };
-  sagas: { orderDeadlineMs: number; stuckAfterAttempts: number; localSteps: boolean; localHolds: boolean; compensationBackoffMs: { initial: number; max: number } | null };
+  sagas: { orderDeadlineMs: number; stuckAfterAttempts: number; localSteps: boolean; localHolds: boolean; compensationBackoffMs: { initial: number; max: number } | null; stepRetryInitialMs: number | null };
   bikes: { sensorTimeoutMs: number; visitorMaxBikes: number; feePerBikeMinor: number; kioskCacheMs: number };
   classes: { tuitionMinor: number; allocatorMaxHistory: number };
   temporalUiPort: number;
@@ -231,6 +233,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       compensationBackoffMs: env.SAGAWAY_COMPENSATION_BACKOFF_MS
         ? { initial: env.SAGAWAY_COMPENSATION_BACKOFF_MS[0], max: env.SAGAWAY_COMPENSATION_BACKOFF_MS[1] }
         : null,
+      stepRetryInitialMs: env.SAGAWAY_STEP_RETRY_INITIAL_MS ?? null,
     },
     bikes: {
       sensorTimeoutMs: Math.round(env.SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS * 1_000),

@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     ...DEFAULT_TUNING,
     stuckAfterAttempts: config.sagas.stuckAfterAttempts,
     compensationBackoffMs: config.sagas.compensationBackoffMs ?? DEFAULT_TUNING.compensationBackoffMs,
+    ...(config.sagas.stepRetryInitialMs === null ? {} : { stepRetryInitialMs: config.sagas.stepRetryInitialMs }),
   });
   // With Redis, running sagas are read from the views their workers publish there (src/views/).
   const views = deps.shared?.redis ? new RedisSagaViewStore(deps.shared.redis) : null;

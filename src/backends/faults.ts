@@ -7,6 +7,8 @@ export const FaultSchema = z.object({
   latencyMs: z.number().int().min(0).max(600_000).optional(),
   count: z.number().int().min(1).optional(),
   rate: z.number().min(0).max(1).optional(),
+  /** Only calls made for this saga (their X-Saga-Id): tests that inject faults can then run side by side. */
+  sagaId: z.string().min(1).optional(),
 });
 export type Fault = z.infer<typeof FaultSchema>;
 
@@ -32,10 +34,11 @@ export class FaultBook {
     return this.faults.map(({ remaining: _remaining, ...fault }) => fault);
   }
 
-  /** The fault to apply to this call of `op`, if any; consumes one of a counted fault. */
-  take(op: string): Fault | null {
+  /** The fault to apply to this call of `op` (made for `sagaId`, if known), if any; consumes one of a counted fault. */
+  take(op: string, sagaId: string | null = null): Fault | null {
     for (const fault of this.faults) {
       if (fault.op !== op && fault.op !== '*') continue;
+      if (fault.sagaId !== undefined && fault.sagaId !== sagaId) continue;
       if (fault.remaining !== null && fault.remaining <= 0) continue;
       if (fault.rate !== undefined && this.random() >= fault.rate) continue;
       if (fault.remaining !== null) fault.remaining -= 1;

@@ -171,7 +171,7 @@ async function answerOp(
   res: FastifyReply,
   key: string | null,
 ) {
-  const fault = service.faults.take(op);
+  const fault = service.faults.take(op, header(req, 'x-saga-id'));
   if (fault && (await applyFaultBefore(fault, req, res))) return res;
   const stored = key ? service.storedReply(op, key) : undefined;
   const reply =

@@ -84,6 +84,11 @@ export interface SagaTuning {
    * to this; each round costs about a dozen history events, however many attempts it holds. 2 hours when absent.
    */
   undoRoundMaxMs?: number;
+  /**
+   * A forward step's first retry comes this long after a failure (doubling from there, capped as its kind of
+   * step says); 200 ms when absent. Tests shorten it so that a step failing six times takes no 13 s.
+   */
+  stepRetryInitialMs?: number;
 }
 
 export const DEFAULT_TUNING: SagaTuning = {

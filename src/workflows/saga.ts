@@ -65,6 +65,19 @@ export interface SagaOptions {
   localSteps?: boolean;
 }
 
+/** The options with every step's first retry after `tuning.stepRetryInitialMs`, when the tuning says so. */
+function withStepRetryInitial(options: SagaOptions): SagaOptions {
+  const ms = options.tuning.stepRetryInitialMs;
+  if (ms === undefined) return options;
+  const retried = <O extends ActivityOptions | LocalActivityOptions>(o: O): O => ({ ...o, retry: { ...o.retry, initialInterval: ms } });
+  return {
+    ...options,
+    forward: retried(options.forward),
+    afterPivot: retried(options.afterPivot),
+    local: { forward: retried(options.local.forward), afterPivot: retried(options.local.afterPivot) },
+  };
+}
+
 /** before: compensable; inFlight: the pivot was sent, so never compensated; refused: the backend said no and confirmed it. */
 type PivotState = 'before' | 'inFlight' | 'refused' | 'passed';
 
@@ -83,10 +96,13 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
   /** Workflow time by which the pivot must be reached; every step before it is bounded by what is left. */
   private deadlineAt: number | null = null;
 
+  private readonly options: SagaOptions;
+
   constructor(
-    private readonly options: SagaOptions,
+    options: SagaOptions,
     private readonly steps: D,
   ) {
+    this.options = withStepRetryInitial(options);
     const declared = patched(Patches.declaredSteps);
     this.record = new SagaRecord(options.type);
     this.caller = new StepCaller(this.record.view.id, declared, options.afterPivot);

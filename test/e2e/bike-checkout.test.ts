@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { sagaIdFor } from '../../src/api/idempotency';
 import { addKiosk, bikeBody, LOCAL_HOUSEHOLD_3, REJECTED, senseBike, VISITOR } from '../support/bikes';
-import { backendRecords, call, clearFaults, injectFault, waitForView } from '../support/http';
+import { backendRecords, call, clearFaults, injectFault, sagaKey, waitForView } from '../support/http';
 import { decodedHistoryText } from '../support/history-text';
 import { startStack, type Stack } from '../support/stack';
 
@@ -17,12 +17,11 @@ after(async () => {
   await stack?.stop();
 });
 
-afterEach(async () => {
-  for (const service of ['storage', 'payments', 'bikes']) await clearFaults(stack.backendsUrl, service);
-});
-
-async function start(body: Record<string, unknown>) {
-  const answer = await call(stack.apiUrl, 'POST', '/v1/bike-checkouts', { body });
+/** Starts a checkout whose faults are scoped to its saga, so the tests that use this run side by side. */
+async function start(body: Record<string, unknown>, faults: Array<[service: string, fault: Record<string, unknown>]> = []) {
+  const { idempotencyKey, sagaId } = sagaKey();
+  for (const [service, fault] of faults) await injectFault(stack.backendsUrl, service, { ...fault, sagaId });
+  const answer = await call(stack.apiUrl, 'POST', '/v1/bike-checkouts', { body, idempotencyKey });
   assert.equal(answer.status, 202, JSON.stringify(answer.body));
   return answer.body.id as string;
 }
@@ -38,80 +37,126 @@ async function held(sagaId: string): Promise<string[]> {
   return out.sort();
 }
 
-describe('bike checkout, completed', () => {
-  it('gives a local two bikes for a household of two, free, each through its own bay door', async () => {
-    const id = await start(bikeBody({ bikes: 2 }));
-    await senseBike(stack.apiUrl, id, 1);
-    await senseBike(stack.apiUrl, id, 2);
-    const view = await ended(id);
-    assert.equal(view.status, 'COMPLETED', JSON.stringify(view.error));
-    assert.equal(view.result.residentStatus, 'LOCAL');
-    assert.equal(view.result.fee.amountMinor, 0);
-    assert.equal(view.result.bikes.length, 2);
-    assert.notEqual(view.result.bikes[0].bikeId, view.result.bikes[1].bikeId);
-    for (const bike of view.result.bikes) assert.match(bike.conditionRecordId, /^cond_/);
-    assert.deepEqual(view.bikes.map((b: any) => b.status), ['DOOR_OPEN', 'DOOR_OPEN']);
-    assert.deepEqual(await held(id), ['bike-reservation:RELEASED', 'bike-reservation:RELEASED', 'checkout:CHECKED_OUT', 'checkout:CHECKED_OUT']);
-    const doors = await backendRecords(stack.backendsUrl, 'kiosk', id);
-    assert.equal(doors.filter((r) => r.kind === 'door').length, 2);
-    assert.equal(doors.filter((r) => r.kind === 'notice').length, 2, 'the rider was told each bike is on its way');
+// Each test starts its own checkouts, with its faults scoped to them: they run side by side.
+describe('bike checkout', { concurrency: true }, () => {
+  describe('bike checkout, completed', { concurrency: true }, () => {
+    it('gives a local two bikes for a household of two, free, each through its own bay door', async () => {
+      const id = await start(bikeBody({ bikes: 2 }));
+      await senseBike(stack.apiUrl, id, 1);
+      await senseBike(stack.apiUrl, id, 2);
+      const view = await ended(id);
+      assert.equal(view.status, 'COMPLETED', JSON.stringify(view.error));
+      assert.equal(view.result.residentStatus, 'LOCAL');
+      assert.equal(view.result.fee.amountMinor, 0);
+      assert.equal(view.result.bikes.length, 2);
+      assert.notEqual(view.result.bikes[0].bikeId, view.result.bikes[1].bikeId);
+      for (const bike of view.result.bikes) assert.match(bike.conditionRecordId, /^cond_/);
+      assert.deepEqual(view.bikes.map((b: any) => b.status), ['DOOR_OPEN', 'DOOR_OPEN']);
+      assert.deepEqual(await held(id), ['bike-reservation:RELEASED', 'bike-reservation:RELEASED', 'checkout:CHECKED_OUT', 'checkout:CHECKED_OUT']);
+      const doors = await backendRecords(stack.backendsUrl, 'kiosk', id);
+      assert.equal(doors.filter((r) => r.kind === 'door').length, 2);
+      assert.equal(doors.filter((r) => r.kind === 'notice').length, 2, 'the rider was told each bike is on its way');
+    });
+
+    it('charges a visitor the fee, captured once every bike is out', async () => {
+      const id = await start(bikeBody({ credentials: VISITOR, paymentToken: 'tok_visa' }));
+      await senseBike(stack.apiUrl, id, 1);
+      const view = await ended(id);
+      assert.equal(view.status, 'COMPLETED');
+      assert.deepEqual(view.result.fee, { amountMinor: 350, currency: 'EUR' });
+      const payments = await backendRecords(stack.backendsUrl, 'payments', id);
+      assert.deepEqual(payments.map((p) => `${p.status}:${p.amountMinor}`), ['CAPTURED:350']);
+    });
+
+    it('retries a storage fault and succeeds', async () => {
+      const id = await start(bikeBody(), [['storage', { op: 'reserve', mode: 'error', status: 503, count: 2 }]]);
+      await senseBike(stack.apiUrl, id, 1);
+      const view = await ended(id);
+      assert.equal(view.status, 'COMPLETED');
+      assert.equal(view.steps.find((s: any) => s.name === 'reserveBike#1').attempts, 3);
+    });
   });
 
-  it('charges a visitor the fee, captured once every bike is out', async () => {
-    const id = await start(bikeBody({ credentials: VISITOR, paymentToken: 'tok_visa' }));
-    await senseBike(stack.apiUrl, id, 1);
-    const view = await ended(id);
-    assert.equal(view.status, 'COMPLETED');
-    assert.deepEqual(view.result.fee, { amountMinor: 350, currency: 'EUR' });
-    const payments = await backendRecords(stack.backendsUrl, 'payments', id);
-    assert.deepEqual(payments.map((p) => `${p.status}:${p.amountMinor}`), ['CAPTURED:350']);
+  describe('bike checkout, refused or undone', { concurrency: true }, () => {
+    it('refuses a visitor more bikes than allowed, before anything is held', async () => {
+      const id = await start(bikeBody({ credentials: VISITOR, bikes: 3, paymentToken: 'tok_visa' }));
+      const view = await ended(id);
+      assert.equal(view.status, 'COMPENSATED');
+      assert.equal(view.error.type, 'TooManyBikes');
+      assert.match(view.error.message, /VISITOR may take up to 2 bikes/);
+      assert.deepEqual(await held(id), []);
+    });
+
+    it('ends a rejected ID with nothing to undo', async () => {
+      const id = await start(bikeBody({ credentials: REJECTED }));
+      const view = await ended(id);
+      assert.equal(view.status, 'COMPENSATED');
+      assert.deepEqual({ type: view.error.type, step: view.error.step }, { type: 'IdRejected', step: 'verifyRider' });
+      assert.deepEqual(await held(id), []);
+    });
+
+    it('a sensor timeout on the second bike returns the first, checks both in and voids the fee', async () => {
+      const id = await start(bikeBody({ credentials: VISITOR, bikes: 2, paymentToken: 'tok_visa' }));
+      await senseBike(stack.apiUrl, id, 1);
+      const view = await ended(id);
+      assert.equal(view.status, 'COMPENSATED');
+      assert.deepEqual({ type: view.error.type, step: view.error.step }, { type: 'SensorTimeout', step: 'awaitBike#2' });
+      assert.deepEqual(view.bikes.map((b: any) => b.status), ['RETURNED', 'RETURNED']);
+      assert.deepEqual(await held(id), ['authorization:VOIDED', 'bike-reservation:RETURNED', 'bike-reservation:RETURNED', 'checkout:CHECKED_IN', 'checkout:CHECKED_IN']);
+    });
+
+    it('treats malformed XML from storage as a failure, not an answer, and returns what it may have moved', async () => {
+      const id = await start(bikeBody(), [['storage', { op: 'reserve', mode: 'malformed', count: 1 }]]);
+      const view = await ended(id);
+      assert.equal(view.status, 'COMPENSATED');
+      assert.deepEqual({ type: view.error.type, step: view.error.step }, { type: 'MalformedResponse', step: 'reserveBike#1' });
+      assert.deepEqual(await held(id), ['bike-reservation:RETURNED']);
+    });
+
+    it('cancel before the pivot returns the bike and voids the fee; after it, 409', async () => {
+      const id = await start(bikeBody({ credentials: VISITOR, paymentToken: 'tok_visa' }));
+      await waitForView(stack.apiUrl, id, (v) => v.bikes?.[0]?.status === 'ON_ITS_WAY');
+      const cancel = await call(stack.apiUrl, 'POST', `/v1/sagas/${id}/cancel`, { body: { reason: 'rider walked away' }, prefer: 'wait=20' });
+      assert.equal(cancel.body.status, 'COMPENSATED');
+      assert.deepEqual(await held(id), ['authorization:VOIDED', 'bike-reservation:RETURNED', 'checkout:CHECKED_IN']);
+      const done = await start(bikeBody({ credentials: VISITOR, paymentToken: 'tok_visa' }));
+      await senseBike(stack.apiUrl, done, 1);
+      await ended(done);
+      assert.equal((await call(stack.apiUrl, 'POST', `/v1/sagas/${done}/cancel`, { body: {} })).status, 409);
+    });
+
+    it('a wrong bike from the sensor is a clear 422, an unknown saga a 404', async () => {
+      const id = await start(bikeBody());
+      await waitForView(stack.apiUrl, id, (v) => v.bikes?.[0]?.status === 'ON_ITS_WAY');
+      const wrong = await call(stack.apiUrl, 'POST', `/v1/sagas/${id}/signals/bike-sensed`, { body: { bikeId: 'test-999' } });
+      assert.equal(wrong.status, 422);
+      assert.match(wrong.body.detail, /test-999 is not on its way/);
+      const unknown = await call(stack.apiUrl, 'POST', '/v1/sagas/saga-nope/signals/bike-sensed', { body: { bikeId: 'x' } });
+      assert.equal(unknown.status, 404);
+      await senseBike(stack.apiUrl, id, 1);
+      assert.equal((await ended(id)).status, 'COMPLETED');
+    });
   });
 
-  it('retries a storage fault and succeeds', async () => {
-    await injectFault(stack.backendsUrl, 'storage', { op: 'reserve', mode: 'error', status: 503, count: 2 });
-    const id = await start(bikeBody());
-    await senseBike(stack.apiUrl, id, 1);
-    const view = await ended(id);
-    assert.equal(view.status, 'COMPLETED');
-    assert.equal(view.steps.find((s: any) => s.name === 'reserveBike#1').attempts, 3);
+  describe('credentials never travel in clear', () => {
+    it('keeps the document number out of the workflow history and the backends', async () => {
+      const id = await start(bikeBody());
+      await senseBike(stack.apiUrl, id, 1);
+      await ended(id);
+      const history = await decodedHistoryText(stack.client, stack.config.codecKeys, id);
+      assert.match(history, /kiosk-test/, 'the payloads were decoded: the request is readable');
+      assert.ok(!history.includes(LOCAL_HOUSEHOLD_3.documentNumber), 'only the sealed package travels through Temporal');
+      for (const service of ['idcheck', 'storage', 'bikes', 'kiosk']) {
+        assert.ok(!JSON.stringify(await backendRecords(stack.backendsUrl, service)).includes(LOCAL_HOUSEHOLD_3.documentNumber), service);
+      }
+    });
   });
 });
 
-describe('bike checkout, refused or undone', () => {
-  it('refuses a visitor more bikes than allowed, before anything is held', async () => {
-    const id = await start(bikeBody({ credentials: VISITOR, bikes: 3, paymentToken: 'tok_visa' }));
-    const view = await ended(id);
-    assert.equal(view.status, 'COMPENSATED');
-    assert.equal(view.error.type, 'TooManyBikes');
-    assert.match(view.error.message, /VISITOR may take up to 2 bikes/);
-    assert.deepEqual(await held(id), []);
-  });
-
-  it('ends a rejected ID with nothing to undo', async () => {
-    const id = await start(bikeBody({ credentials: REJECTED }));
-    const view = await ended(id);
-    assert.equal(view.status, 'COMPENSATED');
-    assert.deepEqual({ type: view.error.type, step: view.error.step }, { type: 'IdRejected', step: 'verifyRider' });
-    assert.deepEqual(await held(id), []);
-  });
-
-  it('a sensor timeout on the second bike returns the first, checks both in and voids the fee', async () => {
-    const id = await start(bikeBody({ credentials: VISITOR, bikes: 2, paymentToken: 'tok_visa' }));
-    await senseBike(stack.apiUrl, id, 1);
-    const view = await ended(id);
-    assert.equal(view.status, 'COMPENSATED');
-    assert.deepEqual({ type: view.error.type, step: view.error.step }, { type: 'SensorTimeout', step: 'awaitBike#2' });
-    assert.deepEqual(view.bikes.map((b: any) => b.status), ['RETURNED', 'RETURNED']);
-    assert.deepEqual(await held(id), ['authorization:VOIDED', 'bike-reservation:RETURNED', 'bike-reservation:RETURNED', 'checkout:CHECKED_IN', 'checkout:CHECKED_IN']);
-  });
-
-  it('treats malformed XML from storage as a failure, not an answer, and returns what it may have moved', async () => {
-    await injectFault(stack.backendsUrl, 'storage', { op: 'reserve', mode: 'malformed', count: 1 });
-    const id = await start(bikeBody());
-    const view = await ended(id);
-    assert.equal(view.status, 'COMPENSATED');
-    assert.deepEqual({ type: view.error.type, step: view.error.step }, { type: 'MalformedResponse', step: 'reserveBike#1' });
-    assert.deepEqual(await held(id), ['bike-reservation:RETURNED']);
+// Alone, after the rest: storage's stock answers fail for every caller while it runs (the API asks, not a saga).
+describe('bike checkout, an empty kiosk', () => {
+  after(async () => {
+    await clearFaults(stack.backendsUrl, 'storage');
   });
 
   it('answers an empty kiosk from the cache, without starting a saga', async () => {
@@ -123,43 +168,5 @@ describe('bike checkout, refused or undone', () => {
     await injectFault(stack.backendsUrl, 'storage', { op: 'stock', mode: 'error', status: 500, count: 100 });
     const again = await call(stack.apiUrl, 'POST', '/v1/bike-checkouts', { body: bikeBody({ kioskId: 'kiosk-empty' }) });
     assert.equal(again.status, 409, 'the second answer comes from the cache: storage is not asked');
-  });
-
-  it('cancel before the pivot returns the bike and voids the fee; after it, 409', async () => {
-    const id = await start(bikeBody({ credentials: VISITOR, paymentToken: 'tok_visa' }));
-    await waitForView(stack.apiUrl, id, (v) => v.bikes?.[0]?.status === 'ON_ITS_WAY');
-    const cancel = await call(stack.apiUrl, 'POST', `/v1/sagas/${id}/cancel`, { body: { reason: 'rider walked away' }, prefer: 'wait=20' });
-    assert.equal(cancel.body.status, 'COMPENSATED');
-    assert.deepEqual(await held(id), ['authorization:VOIDED', 'bike-reservation:RETURNED', 'checkout:CHECKED_IN']);
-    const done = await start(bikeBody({ credentials: VISITOR, paymentToken: 'tok_visa' }));
-    await senseBike(stack.apiUrl, done, 1);
-    await ended(done);
-    assert.equal((await call(stack.apiUrl, 'POST', `/v1/sagas/${done}/cancel`, { body: {} })).status, 409);
-  });
-
-  it('a wrong bike from the sensor is a clear 422, an unknown saga a 404', async () => {
-    const id = await start(bikeBody());
-    await waitForView(stack.apiUrl, id, (v) => v.bikes?.[0]?.status === 'ON_ITS_WAY');
-    const wrong = await call(stack.apiUrl, 'POST', `/v1/sagas/${id}/signals/bike-sensed`, { body: { bikeId: 'test-999' } });
-    assert.equal(wrong.status, 422);
-    assert.match(wrong.body.detail, /test-999 is not on its way/);
-    const unknown = await call(stack.apiUrl, 'POST', '/v1/sagas/saga-nope/signals/bike-sensed', { body: { bikeId: 'x' } });
-    assert.equal(unknown.status, 404);
-    await senseBike(stack.apiUrl, id, 1);
-    assert.equal((await ended(id)).status, 'COMPLETED');
-  });
-});
-
-describe('credentials never travel in clear', () => {
-  it('keeps the document number out of the workflow history and the backends', async () => {
-    const id = await start(bikeBody());
-    await senseBike(stack.apiUrl, id, 1);
-    await ended(id);
-    const history = await decodedHistoryText(stack.client, stack.config.codecKeys, id);
-    assert.match(history, /kiosk-test/, 'the payloads were decoded: the request is readable');
-    assert.ok(!history.includes(LOCAL_HOUSEHOLD_3.documentNumber), 'only the sealed package travels through Temporal');
-    for (const service of ['idcheck', 'storage', 'bikes', 'kiosk']) {
-      assert.ok(!JSON.stringify(await backendRecords(stack.backendsUrl, service)).includes(LOCAL_HOUSEHOLD_3.documentNumber), service);
-    }
   });
 });

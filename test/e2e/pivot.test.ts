@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { operatorActionUpdate } from '../../src/workflows';
-import { backendRecords, call, clearFaults, injectFault, waitForView } from '../support/http';
+import { backendRecords, call, clearFaults, injectFault, sagaKey, waitForView } from '../support/http';
 import { orderBody } from '../support/orders';
 import { startStack, type Stack } from '../support/stack';
 
@@ -9,7 +9,8 @@ import { startStack, type Stack } from '../support/stack';
 let stack: Stack;
 
 before(async () => {
-  stack = await startStack({ env: { SAGAWAY_ORDER_DEADLINE_SECONDS: '6' }, tuning: { stuckAfterAttempts: 3 } });
+  // Steps retried 20 ms after a failure, doubling: eight tries of the capture take 2.5 s, not 25.
+  stack = await startStack({ env: { SAGAWAY_ORDER_DEADLINE_SECONDS: '6' }, tuning: { stuckAfterAttempts: 3, stepRetryInitialMs: 20 } });
   // A first order warms the worker up, so the deadline is not spent on a cold start.
   await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody(), prefer: 'wait=30' });
 });
@@ -18,21 +19,25 @@ after(async () => {
   await stack?.stop();
 });
 
-afterEach(async () => {
-  for (const service of ['inventory', 'payments', 'shipping']) await clearFaults(stack.backendsUrl, service);
-});
-
 const refusedWith = (type: string) => (err: any) => err.cause?.type === type;
+
+/** Starts an order whose faults are scoped to its saga, so the tests that use this run side by side. */
+async function orderWith(faults: Array<[service: string, fault: Record<string, unknown>]>, prefer?: string) {
+  const { idempotencyKey, sagaId } = sagaKey();
+  for (const [service, fault] of faults) await injectFault(stack.backendsUrl, service, { ...fault, sagaId });
+  return call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody(), prefer, idempotencyKey });
+}
 
 async function statuses(sagaId: string, service: string): Promise<string[]> {
   return (await backendRecords(stack.backendsUrl, service, sagaId)).map((r) => `${r.kind}:${r.status}`);
 }
 
-describe('the pivot is a point of no return from the moment it is sent', () => {
+describe('the pivot is a point of no return from the moment it is sent', { concurrency: true }, () => {
   it('a capture whose answer is lost, then 503s, ends COMPLETED with the stock committed', async () => {
-    await injectFault(stack.backendsUrl, 'payments', { op: 'capture', mode: 'drop', count: 1 });
-    await injectFault(stack.backendsUrl, 'payments', { op: 'capture', mode: 'error', status: 503, count: 6 });
-    const started = await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody() });
+    const started = await orderWith([
+      ['payments', { op: 'capture', mode: 'drop', count: 1 }],
+      ['payments', { op: 'capture', mode: 'error', status: 503, count: 6 }],
+    ]);
     const view = await waitForView(stack.apiUrl, started.body.id, (v) => ['COMPLETED', 'COMPENSATED', 'FAILED'].includes(v.status), 60_000);
     assert.equal(view.status, 'COMPLETED', JSON.stringify(view.error));
     assert.deepEqual(await statuses(view.id, 'payments'), ['authorization:CAPTURED']);
@@ -42,8 +47,7 @@ describe('the pivot is a point of no return from the moment it is sent', () => {
 
   it('a cancel during a slow capture is a 409, the deadline passes, and the order completes', async () => {
     // Four tries that hang past the client's 2 s timeout, then one that lands: the capture is in flight for 10 s.
-    await injectFault(stack.backendsUrl, 'payments', { op: 'capture', mode: 'hang', latencyMs: 2_500, count: 4 });
-    const started = await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody() });
+    const started = await orderWith([['payments', { op: 'capture', mode: 'hang', latencyMs: 2_500, count: 4 }]]);
     await waitForView(stack.apiUrl, started.body.id, (v) => v.steps.some((s: any) => s.name === 'capturePayment'), 20_000);
     const cancel = await call(stack.apiUrl, 'POST', `/v1/sagas/${started.body.id}/cancel`, { body: { reason: 'too slow' } });
     assert.equal(cancel.status, 409, JSON.stringify(cancel.body));
@@ -55,8 +59,7 @@ describe('the pivot is a point of no return from the moment it is sent', () => {
   });
 
   it('a definite refusal of the capture compensates once the backend confirms nothing was captured', async () => {
-    await injectFault(stack.backendsUrl, 'payments', { op: 'capture', mode: 'error', status: 402, count: 1 });
-    const answer = await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody(), prefer: 'wait=30' });
+    const answer = await orderWith([['payments', { op: 'capture', mode: 'error', status: 402, count: 1 }]], 'wait=30');
     assert.equal(answer.body.status, 'COMPENSATED');
     assert.equal(answer.body.error.step, 'capturePayment');
     assert.deepEqual(await statuses(answer.body.id, 'payments'), ['authorization:VOIDED']);
@@ -65,6 +68,10 @@ describe('the pivot is a point of no return from the moment it is sent', () => {
 });
 
 describe('a refused undo', () => {
+  afterEach(async () => {
+    for (const service of ['inventory', 'payments', 'shipping']) await clearFaults(stack.backendsUrl, service);
+  });
+
   it('is STUCK at once with the backend\'s answer, does not loop, and is retried with a fresh key after an operator\'s decision', async () => {
     await injectFault(stack.backendsUrl, 'shipping', { op: 'create', mode: 'error', status: 422, count: 1 });
     await injectFault(stack.backendsUrl, 'payments', { op: 'void', mode: 'error', status: 409, count: 1 });

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import type { Client } from '@temporalio/client';
+import { allocatorId } from '../../src/domain/allocation';
+import { moveAllocationSignal } from '../../src/workflows/messages';
 import { call, waitForView } from './http';
+
 
 let counter = 0;
 
@@ -21,6 +25,14 @@ export async function createSection(backendsUrl: string, capacity: number, alloc
   return sectionId;
 }
 
+/**
+ * A section that allocates a second before its window closes (the backend wants the allocation first), for
+ * a test that files every request and then moves the allocation to now with `allocateNow`.
+ */
+export function createSectionToAllocate(backendsUrl: string, capacity: number, closesInMs: number): Promise<string> {
+  return createSection(backendsUrl, capacity, closesInMs - 1_000, closesInMs);
+}
+
 export async function register(apiUrl: string, studentId: string, sectionId: string): Promise<string> {
   const answer = await call(apiUrl, 'POST', '/v1/class-registrations', { body: { studentId, sectionId } });
   assert.equal(answer.status, 202, JSON.stringify(answer.body));
@@ -34,3 +46,8 @@ export async function allocation(apiUrl: string, sectionId: string): Promise<Rec
 }
 
 export const stageOf = (apiUrl: string, sagaId: string, stage: string) => waitForView(apiUrl, sagaId, (v) => v.stage === stage || v.status === 'COMPENSATED', 30_000);
+
+/** A registrar moves the section's allocation to now: the requests filed so far are seated by priority. */
+export async function allocateNow(client: Client, sectionId: string): Promise<void> {
+  await client.workflow.getHandle(allocatorId(sectionId)).signal(moveAllocationSignal, { allocationAt: new Date().toISOString() });
+}

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { API_KEY } from './stack';
+import { sagaIdFor } from '../../src/api/idempotency';
+import { API_KEY, CLIENT_ID } from './stack';
 
 export interface Answer<T = Record<string, any>> {
   status: number;
@@ -37,6 +38,15 @@ export async function backendRecords(backendsUrl: string, service: string, sagaI
   const res = await fetch(`${backendsUrl}/${service}/_admin/state`);
   const { records } = (await res.json()) as { records: Array<Record<string, any>> };
   return sagaId ? records.filter((r) => r.sagaId === sagaId) : records;
+}
+
+/**
+ * An Idempotency-Key and the id of the saga it will start for the test client (CLIENT_ID, with API_KEY), known
+ * before the call: a fault can then be scoped to that saga (`sagaId` in the fault), so tests run side by side.
+ */
+export function sagaKey(): { idempotencyKey: string; sagaId: string } {
+  const idempotencyKey = randomUUID();
+  return { idempotencyKey, sagaId: sagaIdFor(CLIENT_ID, idempotencyKey) };
 }
 
 export async function injectFault(backendsUrl: string, service: string, fault: Record<string, unknown>): Promise<void> {

@@ -7,6 +7,8 @@ import { launchStack, type LaunchedStack } from '../../src/dev/stack';
 import type { SagaTuning } from '../../src/domain/saga';
 import { workflowBundleFile } from './workflow-bundle';
 
+/** The client the tests call as by default, and its key. */
+export const CLIENT_ID = 'test';
 export const API_KEY = 'test-client-key-0001';
 export const OTHER_API_KEY = 'other-client-key-0002';
 export const OPERATOR_KEY = 'test-operator-key-0003';
@@ -42,7 +44,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // Kept until the parts' errors are read (see stop); removed then unless SAGAWAY_TEST_LOG is set.
     keepData: true,
     env: {
-      SAGAWAY_API_KEYS: `test:${API_KEY},other:${OTHER_API_KEY}`,
+      SAGAWAY_API_KEYS: `${CLIENT_ID}:${API_KEY},other:${OTHER_API_KEY}`,
       SAGAWAY_OPERATOR_KEYS: `ops:${OPERATOR_KEY}`,
       SAGAWAY_HTTP_TIMEOUT_MS: '2000',
       // Tests run the codec strict, as production does: a payload that escapes encryption fails them.
@@ -53,6 +55,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       SAGAWAY_WORKFLOW_BUNDLE: await workflowBundleFile(),
       SAGAWAY_COMPENSATION_BACKOFF_MS: `${backoff.initial},${backoff.max}`,
       ...(options.tuning?.stuckAfterAttempts ? { SAGAWAY_STUCK_AFTER_ATTEMPTS: String(options.tuning.stuckAfterAttempts) } : {}),
+      ...(options.tuning?.stepRetryInitialMs ? { SAGAWAY_STEP_RETRY_INITIAL_MS: String(options.tuning.stepRetryInitialMs) } : {}),
       ...options.env,
     },
   });

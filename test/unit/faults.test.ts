@@ -12,6 +12,15 @@ describe('FaultBook', () => {
     assert.equal(book.take('authorize'), null);
   });
 
+  it('fires a fault scoped to a saga on that saga\'s calls only', () => {
+    const book = new FaultBook();
+    book.add({ op: 'capture', mode: 'error', count: 1, sagaId: 'saga-a' });
+    assert.equal(book.take('capture', 'saga-b'), null);
+    assert.equal(book.take('capture'), null, 'a call made for no saga');
+    assert.equal(book.take('capture', 'saga-a')?.mode, 'error');
+    assert.equal(book.take('capture', 'saga-a'), null);
+  });
+
   it('fires a rate fault on that share of calls', () => {
     let i = 0;
     const sequence = [0.1, 0.9, 0.2, 0.8];
