@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { allocatorLoadBundle, workflowBundleFile } from '../test/support/workflow-bundle';
 
 /** Folders whose tests need no backends, worker or API: `npm run test:unit`. */
 const UNIT_FOLDERS = ['test/unit/', 'test/workflow/', 'test/replay/'];
@@ -53,7 +54,9 @@ function runFile(root: string, file: string): Promise<FileRun> {
   return new Promise((resolve) => {
     // Its own process group, so a file killed for its time takes its test subprocess along (and Ctrl-C
     // here is passed on to every group: see `running`).
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', file], {
+    // The file itself is the test process (node:test runs it in place and sets the exit code): `--test`
+    // would start a second process per file.
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test-reporter=spec', file], {
       cwd: root,
       env: { ...process.env, SAGAWAY_TEST: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -160,6 +163,19 @@ function rememberTimes(root: string, runs: FileRun[]): void {
   }
 }
 
+/**
+ * The workflow bundles the files read (test/support/workflow-bundle.ts) are built here, once, before any
+ * file starts: on a fresh clone the first files would otherwise each run webpack for the same bundle.
+ */
+async function bundleOnce(files: string[]): Promise<void> {
+  if (files.every((f) => f.startsWith('test/unit/'))) return;
+  const started = Date.now();
+  await workflowBundleFile(false);
+  if (files.some((f) => f.includes('tracing'))) await workflowBundleFile(true);
+  if (files.some((f) => f.includes('seat-allocator'))) await allocatorLoadBundle();
+  process.stdout.write(`workflow bundles ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
 async function main(): Promise<void> {
   const root = join(__dirname, '..');
   const args = process.argv.slice(2);
@@ -178,6 +194,7 @@ async function main(): Promise<void> {
   // in three failed with three (a browser wait, a port taken between two stacks starting): not the default.
   const concurrency = Number(process.env.SAGAWAY_TEST_CONCURRENCY) || Math.min(4, Math.max(2, availableParallelism()));
   const started = Date.now();
+  await bundleOnce(files);
   const runs = await runAll(root, longestFirst(root, files), concurrency);
   // A file that failed runs once more, alone: one that passes then is reported as flaky (by name, in the
   // summary), not hidden; one that fails again fails the run.
