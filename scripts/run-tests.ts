@@ -163,6 +163,24 @@ function rememberTimes(root: string, runs: FileRun[]): void {
   }
 }
 
+/** `npm run typecheck` and `npm run lint`, side by side, each printed whole when it ends. */
+function runChecks(root: string): Promise<FileRun[]> {
+  const check = (name: string, bin: string, args: string[]) =>
+    new Promise<FileRun>((resolve) => {
+      const started = Date.now();
+      const child = spawn(process.execPath, [join(root, 'node_modules', bin), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      const output: Buffer[] = [];
+      child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
+      child.on('close', (code) => {
+        const ms = Date.now() - started;
+        process.stdout.write(`\n# ${name} (${(ms / 1000).toFixed(1)} s)\n${Buffer.concat(output).toString()}`);
+        resolve({ file: name, ok: code === 0, ms });
+      });
+    });
+  return Promise.all([check('typecheck (tsc -p .)', 'typescript/bin/tsc', ['-p', '.']), check('lint (eslint .)', 'eslint/bin/eslint.js', ['.'])]);
+}
+
 /**
  * The workflow bundles the files read (test/support/workflow-bundle.ts) are built here, once, before any
  * file starts: on a fresh clone the first files would otherwise each run webpack for the same bundle.
@@ -180,7 +198,7 @@ async function main(): Promise<void> {
   const root = join(__dirname, '..');
   const args = process.argv.slice(2);
   const unitOnly = args.includes('--unit');
-  const filter = args.filter((a) => a !== '--unit');
+  const filter = args.filter((a) => a !== '--unit' && a !== '--checks');
   const files = testFiles(join(root, 'test'))
     .map((f) => relative(root, f))
     .filter((f) => !unitOnly || UNIT_FOLDERS.some((folder) => f.startsWith(folder)))
@@ -189,11 +207,14 @@ async function main(): Promise<void> {
     process.stderr.write(`no test files match ${args.join(' ')}\n`);
     process.exit(1);
   }
-  // Files mostly wait on servers and timers (allocation times, backoffs, sensors), so two run side by side
-  // even on two cores. Three take the suite from about 6 to 4.5 minutes there, but two fresh-clone CI runs
-  // in three failed with three (a browser wait, a port taken between two stacks starting): not the default.
-  const concurrency = Number(process.env.SAGAWAY_TEST_CONCURRENCY) || Math.min(4, Math.max(2, availableParallelism()));
+  // Files mostly wait on servers and timers (allocation times, backoffs, sensors): three run side by side
+  // on two cores (about 86% of both busy), one more than the cores on bigger machines, four at most. Two
+  // stacks that start at once and pick one port are launched again (src/dev/stack.ts), and a file that
+  // fails is run again alone below.
+  const concurrency = Number(process.env.SAGAWAY_TEST_CONCURRENCY) || Math.min(4, Math.max(3, availableParallelism() + 1));
   const started = Date.now();
+  // `--checks` (npm test): the typecheck and the lint run beside the files instead of before them.
+  const checks = args.includes('--checks') ? runChecks(root) : Promise.resolve([]);
   await bundleOnce(files);
   const runs = await runAll(root, longestFirst(root, files), concurrency);
   // A file that failed runs once more, alone: one that passes then is reported as flaky (by name, in the
@@ -201,10 +222,11 @@ async function main(): Promise<void> {
   const failed = runs.filter((r) => !r.ok);
   const again = failed.length > 0 && failed.length <= 3 ? await runAll(root, failed.map((r) => r.file), 1) : [];
   rememberTimes(root, runs);
-  process.stdout.write(summary(runs, Date.now() - started));
+  const checked = await checks;
+  process.stdout.write(summary([...checked, ...runs], Date.now() - started));
   const flaky = again.filter((r) => r.ok).map((r) => r.file);
   if (flaky.length > 0) process.stdout.write(`FLAKY (failed, then passed alone): ${flaky.join(', ')}\n`);
-  const stillFailing = failed.length > 3 ? failed.length : again.filter((r) => !r.ok).length;
+  const stillFailing = (failed.length > 3 ? failed.length : again.filter((r) => !r.ok).length) + checked.filter((c) => !c.ok).length;
   process.exit(stillFailing === 0 ? 0 : 1);
 }
 
