@@ -9,7 +9,9 @@ import { startStack, type Stack } from '../support/stack';
 let stack: Stack;
 
 before(async () => {
-  stack = await startStack({ env: { SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: '2', SAGAWAY_VISITOR_MAX_BIKES: '2', SAGAWAY_KIOSK_CACHE_SECONDS: '60' } });
+  // Long enough that a test senses its bike in time with the file's tests side by side on a loaded
+  // machine (2 s timed out once in CI); the sensor-timeout test waits it out once.
+  stack = await startStack({ env: { SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: '8', SAGAWAY_VISITOR_MAX_BIKES: '2', SAGAWAY_KIOSK_CACHE_SECONDS: '60' } });
   await addKiosk(stack.backendsUrl, 'kiosk-test', 200);
 });
 
