@@ -44,7 +44,7 @@ async function rowsOn(stack: BenchStack, plan: ClusterPlan): Promise<ScenarioRes
     process.stdout.write(`bench: concurrency ${concurrency}\n`);
     rows.push(...(await baselineAgainstOrders(stack, concurrency, count, plan.maxSeconds)));
   }
-  rows.push(...(await apiOverhead(stack, plan)));
+  rows.push(...(await apiOverhead(stack, plan)), ...(await apiOverhead(stack, plan, true)));
   const top = plan.levels[plan.levels.length - 1]!;
   process.stdout.write(`bench: a second worker, concurrency ${top.concurrency}\n`);
   await stack.addWorker();
@@ -60,18 +60,21 @@ async function rowsOn(stack: BenchStack, plan: ClusterPlan): Promise<ScenarioRes
 
 /**
  * The 202 path through the API, and the same start made directly with the client, one at a time. They
- * take turns in rounds of ten, and each round waits for its sagas to end, so every start is measured on
- * an idle worker and neither contender always follows the other's load. The API is called twice per
- * turn: with a keep-alive `node:http` agent, which costs the client little, so the difference to the
- * direct start is the API's own; and with `fetch` (undici), whose own cost on the client's side shows as
- * well. The note gives the differences of the medians to a tenth of a millisecond.
+ * take turns in rounds of ten, and each round waits for its sagas to end, so neither contender always
+ * follows the other's load. The API is called twice per turn: with a keep-alive `node:http` agent, which
+ * costs the client little, so the difference to the direct start is the API's own; and with `fetch`
+ * (undici), whose own cost on the client's side shows as well. The note gives the differences of the
+ * medians to a tenth of a millisecond. With `workerPaused`, sagaway's worker is stopped while they run
+ * (the sagas wait in the task queue, and run once it is back): on 2 cores the sagas just started would
+ * otherwise run beside the next starts, and the extra process the API is weighs more than its code.
  */
-export async function apiOverhead(stack: BenchStack, plan: Pick<ClusterPlan, 'overheadCount' | 'maxSeconds'>): Promise<ScenarioResult[]> {
-  process.stdout.write('bench: the API\'s own overhead\n');
+export async function apiOverhead(stack: BenchStack, plan: Pick<ClusterPlan, 'overheadCount' | 'maxSeconds'>, workerPaused = false): Promise<ScenarioResult[]> {
+  process.stdout.write(`bench: the API's own overhead${workerPaused ? ', the worker stopped' : ''}\n`);
+  const suffix = workerPaused ? '-no-worker' : '';
   const started: string[] = [];
   const raw = { http: [] as number[], fetch: [] as number[], direct: [] as number[] };
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const viaApi = new Scenario(stack, 'api-start-202-c1', 1, plan.maxSeconds, async (_i, m) => {
+  const viaApi = new Scenario(stack, `api-start-202-c1${suffix}`, 1, plan.maxSeconds, async (_i, m) => {
     const t0 = performance.now();
     const view = await postKeepAlive(stack, agent, '/v1/orders', orderBody(false));
     const ms = performance.now() - t0;
@@ -79,7 +82,7 @@ export async function apiOverhead(stack: BenchStack, plan: Pick<ClusterPlan, 'ov
     raw.http.push(ms);
     started.push(view.id);
   });
-  const viaFetch = new Scenario(stack, 'api-start-202-fetch-c1', 1, plan.maxSeconds, async (_i, m) => {
+  const viaFetch = new Scenario(stack, `api-start-202-fetch-c1${suffix}`, 1, plan.maxSeconds, async (_i, m) => {
     const t0 = performance.now();
     const view = await api(stack, 'POST', '/v1/orders', orderBody(false));
     const ms = performance.now() - t0;
@@ -87,7 +90,7 @@ export async function apiOverhead(stack: BenchStack, plan: Pick<ClusterPlan, 'ov
     raw.fetch.push(ms);
     started.push(view.id);
   });
-  const direct = new Scenario(stack, 'client-start-c1', 1, plan.maxSeconds, async (_i, m) => {
+  const direct = new Scenario(stack, `client-start-c1${suffix}`, 1, plan.maxSeconds, async (_i, m) => {
     const order = orderBody(false);
     const t0 = performance.now();
     const handle = await stack.client.workflow.start('orderCheckout', {
@@ -108,21 +111,26 @@ export async function apiOverhead(stack: BenchStack, plan: Pick<ClusterPlan, 'ov
     raw.direct.push(ms);
     started.push(handle.workflowId);
   });
+  const settle = () => Promise.all(started.splice(0).map((id) => stack.client.workflow.getHandle(id).result().catch(() => undefined)));
+  if (workerPaused) await stack.pauseWorker();
   try {
     for (let done = 0; done < plan.overheadCount; done += 10) {
       const turn = done % 20 === 0 ? [viaApi, viaFetch, direct] : [direct, viaFetch, viaApi];
       for (const contender of turn) {
         await contender.phase(Math.min(10, plan.overheadCount - done));
-        await Promise.all(started.splice(0).map((id) => stack.client.workflow.getHandle(id).result().catch(() => undefined)));
+        if (!workerPaused) await settle();
       }
     }
   } finally {
     agent.destroy();
+    if (workerPaused) await stack.resumeWorker();
   }
+  // Whatever was started ends before the next row runs.
+  await settle();
   const overhead = (xs: number[]) => (median(xs) - median(raw.direct)).toFixed(1);
   const [a, f, b] = [await viaApi.result(), await viaFetch.result(), await direct.result()];
-  process.stdout.write(`  API overhead p50: ${overhead(raw.http)} ms with a keep-alive node:http client, ${overhead(raw.fetch)} ms with fetch\n`);
-  return [a, f, { ...b, note: `API overhead p50 ${overhead(raw.http)} ms (node:http keep-alive client), ${overhead(raw.fetch)} ms (fetch)` }];
+  process.stdout.write(`  API overhead p50${workerPaused ? ' (worker stopped)' : ''}: ${overhead(raw.http)} ms with a keep-alive node:http client, ${overhead(raw.fetch)} ms with fetch\n`);
+  return [a, f, { ...b, note: `API overhead p50 ${overhead(raw.http)} ms (node:http keep-alive client), ${overhead(raw.fetch)} ms (fetch)${workerPaused ? ', worker stopped' : ''}` }];
 }
 
 function median(xs: number[]): number {

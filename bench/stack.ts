@@ -21,6 +21,9 @@ export interface BenchStack {
   server: 'dev' | 'cluster';
   /** Starts a second sagaway worker (the scaling row). */
   addWorker(): Promise<void>;
+  /** Stops sagaway's worker (sagas started meanwhile wait in the task queue), and starts it again. */
+  pauseWorker(): Promise<void>;
+  resumeWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -66,6 +69,14 @@ export async function startBenchStack(options: BenchStackOptions = { eagerActivi
     plainClient,
     pids,
     server: options.server ?? 'dev',
+    async pauseWorker() {
+      await stack.parts.worker!.stop();
+    },
+    async resumeWorker() {
+      stack.parts.worker!.start();
+      pids.worker = stack.parts.worker!.pid;
+      await untilPollers(client, stack.taskQueue, 1);
+    },
     async addWorker() {
       stack.parts['worker-2']!.start();
       pids.worker2 = stack.parts['worker-2']!.pid;
