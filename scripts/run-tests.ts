@@ -74,8 +74,13 @@ function runFile(root: string, file: string): Promise<FileRun> {
       clearTimeout(timer);
       running.delete(child.pid!);
       const ms = Date.now() - started;
-      process.stdout.write(`\n# ${file} (${(ms / 1000).toFixed(1)} s)\n${Buffer.concat(output).toString()}`);
-      resolve({ file, ok: code === 0, ms });
+      const text = Buffer.concat(output).toString();
+      // Exit code 0 is not enough: a file that calls process.exit(0) mid-run (its own code or code it
+      // imports) ends with 0 and no failure reported. node:test prints its totals last, once every test ran.
+      const finished = /^ℹ tests \d+$/m.test(text) && /^ℹ fail 0$/m.test(text) && /^ℹ cancelled 0$/m.test(text);
+      const note = code === 0 && !finished ? `\n${file}: exited 0 before node:test printed its totals (process.exit mid-run?): failed\n` : '';
+      process.stdout.write(`\n# ${file} (${(ms / 1000).toFixed(1)} s)\n${text}${note}`);
+      resolve({ file, ok: code === 0 && finished, ms });
     });
   });
 }

@@ -72,8 +72,12 @@ const DevEnvSchema = z.object({
     .regex(/^\d+,\d+$/, 'expected initial,max in milliseconds, such as 1000,60000')
     .transform((raw) => raw.split(',').map(Number) as [number, number])
     .optional(),
-  /** How soon a failed forward step is first retried (the retry policies' 200 ms when unset). */
-  SAGAWAY_STEP_RETRY_INITIAL_MS: z.coerce.number().int().min(1).max(60_000).optional(),
+  /**
+   * How soon a failed forward step is first retried (the retry policies' 200 ms when unset). Development
+   * only, and at most the forward steps' 5 s maximum interval (Temporal refuses a policy whose first
+   * interval is longer, and every saga would fail its workflow task).
+   */
+  SAGAWAY_STEP_RETRY_INITIAL_MS: z.coerce.number().int().min(1).max(5_000).optional(),
 });
 
 const EnvSchema = z.object({
@@ -189,6 +193,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const env = parsed.data;
   if (env.SAGAWAY_ENV === 'production') refuseDevSecrets(source);
+  if (env.SAGAWAY_ENV === 'production' && env.SAGAWAY_STEP_RETRY_INITIAL_MS !== undefined) {
+    throw new ConfigError('invalid configuration:\n  SAGAWAY_STEP_RETRY_INITIAL_MS: for tests and development only (set SAGAWAY_ENV=development)');
+  }
   if (env.SAGAWAY_API_KEYS.size === 0) throw new ConfigError('invalid configuration:\n  SAGAWAY_API_KEYS: at least one clientId:key pair is needed');
   const shared = [...env.SAGAWAY_OPERATOR_KEYS.keys()].find((key) => env.SAGAWAY_API_KEYS.has(key));
   if (shared !== undefined) throw new ConfigError('invalid configuration:\n  SAGAWAY_OPERATOR_KEYS: an operator key must not also be a client key (SAGAWAY_API_KEYS)');

@@ -192,8 +192,11 @@ export function referenceTo(input: UndoInput): Reference {
 
 const LookupSchema = z.object({ found: z.boolean(), status: z.string().nullable() });
 
-/** Asks a backend what became of the call with this key: the probe a step declares for reconciling. */
-export async function lookUp(backend: BackendClient, input: Reference): Promise<Lookup> {
-  const answer = await backend.getJson(`/references/${encodeURIComponent(input.reference)}`, LookupSchema);
+/**
+ * Asks a backend what became of the call with this key: the probe a step declares for reconciling. It
+ * carries the saga's X-Saga-Id like every other call for the saga, so a fault scoped to the saga hits it too.
+ */
+export async function lookUp(backend: BackendClient, input: Reference, call: CallContext = currentCall()): Promise<Lookup> {
+  const answer = await backend.getJson(`/references/${encodeURIComponent(input.reference)}`, LookupSchema, call);
   return { found: answer.found, status: answer.status };
 }

@@ -117,10 +117,10 @@ export class OtaHotelClient {
     await this.exchange('/OTA_CancelRQ', xml, 'OTA_CancelRS', CancelSchema, call);
   }
 
-  /** What became of the hold or booking made by the call with this key (OTA_ReadRQ, served on GET). */
-  async lookup(reference: string): Promise<Lookup> {
+  /** What became of the hold or booking made by the call with this key (OTA_ReadRQ, served on GET); `call` names the saga. */
+  async lookup(reference: string, call?: CallContext): Promise<Lookup> {
     const path = `/reservations/${encodeURIComponent(reference)}`;
-    const res = await this.http.send('GET', path, undefined, undefined);
+    const res = await this.http.send('GET', path, undefined, undefined, call);
     const answer = ReadSchema.safeParse(readOta(res.text, 'OTA_HotelResRS'));
     if (!answer.success) throw malformed('hotels', '/reservations', answer.error.issues[0]?.message ?? 'unexpected shape');
     const status = answer.data.HotelReservations.HotelReservation.ResStatus ?? null;

@@ -95,7 +95,7 @@ export function createTravelActivities({ flights, hotels, cars, fx, notification
       return lookUp(flights, input);
     },
     async lookupHotel(input: Reference) {
-      return hotels.lookup(input.reference);
+      return hotels.lookup(input.reference, currentCall());
     },
     async lookupCar(input: Reference) {
       return lookUp(cars, input);

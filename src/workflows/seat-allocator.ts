@@ -15,11 +15,16 @@
  * limit of pending outgoing signals, and the allocator continues as new between batches once its history
  * is large, carrying the requests and the unsent decisions in order.
  */
-import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { byPriority, type AllocationView, type AllocatorState, type SeatDecision, type SeatRequest } from '../domain/allocation';
 import { allocationQuery, fileRequestSignal, moveAllocationSignal, positionQuery, releaseSeatSignal, seatDecisionSignal } from './messages';
 
-type Message = { kind: 'file'; request: SeatRequest } | { kind: 'release'; sagaId: string } | { kind: 'move'; allocationAt: string };
+type Message = { kind: 'file'; request: SeatRequest } | { kind: 'release'; sagaId: string } | { kind: 'move'; allocationAt: unknown };
+
+const MOVE_ALLOCATION_PATCH = 'allocator-move-allocation';
+
+/** A UTC or offset ISO time only: a time without a zone would be read in the worker's own time zone. */
+const ZONED_ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Outgoing signals in flight at once: far below Temporal's 2,000 pending per run. */
 export const SIGNAL_BATCH = 500;
@@ -31,7 +36,11 @@ export async function seatAllocatorV2(state: AllocatorState): Promise<void> {
   setHandler(releaseSeatSignal, ({ sagaId }) => void inbox.push({ kind: 'release', sagaId }));
   setHandler(allocationQuery, () => viewOf(state));
   setHandler(positionQuery, (sagaId) => decisionFor(state, sagaId));
-  setHandler(moveAllocationSignal, ({ allocationAt }) => void inbox.push({ kind: 'move', allocationAt }));
+  // Patched: an allocator whose history holds a move its worker had no handler for (a worker from before
+  // moveAllocation, during a rolling deploy) replays without it, as it ran.
+  setHandler(moveAllocationSignal, (move) => {
+    if (patched(MOVE_ALLOCATION_PATCH)) inbox.push({ kind: 'move', allocationAt: (move as { allocationAt?: unknown } | null)?.allocationAt });
+  });
   const closesAt = Date.parse(state.section.windowClosesAt);
 
   for (;;) {
@@ -74,14 +83,15 @@ function handle(state: AllocatorState, message: Message): void {
   if (state.allocated) tell(state, request.sagaId, { status: 'WAITLISTED', position: at + 1 });
 }
 
-/** Only before allocation, and only to a time it can read: a section allocated stays allocated. */
-function moveAllocation(state: AllocatorState, allocationAt: string): void {
+/** Only before allocation, and only to a zoned ISO time before the window closes: a section allocated stays allocated. */
+function moveAllocation(state: AllocatorState, allocationAt: unknown): void {
   if (state.allocated) return log.warn('allocation time not moved: the section is already allocated', { sectionId: state.section.sectionId });
-  const at = Date.parse(allocationAt);
+  const at = typeof allocationAt === 'string' && ZONED_ISO_TIME.test(allocationAt) ? Date.parse(allocationAt) : Number.NaN;
   if (Number.isNaN(at) || at >= Date.parse(state.section.windowClosesAt)) {
-    return log.warn('allocation time not moved: not a time before the window closes', { sectionId: state.section.sectionId, allocationAt });
+    return log.warn('allocation time not moved: not a UTC or offset ISO time before the window closes', { sectionId: state.section.sectionId, allocationAt: String(allocationAt) });
   }
-  state.section = { ...state.section, allocationAt };
+  // Kept as the section's other times are (UTC ISO), so views and the API read it alike.
+  state.section = { ...state.section, allocationAt: new Date(at).toISOString() };
 }
 
 /** Inserts into a list kept in priority order (binary search): big sections stay cheap to file into. */

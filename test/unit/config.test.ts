@@ -28,6 +28,13 @@ describe('config', () => {
     assert.throws(() => loadConfig({ ...dev, SAGAWAY_CODEC_KEYS: 'k1:tooshort' }), /SAGAWAY_CODEC_KEYS: expected keyId:base64key pairs, each key 32 bytes/);
   });
 
+  it('takes the step retry knob in development only, and never past the forward steps\' 5 s maximum interval', () => {
+    assert.equal(loadConfig({ ...dev, SAGAWAY_STEP_RETRY_INITIAL_MS: '20' }).sagas.stepRetryInitialMs, 20);
+    assert.equal(loadConfig(dev).sagas.stepRetryInitialMs, null);
+    assert.throws(() => loadConfig({ ...production, SAGAWAY_STEP_RETRY_INITIAL_MS: '20' }), /SAGAWAY_STEP_RETRY_INITIAL_MS: for tests and development only/);
+    assert.throws(() => loadConfig({ ...dev, SAGAWAY_STEP_RETRY_INITIAL_MS: '6000' }), /SAGAWAY_STEP_RETRY_INITIAL_MS/);
+  });
+
   it('is production unless told otherwise, and production refuses every development secret by value', () => {
     assert.throws(() => loadConfig({}), /SAGAWAY_API_KEYS: must be set in production/);
     const config = loadConfig(production);
