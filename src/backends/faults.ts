@@ -30,8 +30,9 @@ export class FaultBook {
     this.faults = [];
   }
 
-  list(): Fault[] {
-    return this.faults.map(({ remaining: _remaining, ...fault }) => fault);
+  /** The faults in force, each with how many of its counted calls are left (null: not counted). */
+  list(): Array<Fault & { remaining: number | null }> {
+    return this.faults.map((fault) => ({ ...fault }));
   }
 
   /** The fault to apply to this call of `op` (made for `sagaId`, if known), if any; consumes one of a counted fault. */

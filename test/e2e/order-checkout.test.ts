@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { backendRecords, call, callsInFlight, injectFault, sagaKey, waitFor, waitForView } from '../support/http';
+import { backendRecords, call, callsInFlight, injectFault, sagaKey, unfiredFaults, waitFor, waitForView } from '../support/http';
 import { orderBody } from '../support/orders';
 import { startStack, type Stack } from '../support/stack';
 
@@ -26,6 +26,7 @@ async function placeOrder(overrides: Record<string, unknown> = {}, faults: Scope
   for (const [service, fault] of faults) await injectFault(stack.backendsUrl, service, { ...fault, sagaId });
   const answer = await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody(overrides), prefer: 'wait=40', idempotencyKey });
   assert.equal(answer.status, 200, `expected the saga to end within the wait: ${JSON.stringify(answer.body)}`);
+  assert.deepEqual(await unfiredFaults(stack.backendsUrl, faults.map(([service]) => service), sagaId), [], 'every fault injected for the saga hit it');
   return answer.body;
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { operatorActionUpdate } from '../../src/workflows';
-import { backendRecords, call, clearFaults, injectFault, sagaKey, waitForView } from '../support/http';
+import { backendRecords, call, clearFaults, injectFault, sagaKey, unfiredFaults, waitForView } from '../support/http';
 import { orderBody } from '../support/orders';
 import { startStack, type Stack } from '../support/stack';
 
@@ -40,6 +40,7 @@ describe('the pivot is a point of no return from the moment it is sent', { concu
     ]);
     const view = await waitForView(stack.apiUrl, started.body.id, (v) => ['COMPLETED', 'COMPENSATED', 'FAILED'].includes(v.status), 60_000);
     assert.equal(view.status, 'COMPLETED', JSON.stringify(view.error));
+    assert.deepEqual(await unfiredFaults(stack.backendsUrl, ['payments'], view.id), [], 'the lost answer and the 503s happened');
     assert.deepEqual(await statuses(view.id, 'payments'), ['authorization:CAPTURED']);
     assert.deepEqual(await statuses(view.id, 'inventory'), ['reservation:COMMITTED']);
     assert.deepEqual(await statuses(view.id, 'shipping'), ['shipment:CREATED']);

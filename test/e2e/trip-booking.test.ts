@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { backendRecords, call, injectFault, sagaKey, waitForView } from '../support/http';
+import { backendRecords, call, injectFault, sagaKey, unfiredFaults, waitForView } from '../support/http';
 import { startStack, type Stack } from '../support/stack';
 import { confirmPrice, steerSupplier, tripAwaitingConfirmation, tripBody } from '../support/trips';
 
@@ -27,6 +27,7 @@ async function startTrip(overrides: Record<string, unknown>, faults: ScopedFault
 async function bookTrip(overrides: Record<string, unknown> = {}, faults: ScopedFault[] = []) {
   const answer = await startTrip(overrides, faults, 'wait=40');
   assert.equal(answer.status, 200, `expected the saga to end within the wait: ${JSON.stringify(answer.body)}`);
+  assert.deepEqual(await unfiredFaults(stack.backendsUrl, faults.map(([service]) => service), answer.body.id), [], 'every fault injected for the saga hit it');
   return answer.body;
 }
 

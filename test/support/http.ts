@@ -49,6 +49,21 @@ export function sagaKey(): { idempotencyKey: string; sagaId: string } {
   return { idempotencyKey, sagaId: sagaIdFor(CLIENT_ID, idempotencyKey) };
 }
 
+/**
+ * The counted faults injected for one saga that never fired: a test whose fault never hit its saga
+ * would otherwise pass on the happy path. Empty when each fired at least once (a fault counted past a
+ * step's retries keeps the rest).
+ */
+export async function unfiredFaults(backendsUrl: string, services: string[], sagaId: string): Promise<string[]> {
+  const unfired: string[] = [];
+  for (const service of new Set(services)) {
+    const res = await fetch(`${backendsUrl}/${service}/_admin/faults`);
+    const { faults } = (await res.json()) as { faults: Array<{ op: string; mode: string; sagaId?: string; count?: number; remaining: number | null }> };
+    for (const f of faults) if (f.sagaId === sagaId && f.count !== undefined && f.remaining === f.count) unfired.push(`${service} ${f.op} ${f.mode}: never fired`);
+  }
+  return unfired;
+}
+
 export async function injectFault(backendsUrl: string, service: string, fault: Record<string, unknown>): Promise<void> {
   const res = await fetch(`${backendsUrl}/${service}/_admin/faults`, {
     method: 'POST',
