@@ -14,9 +14,9 @@ export const priceConfirmationUpdate = defineUpdate<{ accepted: boolean }, [Pric
 export const fileRequestSignal = defineSignal<[SeatRequest]>(AllocatorMessages.fileRequest);
 /** A registration gives its seat (or its place in line) back. */
 export const releaseSeatSignal = defineSignal<[{ sagaId: string }]>(AllocatorMessages.releaseSeat);
-/** The allocator answers a registration. */
-/** A registrar moves the allocation time of a section not yet allocated (an ISO time; the past means now). */
+/** A registrar moves the allocation time of a section not yet allocated (an ISO time with a zone; the past means now). */
 export const moveAllocationSignal = defineSignal<[{ allocationAt: string }]>(AllocatorMessages.moveAllocation);
+/** The allocator answers a registration. */
 export const seatDecisionSignal = defineSignal<[SeatDecision]>(AllocatorMessages.seatDecision);
 export const allocationQuery = defineQuery<AllocationView>(AllocatorMessages.allocationQuery);
 /** What one registration holds now (its live waitlist position), or null if the allocator has no decision for it. */

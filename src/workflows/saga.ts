@@ -105,7 +105,7 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     this.options = withStepRetryInitial(options);
     const declared = patched(Patches.declaredSteps);
     this.record = new SagaRecord(options.type);
-    this.caller = new StepCaller(this.record.view.id, declared, options.afterPivot);
+    this.caller = new StepCaller(this.record.view.id, declared, this.options.afterPivot);
     this.desk = new OperatorDesk(this.record);
     setHandler(sagaStateQuery, () => this.record.view);
     setHandler(cancelUpdate, (request) => this.requestCancel(request), {

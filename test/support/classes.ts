@@ -4,7 +4,6 @@ import { allocatorId } from '../../src/domain/allocation';
 import { moveAllocationSignal } from '../../src/workflows/messages';
 import { call, waitForView } from './http';
 
-
 let counter = 0;
 
 /** Creates a section whose allocation and window close are `allocationInMs` and `closesInMs` from now. */
