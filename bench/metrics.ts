@@ -24,8 +24,12 @@ export function histogram() {
 const TICKS_PER_SECOND = 100;
 
 /** CPU seconds a process has used so far, from /proc (Linux). */
+/** The pid that stands for the whole machine: CPU seconds spent by every process (/proc/stat). */
+export const MACHINE = -1;
+
 export function cpuSeconds(pid: number | null): number {
   if (!pid) return 0;
+  if (pid === MACHINE) return machineBusySeconds();
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
@@ -34,8 +38,13 @@ export function cpuSeconds(pid: number | null): number {
   }
 }
 
+function machineBusySeconds(): number {
+  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / TICKS_PER_SECOND;
+}
+
 export function rssMb(pid: number | null): number {
-  if (!pid) return 0;
+  if (!pid || pid === MACHINE) return 0;
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Math.round(Number(match[1]) / 1024) : 0;

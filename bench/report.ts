@@ -35,13 +35,17 @@ export function markdown(results: BenchResults): string {
   const lines = [
     `Machine: ${results.machine}; ${results.date}${results.quick ? ' (quick run)' : ''}`,
     '',
-    '| scenario | conc. | count | sagas/s | p50 ms | p95 ms | p99 ms | events/saga | WF tasks/saga | worker RSS MB | CPU s worker / API / Temporal | vs baseline |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+    '| scenario | conc. | count | sagas/s | p50 ms | p95 ms | p99 ms | events/saga | WF tasks/saga | worker RSS MB | CPU s worker / API / Temporal | CPU s backends / bench | machine busy | vs baseline |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: |',
   ];
   for (const s of results.scenarios) {
     const worker = s.name.startsWith('baseline') ? s.cpuSeconds.baselineWorker : s.cpuSeconds.worker;
     const cpu = `${worker ?? 0} / ${s.name.startsWith('baseline') ? '-' : (s.cpuSeconds.api ?? 0)} / ${s.cpuSeconds.temporal ?? 0}`;
-    lines.push(`| ${s.name} | ${s.concurrency} | ${s.count} | ${s.perSec} | ${s.p50Ms} | ${s.p95Ms} | ${s.p99Ms} | ${s.eventsPerSaga ?? '-'} | ${s.workflowTasksPerSaga ?? '-'} | ${s.workerRssMb} | ${cpu} | ${s.vsBaseline ?? '-'} |`);
+    const others = `${s.cpuSeconds.backends ?? '-'} / ${s.cpuSeconds.bench ?? '-'}`;
+    // The share of every core the machine spent busy while the row ran, all processes counted.
+    const seconds = s.perSec > 0 ? s.count / s.perSec : 0;
+    const busy = s.cpuSeconds.machine !== undefined && seconds > 0 ? `${Math.round((100 * s.cpuSeconds.machine) / seconds / cpus().length)}%` : '-';
+    lines.push(`| ${s.name} | ${s.concurrency} | ${s.count} | ${s.perSec} | ${s.p50Ms} | ${s.p95Ms} | ${s.p99Ms} | ${s.eventsPerSaga ?? '-'} | ${s.workflowTasksPerSaga ?? '-'} | ${s.workerRssMb} | ${cpu} | ${others} | ${busy} | ${s.vsBaseline ?? '-'} |`);
   }
   return lines.join('\n');
 }

@@ -9,14 +9,16 @@ import { apiOverhead, benchBothServers, CLUSTER_FULL, CLUSTER_QUICK, sideBySide 
 import { allocatorRow } from './allocator';
 import { apiAlone, bikesHeld } from './held';
 import { markdown, toResults } from './report';
-import { baseline, baselineAgainstOrders, orderThroughApi, type ScenarioResult } from './scenarios';
-import { startBenchStack, type BenchStack } from './stack';
+import { baseline, baselineAgainstModes, baselineAgainstOrders, orderThroughApi, type ScenarioResult } from './scenarios';
+import { startBenchStack, type BenchStack, type OrderMode } from './stack';
 import { tripThroughApi } from './trips';
 
 interface Plan {
   levels: Array<{ concurrency: number; count: number }>;
   apiCount: number;
   bikes: number;
+  /** The order rows once per order mode (`--order-modes`), instead of the declined and trip rows. */
+  orderModes?: boolean;
   /** Requests for one section's seat allocator (0: no allocator row). */
   allocator?: number;
   maxSeconds: number;
@@ -34,6 +36,7 @@ const QUICK: Plan = { levels: [{ concurrency: 1, count: 4 }, { concurrency: 8, c
 async function warmUp(stack: BenchStack): Promise<void> {
   process.stdout.write('bench: warming up (workers bundle their workflows on start)\n');
   await orderThroughApi(stack, 1, 0, 120).phase(3);
+  for (const mode of Object.keys(stack.modeApis) as OrderMode[]) await orderThroughApi(stack, 1, 0, 120, mode).phase(2);
   await baseline(stack, 1, 120).phase(3);
 }
 
@@ -41,6 +44,10 @@ async function runAll(stack: BenchStack, plan: Plan): Promise<ScenarioResult[]> 
   const rows: ScenarioResult[] = [];
   for (const { concurrency, count } of plan.levels) {
     process.stdout.write(`bench: concurrency ${concurrency}\n`);
+    if (plan.orderModes) {
+      rows.push(...(await baselineAgainstModes(stack, concurrency, count, plan.maxSeconds)));
+      continue;
+    }
     const abba = await baselineAgainstOrders(stack, concurrency, count, plan.maxSeconds);
     const declined = orderThroughApi(stack, concurrency, 0.5, plan.maxSeconds);
     await declined.phase(count);
@@ -93,12 +100,14 @@ async function main(): Promise<void> {
         : apiOnly >= 0
           ? { levels: [], apiCount: Number(args[apiOnly + 1]), bikes: 0, maxSeconds: 240 }
           : planFrom(args);
-  const stack = await startBenchStack({ eagerActivities: !args.includes('--no-eager-activities'), redis: args.includes('--redis') });
+  const orderModes = args.includes('--order-modes');
+  const plan = { ...(custom ?? (quick ? QUICK : FULL)), ...(orderModes ? { orderModes, apiCount: 0, bikes: 0, allocator: 0 } : {}) };
+  const stack = await startBenchStack({ eagerActivities: !args.includes('--no-eager-activities'), redis: args.includes('--redis'), orderModes });
   const stop = () => void stack.stop().then(() => process.exit(130));
   process.once('SIGINT', stop);
   try {
     await warmUp(stack);
-    const results = toResults(await runAll(stack, custom ?? (quick ? QUICK : FULL)), quick);
+    const results = toResults(await runAll(stack, plan), quick);
     const table = markdown(results);
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { histogram, runPool, watchProcesses, type LatencySummary, type ProcessUse } from './metrics';
-import type { BenchStack } from './stack';
+import { ORDER_MODES, type BenchStack, type OrderMode } from './stack';
 
 export interface ScenarioResult extends LatencySummary {
   name: string;
@@ -117,11 +117,13 @@ export async function measure(stack: BenchStack, name: string, concurrency: numb
   return scenario.result();
 }
 
-export function orderThroughApi(stack: BenchStack, concurrency: number, declinedShare: number, maxSeconds: number): Scenario {
-  const name = `${declinedShare > 0 ? 'order-declined-half' : 'order'}-c${concurrency}`;
-  return new Scenario(stack, name, concurrency, maxSeconds, async (i, m) => {
+export function orderThroughApi(stack: BenchStack, concurrency: number, declinedShare: number, maxSeconds: number, mode?: OrderMode): Scenario {
+  const name = `${declinedShare > 0 ? 'order-declined-half' : 'order'}${mode ? `-${mode}` : ''}-c${concurrency}`;
+  // A mode's orders go through that mode's API, and its CPU is what the row shows as the API's.
+  const through = mode ? { ...stack, apiUrl: stack.modeApis[mode]!.url, pids: { ...stack.pids, api: stack.modeApis[mode]!.pid } } : stack;
+  return new Scenario(through, name, concurrency, maxSeconds, async (i, m) => {
     const t0 = performance.now();
-    const view = await api(stack, 'POST', '/v1/orders', orderBody(declinedShare > 0 && i % 2 === 1), { prefer: 'wait=60' });
+    const view = await api(through, 'POST', '/v1/orders', orderBody(declinedShare > 0 && i % 2 === 1), { prefer: 'wait=60' });
     if (view.status !== 'COMPLETED' && view.status !== 'COMPENSATED') throw new Error(`order ${view.id} ended ${view.status}`);
     m.latency.record(performance.now() - t0);
     m.ids.push(view.id);
@@ -155,4 +157,19 @@ export async function baselineAgainstOrders(stack: BenchStack, concurrency: numb
   await order.phase(count - half);
   await base.phase(count - half);
   return [await base.result(), await order.result()];
+}
+
+/**
+ * The baseline and each order mode at one concurrency, taking turns the same way (baseline, each mode,
+ * each mode in reverse, baseline), every mode on the same worker and server.
+ */
+export async function baselineAgainstModes(stack: BenchStack, concurrency: number, count: number, maxSeconds: number): Promise<ScenarioResult[]> {
+  const base = baseline(stack, concurrency, maxSeconds);
+  const modes = (Object.keys(ORDER_MODES) as OrderMode[]).map((mode) => orderThroughApi(stack, concurrency, 0, maxSeconds, mode));
+  const half = Math.ceil(count / 2);
+  await base.phase(half);
+  for (const mode of modes) await mode.phase(half);
+  for (const mode of [...modes].reverse()) await mode.phase(count - half);
+  await base.phase(count - half);
+  return [await base.result(), ...(await Promise.all(modes.map((m) => m.result())))];
 }

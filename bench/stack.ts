@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedis } from '../src/dev/cluster-stores';
+import { MACHINE } from './metrics';
 import { launchStack } from '../src/dev/stack';
 import { DEV_SERVER_DYNAMIC_CONFIG, freePort } from '../src/dev/temporal-server';
 
@@ -17,6 +18,8 @@ export interface BenchStack {
   client: Client;
   plainClient: Client;
   pids: Record<string, number | null>;
+  /** With `orderModes`: each order mode's API (all on the same worker), by mode. */
+  modeApis: Partial<Record<OrderMode, { url: string; pid: number | null }>>;
   /** Which Temporal it runs on: the embedded dev server, or the PostgreSQL cluster (`--cluster`). */
   server: 'dev' | 'cluster';
   /** Starts a second sagaway worker (the scaling row). */
@@ -32,7 +35,22 @@ export interface BenchStackOptions {
   server?: 'dev' | 'cluster';
   /** Runs Debian's redis-server for SAGAWAY_REDIS_URL: shared limits, and the saga view store. */
   redis?: boolean;
+  /** Starts one API per order mode (ORDER_MODES), so the modes are measured side by side in one run. */
+  orderModes?: boolean;
 }
+
+/**
+ * How the order saga runs its steps, as an API decides for the sagas it starts (the worker runs each
+ * saga as its input says): the holds and the capture as activities, the holds as local activities,
+ * or every step local.
+ */
+export const ORDER_MODES = {
+  'holds-remote': { SAGAWAY_LOCAL_HOLDS: 'false', SAGAWAY_LOCAL_PIVOT: 'false' },
+  'holds-local': { SAGAWAY_LOCAL_HOLDS: 'true', SAGAWAY_LOCAL_PIVOT: 'false' },
+  'local-pivot': { SAGAWAY_LOCAL_HOLDS: 'false', SAGAWAY_LOCAL_PIVOT: 'true' },
+} as const;
+export type OrderMode = keyof typeof ORDER_MODES;
+const MODE_PARTS: Record<OrderMode, 'api' | 'api-2' | 'api-3'> = { 'holds-remote': 'api', 'holds-local': 'api-2', 'local-pivot': 'api-3' };
 
 /**
  * Everything the benchmark measures, each as its own process on 127.0.0.1 so CPU and memory can be read
@@ -41,9 +59,17 @@ export interface BenchStackOptions {
 export async function startBenchStack(options: BenchStackOptions = { eagerActivities: true }): Promise<BenchStack> {
   const redisDir = options.redis ? mkdtempSync(join(tmpdir(), 'sagaway-bench-redis-')) : null;
   const redis = redisDir ? await startRedis({ port: await freePort(), dir: redisDir, logFile: join(redisDir, 'redis.log'), log: (line) => process.stdout.write(`${line}\n`) }) : null;
+  const modePorts = options.orderModes ? { 'api-2': await freePort(), 'api-3': await freePort() } : null;
   const launched = launchStack({
     label: 'bench',
-    start: ['backends', 'worker', 'api', 'baseline-worker'],
+    start: ['backends', 'worker', 'api', 'baseline-worker', ...(modePorts ? (['api-2', 'api-3'] as const) : [])],
+    partEnv: modePorts
+      ? {
+          api: ORDER_MODES['holds-remote'],
+          'api-2': { ...ORDER_MODES['holds-local'], SAGAWAY_API_PORT: String(modePorts['api-2']) },
+          'api-3': { ...ORDER_MODES['local-pivot'], SAGAWAY_API_PORT: String(modePorts['api-3']) },
+        }
+      : undefined,
     standby: ['worker-2'],
     cluster: options.server === 'cluster',
     dynamicConfig: options.eagerActivities ? undefined : DEV_SERVER_DYNAMIC_CONFIG.filter((v) => !v.includes('EagerExecution')),
@@ -58,8 +84,17 @@ export async function startBenchStack(options: BenchStackOptions = { eagerActivi
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection, dataConverter: dataConverterFrom(process.env.SAGAWAY_CODEC_KEYS ?? DEV_CODEC_KEYS) });
   const plainClient = new Client({ connection });
-  const pid = (name: 'worker' | 'api' | 'baseline-worker') => stack.parts[name]?.pid ?? null;
-  const pids: Record<string, number | null> = { worker: pid('worker'), api: pid('api'), temporal: stack.temporalPid(), baselineWorker: pid('baseline-worker') };
+  const pid = (name: 'worker' | 'api' | 'api-2' | 'api-3' | 'baseline-worker') => stack.parts[name]?.pid ?? null;
+  // The backends and the bench itself share the machine too: their CPU and the machine's are read as well.
+  const pids: Record<string, number | null> = { worker: pid('worker'), api: pid('api'), temporal: stack.temporalPid(), baselineWorker: pid('baseline-worker'), backends: stack.parts.backends?.pid ?? null, bench: process.pid, machine: MACHINE };
+  const modeApis: BenchStack['modeApis'] = {};
+  if (modePorts) {
+    for (const [mode, part] of Object.entries(MODE_PARTS) as Array<[OrderMode, 'api' | 'api-2' | 'api-3']>) {
+      const url = part === 'api' ? stack.apiUrl : `http://127.0.0.1:${modePorts[part]}`;
+      await untilReady(url);
+      modeApis[mode] = { url, pid: pid(part) };
+    }
+  }
   return {
     apiUrl: stack.apiUrl,
     backendsUrl: stack.backendsUrl,
@@ -68,6 +103,7 @@ export async function startBenchStack(options: BenchStackOptions = { eagerActivi
     client,
     plainClient,
     pids,
+    modeApis,
     server: options.server ?? 'dev',
     async pauseWorker() {
       await stack.parts.worker!.stop();
@@ -88,6 +124,16 @@ export async function startBenchStack(options: BenchStackOptions = { eagerActivi
       await redis?.stop();
     },
   };
+}
+
+async function untilReady(apiUrl: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const ready = await fetch(`${apiUrl}/readyz`).then((r) => r.ok, () => false);
+    if (ready) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the API at ${apiUrl} is not ready after 60 s`);
 }
 
 /** Waits until `count` workers poll the task queue for workflow tasks (a new one is then sent work). */

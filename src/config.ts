@@ -118,6 +118,7 @@ const EnvSchema = z.object({
   SAGAWAY_ORDER_DEADLINE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   SAGAWAY_LOCAL_STEPS: flag('true'),
   SAGAWAY_LOCAL_HOLDS: flag('false'),
+  SAGAWAY_LOCAL_PIVOT: flag('true'),
   SAGAWAY_STUCK_AFTER_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(5),
   SAGAWAY_TEMPORAL_UI_PORT: port.default(8233),
   SAGAWAY_CODEC_KEYS: z.string().default(DEV_CODEC_KEYS).pipe(KeyPairsSchema),
@@ -157,7 +158,7 @@ export interface Config {
   /** keys: API key -> client id; operatorKeys: operator key -> operator name. */
   api: { host: string; port: number; keys: Map<string, string>; operatorKeys: Map<string, string> };
   backends: { host: string; port: number; urls: Record<BackendName, string>; timeoutMs: number };
-  sagas: { orderDeadlineMs: number; stuckAfterAttempts: number; localSteps: boolean; localHolds: boolean; compensationBackoffMs: { initial: number; max: number } | null; stepRetryInitialMs: number | null };
+  sagas: { orderDeadlineMs: number; stuckAfterAttempts: number; localSteps: boolean; localHolds: boolean; localPivot: boolean; compensationBackoffMs: { initial: number; max: number } | null; stepRetryInitialMs: number | null };
   bikes: { sensorTimeoutMs: number; visitorMaxBikes: number; feePerBikeMinor: number; kioskCacheMs: number };
   classes: { tuitionMinor: number; allocatorMaxHistory: number };
   temporalUiPort: number;
@@ -237,6 +238,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       stuckAfterAttempts: env.SAGAWAY_STUCK_AFTER_ATTEMPTS,
       localSteps: env.SAGAWAY_LOCAL_STEPS,
       localHolds: env.SAGAWAY_LOCAL_HOLDS,
+      localPivot: env.SAGAWAY_LOCAL_PIVOT,
       compensationBackoffMs: env.SAGAWAY_COMPENSATION_BACKOFF_MS
         ? { initial: env.SAGAWAY_COMPENSATION_BACKOFF_MS[0], max: env.SAGAWAY_COMPENSATION_BACKOFF_MS[1] }
         : null,

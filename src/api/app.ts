@@ -33,7 +33,7 @@ export interface AppDeps {
   /** Operator keys (SAGAWAY_OPERATOR_KEYS): the codec and /v1/ops routes; none means no operator. */
   operatorKeys?: Map<string, string>;
   logger?: Logger;
-  sagas: { orderDeadlineMs: number; localSteps: boolean; localHolds?: boolean; tuning: SagaTuning };
+  sagas: { orderDeadlineMs: number; localSteps: boolean; localHolds?: boolean; localPivot?: boolean; tuning: SagaTuning };
   bikes: Omit<BikeRouteOptions, 'tuning'>;
   classes: Omit<ClassRouteOptions, 'tuning'>;
   bodyLimitBytes?: number;

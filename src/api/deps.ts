@@ -23,7 +23,7 @@ export function sagaDepsFrom(config: Config, tuning: SagaTuning): Pick<AppDeps, 
       development: config.env === 'development',
     },
     screens: { development: config.env === 'development' },
-    sagas: { orderDeadlineMs: config.sagas.orderDeadlineMs, localSteps: config.sagas.localSteps, localHolds: config.sagas.localHolds, tuning },
+    sagas: { orderDeadlineMs: config.sagas.orderDeadlineMs, localSteps: config.sagas.localSteps, localHolds: config.sagas.localHolds, localPivot: config.sagas.localPivot, tuning },
     bikes: {
       packager: new IdPackager(`${config.backends.urls.idcheck}/public-key`),
       stock: new KioskStockCache(storage, config.bikes.kioskCacheMs, shared.stockStore ?? undefined),

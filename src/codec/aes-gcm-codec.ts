@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 
@@ -6,6 +6,8 @@ export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_HEADER = 'encryption-key-id';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+/** IVs are drawn from the system's random source this many at a time (each is used once). */
+const IVS_PER_DRAW = 512;
 
 export interface CodecKey {
   id: string;
@@ -20,21 +22,32 @@ export interface CodecKey {
  * says such histories exist; otherwise anyone who can write to Temporal could slip in a plain payload.
  */
 export class AesGcmCodec implements PayloadCodec {
-  private readonly keys: Map<string, Buffer>;
+  private readonly keys: Map<string, KeyObject>;
+  private readonly sealWith: { id: string; key: KeyObject };
+  private ivs = Buffer.alloc(0);
 
   constructor(
-    private readonly keyList: CodecKey[],
+    keyList: CodecKey[],
     private readonly acceptPlaintext = false,
   ) {
     if (keyList.length === 0) throw new Error('the payload codec needs at least one key');
     for (const { id, key } of keyList) if (key.length !== 32) throw new Error(`codec key ${id} must be 32 bytes`);
-    this.keys = new Map(keyList.map(({ id, key }) => [id, key]));
+    this.keys = new Map(keyList.map(({ id, key }) => [id, createSecretKey(key)]));
+    this.sealWith = { id: keyList[0]!.id, key: createSecretKey(keyList[0]!.key) };
+  }
+
+  /** A fresh random IV; never one handed out before. */
+  private nextIv(): Buffer {
+    if (this.ivs.length < IV_BYTES) this.ivs = randomBytes(IV_BYTES * IVS_PER_DRAW);
+    const iv = this.ivs.subarray(0, IV_BYTES);
+    this.ivs = this.ivs.subarray(IV_BYTES);
+    return iv;
   }
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
-    const { id, key } = this.keyList[0]!;
+    const { id, key } = this.sealWith;
     return payloads.map((payload) => {
-      const iv = randomBytes(IV_BYTES);
+      const iv = this.nextIv();
       const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
       const plain = temporal.api.common.v1.Payload.encode(payload).finish();
       const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 
-export type PartName = 'temporal' | 'backends' | 'worker' | 'worker-2' | 'api' | 'api-2' | 'baseline-worker';
+export type PartName = 'temporal' | 'backends' | 'worker' | 'worker-2' | 'api' | 'api-2' | 'api-3' | 'baseline-worker';
 
 /** The entry point of each part: the same files `npm start` and `npm run temporal|backends|worker|api` run. */
 export const PART_ENTRIES: Record<PartName, string> = {
@@ -12,6 +12,7 @@ export const PART_ENTRIES: Record<PartName, string> = {
   'worker-2': 'src/worker.ts',
   api: 'src/api/server.ts',
   'api-2': 'src/api/server.ts',
+  'api-3': 'src/api/server.ts',
   'baseline-worker': 'bench/baseline/worker.ts',
 };
 

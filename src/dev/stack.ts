@@ -22,6 +22,8 @@ export interface LaunchOptions {
   standby?: PartName[];
   /** Added to (and overriding) the environment every part gets. */
   env?: Record<string, string>;
+  /** Added to one part's environment only (a second API on its own port and settings, say). */
+  partEnv?: Partial<Record<PartName, Record<string, string>>>;
   /** Dynamic config of the in-memory dev server (the benchmark compares with and without eager activities). */
   dynamicConfig?: string[];
   /** Keep the data folder (logs, Temporal's database) after stop, to read what happened. */
@@ -92,7 +94,7 @@ async function launchOnce(options: LaunchOptions): Promise<LaunchedStack> {
     ...options.env,
   };
   const names = [...options.start, ...(options.standby ?? [])];
-  const parts: Partial<Record<PartName, Part>> = Object.fromEntries(names.map((n) => [n, new Part(n, { ...process.env, ...env }, dataDir)]));
+  const parts: Partial<Record<PartName, Part>> = Object.fromEntries(names.map((n) => [n, new Part(n, { ...process.env, ...env, ...options.partEnv?.[n] }, dataDir)]));
   let memoryServer: RunningDevServer | null = null;
   let cluster: RunningCluster | null = null;
   const stop = async () => {

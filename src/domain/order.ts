@@ -34,6 +34,8 @@ export interface OrderInput {
   localSteps?: boolean;
   /** The stock, payment and shipment holds as local activities too (SAGAWAY_LOCAL_HOLDS); off unless set. */
   localHolds?: boolean;
+  /** The capture (the pivot) as a local activity too (SAGAWAY_LOCAL_PIVOT). */
+  localPivot?: boolean;
 }
 
 export interface OrderResult {

@@ -42,20 +42,25 @@ export const orderSteps = declareSteps<OrderActivities>()({
 export async function orderCheckout(input: OrderCheckoutInput): Promise<SagaView<OrderResult>> {
   const { order } = input;
   const saga = new Saga<OrderActivities, typeof orderSteps>({ type: 'order', tuning: input.tuning, localSteps: input.localSteps !== false, ...activityOptions }, orderSteps);
-  // With SAGAWAY_LOCAL_HOLDS the holds run as local activities too (fixed in the input, so a saga replays as
-  // it started): fewer events and tasks, but a cancel is only seen once the holds before the pivot are done.
-  const held = { local: input.localHolds === true };
+  // The steps that hold something, and the capture, run as the saga's input says (fixed when it started,
+  // so it replays as it began): with localPivot (SAGAWAY_LOCAL_PIVOT) the capture and every hold but the
+  // last are local activities. The last hold stays an activity: a cancel is an update, updates are only seen
+  // between workflow tasks, and its completion starts the task in which a cancel sent while the holds ran is
+  // seen, before the capture is sent. With localHolds alone (SAGAWAY_LOCAL_HOLDS) every hold is local and the
+  // capture an activity, so such a cancel is usually seen only once the capture was sent.
+  const holdsLocal = input.localPivot === true || input.localHolds === true;
+  const lastHoldLocal = input.localPivot !== true && input.localHolds === true;
   return saga.run(async () => {
     const price = await saga.step('priceOrder', { currency: order.currency, items: order.items });
     const [, shippingCost] = await saga.all([
-      () => saga.step('reserveInventory', { items: order.items }, held),
+      () => saga.step('reserveInventory', { items: order.items }, { local: holdsLocal }),
       () => saga.step('quoteShipping', { currency: order.currency, address: order.shippingAddress, units: units(order.items) }),
     ] as const);
     const total = { amountMinor: price.subtotal.amountMinor + shippingCost.amountMinor, currency: order.currency };
     saga.annotate({ total });
-    await saga.step('authorizePayment', { amount: total, paymentToken: order.paymentToken }, held);
-    const shipment = await saga.step('createShipment', { address: order.shippingAddress, items: order.items }, held);
-    await saga.pivot('capturePayment', saga.referenceOf('authorizePayment'), { summary: `Capture ${formatMoney(total)}` });
+    await saga.step('authorizePayment', { amount: total, paymentToken: order.paymentToken }, { local: holdsLocal });
+    const shipment = await saga.step('createShipment', { address: order.shippingAddress, items: order.items }, { local: lastHoldLocal });
+    await saga.pivot('capturePayment', saga.referenceOf('authorizePayment'), { summary: `Capture ${formatMoney(total)}`, local: input.localPivot === true });
     await saga.all([
       () => saga.step('commitInventory', saga.referenceOf('reserveInventory')),
       () =>

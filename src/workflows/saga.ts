@@ -185,10 +185,12 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     const step = this.record.begin(label);
     const summary = call.summary ?? decl.summary?.(input) ?? label;
     const reference = (input as Partial<Reference>).reference ?? this.caller.keyOf(label);
+    const local = call.local === true && this.options.localSteps !== false;
+    const opts = local ? this.options.local.afterPivot : this.options.afterPivot;
     let unreadable = 0;
     for (;;) {
       try {
-        const run = () => this.caller.invoke({ activity: name, input, label, local: false, opts: this.options.afterPivot, summary });
+        const run = () => this.caller.invoke({ activity: name, input, label, local, opts, summary });
         const { value, attempt } = await CancellationScope.nonCancellable(run);
         return this.passPivot(step, attempt, null, value as Output<A[K]>);
       } catch (err) {
@@ -196,7 +198,7 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
         if (lookup && appliedBy(lookup, decl)) return this.passPivot(step, attemptOf(err), `reconciled: ${lookup.status}`, undefined as Output<A[K]>);
         this.record.end(step, 'FAILED', attemptOf(err), describeFailure(err, label).message);
         if (!lookup) throw err; // nobody can say whether it landed: FAILED, for an operator, never compensated
-        if (isBusinessRejection(err)) {
+        if (isBusinessRejection(err) || (local && isLocalRejection(err))) {
           this.pivotState = 'refused';
           throw err;
         }

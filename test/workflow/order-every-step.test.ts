@@ -6,6 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/activity';
+import { WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { cancelUpdate, operatorActionUpdate, orderCheckout } from '../../src/workflows';
 import { input, orderBackends } from '../support/order-saga';
 import { waitFor } from '../support/http';
@@ -17,6 +20,17 @@ const AFTER_PIVOT = ['commitInventory', 'notifyCustomer'] as const;
 const UNDO: Record<string, string> = { reserveInventory: 'releaseInventory', authorizePayment: 'voidPayment', createShipment: 'cancelShipment' };
 const LOCAL_BY_DEFAULT = new Set(['priceOrder', 'quoteShipping', 'commitInventory', 'notifyCustomer']);
 const UNDOS = new Set(Object.values(UNDO));
+
+/**
+ * How the order runs its holds and its capture, as the API decides for the sagas it starts: as activities,
+ * every hold local (SAGAWAY_LOCAL_HOLDS), or the capture and every hold but the last local
+ * (SAGAWAY_LOCAL_PIVOT, the default).
+ */
+const MODES = [
+  { name: 'holds and capture activities', input: {} },
+  { name: 'holds local', input: { localHolds: true } },
+  { name: 'capture local', input: { localPivot: true } },
+] as const;
 
 /** A call held until the test lets it answer. */
 function gate() {
@@ -44,14 +58,14 @@ after(async () => {
 });
 
 describe('a refusal at every step', { concurrency: true }, () => {
-  for (const [step, localHolds] of BEFORE_PIVOT.flatMap((s) => [[s, false], [s, true]] as const)) {
-    it(`refused at ${step}${localHolds ? ' (holds local)' : ''}: COMPENSATED, what was done undone newest first, ${step} itself not undone`, async () => {
+  for (const [step, mode] of BEFORE_PIVOT.flatMap((s) => MODES.map((m) => [s, m] as const))) {
+    it(`refused at ${step} (${mode.name}): COMPENSATED, what was done undone newest first, ${step} itself not undone`, async () => {
       const { activities, calls } = orderBackends({
         [step]: async () => {
           throw businessRejection('BackendRejected', `${step} refused`);
         },
       });
-      const view = await env.execute(orderCheckout, [input({ localHolds })], activities);
+      const view = await env.execute(orderCheckout, [input(mode.input)], activities);
       assert.equal(view.status, 'COMPENSATED');
       assert.deepEqual({ type: view.error?.type, step: view.error?.step }, { type: 'BackendRejected', step });
       const forward = calls.filter((c) => !UNDOS.has(c) && !c.startsWith('lookup'));
@@ -61,17 +75,32 @@ describe('a refusal at every step', { concurrency: true }, () => {
     });
   }
 
-  it('refused at the pivot, with the payments service showing nothing captured: COMPENSATED, all three undone newest first', async () => {
-    const { activities, calls } = orderBackends({
-      capturePayment: async () => {
-        throw businessRejection('BackendRejected', 'capture refused');
-      },
-      lookupPayment: async () => ({ found: true, status: 'AUTHORIZED' }),
+  for (const mode of MODES) {
+    it(`refused at the pivot (${mode.name}), with the payments service showing nothing captured: COMPENSATED, all three undone newest first`, async () => {
+      const { activities, calls } = orderBackends({
+        capturePayment: async () => {
+          throw businessRejection('BackendRejected', 'capture refused');
+        },
+        lookupPayment: async () => ({ found: true, status: 'AUTHORIZED' }),
+      });
+      const view = await env.execute(orderCheckout, [input(mode.input)], activities);
+      assert.equal(view.status, 'COMPENSATED');
+      assert.deepEqual(calls.filter((c) => UNDOS.has(c)), ['cancelShipment', 'voidPayment', 'releaseInventory']);
     });
-    const view = await env.execute(orderCheckout, [input()], activities);
-    assert.equal(view.status, 'COMPENSATED');
-    assert.deepEqual(calls.filter((c) => UNDOS.has(c)), ['cancelShipment', 'voidPayment', 'releaseInventory']);
-  });
+
+    it(`a capture that landed but whose answer was lost (${mode.name}): the look-up shows it CAPTURED, the order completes, nothing undone`, async () => {
+      const { activities, calls } = orderBackends({
+        capturePayment: async () => {
+          throw ApplicationFailure.nonRetryable('payments /captures answered something malformed: the body is not JSON', 'MalformedResponse');
+        },
+        lookupPayment: async () => ({ found: true, status: 'CAPTURED' }),
+      });
+      const view = await env.execute(orderCheckout, [input(mode.input)], activities);
+      assert.equal(view.status, 'COMPLETED');
+      assert.match(view.steps.find((s) => s.name === 'capturePayment')?.error ?? '', /reconciled: CAPTURED/);
+      assert.deepEqual(calls.filter((c) => UNDOS.has(c)), []);
+    });
+  }
 
   for (const step of AFTER_PIVOT) {
     it(`refused at ${step} (after the pivot), its alert refused too: STUCK for an operator, nothing undone; resolved, the order completes`, async () => {
@@ -166,6 +195,54 @@ describe('a cancel while every step is in flight', { concurrency: true }, () => 
     }
   }
 
+  // A local hold holds the workflow task, and an update is only delivered between tasks: the cancel is sent
+  // while the hold runs and taken when the task ends. With the capture local, the last hold is an activity,
+  // so that is before the capture; with every hold local, the task ends once the capture was sent.
+  for (const [mode, step, outcome] of [
+    [MODES[2], 'reserveInventory', 'COMPENSATED'],
+    [MODES[2], 'authorizePayment', 'COMPENSATED'],
+    [MODES[2], 'createShipment', 'COMPENSATED'],
+    [MODES[1], 'authorizePayment', 'PastPivot'],
+  ] as const) {
+    it(`cancelled during ${step} (${mode.name}): ${outcome === 'PastPivot' ? 'refused (PastPivot) once the capture was sent, the order completes' : 'taken before the capture, COMPENSATED, all that was done undone'}`, async () => {
+      const held = gate();
+      let arrived = false;
+      const { activities, calls } = orderBackends({});
+      const answer = activities[step]!;
+      activities[step] = async (...args: never[]) => {
+        arrived = true;
+        await held.opened;
+        return answer(...args);
+      };
+      const handle = await env.start(orderCheckout, [input(mode.input)], activities);
+      let cancel: Promise<unknown>;
+      try {
+        await waitFor(`${step} in flight`, async () => arrived);
+        const updateId = `cancel-${step}`;
+        cancel = handle
+          .startUpdate(cancelUpdate, { args: [{ reason: `cancelled during ${step}` }], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED })
+          .then((u) => u.result())
+          .catch((err: Error) => err);
+        await untilAdmitted(handle, updateId);
+      } finally {
+        held.open();
+      }
+      const taken = await cancel;
+      const view = await handle.result();
+      if (outcome === 'PastPivot') {
+        assert.match(`${(taken as Error).message} ${(taken as any).cause?.message}`, /pivot/);
+        assert.equal(view.status, 'COMPLETED');
+        assert.deepEqual(calls.filter((c) => UNDOS.has(c)), []);
+        return;
+      }
+      assert.deepEqual(taken, { status: 'COMPENSATING' });
+      assert.equal(view.status, 'COMPENSATED');
+      const forward = calls.filter((c) => !UNDOS.has(c) && !c.startsWith('lookup'));
+      assert.deepEqual(calls.filter((c) => UNDOS.has(c)), expectedUndos(forward, null));
+      assert.ok(!calls.includes('capturePayment'), 'the capture was never sent');
+    });
+  }
+
   // The commit is a local step by default, which holds the workflow task: it runs as an activity here.
   for (const step of ['capturePayment', ...AFTER_PIVOT.slice(0, 1)] as const) {
     it(`cancelled during ${step === 'capturePayment' ? 'the pivot' : `${step}, after the pivot`}: refused (PastPivot), the order completes, nothing undone`, async () => {
@@ -187,3 +264,20 @@ describe('a cancel while every step is in flight', { concurrency: true }, () => 
     });
   }
 });
+
+/** Waits until the server holds the update (admitted), though no workflow task has taken it yet. */
+async function untilAdmitted(handle: WorkflowHandle, updateId: string): Promise<void> {
+  const stages = temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
+  await waitFor(`update ${updateId} admitted`, async () => {
+    try {
+      const polled = await env.client.workflowService.pollWorkflowExecutionUpdate({
+        namespace: env.client.options.namespace,
+        updateRef: { workflowExecution: { workflowId: handle.workflowId }, updateId },
+        waitPolicy: { lifecycleStage: stages.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED },
+      });
+      return (polled.stage ?? 0) >= stages.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED;
+    } catch {
+      return false; // not there yet
+    }
+  });
+}

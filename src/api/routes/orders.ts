@@ -8,6 +8,7 @@ export interface OrderRouteOptions {
   orderDeadlineMs: number;
   localSteps: boolean;
   localHolds?: boolean;
+  localPivot?: boolean;
   tuning: SagaTuning;
 }
 
@@ -27,7 +28,7 @@ export function orderRoutes(app: FastifyInstance, gateway: SagaGateway, options:
       paymentToken: 'tok_visa',
       shippingAddress: { name: 'Ada Lovelace', line1: '1 Main St', city: 'Berlin', postalCode: '10115', country: 'DE' },
     },
-    toInput: (order: OrderRequest) => ({ order, deadlineMs: options.orderDeadlineMs, localSteps: options.localSteps, localHolds: options.localHolds === true, tuning: options.tuning }),
+    toInput: (order: OrderRequest) => ({ order, deadlineMs: options.orderDeadlineMs, localSteps: options.localSteps, localHolds: options.localHolds === true, localPivot: options.localPivot === true, tuning: options.tuning }),
     businessKeys: (order: OrderRequest) => ({ customer: order.customerId }),
     runSummary: (order: OrderRequest) => {
       const units = order.items.reduce((sum, item) => sum + item.quantity, 0);
