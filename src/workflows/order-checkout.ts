@@ -14,6 +14,7 @@
  *
  * A deadline for the whole saga compensates it if the pivot is not reached in time.
  */
+import { patched } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/order-activities';
 import { formatMoney } from '../domain/money';
 import type { OrderInput, OrderResult } from '../domain/order';
@@ -25,6 +26,8 @@ import { declareSteps } from './steps';
 export interface OrderCheckoutInput extends OrderInput {
   tuning: SagaTuning;
 }
+
+export const OrderPatches = { localPivot: 'order-local-pivot' } as const;
 
 const units = (items: Array<{ quantity: number }>) => items.reduce((sum, item) => sum + item.quantity, 0);
 
@@ -48,8 +51,11 @@ export async function orderCheckout(input: OrderCheckoutInput): Promise<SagaView
   // between workflow tasks, and its completion starts the task in which a cancel sent while the holds ran is
   // seen, before the capture is sent. With localHolds alone (SAGAWAY_LOCAL_HOLDS) every hold is local and the
   // capture an activity, so such a cancel is usually seen only once the capture was sent.
-  const holdsLocal = input.localPivot === true || input.localHolds === true;
-  const lastHoldLocal = input.localPivot !== true && input.localHolds === true;
+  // A saga an older worker started (before it knew localPivot) ran its holds and capture as activities: the
+  // patch keeps it so when a newer worker replays it during a rolling deploy.
+  const localPivot = input.localPivot === true && patched(OrderPatches.localPivot);
+  const holdsLocal = localPivot || input.localHolds === true;
+  const lastHoldLocal = !localPivot && input.localHolds === true;
   return saga.run(async () => {
     const price = await saga.step('priceOrder', { currency: order.currency, items: order.items });
     const [, shippingCost] = await saga.all([
@@ -60,7 +66,7 @@ export async function orderCheckout(input: OrderCheckoutInput): Promise<SagaView
     saga.annotate({ total });
     await saga.step('authorizePayment', { amount: total, paymentToken: order.paymentToken }, { local: holdsLocal });
     const shipment = await saga.step('createShipment', { address: order.shippingAddress, items: order.items }, { local: lastHoldLocal });
-    await saga.pivot('capturePayment', saga.referenceOf('authorizePayment'), { summary: `Capture ${formatMoney(total)}`, local: input.localPivot === true });
+    await saga.pivot('capturePayment', saga.referenceOf('authorizePayment'), { summary: `Capture ${formatMoney(total)}`, local: localPivot });
     await saga.all([
       () => saga.step('commitInventory', saga.referenceOf('reserveInventory')),
       () =>

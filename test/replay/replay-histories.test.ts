@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { loadHistories } from '../support/history-files';
 import { dataConverterFrom } from '../../src/codec';
+import { AesGcmCodec, parseCodecKeys } from '../../src/codec/aes-gcm-codec';
 import { loadConfig } from '../../src/config';
 import { sagaViewSinks } from '../../src/views/saga-view-store';
 import { workflowBundle } from '../support/workflow-bundle';
@@ -60,5 +62,24 @@ describe('committed histories replay against today\'s workflow code', () => {
       const error = (await traced())[i];
       assert.equal(error, undefined, `${recorded.name}: ${error?.message}`);
     });
+  });
+
+  /**
+   * During a rolling deploy an API that knows SAGAWAY_LOCAL_PIVOT may start an order that a worker from
+   * before it runs (holds and capture as activities, the flag unread); a newer worker that later replays
+   * it must not take the flag and expect local activities. Shown with this release's completed order, its
+   * input given the flag.
+   */
+  it('replays an order whose input asks for the local capture but which an older worker ran with activities', async () => {
+    const recorded = loadHistories().find((h) => h.name === 'v0.2.0/order-completed.json')!;
+    const codec = new AesGcmCodec(parseCodecKeys(loadConfig({ SAGAWAY_ENV: 'development' }).codecKeys));
+    const started = recorded.history.events![0]!.workflowExecutionStartedEventAttributes!;
+    const [sealed] = await codec.decode(started.input!.payloads as Payload[]);
+    const input = defaultPayloadConverter.fromPayload<Record<string, unknown>>(sealed!);
+    assert.equal(input.localPivot, undefined, 'the recorded order predates the flag');
+    started.input!.payloads = await codec.encode([defaultPayloadConverter.toPayload({ ...input, localPivot: true })]);
+    const sinks = sagaViewSinks(null);
+    const options = { workflowBundle: await workflowBundle(false), sinks, dataConverter: dataConverterFrom(loadConfig({ SAGAWAY_ENV: 'development' }).codecKeys, true) };
+    await Worker.runReplayHistory(options, recorded.history, recorded.workflowId);
   });
 });
