@@ -118,7 +118,7 @@ const EnvSchema = z.object({
   SAGAWAY_ORDER_DEADLINE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   SAGAWAY_LOCAL_STEPS: flag('true'),
   SAGAWAY_LOCAL_HOLDS: flag('false'),
-  SAGAWAY_LOCAL_PIVOT: flag('true'),
+  SAGAWAY_LOCAL_PIVOT: flag('false'),
   SAGAWAY_STUCK_AFTER_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(5),
   SAGAWAY_TEMPORAL_UI_PORT: port.default(8233),
   SAGAWAY_CODEC_KEYS: z.string().default(DEV_CODEC_KEYS).pipe(KeyPairsSchema),
@@ -196,6 +196,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (env.SAGAWAY_ENV === 'production') refuseDevSecrets(source);
   if (env.SAGAWAY_ENV === 'production' && env.SAGAWAY_STEP_RETRY_INITIAL_MS !== undefined) {
     throw new ConfigError('invalid configuration:\n  SAGAWAY_STEP_RETRY_INITIAL_MS: for tests and development only (set SAGAWAY_ENV=development)');
+  }
+  // A local activity acts before the workflow task that decided it is recorded. A worker that dies mid-task
+  // leaves its holds (or the capture) made, and the retried task may take a cancel or the deadline first:
+  // holds nobody undoes, or a compensation after the money was captured (found by the chaos campaign).
+  for (const variable of ['SAGAWAY_LOCAL_HOLDS', 'SAGAWAY_LOCAL_PIVOT'] as const) {
+    if (env.SAGAWAY_ENV === 'production' && env[variable]) {
+      throw new ConfigError(`invalid configuration:\n  ${variable}: for measurement in development only: a worker that dies mid-task can leave a local hold or capture that the saga never undoes or compensates after (set SAGAWAY_ENV=development)`);
+    }
   }
   if (env.SAGAWAY_API_KEYS.size === 0) throw new ConfigError('invalid configuration:\n  SAGAWAY_API_KEYS: at least one clientId:key pair is needed');
   const shared = [...env.SAGAWAY_OPERATOR_KEYS.keys()].find((key) => env.SAGAWAY_API_KEYS.has(key));

@@ -32,9 +32,9 @@ export interface OrderInput {
   deadlineMs: number;
   /** Short idempotent steps as local activities (faster) or as activities (each visible in the UI). */
   localSteps?: boolean;
-  /** The stock, payment and shipment holds as local activities too (SAGAWAY_LOCAL_HOLDS); off unless set. */
+  /** The stock, payment and shipment holds as local activities too (SAGAWAY_LOCAL_HOLDS, development only). */
   localHolds?: boolean;
-  /** The capture (the pivot) as a local activity too (SAGAWAY_LOCAL_PIVOT). */
+  /** The capture and every hold but the last as local activities (SAGAWAY_LOCAL_PIVOT, development only). */
   localPivot?: boolean;
 }
 

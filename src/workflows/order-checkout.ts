@@ -45,12 +45,12 @@ export const orderSteps = declareSteps<OrderActivities>()({
 export async function orderCheckout(input: OrderCheckoutInput): Promise<SagaView<OrderResult>> {
   const { order } = input;
   const saga = new Saga<OrderActivities, typeof orderSteps>({ type: 'order', tuning: input.tuning, localSteps: input.localSteps !== false, ...activityOptions }, orderSteps);
-  // The steps that hold something, and the capture, run as the saga's input says (fixed when it started,
-  // so it replays as it began): with localPivot (SAGAWAY_LOCAL_PIVOT) the capture and every hold but the
-  // last are local activities. The last hold stays an activity: a cancel is an update, updates are only seen
-  // between workflow tasks, and its completion starts the task in which a cancel sent while the holds ran is
-  // seen, before the capture is sent. With localHolds alone (SAGAWAY_LOCAL_HOLDS) every hold is local and the
-  // capture an activity, so such a cancel is usually seen only once the capture was sent.
+  // The holds and the capture run as activities: each is sent only once the workflow task that decided it
+  // is recorded. The input may make them local activities, for measurement in development (src/config.ts
+  // refuses both in production; fixed in the input, so a saga replays as it began). With localPivot the
+  // capture and every hold but the last are local; the last stays an activity, so a cancel (an update, only
+  // seen between workflow tasks) sent while the holds ran is seen before the capture is sent. With
+  // localHolds every hold is local and the capture an activity: such a cancel is seen once it was sent.
   // A saga an older worker started (before it knew localPivot) ran its holds and capture as activities: the
   // patch keeps it so when a newer worker replays it during a rolling deploy.
   const localPivot = input.localPivot === true && patched(OrderPatches.localPivot);

@@ -35,6 +35,15 @@ describe('config', () => {
     assert.throws(() => loadConfig({ ...dev, SAGAWAY_STEP_RETRY_INITIAL_MS: '6000' }), /SAGAWAY_STEP_RETRY_INITIAL_MS/);
   });
 
+  it('takes the local holds and the local capture in development only, and runs both as activities by default', () => {
+    for (const variable of ['SAGAWAY_LOCAL_HOLDS', 'SAGAWAY_LOCAL_PIVOT']) {
+      assert.equal(loadConfig({ ...dev, [variable]: 'true' }).sagas[variable === 'SAGAWAY_LOCAL_HOLDS' ? 'localHolds' : 'localPivot'], true);
+      assert.throws(() => loadConfig({ ...production, [variable]: 'true' }), new RegExp(`${variable}: for measurement in development only`));
+      assert.equal(loadConfig({ ...production, [variable]: 'false' }).sagas.localHolds, false);
+    }
+    assert.equal(loadConfig(dev).sagas.localPivot, false, 'the capture is an activity by default');
+  });
+
   it('is production unless told otherwise, and production refuses every development secret by value', () => {
     assert.throws(() => loadConfig({}), /SAGAWAY_API_KEYS: must be set in production/);
     const config = loadConfig(production);

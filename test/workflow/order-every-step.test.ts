@@ -22,9 +22,9 @@ const LOCAL_BY_DEFAULT = new Set(['priceOrder', 'quoteShipping', 'commitInventor
 const UNDOS = new Set(Object.values(UNDO));
 
 /**
- * How the order runs its holds and its capture, as the API decides for the sagas it starts: as activities,
- * every hold local (SAGAWAY_LOCAL_HOLDS), or the capture and every hold but the last local
- * (SAGAWAY_LOCAL_PIVOT, the default).
+ * How the order runs its holds and its capture, as the API decides for the sagas it starts: as activities
+ * (the default), every hold local (SAGAWAY_LOCAL_HOLDS), or the capture and every hold but the last local
+ * (SAGAWAY_LOCAL_PIVOT). The two local modes are for measurement in development (see src/config.ts).
  */
 const MODES = [
   { name: 'holds and capture activities', input: {} },
