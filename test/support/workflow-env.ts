@@ -37,15 +37,11 @@ export type Activities = Record<string, (...args: never[]) => Promise<unknown>>;
 export const logLines: LogEntry[] = [];
 let runtimeInstalled = false;
 
-export async function startWorkflowEnv(): Promise<WorkflowEnv> {
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('INFO', (entry) => logLines.push(entry)) });
-    runtimeInstalled = true;
-  }
-  const [cli, bundle] = await Promise.all([resolveTemporalCli(), workflowBundle()]);
-  const env = await TestWorkflowEnvironment.createLocal({
+/** The dev server the CLI brings, in memory, with sagaway's search attributes and dynamic config. */
+export async function startTestServer(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
     server: {
-      executable: { type: 'existing-path', path: cli },
+      executable: { type: 'existing-path', path: await resolveTemporalCli() },
       log: { format: 'pretty', level: 'error' },
       extraArgs: [
         ...Object.values(SearchAttribute).flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
@@ -53,6 +49,14 @@ export async function startWorkflowEnv(): Promise<WorkflowEnv> {
       ],
     },
   });
+}
+
+export async function startWorkflowEnv(): Promise<WorkflowEnv> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('INFO', (entry) => logLines.push(entry)) });
+    runtimeInstalled = true;
+  }
+  const [env, bundle] = await Promise.all([startTestServer(), workflowBundle()]);
   const mocks = new Map<string, Activities>();
   const taskQueue = `test-${randomUUID()}`;
   const worker = await Worker.create({
