@@ -41,8 +41,9 @@ export interface BenchStackOptions {
 
 /**
  * How the order saga runs its steps, as an API decides for the sagas it starts (the worker runs each
- * saga as its input says): the holds and the capture as activities, the holds as local activities,
- * or every step local.
+ * saga as its input says): the holds and the capture as activities (the default), every hold local, or
+ * the capture and every hold but the last local. The local modes are for this measurement: production
+ * refuses them (see bench/README.md, "Every step local").
  */
 export const ORDER_MODES = {
   'holds-remote': { SAGAWAY_LOCAL_HOLDS: 'false', SAGAWAY_LOCAL_PIVOT: 'false' },
