@@ -39,6 +39,20 @@ function gate() {
   return { opened, open };
 }
 
+/** Backends that say yes, but whose `step` holds its answer until the test opens the gate. */
+function heldAt(step: string) {
+  const held = gate();
+  let arrived = false;
+  const backends = orderBackends({});
+  const answer = backends.activities[step]!;
+  backends.activities[step] = async (...args: never[]) => {
+    arrived = true;
+    await held.opened;
+    return answer(...args);
+  };
+  return { ...backends, arrived: async () => arrived, open: held.open };
+}
+
 /** The steps before the pivot that come after `step` (the shipping quote runs beside the reservation). */
 function stepsAfter(step: (typeof BEFORE_PIVOT)[number]): string[] {
   return BEFORE_PIVOT.slice(BEFORE_PIVOT.indexOf(step) + 1).filter((s) => !(step === 'reserveInventory' && s === 'quoteShipping'));
@@ -166,22 +180,14 @@ describe('a cancel while every step is in flight', { concurrency: true }, () => 
     const steps = BEFORE_PIVOT.filter((s) => !localSteps || !LOCAL_BY_DEFAULT.has(s));
     for (const step of steps) {
       it(`cancelled during ${step} (local steps ${localSteps ? 'on' : 'off'}): COMPENSATED, ${step} undone too once it lands`, async () => {
-        const held = gate();
-        let arrived = false;
-        const { activities, calls } = orderBackends({});
-        const answer = activities[step]!;
-        activities[step] = async (...args: never[]) => {
-          arrived = true;
-          await held.opened;
-          return answer(...args);
-        };
+        const { activities, calls, arrived, open } = heldAt(step);
         const handle = await env.start(orderCheckout, [input({ localSteps })], activities);
         try {
-          await waitFor(`${step} in flight`, async () => arrived);
+          await waitFor(`${step} in flight`, arrived);
           const accepted = await handle.executeUpdate(cancelUpdate, { args: [{ reason: `cancelled during ${step}` }] });
           assert.equal(accepted.status, 'COMPENSATING');
         } finally {
-          held.open();
+          open();
         }
         const view = await handle.result();
         assert.equal(view.status, 'COMPENSATED');
@@ -205,19 +211,11 @@ describe('a cancel while every step is in flight', { concurrency: true }, () => 
     [MODES[1], 'authorizePayment', 'PastPivot'],
   ] as const) {
     it(`cancelled during ${step} (${mode.name}): ${outcome === 'PastPivot' ? 'refused (PastPivot) once the capture was sent, the order completes' : 'taken before the capture, COMPENSATED, all that was done undone'}`, async () => {
-      const held = gate();
-      let arrived = false;
-      const { activities, calls } = orderBackends({});
-      const answer = activities[step]!;
-      activities[step] = async (...args: never[]) => {
-        arrived = true;
-        await held.opened;
-        return answer(...args);
-      };
+      const { activities, calls, arrived, open } = heldAt(step);
       const handle = await env.start(orderCheckout, [input(mode.input)], activities);
       let cancel: Promise<unknown>;
       try {
-        await waitFor(`${step} in flight`, async () => arrived);
+        await waitFor(`${step} in flight`, arrived);
         const updateId = `cancel-${step}`;
         cancel = handle
           .startUpdate(cancelUpdate, { args: [{ reason: `cancelled during ${step}` }], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED })
@@ -225,7 +223,7 @@ describe('a cancel while every step is in flight', { concurrency: true }, () => 
           .catch((err: Error) => err);
         await untilAdmitted(handle, updateId);
       } finally {
-        held.open();
+        open();
       }
       const taken = await cancel;
       const view = await handle.result();
