@@ -23,10 +23,10 @@ export function histogram() {
 
 const TICKS_PER_SECOND = 100;
 
-/** CPU seconds a process has used so far, from /proc (Linux). */
 /** The pid that stands for the whole machine: CPU seconds spent by every process (/proc/stat). */
 export const MACHINE = -1;
 
+/** CPU seconds a process (or, for MACHINE, every process) has used so far, from /proc (Linux). */
 export function cpuSeconds(pid: number | null): number {
   if (!pid) return 0;
   if (pid === MACHINE) return machineBusySeconds();

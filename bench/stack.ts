@@ -5,9 +5,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedis } from '../src/dev/cluster-stores';
-import { MACHINE } from './metrics';
 import { launchStack } from '../src/dev/stack';
 import { DEV_SERVER_DYNAMIC_CONFIG, freePort } from '../src/dev/temporal-server';
+import { MACHINE } from './metrics';
 
 export interface BenchStack {
   apiUrl: string;
@@ -85,9 +85,9 @@ export async function startBenchStack(options: BenchStackOptions = { eagerActivi
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection, dataConverter: dataConverterFrom(process.env.SAGAWAY_CODEC_KEYS ?? DEV_CODEC_KEYS) });
   const plainClient = new Client({ connection });
-  const pid = (name: 'worker' | 'api' | 'api-2' | 'api-3' | 'baseline-worker') => stack.parts[name]?.pid ?? null;
+  const pid = (name: 'worker' | 'api' | 'api-2' | 'api-3' | 'baseline-worker' | 'backends') => stack.parts[name]?.pid ?? null;
   // The backends and the bench itself share the machine too: their CPU and the machine's are read as well.
-  const pids: Record<string, number | null> = { worker: pid('worker'), api: pid('api'), temporal: stack.temporalPid(), baselineWorker: pid('baseline-worker'), backends: stack.parts.backends?.pid ?? null, bench: process.pid, machine: MACHINE };
+  const pids: Record<string, number | null> = { worker: pid('worker'), api: pid('api'), temporal: stack.temporalPid(), baselineWorker: pid('baseline-worker'), backends: pid('backends'), bench: process.pid, machine: MACHINE };
   const modeApis: BenchStack['modeApis'] = {};
   if (modePorts) {
     for (const [mode, part] of Object.entries(MODE_PARTS) as Array<[OrderMode, 'api' | 'api-2' | 'api-3']>) {

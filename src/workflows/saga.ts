@@ -142,7 +142,7 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     const label = labelOf(name, call.unit);
     const step = this.record.begin(label);
     const undo = decl.undo ? this.register(decl, step, label, input, call) : null;
-    const local = (call.local ?? decl.local === true) && this.options.localSteps !== false;
+    const local = this.runsLocally(decl, call);
     const activity = this.caller.declared ? name : (decl.legacy?.activity ?? name);
     const summary = call.summary ?? decl.summary?.(input) ?? label;
     for (let tryNo = 1; ; tryNo += 1) {
@@ -156,8 +156,8 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
       } catch (err) {
         this.noteDeadline(err, label);
         this.record.end(step, 'FAILED', attemptOf(err), describeFailure(err, label).message);
-        // A local step's refusal comes unwrapped (only local holds have an undo to drop: see order-checkout).
-        if (isBusinessRejection(err) || (local && isLocalRejection(err))) this.dropCompensation(step);
+        // Only local holds have an undo to drop: see order-checkout.
+        if (refused(err, local)) this.dropCompensation(step);
         if (!this.pivoted || !this.caller.declared || isCancellation(err)) throw err;
         // Past the pivot the saga cannot go back: it waits for an operator to retry or resolve the step.
         if ((await this.afterPivotDecision(step, err)) === 'resolve') return undefined as Output<A[K]>;
@@ -185,7 +185,7 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     const step = this.record.begin(label);
     const summary = call.summary ?? decl.summary?.(input) ?? label;
     const reference = (input as Partial<Reference>).reference ?? this.caller.keyOf(label);
-    const local = call.local === true && this.options.localSteps !== false;
+    const local = this.runsLocally(decl, call);
     const opts = local ? this.options.local.afterPivot : this.options.afterPivot;
     let unreadable = 0;
     for (;;) {
@@ -198,7 +198,7 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
         if (lookup && appliedBy(lookup, decl)) return this.passPivot(step, attemptOf(err), `reconciled: ${lookup.status}`, undefined as Output<A[K]>);
         this.record.end(step, 'FAILED', attemptOf(err), describeFailure(err, label).message);
         if (!lookup) throw err; // nobody can say whether it landed: FAILED, for an operator, never compensated
-        if (isBusinessRejection(err) || (local && isLocalRejection(err))) {
+        if (refused(err, local)) {
           this.pivotState = 'refused';
           throw err;
         }
@@ -377,6 +377,11 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     return { local, opts: this.pivoted ? opts : this.withinDeadline(opts, step) };
   }
 
+  /** The call's choice, else the declaration's; SAGAWAY_LOCAL_STEPS=false makes every call an activity. */
+  private runsLocally<I>(decl: StepDecl<A, I>, call: CallOptions): boolean {
+    return (call.local ?? decl.local === true) && this.options.localSteps !== false;
+  }
+
   private dropCompensation(step: StepView): void {
     const index = this.compensations.findIndex((c) => c.step === step);
     if (index >= 0) this.compensations.splice(index, 1);
@@ -386,4 +391,9 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
 /** Whether a look-up shows the step's effect in place. */
 function appliedBy<A, I>(lookup: Lookup, decl: StepDecl<A, I>): boolean {
   return lookup.found && (!decl.appliedWhen || (lookup.status !== null && decl.appliedWhen.includes(lookup.status)));
+}
+
+/** A backend's definitive "no"; a local activity's failure comes unwrapped, an activity's wrapped. */
+function refused(err: unknown, local: boolean): boolean {
+  return isBusinessRejection(err) || (local && isLocalRejection(err));
 }
