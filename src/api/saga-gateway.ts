@@ -13,7 +13,7 @@ import { BusinessKeys, SearchAttribute, TERMINAL_STATUSES, type BusinessKey, typ
 import { PageTokens } from './page-token';
 import { RegistrationClaims } from './registration-claims';
 import { SingleFlight } from './single-flight';
-import { unavailableAs503 } from './temporal-unavailable';
+import { executeUpdateOnce, unavailableAs503 } from './temporal-unavailable';
 import { ViewCache } from './view-cache';
 import type { SagaViewStore } from '../views/saga-view-store';
 import { describeEnd, keys, keyword, timestamp, visibilityView } from './visibility';
@@ -223,7 +223,7 @@ export class SagaGateway {
     if (!description) return { kind: 'not-found' };
     if (description.status.name !== 'RUNNING') return { kind: 'refused', code: 'NotRunning', reason: `the saga has already ended` };
     try {
-      const value = await unavailableAs503(() => this.client.workflow.getHandle(sagaId).executeUpdate(name, { args: [arg] }));
+      const value = await unavailableAs503(() => executeUpdateOnce(this.client.workflow.getHandle(sagaId), name, arg));
       this.views.forget(sagaId);
       // Only a store is skipped while a command settles (storedView deletes the mark); without one, nothing would.
       if (this.store) noteTime(this.commanded, sagaId, Date.now());
