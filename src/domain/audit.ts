@@ -21,3 +21,8 @@ export interface AuditReceipt {
   globalSeq: number;
   hash: string;
 }
+
+/** The activity a saga calls to write one entry; the worker registers it with the audit store. */
+export interface AuditActivities {
+  appendAudit(entry: AuditEntryInput): Promise<AuditReceipt>;
+}
