@@ -298,8 +298,13 @@ function refuseDevSecrets(source: NodeJS.ProcessEnv): void {
 
 /** For process entry points: a bad config prints what is wrong and exits 2. */
 export function loadConfigOrExit(): Config {
+  return exitOnConfigError(() => loadConfig());
+}
+
+/** Reads a part of the configuration; a ConfigError prints what is wrong and exits 2. */
+export function exitOnConfigError<T>(read: () => T): T {
   try {
-    return loadConfig();
+    return read();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`sagaway: ${err.message}\n`);
@@ -322,4 +327,59 @@ export function apiLimitsFrom(source: NodeJS.ProcessEnv = process.env): { maxWai
     throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
   }
   return { maxWaitsPerClient: parsed.data.SAGAWAY_MAX_WAITS_PER_CLIENT, liveQueryBudgetMs: parsed.data.SAGAWAY_LIVE_READ_BUDGET_MS };
+}
+
+// --- The audit trail (issue 24): read on its own, like the API limits above. ---
+/** The dev default auditor key: read-only access to every client's audit, refused in production. */
+export const DEV_AUDITOR_KEYS = 'auditor:sagaway-dev-auditor-key-change-me';
+
+/** The dev default audit signing key (an Ed25519 seed, public, so only for development): refused in production. */
+export const DEV_AUDIT_SIGNING_KEYS = `dev-audit-1:${Buffer.from('sagaway-dev-audit-signing-seed!!').toString('base64')}`;
+
+const AuditEnvSchema = z.object({
+  SAGAWAY_ENV: z.enum(['development', 'production']).default('production'),
+  SAGAWAY_DATA_DIR: z.string().min(1).default('./.data'),
+  /** PostgreSQL (`npm run cluster` sets its own); the embedded PGlite store in the data folder when unset. */
+  SAGAWAY_AUDIT_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  SAGAWAY_AUDIT_SIGNING_KEYS: z.string().default(DEV_AUDIT_SIGNING_KEYS).pipe(KeyPairsSchema),
+  SAGAWAY_AUDIT_SIGN_EVERY_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
+  SAGAWAY_AUDITOR_KEYS: z.string().default(DEV_AUDITOR_KEYS).pipe(ApiKeysSchema),
+});
+
+export interface AuditConfig {
+  databaseUrl: string | null;
+  /** The embedded store's folder. */
+  storeDir: string;
+  signingKeys: string;
+  signEveryMs: number;
+  /** auditor key -> auditor name. */
+  auditorKeys: Map<string, string>;
+}
+
+/** The audit store and its readers; production refuses the development signing and auditor keys. */
+export function auditConfigFrom(source: NodeJS.ProcessEnv = process.env): AuditConfig {
+  const parsed = AuditEnvSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  }
+  const env = parsed.data;
+  const production = env.SAGAWAY_ENV === 'production';
+  if (production && (!source.SAGAWAY_AUDIT_SIGNING_KEYS || env.SAGAWAY_AUDIT_SIGNING_KEYS.split(',').some((p) => secretOf(p.trim()) === secretOf(DEV_AUDIT_SIGNING_KEYS)))) {
+    throw new ConfigError('invalid configuration:\n  SAGAWAY_AUDIT_SIGNING_KEYS: must be set in production, to a key of its own (the development default is public)');
+  }
+  if (production && source.SAGAWAY_AUDITOR_KEYS && env.SAGAWAY_AUDITOR_KEYS.has(secretOf(DEV_AUDITOR_KEYS))) {
+    throw new ConfigError('invalid configuration:\n  SAGAWAY_AUDITOR_KEYS: a development default key is refused in production');
+  }
+  const others = [source.SAGAWAY_API_KEYS ?? DEV_API_KEYS, source.SAGAWAY_OPERATOR_KEYS ?? DEV_OPERATOR_KEYS].flatMap((raw) => raw.split(',').map((p) => secretOf(p.trim())));
+  if (others.some((key) => env.SAGAWAY_AUDITOR_KEYS.has(key))) {
+    throw new ConfigError('invalid configuration:\n  SAGAWAY_AUDITOR_KEYS: an auditor key must not also be a client or operator key');
+  }
+  return {
+    databaseUrl: env.SAGAWAY_AUDIT_DATABASE_URL ?? null,
+    storeDir: resolve(env.SAGAWAY_DATA_DIR, 'audit', 'pglite'),
+    signingKeys: env.SAGAWAY_AUDIT_SIGNING_KEYS,
+    signEveryMs: env.SAGAWAY_AUDIT_SIGN_EVERY_SECONDS * 1_000,
+    // Without auditor keys of its own, production has no auditor: the audit routes stay shut.
+    auditorKeys: production && !source.SAGAWAY_AUDITOR_KEYS ? new Map() : env.SAGAWAY_AUDITOR_KEYS,
+  };
 }

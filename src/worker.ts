@@ -7,11 +7,12 @@ import type { LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createActivities } from './activities';
+import { openAuditStore, signPeriodically } from './audit';
 import { backendAuthorizer, clientIdInterceptor, FederationSigner, federationJwksPath } from './activities/federation';
 import type { Authorizer } from './activities/http-client';
 import { OAuthClient } from './activities/oauth-client';
 import { dataConverterFrom } from './codec';
-import { loadConfigOrExit, type BackendName, type Config } from './config';
+import { auditConfigFrom, exitOnConfigError, loadConfigOrExit, type AuditConfig, type BackendName, type Config } from './config';
 import { createLogger, temporalLoggerFrom } from './logger';
 import { observabilitySettings, type ObservabilitySettings } from './observability/settings';
 import { WORKFLOW_TRACING_MODULE, workerTracing } from './observability/temporal-tracing';
@@ -30,13 +31,17 @@ export interface WorkerDeps {
   observability?: ObservabilitySettings;
   /** Traces workflow tasks and activities when given (see src/observability/tracing.ts). */
   tracing?: Tracing | null;
+  /** The audit store's settings; read from the environment when absent. */
+  audit?: AuditConfig;
 }
 
 /** A worker for every sagaway workflow and activity, with the activities built from the config. */
-export async function createWorker({ config, connection, namespace, logger, workflowBundle, observability = observabilitySettings(), tracing = null }: WorkerDeps) {
+export async function createWorker({ config, connection, namespace, logger, workflowBundle, observability = observabilitySettings(), tracing = null, audit: auditConfig = auditConfigFrom() }: WorkerDeps) {
   const dataConverter = dataConverterFrom(config.codecKeys, config.security.codecAcceptPlaintext);
   const temporal = { client: new Client({ connection, namespace, dataConverter }), taskQueue: config.taskQueue };
-  const { activities, close } = createActivities({ urls: config.backends.urls, timeoutMs: config.backends.timeoutMs, temporal, authorize: authorizersFrom(config), alertWebhook: observability.alertWebhook });
+  const audit = openAuditStore(auditConfig);
+  const stopSigning = signPeriodically(audit, auditConfig.signEveryMs, (err) => logger.warn({ err: err.message }, 'signing the audit chain failed; trying again later'));
+  const { activities, close } = createActivities({ urls: config.backends.urls, timeoutMs: config.backends.timeoutMs, temporal, authorize: authorizersFrom(config), alertWebhook: observability.alertWebhook, audit });
   const traced = workerTracing(tracing);
   const views = viewStoreFrom(config.shared.redisUrl);
   const worker = await Worker.create({
@@ -58,6 +63,9 @@ export async function createWorker({ config, connection, namespace, logger, work
     close: async () => {
       await close();
       await views.close();
+      await stopSigning();
+      await audit.signHead().catch(() => null);
+      await audit.close();
     },
   };
 }
@@ -134,6 +142,7 @@ export function installRuntimeLogger(logger: Logger, metricsAddress: string | nu
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  const audit = exitOnConfigError(auditConfigFrom);
   const logger = createLogger('worker', config.logLevel);
   const observability = observabilitySettings();
   installRuntimeLogger(logger, observability.workerMetricsAddress);
@@ -143,7 +152,7 @@ async function main(): Promise<void> {
   for (;;) {
     const connection = await waitFor(`Temporal at ${settings.address}`, () => NativeConnection.connect(settings.connectionOptions), logger);
     await publishJwks(config);
-    const { worker, close } = await createWorker({ config, connection, namespace: settings.namespace, logger, observability, tracing });
+    const { worker, close } = await createWorker({ config, connection, namespace: settings.namespace, logger, observability, tracing, audit });
     try {
       await worker.run();
       logger.info('worker drained and stopped');

@@ -1,6 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { BackendName } from '../config';
+import type { AuditStore } from '../audit/store';
 import { reportAttempts } from './attempts';
+import { createAuditActivities } from './audit-activities';
 import { createBikeActivities, createFeeActivities } from './bike-activities';
 import { createClassActivities, legacyClassActivities } from './class-activities';
 import { createAlertActivities, type AlertWebhook } from './alerts';
@@ -19,6 +21,8 @@ export interface ActivityDeps {
   alertWebhook?: AlertWebhook | null;
   /** Each backend's credentials (federation tokens, OAuth); none in unit tests of activities. */
   authorize?: (backend: BackendName) => Authorizer | undefined;
+  /** Where `appendAudit` writes; without it the activity fails (and is retried) until a worker with a store takes it. */
+  audit?: AuditStore | null;
 }
 
 export interface SagawayActivities {
@@ -58,6 +62,7 @@ export function createActivities(deps: ActivityDeps): SagawayActivities {
       ...legacyClassActivities(classes),
       ...createTravelActivities({ ...clients, hotels }),
       ...createAlertActivities(deps.alertWebhook ?? null),
+      ...createAuditActivities(deps.audit ?? null),
     }),
     close: async () => {
       await Promise.all([...Object.values(clients).map((c) => c.close()), storage.close(), hotels.close()]);

@@ -1,0 +1,174 @@
+/**
+ * One SQL layer for the audit store, two engines with the same SQL: PostgreSQL through node-postgres when
+ * a URL is configured (the cluster's), PGlite (PostgreSQL in WebAssembly) in a folder otherwise.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { Pool } from 'pg';
+
+export interface SqlSession {
+  query<T>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface SqlDatabase {
+  /** Runs `work` in one transaction; it commits when `work` returns and rolls back when it throws. */
+  transaction<T>(work: (sql: SqlSession) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export class PostgresDatabase implements SqlDatabase {
+  private readonly pool: Pool;
+  private created: Promise<void> | null = null;
+
+  constructor(private readonly url: string) {
+    this.pool = new Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5_000 });
+    this.pool.on('error', () => undefined);
+  }
+
+  async transaction<T>(work: (sql: SqlSession) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect().catch(async (err: { code?: string }) => {
+      if (err.code !== '3D000') throw err;
+      await (this.created ??= createDatabase(this.url));
+      return this.pool.connect();
+    });
+    const sql: SqlSession = { query: async <R>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as R[] };
+    try {
+      await client.query('BEGIN');
+      const result = await work(sql);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
+/** The cluster's PostgreSQL has Temporal's databases only: the audit's is created on first use. */
+async function createDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  target.pathname = '/postgres';
+  const admin = new Pool({ connectionString: target.toString(), max: 1 });
+  try {
+    await admin.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`).catch((err: { code?: string }) => {
+      if (err.code !== '42P04') throw err;
+    });
+  } finally {
+    await admin.end();
+  }
+}
+
+const LINGER_MS = 150;
+const MAX_HOLD_MS = 1_000;
+const LOCK_WAIT_MS = 30_000;
+
+/**
+ * PGlite in a folder. One process at a time may open it (the worker writes, the API and `npm run audit`
+ * read), so each opens it under a lock folder beside it, keeps it while busy (at most a second at a time,
+ * so the others get their turn) and closes it when idle. A lock whose process is gone is taken over.
+ */
+export class PgliteDatabase implements SqlDatabase {
+  private db: PGlite | null = null;
+  private heldSince = 0;
+  private idle: NodeJS.Timeout | null = null;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly dir: string) {}
+
+  transaction<T>(work: (sql: SqlSession) => Promise<T>): Promise<T> {
+    return this.serially(async () => {
+      const db = await this.open();
+      try {
+        return await db.transaction((tx: Transaction) => work({ query: async <R>(text: string, params?: unknown[]) => (await tx.query<R>(text, params)).rows }));
+      } finally {
+        this.idle = setTimeout(() => void this.serially(() => this.release()), LINGER_MS);
+        this.idle.unref();
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    return this.serially(() => this.release());
+  }
+
+  private serially<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(step, step);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  private async open(): Promise<PGlite> {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+    if (this.db && Date.now() - this.heldSince > MAX_HOLD_MS) {
+      await this.release();
+      await sleep(LINGER_MS);
+    }
+    if (this.db) return this.db;
+    await mkdir(dirname(this.dir), { recursive: true });
+    await acquireLock(`${this.dir}.lock`);
+    try {
+      const { PGlite: Engine } = await import('@electric-sql/pglite');
+      this.db = (await Engine.create(this.dir)) as unknown as PGlite;
+    } catch (err) {
+      releaseLock(`${this.dir}.lock`);
+      throw err;
+    }
+    this.heldSince = Date.now();
+    return this.db;
+  }
+
+  private async release(): Promise<void> {
+    if (!this.db) return;
+    const db = this.db;
+    this.db = null;
+    await db.close().finally(() => releaseLock(`${this.dir}.lock`));
+  }
+}
+
+async function acquireLock(lock: string): Promise<void> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    if (ownerGone(lock)) rmSync(lock, { recursive: true, force: true });
+    else if (Date.now() > deadline) throw new Error(`the audit store ${lock} stayed locked for ${LOCK_WAIT_MS / 1000} s`);
+    else await sleep(20 + Math.random() * 30);
+  }
+}
+
+function releaseLock(lock: string): void {
+  rmSync(lock, { recursive: true, force: true });
+}
+
+/** A lock with no pid yet is being taken right now; one whose pid is not running was left by a killed process. */
+function ownerGone(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+  } catch {
+    return false;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
