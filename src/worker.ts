@@ -64,7 +64,7 @@ export async function createWorker({ config, connection, namespace, logger, work
       await close();
       await views.close();
       await stopSigning();
-      await audit.signHead().catch(() => null);
+      await audit.signHeadIfAppended().catch(() => null);
       await audit.close();
     },
   };

@@ -12,6 +12,7 @@ import { requestTracing } from '../observability/request-tracing';
 import { decorateAuth, identifyCallers, KeyRing, rateKeyOf, refuseUnknown } from './auth';
 import { kioskAccess } from './kiosk-access';
 import { errorHandler, HttpProblem, problemType, sendProblem } from './problems';
+import { auditRoutes, type AuditReader } from './routes/audit';
 import { bikeRoutes, type BikeRouteOptions } from './routes/bike-checkouts';
 import { classRoutes, type ClassRouteOptions } from './routes/class-registrations';
 import { codecRoutes, type CodecRouteOptions } from './routes/codec';
@@ -48,6 +49,8 @@ export interface AppDeps {
   events?: EventStreamOptions;
   /** Trace each request (a span per request, the parent of the saga's workflow start). */
   tracing?: boolean;
+  /** The audit trail, read by auditor keys (SAGAWAY_AUDITOR_KEYS) at /v1/audit; absent, no audit routes. */
+  audit?: { reader: AuditReader; auditorKeys: Map<string, string> };
 }
 
 export interface Protection {
@@ -109,7 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const shared = deps.shared ?? perInstanceState();
   app.addHook('onClose', () => shared.close());
   healthRoutes(app, deps.gateway, shared);
-  const ring = new KeyRing(deps.apiKeys, deps.operatorKeys);
+  const ring = new KeyRing(deps.apiKeys, deps.operatorKeys, deps.audit?.auditorKeys);
   decorateAuth(app, ring);
   // Identify, count, then refuse: a rejected request (no key, a bad body) still spends its budget.
   const identifyAndLimit = async (scope: FastifyInstance) => {
@@ -131,6 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sagaRoutes(v1, deps.gateway);
     eventRoutes(v1, deps.gateway, deps.events);
     if (deps.ops) opsRoutes(v1, deps.ops);
+    if (deps.audit) auditRoutes(v1, deps.audit.reader);
   });
   await app.register(async (scope) => screenRoutes(scope, { development: deps.screens?.development ?? false, visitorMaxBikes: deps.bikes.visitorMaxBikes, feePerBike: deps.bikes.feePerBike }));
   return app;

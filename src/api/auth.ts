@@ -8,6 +8,8 @@ declare module 'fastify' {
     clientId: string;
     /** The operator an operator key belongs to, or null. */
     operator: string | null;
+    /** The auditor an auditor key belongs to, or null: the audit routes only, read-only. */
+    auditor: string | null;
   }
   interface FastifyInstance {
     /** preHandler for operator routes (/v1/ops, the codec): an operator key, or 401/403. */
@@ -15,10 +17,13 @@ declare module 'fastify' {
   }
 }
 
-export type Identity = { role: 'client'; id: string } | { role: 'operator'; id: string };
+export type Identity = { role: 'client'; id: string } | { role: 'operator'; id: string } | { role: 'auditor'; id: string };
 
 /** Where operator actions live; client keys never reach them and operator keys never act as a client. */
 export const OPERATOR_PREFIX = '/v1/ops';
+
+/** Where the audit trail is read; only auditor keys reach it, and an auditor key reaches nothing else. */
+export const AUDIT_PREFIX = '/v1/audit';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -29,10 +34,11 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 export class KeyRing {
   private readonly known: Array<{ digest: Buffer; identity: Identity }>;
 
-  constructor(clientKeys: Map<string, string>, operatorKeys: Map<string, string> = new Map()) {
+  constructor(clientKeys: Map<string, string>, operatorKeys: Map<string, string> = new Map(), auditorKeys: Map<string, string> = new Map()) {
     this.known = [
       ...[...clientKeys].map(([key, id]) => ({ digest: digest(key), identity: { role: 'client', id } as Identity })),
       ...[...operatorKeys].map(([key, id]) => ({ digest: digest(key), identity: { role: 'operator', id } as Identity })),
+      ...[...auditorKeys].map(([key, id]) => ({ digest: digest(key), identity: { role: 'auditor', id } as Identity })),
     ];
   }
 
@@ -60,14 +66,20 @@ export function identifyCallers(scope: FastifyInstance, ring: KeyRing): void {
     const identity = ring.identify(request);
     if (identity.role === 'client') request.clientId = identity.id;
     if (identity.role === 'operator') request.operator = identity.id;
+    if (identity.role === 'auditor') request.auditor = identity.id;
   });
 }
 
 /** preParsing: anonymous callers get a 401, and each role stays on its own routes (403). */
 export function refuseUnknown(ring: KeyRing) {
   return async function checkRole(request: FastifyRequest): Promise<void> {
-    if (!request.clientId && !request.operator) throw unauthorized(whyUnknown(ring, request));
-    const operatorRoute = (request.routeOptions.url ?? request.url).startsWith(OPERATOR_PREFIX);
+    if (!request.clientId && !request.operator && !request.auditor) throw unauthorized(whyUnknown(ring, request));
+    const route = request.routeOptions.url ?? request.url;
+    const auditRoute = route === AUDIT_PREFIX || route.startsWith(`${AUDIT_PREFIX}/`);
+    if (auditRoute && !request.auditor) throw forbidden('this route needs an auditor key (SAGAWAY_AUDITOR_KEYS)');
+    if (!auditRoute && request.auditor) throw forbidden('an auditor key reads the audit trail (/v1/audit) and nothing else');
+    if (auditRoute) return;
+    const operatorRoute = route.startsWith(OPERATOR_PREFIX);
     if (operatorRoute && !request.operator) throw forbidden('this route needs an operator key (SAGAWAY_OPERATOR_KEYS)');
     if (!operatorRoute && request.operator) throw forbidden('an operator key does not act as a client; use a client key');
   };
@@ -77,6 +89,7 @@ export function refuseUnknown(ring: KeyRing) {
 export function decorateAuth(app: FastifyInstance, ring: KeyRing): void {
   app.decorateRequest('clientId', '');
   app.decorateRequest('operator', null);
+  app.decorateRequest('auditor', null);
   app.decorate('requireOperator', operatorGuard(ring));
 }
 
@@ -89,7 +102,7 @@ export function operatorGuard(ring: KeyRing) {
       request.operator = identity.id;
       return;
     }
-    if (identity.role === 'client') throw forbidden('this route needs an operator key (SAGAWAY_OPERATOR_KEYS)');
+    if (identity.role === 'client' || identity.role === 'auditor') throw forbidden('this route needs an operator key (SAGAWAY_OPERATOR_KEYS)');
     throw unauthorized(identity.why);
   };
 }
@@ -98,6 +111,7 @@ export function operatorGuard(ring: KeyRing) {
 export function rateKeyOf(request: FastifyRequest): string {
   if (request.clientId) return `client:${request.clientId}`;
   if (request.operator) return `operator:${request.operator}`;
+  if (request.auditor) return `auditor:${request.auditor}`;
   return `address:${request.ip}`;
 }
 

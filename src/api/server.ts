@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFrom } from '../codec';
-import { apiLimitsFrom, loadConfigOrExit } from '../config';
+import { openAuditStore } from '../audit';
+import { apiLimitsFrom, auditConfigFrom, exitOnConfigError, loadConfigOrExit } from '../config';
 import { DEFAULT_TUNING } from '../domain/saga';
 import { createLogger } from '../logger';
 import { observabilitySettings } from '../observability/settings';
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
   // With Redis, running sagas are read from the views their workers publish there (src/views/).
   const views = deps.shared?.redis ? new RedisSagaViewStore(deps.shared.redis) : null;
   const gateway = new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret)), apiLimitsFrom(), views);
+  const auditConfig = exitOnConfigError(() => auditConfigFrom());
+  const audit = openAuditStore(auditConfig);
   const app = await buildApp({
     gateway,
     ops: new OpsGateway(client, gateway),
@@ -43,6 +46,7 @@ async function main(): Promise<void> {
     tracing: tracing !== null,
     apiKeys: config.api.keys,
     operatorKeys: config.api.operatorKeys,
+    audit: { reader: audit, auditorKeys: auditConfig.auditorKeys },
     logger,
     ...deps,
   });
@@ -55,6 +59,7 @@ async function main(): Promise<void> {
     closing = true;
     logger.info({ signal }, 'draining: no new connections, finishing requests in flight');
     await app.close();
+    await audit.close();
     await connection.close();
     await tracing?.shutdown();
     process.exit(0);

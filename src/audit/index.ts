@@ -18,7 +18,7 @@ export function openAuditStore(config: AuditConfig): AuditStore {
 export function signPeriodically(store: AuditStore, everyMs: number, onError: (err: Error) => void): () => Promise<void> {
   let running: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
-    running = store.signHead().catch(onError);
+    running = store.signHeadIfAppended().catch(onError);
   }, everyMs);
   timer.unref();
   return async () => {

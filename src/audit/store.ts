@@ -37,12 +37,15 @@ export interface AuditPage {
 
 export class AuditStore {
   private ready: Promise<void> | null = null;
+  /** Whether this process appended since it last signed: an idle worker never opens the store to sign. */
+  private appended = false;
 
   constructor(private readonly db: SqlDatabase, private readonly signer: AuditSigner, private readonly clock: () => Date = () => new Date()) {}
 
   /** Writes the entry once per (sagaId, key): a retry gets the first write's receipt. */
   async append(input: AuditEntryInput): Promise<AuditReceipt> {
     await this.schema();
+    this.appended = true;
     return this.db.transaction(async (sql) => {
       await sql.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
       const existing = await sql.query<{ body: string }>('SELECT body FROM audit_entries WHERE saga_id = $1 AND key = $2', [input.sagaId, input.key]);
@@ -71,6 +74,16 @@ export class AuditStore {
         record.globalSeq, record.sagaId, record.sagaSeq, record.key, record.at, canonicalJson(record),
       ]);
       return receiptOf(record);
+    });
+  }
+
+  /** Signs the head when this process appended since it last signed (the worker's timer and its close). */
+  async signHeadIfAppended(): Promise<AuditCheckpoint | null> {
+    if (!this.appended) return null;
+    this.appended = false;
+    return this.signHead().catch((err: unknown) => {
+      this.appended = true;
+      throw err;
     });
   }
 

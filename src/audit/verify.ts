@@ -98,3 +98,11 @@ export class TrailVerifier {
     return null;
   }
 }
+
+/** One saga's entries, in its order: each hashes to itself and links to the one before, from its entry 1. */
+export function sagaChainIntact(entries: AuditRecord[]): boolean {
+  return entries.every((entry, index) => {
+    const previous = entries[index - 1];
+    return hashOf(entry) === entry.hash && entry.sagaSeq === index + 1 && entry.prevSagaHash === (previous?.hash ?? GENESIS);
+  });
+}
