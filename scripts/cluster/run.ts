@@ -50,13 +50,16 @@ async function main(): Promise<void> {
     `  Redis        ${redisUrl}`,
     `  logs         ${cluster.logDir}`,
   ];
-  if (!temporalOnly) lines.push(...(await startSagaway(config, cluster.address, namespace, redisUrl)));
+  const pg = { user: process.env.SAGAWAY_CLUSTER_PG_USER ?? 'temporal', password: process.env.SAGAWAY_CLUSTER_PG_PASSWORD ?? 'temporal' };
+  const audit = process.env.SAGAWAY_AUDIT_DATABASE_URL ?? `postgres://${encodeURIComponent(pg.user)}:${encodeURIComponent(pg.password)}@127.0.0.1:${ports.postgres}/sagaway_audit`;
+  if (!temporalOnly) lines.push(...(await startSagaway(config, cluster.address, namespace, redisUrl, audit)));
   else lines.push('', `Run sagaway's parts against it with TEMPORAL_ADDRESS=${cluster.address} SAGAWAY_REDIS_URL=${redisUrl}`);
   process.stdout.write(`${[...lines, 'Ctrl-C stops everything.', ''].join('\n')}\n`);
 }
 
-async function startSagaway(config: ReturnType<typeof loadConfigOrExit>, address: string, namespace: string, redisUrl: string): Promise<string[]> {
-  const env = { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, SAGAWAY_REDIS_URL: redisUrl };
+async function startSagaway(config: ReturnType<typeof loadConfigOrExit>, address: string, namespace: string, redisUrl: string, audit: string): Promise<string[]> {
+  // The audit trail goes to the cluster's PostgreSQL (its own database), which every worker and API shares.
+  const env = { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, SAGAWAY_REDIS_URL: redisUrl, SAGAWAY_AUDIT_DATABASE_URL: audit };
   run('backends', 'src/backends/server.ts', env);
   await waitForPort(config.backends.host, config.backends.port, 60_000);
   for (let i = 1; i <= count('SAGAWAY_CLUSTER_WORKERS', 2); i += 1) run(`worker-${i}`, 'src/worker.ts', env);
