@@ -2,7 +2,7 @@
  * One SQL layer for the audit store, two engines with the same SQL: PostgreSQL through node-postgres when
  * a URL is configured (the cluster's), PGlite (PostgreSQL in WebAssembly) in a folder otherwise.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -156,13 +156,22 @@ function releaseLock(lock: string): void {
   rmSync(lock, { recursive: true, force: true });
 }
 
-/** A lock with no pid yet is being taken right now; one whose pid is not running was left by a killed process. */
+function lockAgeMs(lock: string): number {
+  try {
+    return Date.now() - statSync(lock).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** A lock with no pid yet is being taken right now (unless it stayed so for long); one whose pid is not running was left by a killed process. */
 function ownerGone(lock: string): boolean {
   let pid: number;
   try {
     pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
   } catch {
-    return false;
+    // Killed between taking the lock and writing its pid: the folder stays pid-less for good.
+    return lockAgeMs(lock) > 10_000;
   }
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
