@@ -115,9 +115,9 @@ function firstLocalRound(ctx: ForwardContext): LocalActivityOptions {
 
 /** The first round holds `stuckAfterAttempts` attempts; later ones last longer and longer, like an undo's. */
 function roundOptions(ctx: ForwardContext, round: number): ActivityOptions {
-  const retry = ctx.options.retry ?? {};
+  const { maximumAttempts: _unbounded, ...retry } = ctx.options.retry ?? {};
   if (round === 0) return { ...ctx.options, retry: { ...retry, maximumAttempts: ctx.tuning.stuckAfterAttempts } };
-  return { ...ctx.options, scheduleToCloseTimeout: roundLengthMs(ctx.tuning, round), retry: { ...retry, maximumAttempts: 0 } };
+  return { ...ctx.options, scheduleToCloseTimeout: roundLengthMs(ctx.tuning, round), retry };
 }
 
 /** One round; an operator's decision during a round of a stuck step ends the round at once. */
