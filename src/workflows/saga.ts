@@ -24,6 +24,7 @@ import {
   type ActivityOptions,
   type LocalActivityOptions,
 } from '@temporalio/workflow';
+import type { Attempted } from '../activities/attempts';
 import { FailureType } from '../domain/failures';
 import { Messages, type CancelRequest } from '../domain/messages';
 import type { SagaError, SagaStatus, SagaTuning, SagaType, SagaView, StepView } from '../domain/saga';
@@ -160,7 +161,14 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     }
     for (let tryNo = 1; ; tryNo += 1) {
       const tryLabel = tryNo === 1 ? label : `${label}~${tryNo}`;
-      const run = () => this.caller.invoke({ activity, input, label: tryLabel, summary, ...this.optionsFor(label, local) });
+      let fellBack = false;
+      const call = { activity, input, label: tryLabel, summary };
+      const run = () =>
+        local && this.definite
+          ? this.boundedLocal(call, label, () => {
+              fellBack = true;
+            })
+          : this.caller.invoke({ ...call, ...this.optionsFor(label, local) });
       try {
         const { value, attempt } = await (this.pivoted ? CancellationScope.nonCancellable(run) : run());
         this.record.end(step, 'SUCCEEDED', attempt, null);
@@ -171,7 +179,7 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
         this.record.end(step, 'FAILED', attemptOf(err), describeFailure(err, label).message);
         // Only local holds have an undo to drop: see order-checkout.
         // A refusal after an attempt with no definite answer does not prove that attempt did not land.
-        if (refused(err, local) && (!this.definite || attemptOf(err) === 1)) this.dropCompensation(step);
+        if (refused(err, local) && (!this.definite || (attemptOf(err) === 1 && !fellBack))) this.dropCompensation(step);
         if (!this.pivoted || !this.caller.declared || isCancellation(err)) throw err;
         // Past the pivot the saga cannot go back: it waits for an operator to retry or resolve the step.
         if ((await this.afterPivotDecision(step, err)) === 'resolve') return undefined as Output<A[K]>;
@@ -304,6 +312,26 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
       if (isCancellation(err)) throw err;
       log.warn('the probe could not say what became of the call; undoing it anyway', { sagaId: this.id, step: label, error: describeFailure(err, label).message });
       return false;
+    }
+  }
+
+  /**
+   * A local step before the pivot: two short tries in the worker, then the rest of its attempts as an
+   * ordinary activity, so a step that keeps failing never holds the workflow task (and the state query).
+   */
+  private async boundedLocal(call: Omit<Invocation, 'opts' | 'local'>, label: string, fellBack: () => void): Promise<Attempted<unknown>> {
+    const local = this.optionsFor(label, true).opts;
+    const max = local.retry?.maximumAttempts;
+    const tries = Math.min(2, max ?? 2);
+    try {
+      return await this.caller.invoke({ ...call, local: true, opts: { ...local, retry: { ...local.retry, maximumAttempts: tries } } });
+    } catch (err) {
+      if (isCancellation(err) || refused(err, true) || (max !== undefined && max <= tries)) throw err;
+      fellBack();
+      const opts = this.optionsFor(label, false).opts as ActivityOptions;
+      const retry = max === undefined ? opts.retry : { ...opts.retry, maximumAttempts: max - tries };
+      const answer = await this.caller.invoke({ ...call, local: false, opts: { ...opts, retry } });
+      return { value: answer.value, attempt: answer.attempt + tries };
     }
   }
 

@@ -164,4 +164,22 @@ describe('no silent waits', { concurrency: true }, () => {
     assert.equal(view.status, 'COMPLETED');
     assert.equal(stepOf(view, 'sendItinerary').status, 'SUCCEEDED');
   });
+
+  it('a local step before the pivot that keeps failing does not hold the saga\'s reads: the query answers within two seconds', async () => {
+    const { activities, count } = mockTravel({
+      quoteFlight: async (_input, round) => {
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        if (round < 5) throw new Error('flights POST /quotes: HTTP 503');
+        return { offerId: 'f', price: { amountMinor: 10_000, currency: 'EUR' } };
+      },
+    });
+    const handle = await env.start(tripBooking, [input()], activities);
+    await waitFor('the quote to fail twice', async () => count('quoteFlight') >= 3, 20_000);
+    const answered = await Promise.race([
+      handle.query(sagaStateQuery),
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 2_000)),
+    ]);
+    assert.ok(answered && stepOf(answered, 'quoteFlight'), `the saga answered ${JSON.stringify(answered)}`);
+    assert.equal((await handle.result()).status, 'COMPLETED');
+  });
 });
