@@ -132,19 +132,30 @@ export class BackendClient {
   }
 }
 
-/** A 2xx answer we cannot trust: the backend's state is unknown, so the saga compensates by reference. */
+/**
+ * A 2xx answer nobody can read: the outcome is unknown, so it is retried under the same Idempotency-Key
+ * (a backend that applied the call answers its stored reply) and settled by look-up if it stays unreadable.
+ */
 export function malformed(backend: string, path: string, why: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`${backend} ${path} answered something malformed: ${why}`, FailureType.MalformedResponse);
+  return ApplicationFailure.retryable(`${backend} ${path} answered something malformed: ${why}`, FailureType.MalformedResponse);
 }
 
 const RETRYABLE_4XX = new Set([408, 425, 429]);
+/** A 409 with one of these codes, or none, says an earlier attempt with the same key may still be running. */
+const IN_PROGRESS_CODES = new Set(['RequestInProgress', 'InProgress', 'idempotency_key_in_use']);
 
-/** Maps a non-2xx answer to the error layers: a plain Error retries, an ApplicationFailure rejects. */
+/**
+ * Maps a non-2xx answer to the error layers: an unknown outcome (5xx, 408, 425, 429, a 409 in progress or
+ * without a definite body) is a plain Error the retry policy retries; a definite refusal an ApplicationFailure.
+ */
 export function failureFor(backend: string, what: string, res: RawResponse, parse: (text: string) => Problem = parseJsonProblem): Error {
   if (res.status >= 500 || RETRYABLE_4XX.has(res.status)) {
     return new Error(`${backend} ${what}: HTTP ${res.status}`);
   }
   const problem = parse(res.text);
+  if (res.status === 409 && (!problem.code || IN_PROGRESS_CODES.has(problem.code))) {
+    return new Error(`${backend} ${what}: HTTP 409 ${problem.code ?? 'without a definite answer'}`);
+  }
   const type = isFailureType(problem.code) ? problem.code : FailureType.BackendRejected;
   const detail = problem.detail ?? `HTTP ${res.status}`;
   return ApplicationFailure.nonRetryable(`${backend}: ${detail}`, type, { status: res.status, code: problem.code ?? null });
@@ -190,13 +201,16 @@ export function referenceTo(input: UndoInput): Reference {
   return { reference: `${currentCall().sagaId}:${input.forwardStep}` };
 }
 
-const LookupSchema = z.object({ found: z.boolean(), status: z.string().nullable() });
+const LookupSchema = z.object({ found: z.boolean(), status: z.string().nullable(), result: z.unknown().optional() });
 
 /**
  * Asks a backend what became of the call with this key: the probe a step declares for reconciling. It
  * carries the saga's X-Saga-Id like every other call for the saga, so a fault scoped to the saga hits it too.
+ * `input.call` names the call whose answer to hand back when it differs from the reference (the ticket
+ * issued on a hold); the answer is that call's stored 2xx result, or null.
  */
-export async function lookUp(backend: BackendClient, input: Reference, call: CallContext = currentCall()): Promise<Lookup> {
-  const answer = await backend.getJson(`/references/${encodeURIComponent(input.reference)}`, LookupSchema, call);
-  return { found: answer.found, status: answer.status };
+export async function lookUp(backend: BackendClient, input: Reference & { call?: string }, call: CallContext = currentCall()): Promise<Lookup> {
+  const query = input.call ? `?call=${encodeURIComponent(input.call)}` : '';
+  const answer = await backend.getJson(`/references/${encodeURIComponent(input.reference)}${query}`, LookupSchema, call);
+  return { found: answer.found, status: answer.status, result: answer.result ?? null };
 }

@@ -2,11 +2,19 @@ import { z } from 'zod';
 
 export const FaultSchema = z.object({
   op: z.string().min(1),
-  mode: z.enum(['error', 'latency', 'hang', 'drop', 'malformed']),
+  /**
+   * error: answers `status` without applying. latency: applies after `latencyMs` (or when the caller
+   * hangs up). slow: applies after `latencyMs` whatever the caller does, so a retry with the same key
+   * meanwhile is answered 409 "in progress". hang: never answers nor applies. drop: applies, then
+   * resets the connection. malformed: answers an unreadable 2xx, after applying unless `applied` is false.
+   */
+  mode: z.enum(['error', 'latency', 'slow', 'hang', 'drop', 'malformed']),
   status: z.number().int().min(400).max(599).optional(),
   latencyMs: z.number().int().min(0).max(600_000).optional(),
   count: z.number().int().min(1).optional(),
   rate: z.number().min(0).max(1).optional(),
+  /** For `malformed`: false answers the unreadable 2xx without applying the call. */
+  applied: z.boolean().optional(),
   /** Only calls made for this saga (their X-Saga-Id): tests that inject faults can then run side by side. */
   sagaId: z.string().min(1).optional(),
 });

@@ -26,6 +26,10 @@ export class BackendService {
   /** Calls being handled right now (a slow one included), so a test can wait until they have landed. */
   inFlight = 0;
   private readonly replies = new Map<string, StoredReply>();
+  /** The 2xx answer of each write by its Idempotency-Key, which a look-up by reference hands back. */
+  private readonly results = new Map<string, unknown>();
+  /** `op:key` of the writes being handled right now: another attempt with the same key is answered 409. */
+  private readonly running = new Set<string>();
 
   constructor(
     readonly name: string,
@@ -36,8 +40,29 @@ export class BackendService {
     for (const entry of entries) {
       if (entry.service !== this.name) continue;
       if (entry.kind === 'record') this.records.set(entry.record.id, entry.record);
-      else this.replies.set(entry.key, entry.reply);
+      else this.keepReply(entry.key, entry.reply);
     }
+  }
+
+  private keepReply(opKey: string, reply: StoredReply): void {
+    this.replies.set(opKey, reply);
+    if (reply.status >= 200 && reply.status < 300) this.results.set(opKey.slice(opKey.indexOf(':') + 1), reply.body);
+  }
+
+  /** The answer the write with this Idempotency-Key was given, if it succeeded. */
+  resultOf(key: string): unknown {
+    return this.results.get(key);
+  }
+
+  /** Marks a write with this key as running; false when an earlier attempt with the same key still runs. */
+  enter(op: string, key: string): boolean {
+    if (this.running.has(`${op}:${key}`)) return false;
+    this.running.add(`${op}:${key}`);
+    return true;
+  }
+
+  leave(op: string, key: string): void {
+    this.running.delete(`${op}:${key}`);
   }
 
   newId(prefix: string): string {
@@ -66,7 +91,7 @@ export class BackendService {
   }
 
   storeReply(op: string, key: string, reply: StoredReply): void {
-    this.replies.set(`${op}:${key}`, reply);
+    this.keepReply(`${op}:${key}`, reply);
     this.journal.append({ service: this.name, kind: 'reply', key: `${op}:${key}`, reply });
   }
 }
@@ -155,11 +180,14 @@ async function runOp(
   res: FastifyReply,
   key: string | null,
 ) {
+  // What idempotency layers such as Stripe's answer while an earlier attempt with the same key still runs.
+  if (key && !service.enter(op, key)) return send(res, problem(409, 'RequestInProgress', `${service.name} ${op}: a request with this Idempotency-Key is in progress`));
   service.inFlight += 1;
   try {
     return await answerOp(service, op, handler, req, res, key);
   } finally {
     service.inFlight -= 1;
+    if (key) service.leave(op, key);
   }
 }
 
@@ -173,16 +201,16 @@ async function answerOp(
 ) {
   const fault = service.faults.take(op, header(req, 'x-saga-id'));
   if (fault && (await applyFaultBefore(fault, req, res))) return res;
+  if (fault?.mode === 'malformed' && fault.applied === false) return res.code(200).type('application/json').send('<<not what you expected');
   const stored = key ? service.storedReply(op, key) : undefined;
-  const reply =
-    stored ??
-    (await handler({
-      body: req.body,
-      params: req.params as Record<string, string>,
-      query: req.query as Record<string, string>,
-      sagaId: header(req, 'x-saga-id'),
-      key,
-    }));
+  const ctx: OpContext = {
+    body: req.body,
+    params: req.params as Record<string, string>,
+    query: req.query as Record<string, string>,
+    sagaId: header(req, 'x-saga-id'),
+    key,
+  };
+  const reply = stored ?? withResult(service, op, ctx, await handler(ctx));
   if (key && !stored && reply.status < 500) service.storeReply(op, key, reply);
   if (fault?.mode === 'drop') {
     // The effect is applied and its reply stored; the caller never hears of it and must retry.
@@ -195,6 +223,17 @@ async function answerOp(
   return send(res, reply);
 }
 
+/**
+ * A look-up's answer with the result of the call it asks about: the 2xx answer stored under the key in
+ * `?call=` (a step that moves another step's record) or else under the reference itself.
+ */
+function withResult(service: BackendService, op: string, ctx: OpContext, reply: OpReply): OpReply {
+  if (op !== 'lookup' || reply.status !== 200 || typeof reply.body !== 'object' || reply.body === null) return reply;
+  const key = ctx.query.call ?? ctx.params.reference;
+  const result = key ? service.resultOf(key) : undefined;
+  return { ...reply, body: { ...reply.body, result: result ?? null } };
+}
+
 /** Returns true when the fault answered the call itself. */
 async function applyFaultBefore(fault: Fault, req: FastifyRequest, res: FastifyReply): Promise<boolean> {
   if (fault.mode === 'error') {
@@ -203,6 +242,7 @@ async function applyFaultBefore(fault: Fault, req: FastifyRequest, res: FastifyR
     return true;
   }
   if (fault.mode === 'latency') await delay(fault.latencyMs ?? 1_000, res);
+  if (fault.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.latencyMs ?? 15_000));
   if (fault.mode === 'hang') {
     await delay(fault.latencyMs ?? 120_000, res);
     req.raw.socket.destroy();

@@ -18,4 +18,6 @@ export interface Lookup {
   found: boolean;
   /** The record's status (HELD, AUTHORIZED, CAPTURED, ...), or null when nothing was applied. */
   status: string | null;
+  /** The answer the backend gave the call (stored under its Idempotency-Key), when it applied; null if unknown. */
+  result?: unknown;
 }

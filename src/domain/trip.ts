@@ -49,7 +49,8 @@ export interface TripInput {
 export interface TripResult {
   tripId: string;
   total: Money;
-  ticketNumber: string;
+  /** Null when an operator resolved the ticket by hand. */
+  ticketNumber: string | null;
   hotelConfirmation: string;
   carConfirmation: string;
 }

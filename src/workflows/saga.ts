@@ -24,6 +24,7 @@ import {
   type ActivityOptions,
   type LocalActivityOptions,
 } from '@temporalio/workflow';
+import type { Attempted } from '../activities/attempts';
 import { FailureType } from '../domain/failures';
 import { Messages, type CancelRequest } from '../domain/messages';
 import type { SagaError, SagaStatus, SagaTuning, SagaType, SagaView, StepView } from '../domain/saga';
@@ -32,9 +33,10 @@ import { compensateOne } from './compensation';
 import { attemptOf, describeFailure, isBusinessRejection, isLocalRejection } from './failures';
 import { OperatorDesk } from './operator-desk';
 import { SagaRecord } from './saga-record';
-import { StepCaller } from './step-caller';
+import { StepCaller, type Invocation } from './step-caller';
 import { labelOf, type ActivityFn, type CallOptions, type Input, type Output, type StepDecl, type StepDecls } from './steps';
-import { settleUndo, undoneBy, type UndoPlan } from './undo-rounds';
+import { settleForward, type ForwardContext, type ForwardPlan } from './forward-rounds';
+import { settleUndo, undoneBy, type UndoContext, type UndoPlan } from './undo-rounds';
 
 export const sagaStateQuery = defineQuery<SagaView>(Messages.sagaStateQuery);
 export const cancelUpdate = defineUpdate<{ status: SagaStatus }, [CancelRequest]>(Messages.cancelUpdate);
@@ -43,8 +45,10 @@ export const cancelUpdate = defineUpdate<{ status: SagaStatus }, [CancelRequest]
  * Changes of workflow commands, each behind its patch so that sagas started on an older worker replay and
  * finish as they began. declaredSteps: one name per step (renamed activities), keys unique per run passed
  * with every call, the pivot held from its first attempt, probes, undos settled in rounds, operator desk.
+ * definiteAnswers: only a definite answer decides; the pivot and the steps after it are settled in rounds
+ * (STUCK past the attempts bound), unknown answers by look-up, and undos go on past a STUCK one.
  */
-export const Patches = { declaredSteps: 'declared-steps', pivotDesk: 'pivot-desk' } as const;
+export const Patches = { declaredSteps: 'declared-steps', pivotDesk: 'pivot-desk', definiteAnswers: 'definite-answers' } as const;
 
 export interface SagaOptions {
   type: SagaType;
@@ -97,6 +101,8 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
   private deadlineAt: number | null = null;
 
   private readonly options: SagaOptions;
+  /** Only definite answers decide (see Patches.definiteAnswers). */
+  private readonly definite: boolean;
 
   constructor(
     options: SagaOptions,
@@ -106,6 +112,7 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     const declared = patched(Patches.declaredSteps);
     this.record = new SagaRecord(options.type);
     this.caller = new StepCaller(this.record.view.id, declared, this.options.afterPivot);
+    this.definite = declared && patched(Patches.definiteAnswers);
     this.desk = new OperatorDesk(this.record);
     setHandler(sagaStateQuery, () => this.record.view);
     setHandler(cancelUpdate, (request) => this.requestCancel(request), {
@@ -145,9 +152,23 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     const local = this.runsLocally(decl, call);
     const activity = this.caller.declared ? name : (decl.legacy?.activity ?? name);
     const summary = call.summary ?? decl.summary?.(input) ?? label;
+    if (this.pivoted && this.definite) {
+      const outcome = await CancellationScope.nonCancellable(() => settleForward(this.forwardPlan(decl, { activity, input, label, local, summary }, false, step), this.forwardContext()));
+      if (outcome.kind === 'resolved') this.record.end(step, 'SUCCEEDED', outcome.attempts, `resolved by ${outcome.action.operator}`);
+      else if (outcome.kind === 'done') this.record.end(step, 'SUCCEEDED', outcome.attempts, outcome.note);
+      if (undo) undo.uncertain = false;
+      return (outcome.kind === 'done' ? outcome.value : undefined) as Output<A[K]>;
+    }
     for (let tryNo = 1; ; tryNo += 1) {
       const tryLabel = tryNo === 1 ? label : `${label}~${tryNo}`;
-      const run = () => this.caller.invoke({ activity, input, label: tryLabel, summary, ...this.optionsFor(label, local) });
+      let fellBack = false;
+      const call = { activity, input, label: tryLabel, summary };
+      const run = () =>
+        local && this.definite
+          ? this.boundedLocal(call, label, () => {
+              fellBack = true;
+            })
+          : this.caller.invoke({ ...call, ...this.optionsFor(label, local) });
       try {
         const { value, attempt } = await (this.pivoted ? CancellationScope.nonCancellable(run) : run());
         this.record.end(step, 'SUCCEEDED', attempt, null);
@@ -157,7 +178,8 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
         this.noteDeadline(err, label);
         this.record.end(step, 'FAILED', attemptOf(err), describeFailure(err, label).message);
         // Only local holds have an undo to drop: see order-checkout.
-        if (refused(err, local)) this.dropCompensation(step);
+        // A refusal after an attempt with no definite answer does not prove that attempt did not land.
+        if (refused(err, local) && (!this.definite || (attemptOf(err) === 1 && !fellBack))) this.dropCompensation(step);
         if (!this.pivoted || !this.caller.declared || isCancellation(err)) throw err;
         // Past the pivot the saga cannot go back: it waits for an operator to retry or resolve the step.
         if ((await this.afterPivotDecision(step, err)) === 'resolve') return undefined as Output<A[K]>;
@@ -187,6 +209,17 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     const reference = (input as Partial<Reference>).reference ?? this.caller.keyOf(label);
     const local = this.runsLocally(decl, call);
     const opts = local ? this.options.local.afterPivot : this.options.afterPivot;
+    if (this.definite) {
+      const plan = this.forwardPlan(decl, { activity: name, input, label, local, summary }, true, step, reference);
+      const outcome = await CancellationScope.nonCancellable(() => settleForward(plan, this.forwardContext()));
+      if (outcome.kind === 'refused') {
+        this.record.end(step, 'FAILED', outcome.attempts, describeFailure(outcome.error, label).message);
+        this.pivotState = 'refused';
+        throw outcome.error;
+      }
+      const note = outcome.kind === 'resolved' ? `resolved by ${outcome.action.operator}` : outcome.note;
+      return this.passPivot(step, outcome.attempts, note, (outcome.kind === 'done' ? outcome.value : undefined) as Output<A[K]>);
+    }
     let unreadable = 0;
     for (;;) {
       try {
@@ -282,6 +315,52 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     }
   }
 
+  /**
+   * A local step before the pivot: two short tries in the worker, then the rest of its attempts as an
+   * ordinary activity, so a step that keeps failing never holds the workflow task (and the state query).
+   */
+  private async boundedLocal(call: Omit<Invocation, 'opts' | 'local'>, label: string, fellBack: () => void): Promise<Attempted<unknown>> {
+    const local = this.optionsFor(label, true).opts;
+    const max = local.retry?.maximumAttempts;
+    const tries = Math.min(2, max ?? 2);
+    try {
+      return await this.caller.invoke({ ...call, local: true, opts: { ...local, retry: { ...local.retry, maximumAttempts: tries } } });
+    } catch (err) {
+      if (isCancellation(err) || refused(err, true) || (max !== undefined && max <= tries)) throw err;
+      fellBack();
+      const opts = this.optionsFor(label, false).opts as ActivityOptions;
+      const retry = max === undefined ? opts.retry : { ...opts.retry, maximumAttempts: max - tries };
+      const answer = await this.caller.invoke({ ...call, local: false, opts: { ...opts, retry } });
+      return { value: answer.value, attempt: answer.attempt + tries };
+    }
+  }
+
+  /** The pivot or a step after it, as settleForward runs it: every round under the step's one key. */
+  private forwardPlan<I>(decl: StepDecl<A, I>, call: Omit<Invocation, 'opts'>, pivot: boolean, step: StepView, reference?: string): ForwardPlan {
+    const key = this.caller.keyOf(call.label);
+    const probe = decl.probe;
+    const probeOpts = { ...this.options.afterPivot, retry: { ...this.options.afterPivot.retry, maximumAttempts: this.options.tuning.stuckAfterAttempts } };
+    return {
+      step,
+      pivot,
+      local: call.local,
+      run: (opts, local) => this.caller.invoke({ ...call, local, opts }),
+      lookUp: probe ? () => this.caller.settleBy(probe, reference ?? key, key, call.label, probeOpts) : null,
+      applied: (lookup) => appliedBy(lookup, decl),
+    };
+  }
+
+  private forwardContext(): ForwardContext {
+    return {
+      tuning: this.options.tuning,
+      record: this.record,
+      desk: this.desk,
+      alertStuck: (step, err) => this.alert('STUCK', step, err),
+      options: this.options.afterPivot,
+      localOptions: this.options.local.afterPivot,
+    };
+  }
+
   private passPivot<T>(step: StepView, attempt: number, note: string | null, value: T): T {
     this.record.end(step, 'SUCCEEDED', attempt, note);
     this.pivotState = 'passed';
@@ -362,13 +441,31 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
   private async compensate(error: SagaError): Promise<void> {
     this.record.setStatus('COMPENSATING');
     log.warn('compensating', { sagaId: this.id, reason: error.type, step: error.step });
-    const ctx = { tuning: this.options.tuning, record: this.record, desk: this.desk, alertStuck: (step: string, err: string) => this.alert('STUCK', step, err) };
+    const ctx = { tuning: this.options.tuning, record: this.record, desk: this.desk, alertStuck: (step: string, err: string) => this.alert('STUCK', step, err), definite: this.definite };
     await CancellationScope.nonCancellable(async () => {
+      if (this.definite) return this.settleUndos(ctx);
       for (const undo of [...this.compensations].reverse()) {
         if (this.caller.declared) await settleUndo(undo, ctx);
         else await compensateOne({ ...undo, run: () => undo.run(this.options.undo, 1) }, this.options.tuning, this.record);
       }
     });
+  }
+
+  /**
+   * Newest first, one at a time; an undo that is STUCK is left retrying (and open to an operator) while
+   * the ones after it run, and the saga ends once every one has settled.
+   */
+  private async settleUndos(ctx: UndoContext): Promise<void> {
+    const pending: Array<Promise<void>> = [];
+    for (const undo of [...this.compensations].reverse()) {
+      let settled = false;
+      const settling = settleUndo(undo, ctx).then(() => {
+        settled = true;
+      });
+      await condition(() => settled || undo.step.status === 'STUCK');
+      if (!settled) pending.push(settling);
+    }
+    await Promise.all(pending);
   }
 
   private optionsFor(step: string, local: boolean): { local: boolean; opts: ActivityOptions | LocalActivityOptions } {

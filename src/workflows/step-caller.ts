@@ -1,4 +1,4 @@
-import { proxyActivities, proxyLocalActivities, workflowInfo, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import { isCancellation, proxyActivities, proxyLocalActivities, workflowInfo, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { Attempted } from '../activities/attempts';
 import type { Alert } from '../domain/operator';
 import type { Lookup, StepCall } from '../domain/steps';
@@ -56,6 +56,21 @@ export class StepCaller {
   async lookUp(probe: string, reference: string, label: string): Promise<Lookup> {
     const answer = await this.invoke({ activity: probe, input: { reference }, label: `${label}:probe`, local: false, opts: this.persistent, summary: `Ask what became of ${label}` });
     return answer.value as Lookup;
+  }
+
+  /**
+   * The look-up an unknown answer is settled by, bounded to one round: null when the backend could not say
+   * (the step then stays unknown, and STUCK past its attempts). `call` is the key of the call whose result
+   * to hand back, when it is not the reference's own (a ticket issued on a hold).
+   */
+  async settleBy(probe: string, reference: string, call: string, label: string, opts: ActivityOptions): Promise<Lookup | null> {
+    try {
+      const answer = await this.invoke({ activity: probe, input: { reference, call }, label: `${label}:probe`, local: false, opts, summary: `Ask what became of ${label}` });
+      return answer.value as Lookup;
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      return null;
+    }
   }
 
   async alert(alert: Alert): Promise<void> {

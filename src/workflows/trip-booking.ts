@@ -86,7 +86,8 @@ export async function tripBooking(input: TripInput): Promise<SagaView<TripResult
     const result: TripResult = {
       tripId: saga.id,
       total,
-      ticketNumber: ticket.ticketNumber,
+      // None when an operator resolved the ticket by hand: the airline has it, the saga does not.
+      ticketNumber: ticket?.ticketNumber ?? null,
       hotelConfirmation: hotelBooking.confirmation,
       carConfirmation: carBooking.confirmation,
     };

@@ -1,4 +1,4 @@
-import { CancellationScope, condition, isCancellation, log, type ActivityOptions } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, log, sleep, type ActivityOptions } from '@temporalio/workflow';
 import type { SagaTuning, StepView } from '../domain/saga';
 import type { Lookup } from '../domain/steps';
 import { attemptOf, describeFailure, isBusinessRejection, isNonRetryable } from './failures';
@@ -23,6 +23,8 @@ export interface UndoContext {
   record: SagaRecord;
   desk: OperatorDesk;
   alertStuck: (step: string, error: string) => Promise<void>;
+  /** An unreadable answer is unknown like a 5xx: retried, and STUCK past the attempts bound (Patches.definiteAnswers). */
+  definite?: boolean;
 }
 
 const TWO_HOURS = 2 * 60 * 60 * 1000;
@@ -66,7 +68,10 @@ export async function settleUndo(plan: UndoPlan, ctx: UndoContext): Promise<void
       const alerted = ctx.alertStuck(step.name, state.lastError).catch(() => undefined);
       await Promise.race([alerted, condition(() => ctx.desk.decided(step.name))]);
     }
-    const decision = outcome.refused || outcome.malformed ? await ctx.desk.decision(step.name) : ctx.desk.take(step.name);
+    const waits = outcome.refused || (outcome.malformed && !ctx.definite);
+    // An unreadable answer the retry policy does not retry (an older client's) is sent again after a pause.
+    if (outcome.malformed && ctx.definite && !ctx.desk.decided(step.name)) await sleep(ctx.tuning.compensationBackoffMs.initial);
+    const decision = waits ? await ctx.desk.decision(step.name) : ctx.desk.take(step.name);
     if (!decision) continue;
     if (decision.action === 'resolve' || (plan.isUndone && (await plan.isUndone()))) return finish(plan, ctx);
     tryNo += 1;

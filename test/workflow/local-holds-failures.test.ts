@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { orderCheckout } from '../../src/workflows';
+import { operatorActionUpdate, orderCheckout } from '../../src/workflows';
+import { sagaStateQuery } from '../../src/workflows/saga';
+import { waitFor } from '../support/http';
 import { input, orderBackends } from '../support/order-saga';
 import { businessRejection, startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env';
 
@@ -53,13 +55,13 @@ for (const localHolds of [false, true]) {
   });
 }
 
-describe('an alert refused for good when the saga fails after its pivot', () => {
-  it('the capture and its look-up refused, the FAILED alert refused too: the saga still ends FAILED with its view, nothing undone', async () => {
+describe('an alert refused for good when the pivot cannot be decided', () => {
+  it('the capture and its look-up refused, the STUCK alert refused too: the capture is STUCK for an operator, nothing undone', async () => {
     const { activities, calls } = orderBackends({
       capturePayment: async () => {
         throw businessRejection('BackendRejected', 'capture refused');
       },
-      // Nobody can say whether the capture landed: FAILED, for an operator.
+      // Nobody can say whether the capture landed: STUCK, for an operator, never compensated.
       lookupPayment: async () => {
         throw businessRejection('BackendRejected', 'payments: no such reference');
       },
@@ -67,10 +69,15 @@ describe('an alert refused for good when the saga fails after its pivot', () => 
         throw businessRejection('AlertRefused', 'alert webhook answered 401');
       },
     });
-    const view = await env.execute(orderCheckout, [input()], activities);
-    assert.equal(view.status, 'FAILED');
-    assert.equal(view.error?.step, 'capturePayment');
-    assert.ok(calls.includes('sendAlert'), 'the alert was tried');
+    const handle = await env.start(orderCheckout, [input()], activities);
+    const view = await waitFor('the capture to be STUCK', async () => {
+      const v = await handle.query(sagaStateQuery);
+      return v.steps.some((s) => s.name === 'capturePayment' && s.status === 'STUCK') && calls.includes('sendAlert') ? v : null;
+    });
+    assert.equal(view.status, 'RUNNING');
+    assert.deepEqual(calls.filter((c) => UNDOS.has(c)), []);
+    await handle.executeUpdate(operatorActionUpdate, { args: [{ action: 'resolve', step: 'capturePayment', operator: 'ops', reason: 'captured, seen at the processor' }] });
+    assert.equal((await handle.result()).status, 'COMPLETED');
     assert.deepEqual(calls.filter((c) => UNDOS.has(c)), []);
   });
 });

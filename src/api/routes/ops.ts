@@ -8,7 +8,7 @@ import { HttpProblem } from '../problems';
 import type { CommandOutcome } from '../saga-gateway';
 import { SagaIdSchema } from '../schemas';
 
-const StepParamsSchema = z.object({ id: SagaIdSchema, step: z.string().regex(/^[A-Za-z0-9_:.-]{1,64}$/, 'not a step name') });
+const StepParamsSchema = z.object({ id: SagaIdSchema, step: z.string().regex(/^[A-Za-z0-9_:.#~-]{1,80}$/, 'not a step name') });
 const ActionBodySchema = z.object({ reason: z.string().trim().min(1, 'a reason is required').max(500) });
 const KeyValueSchema = z.string().regex(/^[A-Za-z0-9_.:@-]{1,64}$/, 'letters, digits and _ . : @ - only');
 const AttentionQuerySchema = z.object({

@@ -1,0 +1,138 @@
+import { CancellationScope, condition, isCancellation, log, sleep, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import type { Attempted } from '../activities/attempts';
+import type { OperatorAction } from '../domain/operator';
+import type { SagaTuning, StepView } from '../domain/saga';
+import type { Lookup } from '../domain/steps';
+import { attemptOf, describeFailure, isBusinessRejection, isLocalRejection, isNonRetryable } from './failures';
+import type { OperatorDesk } from './operator-desk';
+import type { SagaRecord } from './saga-record';
+import * as metrics from './saga-metrics';
+import { roundLengthMs } from './undo-rounds';
+
+/** The pivot or a step after it, as the engine settles it: it never goes back, so it goes on until it has an answer. */
+export interface ForwardPlan {
+  step: StepView;
+  /** One round of calls under `options`, all with the step's one Idempotency-Key. */
+  run: (options: ActivityOptions | LocalActivityOptions, local: boolean) => Promise<Attempted<unknown>>;
+  /** Declared local: only its first, short round runs in the worker, so it never holds the workflow task for long. */
+  local: boolean;
+  /** Asks the backend what became of the call; null when the step has no probe or the look-up could not answer. */
+  lookUp: (() => Promise<Lookup | null>) | null;
+  applied: (lookup: Lookup) => boolean;
+  /** The pivot ends on a definite refusal the look-up confirms; a step after the pivot waits for an operator. */
+  pivot: boolean;
+}
+
+export interface ForwardContext {
+  tuning: SagaTuning;
+  record: SagaRecord;
+  desk: OperatorDesk;
+  alertStuck: (step: string, error: string) => Promise<void>;
+  options: ActivityOptions;
+  localOptions: LocalActivityOptions;
+}
+
+export type ForwardOutcome =
+  | { kind: 'done'; value: unknown; attempts: number; note: string | null }
+  | { kind: 'refused'; error: unknown; attempts: number }
+  | { kind: 'resolved'; action: OperatorAction; attempts: number };
+
+type Round = { ok: true; value: unknown; attempt: number } | { ok: false; error: unknown; interrupted: boolean };
+
+/**
+ * Only a definite answer decides. A success is done; an unknown answer (timeout, reset, 5xx, 409 in
+ * progress, unreadable) is settled by the look-up, whose stored result stands for the lost answer; a
+ * refusal decides only on the first attempt, before any unknown one (a retry's refusal does not prove
+ * that an earlier attempt did not land). Past `stuckAfterAttempts` the step is STUCK, alerted once and
+ * open to an operator, and still retried in rounds that grow like an undo's, so it ends by itself.
+ */
+export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Promise<ForwardOutcome> {
+  const { step } = plan;
+  let attempts = 0;
+  let unknownSeen = false;
+  let stuck = false;
+  let alerted = false;
+  for (let round = 0; ; round += 1) {
+    const local = plan.local && round === 0;
+    const outcome = await runRound(plan, ctx, local ? firstLocalRound(ctx) : roundOptions(ctx, round), local, stuck);
+    if (outcome.ok) {
+      ctx.desk.close(step.name);
+      return { kind: 'done', value: outcome.value, attempts: attempts + outcome.attempt, note: null };
+    }
+    const { error } = outcome;
+    if (!outcome.interrupted) {
+      const refusal = isBusinessRejection(error) || (local && isLocalRejection(error));
+      const definite = refusal && attemptOf(error) === 1 && !unknownSeen;
+      if (!refusal || attemptOf(error) > 1) unknownSeen = true;
+      attempts += Math.max(attemptOf(error), 1);
+      const lookup = plan.lookUp ? await plan.lookUp() : null;
+      if (lookup && plan.applied(lookup)) {
+        ctx.desk.close(step.name);
+        return { kind: 'done', value: lookup.result ?? undefined, attempts, note: `reconciled: ${lookup.status}` };
+      }
+      if (definite && plan.pivot && lookup) return { kind: 'refused', error, attempts };
+      Object.assign(step, { attempts, error: describeFailure(error, step.name).message });
+      ctx.record.touch();
+      if (!stuck && (refusal || attempts >= ctx.tuning.stuckAfterAttempts)) {
+        stuck = true;
+        markStuck(step, ctx);
+        if (!alerted) {
+          alerted = true;
+          // An alert that cannot be delivered does not hold up a decision the operator takes meanwhile.
+          const alert = ctx.alertStuck(step.name, step.error ?? 'no definite answer').catch(() => undefined);
+          await Promise.race([alert, condition(() => ctx.desk.decided(step.name))]);
+        }
+      }
+      // A refusal sent again under the same key is answered the same: only an operator moves it on.
+      if (refusal && !ctx.desk.decided(step.name)) await condition(() => ctx.desk.decided(step.name));
+      // An unknown answer the retry policy does not retry (from an older client) would loop without a pause.
+      else if (!refusal && isNonRetryable(error)) await sleep(ctx.tuning.compensationBackoffMs.initial);
+    }
+    const decision = ctx.desk.take(step.name);
+    if (!decision) continue;
+    if (decision.action === 'resolve') return { kind: 'resolved', action: decision, attempts };
+    stuck = false;
+    attempts = 0;
+    round = -1;
+    step.status = 'RUNNING';
+    ctx.record.touch();
+  }
+}
+
+function markStuck(step: StepView, ctx: ForwardContext): void {
+  step.status = 'STUCK';
+  metrics.compensationStuck(ctx.record.view.type, step.name);
+  ctx.desk.open(step.name);
+  ctx.record.touch();
+  log.error('a step that cannot go back has no definite answer; STUCK, still retried, open to an operator', { sagaId: ctx.record.view.id, step: step.name, attempts: step.attempts, error: step.error });
+}
+
+/** A local step's first round: two short tries in the worker, after which it goes on as an activity. */
+function firstLocalRound(ctx: ForwardContext): LocalActivityOptions {
+  const retry = ctx.localOptions.retry ?? {};
+  return { ...ctx.localOptions, retry: { ...retry, maximumAttempts: Math.min(2, ctx.tuning.stuckAfterAttempts) } };
+}
+
+/** The first round holds `stuckAfterAttempts` attempts; later ones last longer and longer, like an undo's. */
+function roundOptions(ctx: ForwardContext, round: number): ActivityOptions {
+  const { maximumAttempts: _unbounded, ...retry } = ctx.options.retry ?? {};
+  if (round === 0) return { ...ctx.options, retry: { ...retry, maximumAttempts: ctx.tuning.stuckAfterAttempts } };
+  return { ...ctx.options, scheduleToCloseTimeout: roundLengthMs(ctx.tuning, round), retry };
+}
+
+/** One round; an operator's decision during a round of a stuck step ends the round at once. */
+async function runRound(plan: ForwardPlan, ctx: ForwardContext, options: ActivityOptions | LocalActivityOptions, local: boolean, stuck: boolean): Promise<Round> {
+  const scope = new CancellationScope();
+  const attempt = scope.run(() => plan.run(options, local));
+  if (stuck) {
+    const settled = attempt.then(() => true, () => true);
+    await Promise.race([settled, condition(() => ctx.desk.decided(plan.step.name))]);
+    if (ctx.desk.decided(plan.step.name)) scope.cancel();
+  }
+  try {
+    const { value, attempt: n } = await attempt;
+    return { ok: true, value, attempt: n };
+  } catch (error) {
+    return { ok: false, error, interrupted: isCancellation(error) };
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * Only a definite answer decides (issue 21): an unknown one is settled by the look-up, whose stored result
+ * the saga goes on with; a refusal after an unknown attempt proves nothing; an undo or a step after the
+ * pivot that never gets a definite answer is STUCK, alerted and still retried, and the saga answers reads.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/activity';
+import { currentCall } from '../../src/activities/http-client';
+import type { TripRequest } from '../../src/domain/trip-request';
+import { operatorActionUpdate } from '../../src/workflows/messages';
+import { sagaStateQuery } from '../../src/workflows/saga';
+import { tripBooking } from '../../src/workflows/trip-booking';
+import { waitFor } from '../support/http';
+import { tripBody } from '../support/trips';
+import { businessRejection, fastTuning, mockActivities, startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env';
+
+let env: WorkflowEnv;
+before(async () => {
+  env = await startWorkflowEnv();
+});
+after(async () => {
+  await env?.teardown();
+});
+
+type Behaviour = (input: any, round: number) => Promise<unknown>;
+const input = () => ({ trip: { ...tripBody(), priceConfirmationSeconds: 300 } as TripRequest, localSteps: true, tuning: fastTuning });
+/** What the HTTP client threw for an unreadable 2xx before it was retried: a non-retryable failure. */
+const unreadable = (what: string) => ApplicationFailure.nonRetryable(`${what} answered something malformed: the body is not JSON`, 'MalformedResponse');
+
+function mockTravel(overrides: Record<string, Behaviour>) {
+  const seen: Array<{ activity: string; step: string; input: unknown }> = [];
+  const calls = new Map<string, number>();
+  const ok = (value: unknown): Behaviour => async () => value;
+  const hold = (amountMinor: number): Behaviour => ok({ holdId: 'h', price: { amountMinor, currency: 'EUR' }, expiresAt: '2030-01-01T00:00:00.000Z' });
+  const defaults: Record<string, Behaviour> = {
+    quoteFlight: ok({ offerId: 'f', price: { amountMinor: 10_000, currency: 'EUR' } }),
+    quoteHotel: ok({ offerId: 'h', price: { amountMinor: 20_000, currency: 'EUR' } }),
+    quoteCar: ok({ offerId: 'c', price: { amountMinor: 5_000, currency: 'EUR' } }),
+    quoteRate: ok({ quoteId: 'q', base: 'EUR', rates: { EUR: 1, USD: 1, GBP: 1 }, expiresAt: '2030-01-01T00:00:00.000Z' }),
+    lockRate: ok({ lockId: 'l' }),
+    holdFlight: hold(10_000),
+    holdHotel: hold(20_000),
+    holdCar: hold(5_000),
+    authorizePayment: ok({ authorizationId: 'a' }),
+    confirmHotel: ok({ confirmation: 'HTL-1' }),
+    confirmCar: ok({ confirmation: 'CAR-1' }),
+    issueTicket: ok({ ticketNumber: 'TKT-1' }),
+    capturePayment: ok(undefined),
+    sendItinerary: ok({ messageId: 'm' }),
+    sendAlert: ok(undefined),
+    lookupFlight: ok({ found: true, status: 'HELD', result: null }),
+    lookupHotel: ok({ found: true, status: 'HELD', result: null }),
+    lookupCar: ok({ found: true, status: 'HELD', result: null }),
+    lookupRate: ok({ found: true, status: 'LOCKED', result: null }),
+    lookupPayment: ok({ found: true, status: 'AUTHORIZED', result: null }),
+  };
+  for (const undo of ['releaseRate', 'releaseFlight', 'releaseHotel', 'releaseCar', 'cancelHotel', 'cancelCar', 'voidPayment']) defaults[undo] = ok(undefined);
+  const impls: Record<string, (input: never) => Promise<unknown>> = {};
+  for (const [name, fallback] of Object.entries(defaults)) {
+    impls[name] = async (input: unknown) => {
+      seen.push({ activity: name, step: currentCall().step, input });
+      const round = (calls.get(name) ?? 0) + 1;
+      calls.set(name, round);
+      return (overrides[name] ?? fallback)(input, round);
+    };
+  }
+  const count = (activity: string) => seen.filter((c) => c.activity === activity).length;
+  return { activities: mockActivities(impls).activities, seen, count };
+}
+
+const stepOf = (view: any, name: string) => view.steps.find((s: any) => s.name === name);
+
+describe('only a definite answer decides', { concurrency: true }, () => {
+  it('a ticket issued but answered unreadably: the look-up hands back the ticket, and the trip completes with it', async () => {
+    const { activities, count } = mockTravel({
+      issueTicket: async () => {
+        throw unreadable('flights /tickets');
+      },
+      lookupFlight: async () => ({ found: true, status: 'TICKETED', result: { ticketNumber: 'TKT-FOUND', status: 'TICKETED' } }),
+    });
+    const view = await env.execute(tripBooking, [input()], activities);
+    assert.equal(view.status, 'COMPLETED', JSON.stringify(view.error));
+    assert.equal((view.result as { ticketNumber: string }).ticketNumber, 'TKT-FOUND');
+    assert.equal(count('capturePayment'), 1);
+    assert.equal(count('sendItinerary'), 1);
+  });
+
+  it('a hold refused on a retry after an attempt with no answer keeps its undo', async () => {
+    const { activities, seen } = mockTravel({
+      holdFlight: async (_input, round) => {
+        if (round === 1) throw new Error('flights POST /holds: timed out');
+        throw businessRejection('SoldOut', 'no seats');
+      },
+    });
+    const view = await env.execute(tripBooking, [input()], activities);
+    assert.equal(view.status, 'COMPENSATED');
+    assert.ok(seen.some((c) => c.step === 'holdFlight:undo'), `the hold the first attempt may have made is released: ${seen.map((c) => c.step).join(', ')}`);
+  });
+
+  it('a pivot refused on a retry after an attempt with no answer is never compensated: STUCK for an operator', async () => {
+    const { activities, count } = mockTravel({
+      issueTicket: async (_input, round) => {
+        if (round === 1) throw new Error('flights POST /tickets: timed out');
+        throw ApplicationFailure.nonRetryable('flights: request in progress', 'BackendRejected');
+      },
+    });
+    const handle = await env.start(tripBooking, [input()], activities);
+    const stuck = await waitFor('the ticket to be STUCK', async () => {
+      const view = await handle.query(sagaStateQuery);
+      return stepOf(view, 'issueTicket')?.status === 'STUCK' || view.status !== 'RUNNING' ? view : null;
+    }, 30_000);
+    assert.equal(stuck.status, 'RUNNING', JSON.stringify(stuck.error));
+    assert.equal(count('voidPayment') + count('cancelHotel') + count('releaseFlight'), 0, 'nothing undone');
+    assert.equal(count('sendAlert'), 1);
+    await handle.executeUpdate(operatorActionUpdate, { args: [{ action: 'resolve', step: 'issueTicket', operator: 'ops', reason: 'ticketed, seen at the airline' }] });
+    assert.equal((await handle.result()).status, 'COMPLETED');
+  });
+});
+
+describe('no silent waits', { concurrency: true }, () => {
+  it('an undo whose answer is never readable is STUCK, alerted once, still retried, and the undos after it run', async () => {
+    const { activities, count } = mockTravel({
+      holdHotel: async () => {
+        throw businessRejection('SoldOut', 'PAR-OPERA is sold out');
+      },
+      releaseFlight: async () => {
+        throw unreadable('flights /holds/release');
+      },
+    });
+    const handle = await env.start(tripBooking, [input()], activities);
+    const stuck = await waitFor('the flight release to be STUCK and the rate released', async () => {
+      const view = await handle.query(sagaStateQuery);
+      return stepOf(view, 'holdFlight')?.status === 'STUCK' && stepOf(view, 'lockRate')?.status === 'COMPENSATED' ? view : null;
+    }, 30_000);
+    assert.equal(stuck.status, 'COMPENSATING');
+    assert.equal(stepOf(stuck, 'lockRate').status, 'COMPENSATED');
+    assert.equal(stepOf(stuck, 'holdCar').status, 'COMPENSATED');
+    const tries = count('releaseFlight');
+    await waitFor('the release to be tried again', async () => count('releaseFlight') > tries, 10_000);
+    assert.equal(count('sendAlert'), 1);
+    await handle.terminate('test done');
+  });
+
+  it('a local step after the pivot that keeps failing is STUCK, answers reads, and ends by itself once it recovers', async () => {
+    let down = true;
+    const { activities, count } = mockTravel({
+      sendItinerary: async () => {
+        if (down) throw new Error('notifications POST /messages: HTTP 503');
+        return { messageId: 'm' };
+      },
+    });
+    const handle = await env.start(tripBooking, [input()], activities);
+    const stuck = await waitFor('the itinerary to be STUCK', async () => {
+      const view = await handle.query(sagaStateQuery);
+      return stepOf(view, 'sendItinerary')?.status === 'STUCK' ? view : null;
+    }, 30_000);
+    assert.equal(stuck.status, 'RUNNING');
+    assert.equal(count('sendAlert'), 1);
+    const sent = count('sendItinerary');
+    await waitFor('the itinerary to be retried while STUCK', async () => count('sendItinerary') > sent, 10_000);
+    down = false;
+    const view = await handle.result();
+    assert.equal(view.status, 'COMPLETED');
+    assert.equal(stepOf(view, 'sendItinerary').status, 'SUCCEEDED');
+  });
+
+  it('a local step before the pivot that keeps failing does not hold the saga\'s reads: the query answers within two seconds', async () => {
+    const { activities, count } = mockTravel({
+      quoteFlight: async (_input, round) => {
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        if (round < 5) throw new Error('flights POST /quotes: HTTP 503');
+        return { offerId: 'f', price: { amountMinor: 10_000, currency: 'EUR' } };
+      },
+    });
+    const handle = await env.start(tripBooking, [input()], activities);
+    await waitFor('the quote to fail twice', async () => count('quoteFlight') >= 3, 20_000);
+    const answered = await Promise.race([
+      handle.query(sagaStateQuery),
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 2_000)),
+    ]);
+    assert.ok(answered && stepOf(answered, 'quoteFlight'), `the saga answered ${JSON.stringify(answered)}`);
+    assert.equal((await handle.result()).status, 'COMPLETED');
+  });
+});
