@@ -73,7 +73,7 @@ describe('trip booking, a hold held again', { concurrency: true }, () => {
         throw businessRejection('HoldExpired', 'hold lapsed');
       },
     });
-    const view = await env.execute(tripBooking, [input()], activities);
+    const view = await env.execute(tripBooking, [{ ...input(), trip: { ...input().trip, priceConfirmationSeconds: 1 } }], activities);
     assert.equal(view.status, 'COMPENSATED');
     assert.equal(view.error?.type, 'PriceConfirmationTimeout', 'the new total was put to the traveller, who did not answer');
     assert.match(view.error!.message, /new total of 400\.00 EUR/);
