@@ -55,8 +55,10 @@ export function createOrderActivities({ pricing, inventory, payments, shipping, 
       await payments.postJson('/voids', referenceTo(input), TransitionSchema, currentCall());
     },
 
-    async capturePayment(input: UndoInput): Promise<void> {
-      await payments.postJson('/captures', referenceTo(input), TransitionSchema, currentCall());
+    /** `amountMinor`: a partial capture (the bikes that left a household checkout); the rest is released. */
+    async capturePayment(input: UndoInput & { amountMinor?: number }): Promise<void> {
+      const amount = 'amountMinor' in input && input.amountMinor !== undefined ? { amountMinor: input.amountMinor } : {};
+      await payments.postJson('/captures', { ...referenceTo(input), ...amount }, TransitionSchema, currentCall());
     },
 
     async createShipment(input: { address: Address; items: OrderItem[] }): Promise<{ shipmentId: string }> {

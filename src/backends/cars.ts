@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { jsonOutcome } from './flights';
 import { ok, problem, type BackendService, type ServiceRouter } from './service';
-import { cancelHold, holdAdmin, holdSeconds, lookUpHold, placeHold, settleHold } from './travel-holds';
+import { cancelHold, holdAdmin, holdSeconds, heldPrice, lookUpHold, placeHold, settleHold } from './travel-holds';
 
 /** The car hire company: day rates in GBP by class, at any airport. A hold lasts 30 minutes. */
 export const CAR_DAY_RATES: Record<string, number> = { compact: 3_900, estate: 5_600, van: 8_900 };
@@ -29,8 +29,9 @@ export function carsRoutes(service: BackendService) {
     router.write('hold', 'POST', '/holds', ({ body, sagaId, key }) => {
       const priced = price(body);
       if (priced.error) return priced.error;
-      const hold = placeHold(service, sagaId, key, holdSeconds(service, CAR_HOLD_SECONDS), { ...priced.leg, amountMinor: priced.amountMinor, currency: 'GBP' });
-      return ok({ holdId: hold.id, amountMinor: priced.amountMinor, currency: 'GBP', expiresAt: hold.expiresAt }, 201);
+      const amountMinor = heldPrice(service, sagaId, priced.amountMinor);
+      const hold = placeHold(service, sagaId, key, holdSeconds(service, CAR_HOLD_SECONDS), { ...priced.leg, amountMinor, currency: 'GBP' });
+      return ok({ holdId: hold.id, amountMinor, currency: 'GBP', expiresAt: hold.expiresAt }, 201);
     });
     router.write('confirm', 'POST', '/confirmations', ({ body, key }) => {
       const ref = ReferenceSchema.safeParse(body);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ok, problem, type BackendService, type OpReply, type ServiceRouter } from './service';
-import { cancelHold, holdAdmin, holdSeconds, lookUpHold, placeHold, settleHold, type HoldOutcome } from './travel-holds';
+import { cancelHold, holdAdmin, holdSeconds, heldPrice, lookUpHold, placeHold, settleHold, type HoldOutcome } from './travel-holds';
 
 /**
  * The airline: fares in USD per passenger. `CDG-NRT` jumps 20% between quote and hold, `AMS-OSL` 3%
@@ -38,7 +38,7 @@ export function flightsRoutes(service: BackendService) {
       if (!leg.success) return problem(400, 'InvalidRequest', leg.error.message);
       const route = FLIGHT_ROUTES[leg.data.route];
       if (!route) return problem(422, 'UnknownOffer', `no flights on ${leg.data.route}`);
-      const amountMinor = Math.round(route.fareMinor * leg.data.passengers * (1 + (route.jumpPercent ?? 0) / 100));
+      const amountMinor = heldPrice(service, sagaId, Math.round(route.fareMinor * leg.data.passengers * (1 + (route.jumpPercent ?? 0) / 100)));
       const hold = placeHold(service, sagaId, key, holdSeconds(service, FLIGHT_HOLD_SECONDS), { ...leg.data, amountMinor, currency: 'USD' });
       return ok({ holdId: hold.id, amountMinor, currency: 'USD', expiresAt: hold.expiresAt }, 201);
     });

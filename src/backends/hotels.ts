@@ -1,6 +1,6 @@
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { type BackendService, type OpReply, type ServiceRouter } from './service';
-import { cancelHold, holdAdmin, holdSeconds, lookUpHold, placeHold, settleHold, type HoldOutcome } from './travel-holds';
+import { cancelHold, holdAdmin, holdSeconds, heldPrice, lookUpHold, placeHold, settleHold, type HoldOutcome } from './travel-holds';
 
 /**
  * The hotel chain's reservation system: it speaks OpenTravel (OTA) XML and prices rooms a night in EUR.
@@ -86,7 +86,7 @@ export function hotelsRoutes(service: BackendService) {
       const hotel = HOTELS[stay.hotelCode];
       if (!hotel) return otaError('OTA_HotelResRS', 422, '424', `no hotel ${stay.hotelCode}`);
       if (hotel.soldOut) return otaError('OTA_HotelResRS', 409, '322', `${stay.hotelCode} has no rooms left from ${stay.start}`);
-      const amountMinor = hotel.nightMinor * stay.nights * stay.rooms;
+      const amountMinor = heldPrice(service, sagaId, hotel.nightMinor * stay.nights * stay.rooms);
       const hold = placeHold(service, sagaId, key, holdSeconds(service, HOTEL_HOLD_SECONDS), { ...stay, amountMinor, currency: 'EUR' });
       return answer('OTA_HotelResRS', {
         '@_ResResponseType': 'Pending',

@@ -9,6 +9,8 @@ const AuthorizeSchema = z.object({
   paymentToken: z.string().min(1),
 });
 
+const CaptureSchema = z.object({ reference: z.string().min(1), amountMinor: z.number().int().nonnegative().optional() });
+
 export function paymentsRoutes(service: BackendService) {
   return (router: ServiceRouter) => {
     router.write('authorize', 'POST', '/authorizations', ({ body, sagaId, key }) => {
@@ -31,9 +33,20 @@ export function paymentsRoutes(service: BackendService) {
       return ok({ authorizationId: auth.id, status: auth.status, amountMinor, currency }, 201);
     });
     router.read('lookup', '/references/:reference', lookUpByReference(service));
-    router.write('capture', 'POST', '/captures', ({ body }) =>
-      undoByReference(service, body, { from: ['AUTHORIZED'], to: 'CAPTURED', idField: 'authorizationId' }),
-    );
+    router.write('capture', 'POST', '/captures', ({ body }) => {
+      const partial = CaptureSchema.safeParse(body);
+      if (!partial.success) return problem(400, 'InvalidRequest', partial.error.message);
+      const authorization = service.byReference(partial.data.reference);
+      const amountMinor = partial.data.amountMinor ?? (authorization?.amountMinor as number | undefined);
+      if (authorization && amountMinor !== undefined && amountMinor > (authorization.amountMinor as number)) {
+        return problem(422, 'OverCapture', `cannot capture ${amountMinor} of an authorization of ${authorization.amountMinor as number}`);
+      }
+      const reply = undoByReference(service, body, { from: ['AUTHORIZED'], to: 'CAPTURED', idField: 'authorizationId' });
+      // A partial capture releases the rest of the authorization, as card processors do.
+      const captured = service.byReference(partial.data.reference);
+      if (reply.status < 300 && captured && captured.capturedMinor === undefined) service.save({ ...captured, capturedMinor: amountMinor });
+      return reply;
+    });
     router.write('void', 'POST', '/voids', ({ body }) =>
       undoByReference(service, body, { from: ['AUTHORIZED'], to: 'VOIDED', idField: 'authorizationId', tombstoneOp: 'authorize' }),
     );

@@ -47,6 +47,25 @@ function released(service: BackendService, kioskId: string): Set<string> {
   return new Set(service.list('bike-reservation').filter((r) => r.kioskId === kioskId && r.status === 'RELEASED').map((r) => r.bikeId as string));
 }
 
+/**
+ * A bay nobody's bike is in: one whose last bike was given back, or that never had one. Storage does not
+ * see a door open, so when every bay had a bike out, the one that had it longest ago is taken: its rider is
+ * the likeliest to be gone. Two riders never share a bay while there are as many bays as bikes on their way.
+ */
+function freeBay(service: BackendService, kioskId: string, bays: number): number {
+  const last = new Map<number, { at: number; out: boolean }>();
+  service.list('bike-reservation').forEach((r, at) => {
+    if (r.kioskId === kioskId) last.set(r.bay as number, { at, out: r.status === 'RELEASED' });
+  });
+  const rank = (bay: number) => {
+    const held = last.get(bay);
+    return held === undefined || !held.out ? -1 : held.at;
+  };
+  let best = 1;
+  for (let bay = 2; bay <= bays; bay += 1) if (rank(bay) < rank(best)) best = bay;
+  return best;
+}
+
 export function storageRoutes(service: BackendService) {
   return (router: ServiceRouter) => {
     storageAdmin(service)(router);
@@ -58,7 +77,7 @@ export function storageRoutes(service: BackendService) {
       const out = released(service, req.KioskId);
       const bikeId = bikeIdsOf(req.KioskId, kiosk).find((id) => !out.has(id));
       if (!bikeId) return fault(409, 'KioskEmpty', `kiosk ${req.KioskId} has no bike in storage`);
-      const bay = (out.size % kiosk.bays) + 1;
+      const bay = freeBay(service, req.KioskId, kiosk.bays);
       service.save({ id: service.newId('mv'), kind: 'bike-reservation', sagaId, status: 'RELEASED', reference: key, kioskId: req.KioskId, bikeId, bay, verificationId: req.VerificationId });
       return xml(200, { 'st:ReserveBikeResponse': { 'st:BikeId': bikeId, 'st:Bay': bay, 'st:Status': 'MOVING_TO_BAY' } });
     });

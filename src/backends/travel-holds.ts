@@ -72,6 +72,18 @@ export function lookUpHold(service: BackendService) {
   };
 }
 
+/**
+ * The price of a new hold for this saga: as the supplier prices it, or moved by the next price move a test
+ * or demo queued for the saga (`/_admin/price-moves`), each move applying once, in order.
+ */
+export function heldPrice(service: BackendService, sagaId: string | null, amountMinor: number): number {
+  const move = service.list('price-move').find((r) => r.forSaga === sagaId && r.status === 'PENDING');
+  if (!move) return amountMinor;
+  service.save({ ...move, status: 'APPLIED' });
+  return Math.round(amountMinor * (1 + (move.percent as number) / 100));
+}
+
+const PriceMoveSchema = z.object({ sagaId: z.string().min(1), percent: z.number().min(-90).max(1_000) });
 const LifetimeSchema = z.object({ seconds: z.number().min(0).max(86_400) });
 const ExpireSchema = z.object({ sagaId: z.string().min(1) });
 
@@ -90,6 +102,14 @@ export function holdAdmin(service: BackendService) {
     router.admin('DELETE', '/hold-lifetime', () => {
       service.save({ id: 'settings', kind: 'settings', sagaId: null, status: 'ACTIVE', reference: null, holdSeconds: null });
       return { status: 200, body: {} };
+    });
+    // `POST /<svc>/_admin/price-moves { sagaId, percent }`: the saga's next hold is priced `percent` off.
+    router.admin('POST', '/price-moves', ({ body }) => {
+      const parsed = PriceMoveSchema.safeParse(body);
+      if (!parsed.success) return problem(400, 'InvalidRequest', parsed.error.message);
+      // Kept apart from the saga's own records (sagaId null), so what a saga holds reads as before.
+      service.save({ id: service.newId('move'), kind: 'price-move', sagaId: null, status: 'PENDING', reference: null, forSaga: parsed.data.sagaId, percent: parsed.data.percent });
+      return { status: 200, body: parsed.data };
     });
     router.admin('POST', '/expire-holds', ({ body }) => {
       const parsed = ExpireSchema.safeParse(body);

@@ -40,8 +40,17 @@ export interface BikeCheckoutInput {
   tuning: SagaTuning;
 }
 
+/**
+ * COMPLETED: at least one bike left with its rider and its fee was captured. `bikes` are the bikes that
+ * left, `fee` what was charged for them. `partial: true` when fewer bikes left than were asked: a later bike
+ * failed (`stopped` says why) and was given back (`returned`), and the rest of the authorization was
+ * released. Sagas started before the bike-doors patch have no `partial`, `returned` or `stopped`.
+ */
 export interface BikeCheckoutResult {
   residentStatus: 'LOCAL' | 'VISITOR';
   bikes: Array<{ bikeId: string; bay: number; conditionRecordId: string }>;
   fee: Money;
+  partial?: boolean;
+  returned?: string[];
+  stopped?: { type: string; message: string } | null;
 }

@@ -14,20 +14,28 @@
  *   VISITOR: captureFee ............... PIVOT
  *
  * A sensor timeout, a storage fault retries cannot fix, or a cancel before the pivot returns every bike
- * that was moved, checks them back in and voids the fee. The rider's notice, the condition record and
+ * that was moved, checks them back in and voids the fee (sagas started before the bike-doors patch).
+ *
+ * bike-doors: a bike whose door was sent the open command is with its rider, that bike's own point of no
+ * return: its undos are dropped and the saga can no longer be cancelled. A failure before any door opened
+ * compensates as above. A failure of a later bike gives back that bike only (returnBike, checkInBike) and
+ * the saga ends COMPLETED with `partial: true`: the fee is captured for the bikes that left, the rest of the
+ * authorization released. A capture that fails after a bike left ends FAILED and alerts an operator; it
+ * never brings the bikes "back". The rider's notice, the condition record and
  * the door are idempotent calls with nothing to undo: they run as local activities, so the door opens
  * one server round trip sooner after the sensor fires.
  */
-import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
 import type { BikeActivities, FeeActivities } from '../activities/bike-activities';
 import type { BikeCheckoutInput, BikeCheckoutResult, BikeView } from '../domain/bike-request';
 import { FailureType } from '../domain/failures';
-import { formatMoney } from '../domain/money';
+import { formatMoney, type Money } from '../domain/money';
 import type { SagaView } from '../domain/saga';
 import { activityOptions } from './activity-options';
+import { describeFailure } from './failures';
 import { bikeSensedUpdate } from './messages';
 import { Saga } from './saga';
-import { declareSteps } from './steps';
+import { declareSteps, labelOf } from './steps';
 
 type Activities = BikeActivities & FeeActivities;
 
@@ -42,6 +50,9 @@ export const bikeSteps = declareSteps<Activities>()({
   captureFee: { probe: 'lookupFee', appliedWhen: ['CAPTURED'], legacy: { activity: 'capturePayment' } },
 });
 type BikeSaga = Saga<Activities, typeof bikeSteps>;
+
+/** A door that opened is that bike's point of no return; a household checkout may end partial. */
+export const BIKE_DOORS_PATCH = 'bike-doors';
 
 export async function bikeCheckout(input: BikeCheckoutInput): Promise<SagaView<BikeCheckoutResult>> {
   const saga: BikeSaga = new Saga({ type: 'bike-checkout', tuning: input.tuning, ...activityOptions }, bikeSteps);
@@ -78,9 +89,11 @@ export async function bikeCheckout(input: BikeCheckoutInput): Promise<SagaView<B
       if (!input.paymentToken) saga.reject(FailureType.PaymentRequired, 'visitors pay: send a paymentToken');
       await saga.step('authorizeFee', { amount: fee, paymentToken: input.paymentToken! });
     }
+    const tracking: Tracking = { bikes, sensed, show, doors: patched(BIKE_DOORS_PATCH) ? new Set() : null };
+    if (tracking.doors) return handOver(saga, input, { ...rider, fee }, tracking);
     const out: BikeCheckoutResult['bikes'] = [];
     for (let n = 1; n <= input.bikes; n += 1) {
-      out.push(await dispenseBike(saga, input, rider.verificationId, n, { bikes, sensed, show }));
+      out.push(await dispenseBike(saga, input, rider.verificationId, n, tracking));
     }
     if (fee.amountMinor > 0) await saga.pivot('captureFee', saga.referenceOf('authorizeFee'), { summary: `Capture ${formatMoney(fee)}` });
     return { residentStatus: rider.residentStatus, bikes: out, fee };
@@ -91,6 +104,41 @@ interface Tracking {
   bikes: BikeView[];
   sensed: Set<string>;
   show: () => void;
+  /** The units whose door was sent the open command (bike-doors); null for sagas started before it. */
+  doors: Set<number> | null;
+}
+
+interface Rider {
+  residentStatus: BikeCheckoutResult['residentStatus'];
+  verificationId: string;
+  fee: Money;
+}
+
+/**
+ * bike-doors: the bikes one by one; a failure once a bike has left gives back only the bike that failed,
+ * and the fee is captured for the bikes that left. A failure around a door itself (its command sent, its
+ * answer lost) is not guessed at: it ends the saga FAILED for an operator.
+ */
+async function handOver(saga: BikeSaga, input: BikeCheckoutInput, rider: Rider, t: Tracking): Promise<BikeCheckoutResult> {
+  const out: BikeCheckoutResult['bikes'] = [];
+  let stopped: BikeCheckoutResult['stopped'] = null;
+  for (let n = 1; n <= input.bikes && !stopped; n += 1) {
+    try {
+      out.push(await dispenseBike(saga, input, rider.verificationId, n, t));
+    } catch (err) {
+      if (out.length === 0 || t.doors!.has(n)) throw err;
+      const { type, message } = describeFailure(err, labelOf('dispenseBike', n));
+      stopped = { type, message };
+      await saga.settleUnit(n, 'undone');
+    }
+  }
+  const fee = { ...rider.fee, amountMinor: (rider.fee.amountMinor / input.bikes) * out.length };
+  if (rider.fee.amountMinor > 0) {
+    await saga.step('captureFee', { ...saga.referenceOf('authorizeFee'), amountMinor: fee.amountMinor }, { summary: `Capture ${formatMoney(fee)} for ${out.length} bike${out.length === 1 ? '' : 's'}` });
+  }
+  const returned = t.bikes.filter((b) => b.status === 'RETURNED').map((b) => b.bikeId);
+  saga.annotate({ partial: stopped !== null, fee });
+  return { residentStatus: rider.residentStatus, bikes: out, fee, partial: stopped !== null, returned, stopped };
 }
 
 /** One bike, as a distinct unit: from storage to an open bay door. */
@@ -112,6 +160,10 @@ async function dispenseBike(saga: BikeSaga, input: BikeCheckoutInput, verificati
       saga.reject(FailureType.SensorTimeout, `the door sensor did not see bike ${bike.bikeId} in bay ${bike.bay} within ${input.sensorTimeoutMs} ms`);
     }
   });
+  if (t.doors) {
+    t.doors.add(n);
+    await saga.settleUnit(n, 'kept', `the door of bay ${bike.bay} opened for bike ${bike.bikeId}: it is with its rider, so the checkout can no longer be cancelled`);
+  }
   await saga.step('openDoor', { kioskId, bay: bike.bay, bikeId: bike.bikeId }, { unit: n });
   bike.status = 'DOOR_OPEN';
   t.show();

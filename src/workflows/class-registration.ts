@@ -49,9 +49,12 @@ export async function classRegistration(input: ClassRegistrationInput): Promise<
   const saga = new Saga<ClassActivities, typeof classSteps>({ type: 'class-registration', tuning: input.tuning, ...activityOptions }, classSteps);
   const { studentId, sectionId } = input;
   let decision: SeatDecision | null = null;
+  let filedBefore: string | null = null;
   setHandler(seatDecisionSignal, (next) => {
+    const first = decision === null;
     decision = next;
     saga.annotate({ stage: next.status, waitlistPosition: next.status === 'WAITLISTED' ? next.position : null });
+    if (first && filedBefore) saga.annotate(movedAllocation(filedBefore));
   });
   saga.annotate({ stage: 'HELD', request: { studentId, sectionId } });
 
@@ -63,6 +66,7 @@ export async function classRegistration(input: ClassRegistrationInput): Promise<
     const request = { sagaId: saga.id, studentId, registeredAt: student.registeredAt, submittedAt: Date.now() };
     const section = await saga.step('fileWithAllocator', { sectionId, request, maxHistory: input.allocatorMaxHistory });
     saga.annotate({ stage: 'FILED', allocationAt: section.allocationAt, windowClosesAt: section.windowClosesAt });
+    if (Date.now() < Date.parse(section.allocationAt) && decision === null) filedBefore = section.allocationAt;
     await saga.track('awaitSeat', async () => {
       await condition(() => decision !== null && decision.status !== 'WAITLISTED');
       const final = decision as SeatDecision | null;
@@ -77,3 +81,16 @@ export async function classRegistration(input: ClassRegistrationInput): Promise<
     return { sectionId, studentId, registeredAt: student.registeredAt, enrollmentId, chargeId };
   });
 }
+
+/**
+ * A request filed before its section's allocation hears its first decision at the allocation itself: when
+ * that is not the time the allocator gave at filing, a registrar moved it (moveAllocation), and the view
+ * shows when seats were given out. A pure view change: no command, no patch.
+ */
+function movedAllocation(filedAllocationAt: string): { allocationAt?: string } {
+  const now = Date.now();
+  return Math.abs(now - Date.parse(filedAllocationAt)) > MOVED_AFTER_MS ? { allocationAt: new Date(now).toISOString() } : {};
+}
+
+/** Later than this after the filed time, a decision is a moved allocation, not the allocator's latency. */
+const MOVED_AFTER_MS = 2_000;

@@ -279,6 +279,30 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     throw ApplicationFailure.nonRetryable(message, type);
   }
 
+  /**
+   * One unit of the saga (a bike of a household) settled on its own, before the saga ends. 'kept': the unit
+   * passed its own point of no return (a door opened): its undos are dropped, the saga is never compensated
+   * as a whole again (a failure from here ends FAILED, for an operator) and a cancel is refused with
+   * `reason`. 'undone': its undos run now, in reverse order, as compensation would run them.
+   */
+  async settleUnit(unit: number | string, outcome: 'kept' | 'undone', reason = 'part of the saga passed its point of no return'): Promise<void> {
+    const ours = this.compensations.filter((c) => c.step.name.endsWith(`#${unit}`));
+    for (const undo of ours) this.dropCompensation(undo.step);
+    if (outcome === 'kept') {
+      if (this.pivotState === 'before') this.pivotState = 'inFlight';
+      setHandler(cancelUpdate, (request) => this.requestCancel(request), {
+        validator: (_request: CancelRequest) => {
+          throw ApplicationFailure.nonRetryable(reason, 'PastPivot');
+        },
+      });
+      return;
+    }
+    const ctx = { tuning: this.options.tuning, record: this.record, desk: this.desk, alertStuck: (step: string, err: string) => this.alert('STUCK', step, err) };
+    await CancellationScope.nonCancellable(async () => {
+      for (const undo of ours.reverse()) await settleUndo(undo, ctx);
+    });
+  }
+
   /** Saga-specific fields shown at the top level of the view. */
   annotate(details: Record<string, unknown>): void {
     this.record.annotate(details);

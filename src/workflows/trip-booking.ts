@@ -19,8 +19,12 @@
  * A hold the supplier let lapse before ticketing is held again once (holdHotel#2, confirmHotel#2); if it
  * lapses again, or comes back at a price beyond the tolerance, the saga compensates. Any leg unavailable
  * (a sold-out hotel) compensates the others, newest first.
+ *
+ * trip-agreed-total (trip-agreement.ts): the tolerance is measured against the total the traveller last
+ * agreed to, a hold taken again is put to the traveller beyond it (and authorized for the difference
+ * within it), and the capture is exactly the total of what was confirmed.
  */
-import { ActivityFailure, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/order-activities';
 import type { TravelActivities } from '../activities/travel-activities';
 import { FailureType } from '../domain/failures';
@@ -32,6 +36,7 @@ import type { PriceConfirmation, TripRequest } from '../domain/trip-request';
 import { activityOptions } from './activity-options';
 import { priceConfirmationUpdate } from './messages';
 import { Saga } from './saga';
+import { Agreement, type Ask } from './trip-agreement';
 import { declareSteps } from './steps';
 
 type Activities = TravelActivities & Pick<OrderActivities, 'authorizePayment' | 'voidPayment' | 'capturePayment' | 'lookupPayment'>;
@@ -52,7 +57,9 @@ export const tripSteps = declareSteps<Activities>()({
   capturePayment: { probe: 'lookupPayment', appliedWhen: ['CAPTURED'] },
   sendItinerary: { local: true },
 });
-type TripSaga = Saga<Activities, typeof tripSteps>;
+export type TripSaga = Saga<Activities, typeof tripSteps>;
+
+export const TRIP_AGREED_TOTAL_PATCH = 'trip-agreed-total';
 
 export async function tripBooking(input: TripInput): Promise<SagaView<TripResult>> {
   const { trip } = input;
@@ -70,11 +77,15 @@ export async function tripBooking(input: TripInput): Promise<SagaView<TripResult
     saga.annotate({ quotedTotal, rate: { quoteId: rate.quoteId, rates: rate.rates, expiresAt: rate.expiresAt } });
     await saga.step('lockRate', { quoteId: rate.quoteId });
 
-    const holds = new LegHolds(saga, trip);
+    const agreement = patched(TRIP_AGREED_TOTAL_PATCH)
+      ? new Agreement(saga, trip, rate, { total: quotedTotal, prices: { flight: flight.price, hotel: hotel.price, car: car.price } }, confirmation.ask)
+      : null;
+    const holds = new LegHolds(saga, trip, agreement);
     await saga.all([() => holds.hold('flight'), () => holds.hold('hotel'), () => holds.hold('car')] as const);
-    const total = await confirmation.agree(quotes, holds.prices(), quotedTotal, rate);
+    const total = agreement ? await agreement.reprice(holds.prices()) : await confirmation.agree(quotes, holds.prices(), quotedTotal, rate);
     saga.annotate({ total });
-    await saga.step('authorizePayment', { amount: total, paymentToken: trip.paymentToken });
+    if (agreement) await agreement.authorize();
+    else await saga.step('authorizePayment', { amount: total, paymentToken: trip.paymentToken });
 
     const [hotelBooking, carBooking] = await saga.all([
       () => holds.settle('hotel', (hold, unit) => saga.step('confirmHotel', hold, { unit })),
@@ -82,16 +93,17 @@ export async function tripBooking(input: TripInput): Promise<SagaView<TripResult
     ] as const);
     const ticket = await holds.settle('flight', (hold, unit) => saga.pivot('issueTicket', hold, { unit, summary: `Issue the ticket ${trip.flight.route}` }));
 
-    await saga.step('capturePayment', saga.referenceOf('authorizePayment'), { summary: `Capture ${formatMoney(total)}` });
+    if (agreement) await agreement.capture();
+    else await saga.step('capturePayment', saga.referenceOf('authorizePayment'), { summary: `Capture ${formatMoney(total)}` });
     const result: TripResult = {
       tripId: saga.id,
-      total,
+      total: agreement?.total ?? total,
       // None when an operator resolved the ticket by hand: the airline has it, the saga does not.
       ticketNumber: ticket?.ticketNumber ?? null,
       hotelConfirmation: hotelBooking.confirmation,
       carConfirmation: carBooking.confirmation,
     };
-    await saga.step('sendItinerary', { to: trip.travellerId, data: { ...result, total: formatMoney(total) } });
+    await saga.step('sendItinerary', { to: trip.travellerId, data: { ...result, total: formatMoney(result.total) } });
     return result;
   });
 }
@@ -102,7 +114,7 @@ const HOLD_STEP = { flight: 'holdFlight', hotel: 'holdHotel', car: 'holdCar' } a
 class LegHolds {
   private readonly live = new Map<Leg, { round: number; hold: LegHold }>();
 
-  constructor(private readonly saga: TripSaga, private readonly trip: TripRequest) {}
+  constructor(private readonly saga: TripSaga, private readonly trip: TripRequest, private readonly agreement: Agreement | null) {}
 
   async hold(leg: Leg, round = 1): Promise<LegHold> {
     const unit = round === 1 ? undefined : round;
@@ -133,7 +145,8 @@ class LegHolds {
       if (!lapsed(err)) throw err;
     }
     const again = await this.hold(leg, 2);
-    if (movedBeyond(first.hold.price, again.price, this.trip.priceTolerancePercent)) {
+    if (this.agreement) await this.agreement.reprice(this.prices());
+    else if (movedBeyond(first.hold.price, again.price, this.trip.priceTolerancePercent)) {
       this.saga.reject(FailureType.HoldExpired, `the ${leg} hold lapsed and could only be held again at ${formatMoney(again.price)}, not ${formatMoney(first.hold.price)}`);
     }
     return settle(this.saga.referenceOf(HOLD_STEP[leg], 2), 2);
@@ -168,26 +181,35 @@ function awaitPriceConfirmation(saga: TripSaga, trip: TripRequest) {
     },
   );
 
+  /** trip-agreed-total: round 1 is the wait as before; a later round asks again, afresh. */
+  const ask: Ask = async (agreedTotal, newTotal, moved, round) => {
+    if (round > 1) decision = null;
+    await saga.track(round === 1 ? 'awaitPriceConfirmation' : `awaitPriceConfirmation#${round}`, () => wait(agreedTotal, newTotal, moved));
+  };
+
+  const wait = async (quotedTotal: Money, newTotal: Money, moved: Awaiting['moved']) => {
+    const ms = trip.priceConfirmationSeconds * 1_000;
+    awaiting = { for: 'priceConfirmation', until: new Date(Date.now() + ms).toISOString(), quotedTotal, newTotal, moved };
+    saga.annotate({ awaiting });
+    try {
+      const answered = await condition(() => decision !== null, ms);
+      saga.annotate({ priceConfirmation: answered ? (decision ? 'ACCEPTED' : 'REFUSED') : 'TIMED_OUT' });
+      if (!answered) saga.reject(FailureType.PriceConfirmationTimeout, `no answer to the new total of ${formatMoney(newTotal)} within ${trip.priceConfirmationSeconds} s`);
+      if (!decision) saga.reject(FailureType.PriceRefused, `the traveller refused the new total of ${formatMoney(newTotal)} (agreed ${formatMoney(quotedTotal)})`);
+    } finally {
+      awaiting = null;
+      saga.annotate({ awaiting: null });
+    }
+  };
+
   return {
+    ask,
     /** The total to charge: the held prices, once the traveller has agreed to any move beyond the tolerance. */
     async agree(quotes: Record<Leg, LegQuote>, held: Record<Leg, LegHold['price']>, quotedTotal: Money, rate: LockedRate): Promise<Money> {
       const newTotal = totalOf(Legs.map((leg) => held[leg]), rate);
       const moved = Legs.filter((leg) => movedBeyond(quotes[leg].price, held[leg], trip.priceTolerancePercent)).map((leg) => ({ leg, quoted: quotes[leg].price, held: held[leg] }));
       if (moved.length === 0) return newTotal;
-      const ms = trip.priceConfirmationSeconds * 1_000;
-      await saga.track('awaitPriceConfirmation', async () => {
-        awaiting = { for: 'priceConfirmation', until: new Date(Date.now() + ms).toISOString(), quotedTotal, newTotal, moved };
-        saga.annotate({ awaiting });
-        try {
-          const answered = await condition(() => decision !== null, ms);
-          saga.annotate({ priceConfirmation: answered ? (decision ? 'ACCEPTED' : 'REFUSED') : 'TIMED_OUT' });
-          if (!answered) saga.reject(FailureType.PriceConfirmationTimeout, `no answer to the new total of ${formatMoney(newTotal)} within ${trip.priceConfirmationSeconds} s`);
-          if (!decision) saga.reject(FailureType.PriceRefused, `the traveller refused the new total of ${formatMoney(newTotal)} (quoted ${formatMoney(quotedTotal)})`);
-        } finally {
-          awaiting = null;
-          saga.annotate({ awaiting: null });
-        }
-      });
+      await saga.track('awaitPriceConfirmation', () => wait(quotedTotal, newTotal, moved));
       return newTotal;
     },
   };

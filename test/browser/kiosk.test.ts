@@ -153,6 +153,27 @@ describe('the kiosk screen', { skip }, () => {
     assert.deepEqual(moved.filter((r) => r.kind !== 'condition').map((r) => `${r.kind}:${r.status}`).sort(), ['bike-reservation:RETURNED', 'checkout:CHECKED_IN']);
   });
 
+  it('offers Cancel only until a door opens, and ends a household checkout whose second bike never came as partial, the first bike out', async () => {
+    const page = await openKiosk('kiosk-test', KIOSK_KEY);
+    await scan(page, LOCAL_HOUSEHOLD_3);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'More bikes' }).click();
+    await page.locator('#count').filter({ hasText: '2' }).waitFor();
+    await page.getByRole('button', { name: 'Request bikes' }).click();
+    await page.locator('li.bay.on_its_way').waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('#cancel').isVisible(), true, 'Cancel is offered while no door is open');
+    await senseNextBike(page);
+    await page.locator('li.bay.door_open').waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('#cancel').isVisible(), false, 'no Cancel once a bike is with its rider');
+    await heading(page, '1 bike of 2 ready');
+    await page.getByText('1 bike did not reach its bay and went back into storage.', { exact: false }).waitFor();
+    assert.deepEqual(await page.locator('li.bay .bike-status').allTextContents(), ['Door open', 'Back in storage']);
+    await screenshot(page, 'kiosk-partial');
+    const id = await sagaIdOf(page);
+    const checkouts = (await backendRecords(stack.backendsUrl, 'bikes', id)).filter((r) => r.kind === 'checkout');
+    assert.deepEqual(checkouts.map((r) => r.status), ['CHECKED_OUT', 'CHECKED_IN']);
+  });
+
   it('shows a helpful page, not an error, when the kiosk has no key yet', async () => {
     const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
     const page = await context.newPage();

@@ -97,14 +97,43 @@ describe('bike checkout', { concurrency: true }, () => {
       assert.deepEqual(await held(id), []);
     });
 
-    it('a sensor timeout on the second bike returns the first, checks both in and voids the fee', async () => {
+    it('a sensor timeout on the second bike gives back only that bike: the first left with its rider, and its fee alone is charged', async () => {
       const id = await start(bikeBody({ credentials: VISITOR, bikes: 2, paymentToken: 'tok_visa' }));
       await senseBike(stack.apiUrl, id, 1);
       const view = await ended(id);
-      assert.equal(view.status, 'COMPENSATED');
-      assert.deepEqual({ type: view.error.type, step: view.error.step }, { type: 'SensorTimeout', step: 'awaitBike#2' });
-      assert.deepEqual(view.bikes.map((b: any) => b.status), ['RETURNED', 'RETURNED']);
-      assert.deepEqual(await held(id), ['authorization:VOIDED', 'bike-reservation:RETURNED', 'bike-reservation:RETURNED', 'checkout:CHECKED_IN', 'checkout:CHECKED_IN']);
+      assert.equal(view.status, 'COMPLETED');
+      assert.equal(view.result.partial, true);
+      assert.equal(view.result.stopped.type, 'SensorTimeout');
+      assert.deepEqual(view.bikes.map((b: any) => b.status), ['DOOR_OPEN', 'RETURNED']);
+      assert.deepEqual(view.result.returned, [view.bikes[1].bikeId]);
+      assert.deepEqual(view.result.fee, { amountMinor: 350, currency: 'EUR' });
+      assert.deepEqual(await held(id), ['authorization:CAPTURED', 'bike-reservation:RELEASED', 'bike-reservation:RETURNED', 'checkout:CHECKED_IN', 'checkout:CHECKED_OUT']);
+      const [payment] = await backendRecords(stack.backendsUrl, 'payments', id);
+      assert.deepEqual({ authorized: payment!.amountMinor, captured: payment!.capturedMinor }, { authorized: 700, captured: 350 }, 'the fee of the bike that left, the rest released');
+    });
+
+    it('a fee that cannot be captured for a bike that left is an operator\'s case, not a bike "back"', async () => {
+      const id = await start(bikeBody({ credentials: VISITOR, paymentToken: 'tok_visa' }), [['payments', { op: 'capture', mode: 'error', status: 422 }]]);
+      await senseBike(stack.apiUrl, id, 1);
+      const view = await ended(id);
+      assert.equal(view.status, 'FAILED');
+      assert.equal(view.error.step, 'captureFee');
+      assert.deepEqual(view.bikes.map((b: any) => b.status), ['DOOR_OPEN']);
+      assert.deepEqual(await held(id), ['authorization:AUTHORIZED', 'bike-reservation:RELEASED', 'checkout:CHECKED_OUT']);
+    });
+
+    it('once a door opened, a cancel is a 409 that says why, and the household gets every bike', async () => {
+      const id = await start(bikeBody({ bikes: 2 }));
+      await senseBike(stack.apiUrl, id, 1);
+      await waitForView(stack.apiUrl, id, (v) => v.bikes?.[0]?.status === 'DOOR_OPEN');
+      const cancel = await call(stack.apiUrl, 'POST', `/v1/sagas/${id}/cancel`, { body: { reason: 'changed my mind' } });
+      assert.equal(cancel.status, 409, JSON.stringify(cancel.body));
+      assert.match(JSON.stringify(cancel.body), /door of bay \d+ opened/);
+      await senseBike(stack.apiUrl, id, 2);
+      const view = await ended(id);
+      assert.equal(view.status, 'COMPLETED');
+      assert.equal(view.result.partial, false);
+      assert.deepEqual(await held(id), ['bike-reservation:RELEASED', 'bike-reservation:RELEASED', 'checkout:CHECKED_OUT', 'checkout:CHECKED_OUT']);
     });
 
     it('takes malformed XML from storage as no answer: the retry under the same key reads the stored one, and one bike moves', async () => {
@@ -126,6 +155,21 @@ describe('bike checkout', { concurrency: true }, () => {
       await senseBike(stack.apiUrl, done, 1);
       await ended(done);
       assert.equal((await call(stack.apiUrl, 'POST', `/v1/sagas/${done}/cancel`, { body: {} })).status, 409);
+    });
+
+    it('gives a rider a bay nobody else\'s bike is in, after another rider\'s bike was given back', async () => {
+      await addKiosk(stack.backendsUrl, 'kiosk-bays', 10);
+      const onItsWay = async () => {
+        const id = await start(bikeBody({ kioskId: 'kiosk-bays' }));
+        return { id, bay: (await waitForView(stack.apiUrl, id, (v) => v.bikes?.[0]?.status === 'ON_ITS_WAY')).bikes[0].bay as number };
+      };
+      const first = await onItsWay();
+      const second = await onItsWay();
+      const cancel = await call(stack.apiUrl, 'POST', `/v1/sagas/${first.id}/cancel`, { body: { reason: 'rider walked away' }, prefer: 'wait=20' });
+      assert.equal(cancel.body.status, 'COMPENSATED');
+      const third = await onItsWay();
+      assert.notEqual(third.bay, second.bay, `bay ${second.bay} still holds the second rider's bike`);
+      for (const { id } of [second, third]) await senseBike(stack.apiUrl, id, 1);
     });
 
     it('a wrong bike from the sensor is a clear 422, an unknown saga a 404', async () => {

@@ -92,10 +92,14 @@ describe('class registration', { concurrency: true }, () => {
       const hold = await register(stack.apiUrl, 's-1099', sectionId);
       const next = await register(stack.apiUrl, 's-1001', sectionId);
       await allFiledBeforeAllocation(sectionId, 2);
+      const filed = await waitForView(stack.apiUrl, next, (v) => v.stage === 'FILED');
       await allocateNow(stack.client, sectionId);
       const refused = await waitForView(stack.apiUrl, hold, (v) => v.status === 'COMPENSATED', 30_000);
       assert.deepEqual({ type: refused.error.type, step: refused.error.step }, { type: 'AccountHold', step: 'placeCharge' });
-      await stageOf(stack.apiUrl, next, 'ENROLLED');
+      const seated = await stageOf(stack.apiUrl, next, 'ENROLLED');
+      const movedTo = Date.parse((await allocation(stack.apiUrl, sectionId)).allocationAt);
+      assert.ok(Date.parse(filed.allocationAt) - movedTo > 10_000, 'the registrar moved the allocation earlier');
+      assert.ok(Math.abs(Date.parse(seated.allocationAt) - movedTo) < 5_000, `the view shows the moved allocation time (${seated.allocationAt}), not the filed one (${filed.allocationAt})`);
       assert.deepEqual(await enrolled(sectionId), ['s-1001']);
       const dropped = await backendRecords(stack.backendsUrl, 'registrar', hold);
       assert.deepEqual(dropped.map((r) => r.status), ['DROPPED']);

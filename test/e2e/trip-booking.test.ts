@@ -222,6 +222,56 @@ describe('trip booking', { concurrency: true }, () => {
   });
 });
 
+/** What the suppliers confirmed for the saga (booked, ticketed), converted at the saga's locked rate. */
+async function confirmedTotal(view: Record<string, any>): Promise<number> {
+  const settled = (await effects(view.id)).filter((r) => r.kind === 'hold' && (r.status === 'CONFIRMED' || r.status === 'TICKETED'));
+  assert.equal(settled.length, 3, 'a flight ticketed, a hotel and a car booked');
+  return settled.reduce((sum, r) => sum + Math.round(r.amountMinor * view.rate.rates[r.currency]), 0);
+}
+
+/** The payment service's view of the saga: what was authorized and captured, in minor units. */
+async function charged(sagaId: string): Promise<{ authorized: number[]; captured: number }> {
+  const payments = (await backendRecords(stack.backendsUrl, 'payments', sagaId)).filter((r) => r.kind === 'authorization');
+  return { authorized: payments.map((p) => p.amountMinor), captured: payments.reduce((sum, p) => sum + (p.status === 'CAPTURED' ? p.capturedMinor : 0), 0) };
+}
+
+/** A trip whose traveller accepted a moved flight, then whose hotel hold lapses and comes back `percent` off. */
+async function acceptedThenRehold(percent: number): Promise<Record<string, any>> {
+  const waiting = await tripAwaitingConfirmation(stack.apiUrl);
+  await steerSupplier(stack.backendsUrl, 'hotels', '/price-moves', 'POST', { sagaId: waiting.id, percent });
+  await steerSupplier(stack.backendsUrl, 'hotels', '/expire-holds', 'POST', { sagaId: waiting.id });
+  const accepted = await confirmPrice(stack.apiUrl, waiting.id, true);
+  assert.ok([200, 202].includes(accepted.status), JSON.stringify(accepted.body));
+  return { ...waiting, agreed: waiting.awaiting.newTotal };
+}
+
+describe('trip booking, a hold taken again at another price', { concurrency: true }, () => {
+  it('within the tolerance of the total the traveller accepted: not asked again, the difference authorized, the capture what was confirmed', async () => {
+    const trip = await acceptedThenRehold(3);
+    const view = await waitForView(stack.apiUrl, trip.id, (v) => v.status !== 'RUNNING', 40_000);
+    assert.equal(view.status, 'COMPLETED', JSON.stringify(view.error));
+    assert.equal(view.steps.filter((s: any) => s.name.startsWith('awaitPriceConfirmation')).length, 1, 'asked once');
+    const confirmed = await confirmedTotal(view);
+    assert.ok(confirmed > trip.agreed.amountMinor, 'the hotel came back dearer');
+    assert.deepEqual(view.result.total, { amountMinor: confirmed, currency: 'EUR' });
+    assert.deepEqual(await charged(trip.id), { authorized: [trip.agreed.amountMinor, confirmed - trip.agreed.amountMinor], captured: confirmed });
+    assert.equal(view.legs.hotel.held.amountMinor, Math.round(view.legs.hotel.agreed.amountMinor * 1.03), 'the view shows the hotel\'s agreed and held price');
+  });
+
+  it('beyond the tolerance of the total the traveller accepted: asked again, and charged the new total they accepted, once', async () => {
+    const trip = await acceptedThenRehold(60);
+    const again = await waitForView(stack.apiUrl, trip.id, (v) => v.awaiting?.for === 'priceConfirmation' || v.status !== 'RUNNING', 40_000);
+    assert.equal(again.status, 'RUNNING', `asked again, not ${again.status}: ${JSON.stringify(again.error)}`);
+    assert.deepEqual(again.awaiting.quotedTotal, trip.agreed, 'measured against the total the traveller accepted, not the quote or the first hold');
+    assert.deepEqual(again.awaiting.moved.map((m: any) => m.leg), ['hotel']);
+    const answer = await confirmPrice(stack.apiUrl, trip.id, true);
+    assert.equal(answer.body.status, 'COMPLETED', JSON.stringify(answer.body));
+    const confirmed = await confirmedTotal(answer.body);
+    assert.deepEqual(answer.body.result.total, { amountMinor: confirmed, currency: 'EUR' });
+    assert.deepEqual(await charged(trip.id), { authorized: [trip.agreed.amountMinor, confirmed - trip.agreed.amountMinor], captured: confirmed });
+  });
+});
+
 // Alone, after the rest: the second test shortens every hotel hold.
 describe('trip booking, a hold that lapsed before ticketing', () => {
   afterEach(async () => {

@@ -98,7 +98,7 @@ describe('bike checkout saga (mocked activities)', { concurrency: true }, () => 
     assert.ok(!calls.includes('openDoor') && !calls.includes('captureFee'));
   });
 
-  it('a second bike refused by storage: the first, already out, comes back too', async () => {
+  it('a second bike refused by storage: the first, already out, stays with its rider; COMPLETED, partial', async () => {
     let reserved = 0;
     const { activities, calls } = kiosk('LOCAL', {
       reserveBike: async () => {
@@ -110,9 +110,47 @@ describe('bike checkout saga (mocked activities)', { concurrency: true }, () => 
     const handle = await env.start(bikeCheckout, [input({ bikes: 2 })], activities);
     await sensors(handle, 1);
     const view = await handle.result();
-    assert.equal(view.status, 'COMPENSATED');
-    assert.equal(view.error?.step, 'reserveBike#2');
-    assert.deepEqual(calls.filter((c) => UNDOS.has(c)), ['checkInBike', 'returnBike']);
+    assert.equal(view.status, 'COMPLETED');
+    assert.deepEqual({ partial: view.result?.partial, stopped: view.result?.stopped?.type, out: view.result?.bikes.map((b) => b.bikeId) }, { partial: true, stopped: 'KioskEmpty', out: ['b1'] });
+    assert.deepEqual(calls.filter((c) => UNDOS.has(c)), [], 'nothing of the bike that left is undone; the refused reserve moved nothing');
+  });
+
+  it('a visitor\'s second bike never sensed: only it comes back, and the fee of one bike is captured', async () => {
+    const captured: unknown[] = [];
+    const { activities, calls } = kiosk('VISITOR', { captureFee: async (input: never) => void captured.push(input) });
+    const handle = await env.start(bikeCheckout, [input({ bikes: 2, paymentToken: 'tok_visa', sensorTimeoutMs: 2_000 })], activities);
+    await sensors(handle, 1);
+    const view = await handle.result();
+    assert.equal(view.status, 'COMPLETED');
+    assert.deepEqual(calls.filter((c) => UNDOS.has(c)), ['checkInBike', 'returnBike'], 'bike 2 only, and no void: the capture releases the rest');
+    assert.deepEqual((captured as Array<{ amountMinor: number }>).map((c) => c.amountMinor), [350]);
+    assert.deepEqual((view.details.bikes as Array<{ status: string }>).map((b) => b.status), ['DOOR_OPEN', 'RETURNED']);
+  });
+
+  it('a capture refused after the door opened: FAILED for an operator, alerted, the bike not "returned"', async () => {
+    const { activities, calls } = kiosk('VISITOR', { captureFee: async () => { throw businessRejection('InvalidState', 'the authorization expired'); } });
+    const handle = await env.start(bikeCheckout, [input({ paymentToken: 'tok_visa' })], activities);
+    await sensors(handle, 1);
+    const view = await handle.result();
+    assert.equal(view.status, 'FAILED');
+    assert.equal(view.error?.step, 'captureFee');
+    assert.deepEqual(calls.filter((c) => UNDOS.has(c)), []);
+    assert.ok(calls.includes('sendAlert'));
+  });
+
+  it('a door whose answer never came for the second bike: FAILED for an operator, nothing of that bike undone', async () => {
+    let doors = 0;
+    const { activities, calls } = kiosk('LOCAL', {
+      openDoor: async () => {
+        doors += 1;
+        if (doors >= 2) throw new Error('connection reset');
+      },
+    });
+    const handle = await env.start(bikeCheckout, [input({ bikes: 2 })], activities);
+    await sensors(handle, 2);
+    const view = await handle.result();
+    assert.equal(view.status, 'FAILED');
+    assert.deepEqual(calls.filter((c) => UNDOS.has(c)), [], 'the door may have opened: the bike may be with its rider');
   });
 
   it('asks for more bikes than a visitor may take: refused before anything is held', async () => {

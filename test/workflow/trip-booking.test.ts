@@ -66,17 +66,17 @@ function mockTravel(overrides: Record<string, Behaviour>) {
 }
 
 describe('trip booking, a hold held again', { concurrency: true }, () => {
-  it('compensates when the hold comes back at a price beyond the tolerance, newest first', async () => {
+  it('asks the traveller when the hold comes back at a price beyond the tolerance, and compensates unanswered, newest first', async () => {
     const { activities, seen } = mockTravel({
       holdHotel: async (_input, round) => ({ holdId: `h${round}`, price: { amountMinor: round === 1 ? 20_000 : 25_000, currency: 'EUR' }, expiresAt: '2030-01-01T00:00:00.000Z' }),
       confirmHotel: async () => {
         throw businessRejection('HoldExpired', 'hold lapsed');
       },
     });
-    const view = await env.execute(tripBooking, [input()], activities);
+    const view = await env.execute(tripBooking, [{ ...input(), trip: { ...input().trip, priceConfirmationSeconds: 1 } }], activities);
     assert.equal(view.status, 'COMPENSATED');
-    assert.equal(view.error?.type, 'HoldExpired');
-    assert.match(view.error!.message, /held again at 250\.00 EUR, not 200\.00 EUR/);
+    assert.equal(view.error?.type, 'PriceConfirmationTimeout', 'the new total was put to the traveller, who did not answer');
+    assert.match(view.error!.message, /new total of 400\.00 EUR/);
     assert.deepEqual(
       seen.filter((c) => c.step.endsWith(':undo')).map((c) => c.step),
       ['holdHotel#2:undo', 'confirmCar:undo', 'authorizePayment:undo', 'holdCar:undo', 'holdHotel:undo', 'holdFlight:undo', 'lockRate:undo'],
@@ -97,6 +97,41 @@ describe('trip booking, a hold held again', { concurrency: true }, () => {
     const confirm = seen.find((c) => c.step === 'confirmHotel#2')!;
     assert.deepEqual(confirm.input, { reference: again.key });
     assert.equal((view.result as { hotelConfirmation: string }).hotelConfirmation, 'HTL-2');
+  });
+});
+
+const heldAt = (prices: number[]): Behaviour => async (_input, round) => ({ holdId: `h${round}`, price: { amountMinor: prices[round - 1], currency: 'EUR' }, expiresAt: '2030-01-01T00:00:00.000Z' });
+const lapsesOnce: Behaviour = async (_input, round) => {
+  if (round === 1) throw businessRejection('HoldExpired', 'hold lapsed');
+  return { confirmation: 'HTL-2' };
+};
+const captures = (seen: SeenCall[]) => seen.filter((c) => c.activity === 'capturePayment').map((c) => (c.input as { amountMinor: number }).amountMinor);
+const authorizations = (seen: SeenCall[]) => seen.filter((c) => c.activity === 'authorizePayment').map((c) => (c.input as { amount: { amountMinor: number } }).amount.amountMinor);
+
+describe('trip booking, the total the traveller agreed to', { concurrency: true }, () => {
+  it('drift does not compound: +4.5% then +4.3% on the hotel is measured against the quote, and asked', async () => {
+    const { activities, seen } = mockTravel({ holdHotel: heldAt([20_900, 21_799]), confirmHotel: lapsesOnce });
+    const handle = await env.start(tripBooking, [input()], activities);
+    const waiting = await waitFor('the saga to ask the traveller', async () => {
+      const view = await handle.query(sagaStateQuery);
+      return view.details.awaiting || view.status !== 'RUNNING' ? view : null;
+    });
+    assert.deepEqual((waiting.details.awaiting as { quotedTotal: unknown }).quotedTotal, { amountMinor: 35_000, currency: 'EUR' }, 'the quote, not the first hold');
+    await handle.executeUpdate(priceConfirmationUpdate, { args: [{ accept: true }] });
+    const view = await handle.result();
+    assert.equal(view.status, 'COMPLETED');
+    assert.deepEqual(authorizations(seen), [35_900, 899], 'the first total within the tolerance, then the difference the traveller accepted');
+    assert.deepEqual(captures(seen), [35_900, 899]);
+    assert.deepEqual(view.result?.total, { amountMinor: 36_799, currency: 'EUR' });
+  });
+
+  it('a hold taken again cheaper, within the tolerance: no new authorization, the capture is the new total', async () => {
+    const { activities, seen } = mockTravel({ holdHotel: heldAt([20_000, 19_500]), confirmHotel: lapsesOnce });
+    const view = await env.execute(tripBooking, [input()], activities);
+    assert.equal(view.status, 'COMPLETED');
+    assert.deepEqual(authorizations(seen), [35_000]);
+    assert.deepEqual(captures(seen), [34_500], 'the rest of the authorization is released');
+    assert.deepEqual((view.details.legs as any).hotel, { agreed: { amountMinor: 20_000, currency: 'EUR' }, held: { amountMinor: 19_500, currency: 'EUR' } });
   });
 });
 

@@ -134,8 +134,14 @@ function follow(initial) {
 function render(view) {
   const bikes = view.bikes ?? [];
   $('bays').replaceChildren(...bikes.map((bike) => bay(view.id, bike)));
+  if (view.status === 'FAILED' && bikes.some((b) => b.status === 'DOOR_OPEN')) {
+    return message('Take your bike', 'Your bike is in its open bay. We could not take the fee just now; staff have been told and will sort it out.', 'Done', reset);
+  }
   if (view.status === 'COMPENSATED' || view.status === 'FAILED') return refused(view);
   const welcome = view.residentStatus === 'LOCAL' ? 'Welcome, local rider: your bikes are free.' : view.residentStatus === 'VISITOR' ? `Welcome, visitor: ${fee} a bike.` : 'Checking your ID…';
+  // Once a door opened its bike is with the rider: the checkout can no longer be cancelled.
+  $('cancel').hidden = bikes.some((b) => b.status === 'DOOR_OPEN');
+  if (view.status === 'COMPLETED' && view.result?.partial) return partial(view, bikes);
   if (view.status === 'COMPLETED') {
     $('status-title').textContent = 'Enjoy your ride!';
     $('status-line').textContent = `${bikes.length === 1 ? 'Your bike is' : 'Your bikes are'} ready: take ${bikes.length === 1 ? 'it' : 'them'} from the open ${bikes.length === 1 ? 'door' : 'doors'}.${view.result?.fee?.amountMinor ? ` ${formatMoney(view.result.fee.amountMinor, view.result.fee.currency)} charged.` : ''}`;
@@ -144,6 +150,16 @@ function render(view) {
   $('status-title').textContent = 'Your bikes';
   const waiting = bikes.filter((b) => b.status !== 'DOOR_OPEN').length;
   $('status-line').textContent = bikes.length === 0 ? welcome : `${welcome} ${waiting === 0 ? 'All doors open.' : `${plural(count - bikes.length + waiting, 'bike')} still on the way.`}`;
+}
+
+/** Some bikes left, a later one did not: the rider takes what is out and pays for that only. */
+function partial(view, bikes) {
+  const out = bikes.filter((b) => b.status === 'DOOR_OPEN').length;
+  const back = bikes.length - out;
+  const charged = view.result.fee?.amountMinor ? ` ${formatMoney(view.result.fee.amountMinor, view.result.fee.currency)} charged for ${plural(out, 'bike')}; nothing for the rest.` : '';
+  $('status-title').textContent = `${plural(out, 'bike')} of ${count} ready`;
+  $('status-line').textContent = `Take ${out === 1 ? 'it' : 'them'} from the open ${out === 1 ? 'door' : 'doors'}. ${back > 0 ? `${plural(back, 'bike')} did not reach ${back === 1 ? 'its bay' : 'their bays'} and went back into storage.` : 'We could not bring the others.'}${charged}`;
+  finished();
 }
 
 function bay(sagaId, bike) {
