@@ -35,11 +35,11 @@ async function main(): Promise<void> {
   });
   // With Redis, running sagas are read from the views their workers publish there (src/views/).
   const views = deps.shared?.redis ? new RedisSagaViewStore(deps.shared.redis) : null;
-  const gateway = new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret)), apiLimitsFrom(), views);
+  const gateway = new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret)), { ...apiLimitsFrom(), redis: deps.shared?.redis ?? null }, views);
   const app = await buildApp({
     gateway,
     ops: new OpsGateway(client, gateway),
-    events: observability.events,
+    events: { ...observability.events, redis: deps.shared?.redis ?? null },
     tracing: tracing !== null,
     apiKeys: config.api.keys,
     operatorKeys: config.api.operatorKeys,
