@@ -323,3 +323,18 @@ export function apiLimitsFrom(source: NodeJS.ProcessEnv = process.env): { maxWai
   }
   return { maxWaitsPerClient: parsed.data.SAGAWAY_MAX_WAITS_PER_CLIENT, liveQueryBudgetMs: parsed.data.SAGAWAY_LIVE_READ_BUDGET_MS };
 }
+
+// --- Admission control (issue 25): read on their own so this block merges apart from the schema above. ---
+const AdmissionSchema = z.object({
+  SAGAWAY_MAX_RUNNING_PER_CLIENT: z.coerce.number().int().min(0).max(10_000_000).default(5_000),
+  SAGAWAY_MAX_RUNNING: z.coerce.number().int().min(0).max(10_000_000).default(20_000),
+});
+
+/** Running sagas one client may have, and the instance as a whole; 0 turns a bound off. */
+export function admissionLimitsFrom(source: NodeJS.ProcessEnv = process.env): { perClient: number; total: number } {
+  const parsed = AdmissionSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  }
+  return { perClient: parsed.data.SAGAWAY_MAX_RUNNING_PER_CLIENT, total: parsed.data.SAGAWAY_MAX_RUNNING };
+}

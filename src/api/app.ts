@@ -23,6 +23,7 @@ import { sagaRoutes } from './routes/sagas';
 import { KEY_LIFETIME } from './idempotency';
 import { tripRoutes } from './routes/trips';
 import { screenRoutes } from './routes/screens';
+import type { Admission } from './admission';
 import type { OpsGateway } from './ops-gateway';
 import type { SagaGateway } from './saga-gateway';
 import { perInstanceState, RATE_LIMIT_PREFIX, type SharedState } from './shared-state';
@@ -48,6 +49,8 @@ export interface AppDeps {
   events?: EventStreamOptions;
   /** Trace each request (a span per request, the parent of the saga's workflow start). */
   tracing?: boolean;
+  /** Bounds on running sagas, per client and in all (SAGAWAY_MAX_RUNNING*); none: every start is let in. */
+  admission?: Admission;
 }
 
 export interface Protection {
@@ -120,6 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const codec = deps.codec;
     await app.register(async (scope) => codecRoutes(scope, { ...codec, identifyAndLimit }));
   }
+  app.decorate('admission', deps.admission ?? null);
   await app.register(async (v1) => {
     await identifyAndLimit(v1);
     v1.addHook('preParsing', refuseUnknown(ring));

@@ -1,12 +1,13 @@
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFrom } from '../codec';
-import { apiLimitsFrom, loadConfigOrExit } from '../config';
+import { admissionLimitsFrom, apiLimitsFrom, loadConfigOrExit } from '../config';
 import { DEFAULT_TUNING } from '../domain/saga';
 import { createLogger } from '../logger';
 import { observabilitySettings } from '../observability/settings';
 import { clientTracing } from '../observability/temporal-tracing';
 import { setupTracing } from '../observability/tracing';
 import { temporalSettings } from '../temporal';
+import { Admission, temporalCounter } from './admission';
 import { buildApp } from './app';
 import { sagaDepsFrom } from './deps';
 import { OpsGateway } from './ops-gateway';
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     tracing: tracing !== null,
     apiKeys: config.api.keys,
     operatorKeys: config.api.operatorKeys,
+    admission: new Admission(temporalCounter(client), admissionLimitsFrom()),
     logger,
     ...deps,
   });

@@ -31,6 +31,13 @@ export const sagasStarted = new Counter({
   registers: [apiRegistry],
 });
 
+export const sagasRefused = new Counter({
+  name: 'sagaway_sagas_refused_total',
+  help: 'Starts refused at the door by admission control, by type and reason (too-many-running, at-capacity)',
+  labelNames: ['saga_type', 'reason'] as const,
+  registers: [apiRegistry],
+});
+
 export const waitsInProgress = new Gauge({
   name: 'sagaway_waits_in_progress',
   help: 'Requests waiting for a saga to end (Prefer: wait=N)',
