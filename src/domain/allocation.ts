@@ -47,6 +47,8 @@ export interface AllocatorState {
   generation: number;
   /** Decisions not sent yet, in order (seatAllocatorV2; carried across continue-as-new). */
   outbox?: Array<[sagaId: string, decision: SeatDecision]>;
+  /** Registrations that were undone: a filing of theirs that arrives late is never seated. */
+  released?: string[];
 }
 
 export const AllocatorMessages = {
