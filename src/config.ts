@@ -338,3 +338,12 @@ export function admissionLimitsFrom(source: NodeJS.ProcessEnv = process.env): { 
   }
   return { perClient: parsed.data.SAGAWAY_MAX_RUNNING_PER_CLIENT, total: parsed.data.SAGAWAY_MAX_RUNNING };
 }
+
+const SectionLimitSchema = z.object({ SAGAWAY_MAX_REQUESTS_PER_SECTION: z.coerce.number().int().min(1).max(1_000_000).default(10_000) });
+
+/** Requests one class section takes before a filing is a 409 (the allocator carries them all). */
+export function sectionLimitFrom(source: NodeJS.ProcessEnv = process.env): number {
+  const parsed = SectionLimitSchema.safeParse(source);
+  if (!parsed.success) throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  return parsed.data.SAGAWAY_MAX_REQUESTS_PER_SECTION;
+}

@@ -16,8 +16,8 @@
  * is large, carrying the requests and the unsent decisions in order.
  */
 import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { byPriority, type AllocationView, type AllocatorState, type SeatDecision, type SeatRequest } from '../domain/allocation';
-import { allocationQuery, fileRequestSignal, moveAllocationSignal, positionQuery, releaseSeatSignal, seatDecisionSignal } from './messages';
+import { byPriority, UNOWNED_LIMIT, type AllocationView, type AllocatorState, type ClientAllocation, type SeatDecision, type SeatRequest } from '../domain/allocation';
+import { allocationQuery, clientAllocationQuery, fileRequestSignal, moveAllocationSignal, positionQuery, releaseSeatSignal, requestCountQuery, seatDecisionSignal } from './messages';
 
 type Message = { kind: 'file'; request: SeatRequest } | { kind: 'release'; sagaId: string } | { kind: 'move'; allocationAt: unknown };
 
@@ -38,6 +38,8 @@ export async function seatAllocatorV2(state: AllocatorState): Promise<void> {
   setHandler(releaseSeatSignal, ({ sagaId }) => void inbox.push({ kind: 'release', sagaId }));
   setHandler(allocationQuery, () => viewOf(state));
   setHandler(positionQuery, (sagaId) => decisionFor(state, sagaId));
+  setHandler(clientAllocationQuery, (clientId) => clientViewOf(state, clientId));
+  setHandler(requestCountQuery, () => state.granted.length + state.queue.length + inbox.filter((m) => m.kind === 'file').length);
   // Patched: an allocator whose history holds a move its worker had no handler for (a worker from before
   // moveAllocation, during a rolling deploy) replays without it, as it ran.
   setHandler(moveAllocationSignal, (move) => {
@@ -195,4 +197,17 @@ function viewOf(state: AllocatorState): AllocationView {
     granted: [...state.granted].sort(byPriority).map(entry),
     waitlist: state.queue.map(entry),
   };
+}
+
+/** One client's entries with their places, counts for the rest: an answer the size of the client's share. */
+function clientViewOf(state: AllocatorState, clientId: string): ClientAllocation {
+  const entry = (r: SeatRequest, i: number) => ({ studentId: r.studentId, registeredAt: r.registeredAt, sagaId: r.sagaId, position: i + 1 });
+  const view: ClientAllocation = { ...state.section, allocated: state.allocated, closed: state.closed, granted: [], waitlist: [], grantedCount: state.granted.length, waitlistCount: state.queue.length, unowned: [] };
+  const place = (list: 'granted' | 'waitlist', r: SeatRequest, i: number) => {
+    if (r.clientId === clientId) view[list].push(entry(r, i));
+    else if (r.clientId === undefined && view.unowned.length < UNOWNED_LIMIT) view.unowned.push({ ...entry(r, i), list });
+  };
+  [...state.granted].sort(byPriority).forEach((r, i) => place('granted', r, i));
+  state.queue.forEach((r, i) => place('waitlist', r, i));
+  return view;
 }

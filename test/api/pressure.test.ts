@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { Admission, temporalCounter } from '../../src/api/admission';
 import { buildApp } from '../../src/api/app';
@@ -13,29 +14,43 @@ import { sagaDepsFrom } from '../../src/api/deps';
 import { sagaIdFor } from '../../src/api/idempotency';
 import { SagaGateway } from '../../src/api/saga-gateway';
 import { DEFAULT_TUNING } from '../../src/domain/saga';
+import { dataConverterFrom } from '../../src/codec';
 import { addKiosk, bikeBody } from '../support/bikes';
-import { call } from '../support/http';
+import { createSection } from '../support/classes';
+import { call, waitFor } from '../support/http';
 import { API_KEY, CLIENT_ID, OTHER_API_KEY, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 const apps: FastifyInstance[] = [];
+let counted: { client: Client; connection: Connection };
+/** Temporal calls made by the apps built on `counted` (every gRPC call of that connection). */
+let temporalCalls = 0;
+const countCalls: Interceptor = (options, nextCall) => {
+  temporalCalls += 1;
+  return new InterceptingCall(nextCall(options));
+};
 
 before(async () => {
   stack = await startStack();
   await addKiosk(stack.backendsUrl, 'kiosk-pressure', 50);
+  const connection = await Connection.connect({ address: stack.launched.temporalAddress, interceptors: [countCalls] });
+  counted = { connection, client: new Client({ connection, namespace: 'default', dataConverter: dataConverterFrom(stack.config.codecKeys) }) };
 });
 
 after(async () => {
   for (const app of apps) await app.close();
+  await counted?.connection.close();
   await stack?.stop();
 });
 
-async function api(options: { maxWaitsPerClient?: number; admission?: { perClient: number; total: number } }): Promise<string> {
-  const gateway = new SagaGateway(stack.client, stack.config.taskQueue, undefined, { maxWaitsPerClient: options.maxWaitsPerClient ?? 100, liveQueryBudgetMs: 150 });
+async function api(options: { maxWaitsPerClient?: number; admission?: { perClient: number; total: number }; maxRequestsPerSection?: number; client?: Client }): Promise<string> {
+  const gateway = new SagaGateway(options.client ?? stack.client, stack.config.taskQueue, undefined, { maxWaitsPerClient: options.maxWaitsPerClient ?? 100, liveQueryBudgetMs: 150 });
+  const deps = sagaDepsFrom(stack.config, DEFAULT_TUNING);
   const app = await buildApp({
     gateway,
     apiKeys: stack.config.api.keys,
-    ...sagaDepsFrom(stack.config, DEFAULT_TUNING),
+    ...deps,
+    classes: { ...deps.classes, maxRequestsPerSection: options.maxRequestsPerSection },
     protection: undefined,
     admission: options.admission ? new Admission(temporalCounter(stack.client), options.admission) : undefined,
   });
@@ -95,5 +110,33 @@ describe('Prefer: wait past the wait cap', () => {
     const retried = await hold(url, key, OTHER_API_KEY, 'wait=5');
     assert.equal(retried.status, 429, 'a retry that started nothing is told to come back');
     assert.equal((await waiting).status, 202);
+  });
+});
+
+describe('a section read and filed under load', () => {
+  it("answers a client's allocation from the allocator in a bounded number of Temporal calls, and refuses filings past the section's limit with a 409", async () => {
+    const url = await api({ client: counted.client, maxRequestsPerSection: 8 });
+    const sectionId = await createSection(stack.backendsUrl, 2, 3_600_000, 7_200_000);
+    const register = (studentId: string, key = API_KEY) => call(url, 'POST', '/v1/class-registrations', { body: { studentId, sectionId }, idempotencyKey: randomUUID(), key });
+    const mine: string[] = [];
+    for (let n = 0; n < 6; n++) assert.equal((await register(`s-2${String(n).padStart(3, '0')}`)).status, 202);
+    for (let n = 0; n < 2; n++) {
+      const answer = await register(`s-3${String(n).padStart(3, '0')}`, OTHER_API_KEY);
+      assert.equal(answer.status, 202, JSON.stringify(answer.body));
+      mine.push(answer.body.id);
+    }
+    const read = () => call(url, 'GET', `/v1/sections/${sectionId}/allocation`, { key: OTHER_API_KEY });
+    await waitFor('every request filed', async () => { const a = await read(); return a.body.waitlistCount === 8 && a; }, 30_000);
+    temporalCalls = 0;
+    const answer = await read();
+    assert.equal(answer.status, 200);
+    assert.deepEqual(answer.body.waitlist.map((e: { sagaId: string }) => e.sagaId).sort(), [...mine].sort(), "the caller's own registrations, no one else's");
+    assert.equal(answer.body.waitlistCount, 8);
+    assert.ok(temporalCalls <= 2, `${temporalCalls} Temporal calls for one read of 8 entries`);
+
+    const full = await register('s-4000');
+    assert.equal(full.status, 409, JSON.stringify(full.body));
+    assert.equal(full.body.type, 'urn:sagaway:problem:section-full');
+    assert.match(full.body.detail, /8 requests/);
   });
 });
