@@ -347,3 +347,23 @@ export function sectionLimitFrom(source: NodeJS.ProcessEnv = process.env): numbe
   if (!parsed.success) throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
   return parsed.data.SAGAWAY_MAX_REQUESTS_PER_SECTION;
 }
+
+const MetricsExposureSchema = z.object({
+  SAGAWAY_ENV: z.enum(['development', 'production']).default('production'),
+  SAGAWAY_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  SAGAWAY_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  SAGAWAY_METRICS_KEY: z.string().min(16).optional(),
+});
+
+/**
+ * Where the API serves /metrics: on its own port (SAGAWAY_METRICS_PORT; production's default is 9465 on
+ * loopback), or on the API's port behind SAGAWAY_METRICS_KEY; open on the API's port only in development.
+ * The metrics count every client's sagas, so they are never a public route in production.
+ */
+export function metricsExposureFrom(source: NodeJS.ProcessEnv = process.env): { port: number | null; host: string; key: string | null } {
+  const parsed = MetricsExposureSchema.safeParse(source);
+  if (!parsed.success) throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  const { SAGAWAY_ENV: env, SAGAWAY_METRICS_PORT: port, SAGAWAY_METRICS_HOST: host, SAGAWAY_METRICS_KEY: key } = parsed.data;
+  const own = port ?? (env === 'production' && !key ? 9_465 : null);
+  return { port: own, host, key: key ?? null };
+}

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { SagaTuning } from '../domain/saga';
-import { metricsPlugin } from '../observability/api-metrics';
+import { metricsPlugin, type MetricsOptions } from '../observability/api-metrics';
 import { requestTracing } from '../observability/request-tracing';
 import { decorateAuth, identifyCallers, KeyRing, rateKeyOf, refuseUnknown } from './auth';
 import { kioskAccess } from './kiosk-access';
@@ -49,6 +49,8 @@ export interface AppDeps {
   events?: EventStreamOptions;
   /** Trace each request (a span per request, the parent of the saga's workflow start). */
   tracing?: boolean;
+  /** Where /metrics is served (SAGAWAY_METRICS_PORT, SAGAWAY_METRICS_KEY); open on the API's port when absent. */
+  metrics?: MetricsOptions['exposure'];
   /** Bounds on running sagas, per client and in all (SAGAWAY_MAX_RUNNING*); none: every start is let in. */
   admission?: Admission;
 }
@@ -107,7 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await metricsPlugin(app, { stuckSagas: deps.ops ? () => deps.ops!.countStuck() : undefined });
+  await metricsPlugin(app, { stuckSagas: deps.ops ? () => deps.ops!.countStuck() : undefined, exposure: deps.metrics });
   if (deps.protection) await shedLoad(app, deps.protection);
   const shared = deps.shared ?? perInstanceState();
   app.addHook('onClose', () => shared.close());

@@ -1,8 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFrom } from '../codec';
-import { admissionLimitsFrom, apiLimitsFrom, loadConfigOrExit } from '../config';
+import { admissionLimitsFrom, apiLimitsFrom, loadConfigOrExit, metricsExposureFrom } from '../config';
 import { DEFAULT_TUNING } from '../domain/saga';
 import { createLogger } from '../logger';
+import { serveMetrics } from '../observability/api-metrics';
 import { observabilitySettings } from '../observability/settings';
 import { clientTracing } from '../observability/temporal-tracing';
 import { setupTracing } from '../observability/tracing';
@@ -37,8 +38,10 @@ async function main(): Promise<void> {
   // With Redis, running sagas are read from the views their workers publish there (src/views/).
   const views = deps.shared?.redis ? new RedisSagaViewStore(deps.shared.redis) : null;
   const gateway = new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret)), { ...apiLimitsFrom(), redis: deps.shared?.redis ?? null }, views);
+  const metrics = metricsExposureFrom();
   const app = await buildApp({
     gateway,
+    metrics: metrics.port === null ? { kind: 'public', key: metrics.key } : { kind: 'separate' },
     ops: new OpsGateway(client, gateway),
     events: { ...observability.events, redis: deps.shared?.redis ?? null },
     tracing: tracing !== null,
@@ -49,6 +52,7 @@ async function main(): Promise<void> {
     ...deps,
   });
   await app.listen({ host: config.api.host, port: config.api.port });
+  const metricsServer = metrics.port === null ? null : await serveMetrics(metrics.host, metrics.port);
   logger.info({ temporal: settings.address, namespace: settings.namespace }, 'api ready');
 
   let closing = false;
@@ -57,6 +61,7 @@ async function main(): Promise<void> {
     closing = true;
     logger.info({ signal }, 'draining: no new connections, finishing requests in flight');
     await app.close();
+    metricsServer?.close();
     await connection.close();
     await tracing?.shutdown();
     process.exit(0);
