@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { apiOverhead, benchBothServers, CLUSTER_FULL, CLUSTER_QUICK, sideBySide } from './cluster';
 import { allocatorRow } from './allocator';
 import { allocationReadRow } from './allocation-read';
+import { overloadRows } from './overload';
 import { apiAlone, bikesHeld } from './held';
 import { markdown, toResults } from './report';
 import { baseline, baselineAgainstModes, baselineAgainstOrders, orderThroughApi, type ScenarioResult } from './scenarios';
@@ -24,6 +25,8 @@ interface Plan {
   allocator?: number;
   /** Entries of the section the `allocation-read-N` row reads (0: no such row). */
   allocationRead?: number;
+  /** The `overload` rows: admission control off, then on (bench/overload.ts). */
+  overload?: boolean;
   maxSeconds: number;
 }
 
@@ -33,6 +36,7 @@ const FULL: Plan = {
   bikes: 2_000,
   allocator: 5_000,
   allocationRead: 5_000,
+  overload: true,
   maxSeconds: 240,
 };
 const QUICK: Plan = { levels: [{ concurrency: 1, count: 4 }, { concurrency: 8, count: 16 }], apiCount: 16, bikes: 10, maxSeconds: 30 };
@@ -72,6 +76,7 @@ async function runAll(stack: BenchStack, plan: Plan): Promise<ScenarioResult[]> 
     rows.push(await allocatorRow(stack.plainClient, stack.temporalAddress, plan.allocator));
   }
   if (plan.allocationRead) rows.push(await allocationReadRow(stack.plainClient, stack.temporalAddress, plan.allocationRead));
+  if (plan.overload) rows.push(...(await overloadRows(stack)));
   return rows;
 }
 
