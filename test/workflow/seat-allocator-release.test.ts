@@ -36,13 +36,13 @@ describe('a registration released before its filing arrived', { concurrency: tru
     const handle = await env.start(seatAllocatorV2, [state(-1_000, 1)], {});
     const allocator = () => env.client.workflow.getHandle(handle.workflowId);
     await handle.signal(releaseSeatSignal, { sagaId: undone.workflowId });
-    await waitFor('a new run', async () => (await allocator().describe()).runId !== handle.firstExecutionRunId, 10_000);
+    await waitFor('a new run', async () => (await allocator().describe()).runId !== handle.firstExecutionRunId, 30_000);
     await allocator().signal(fileRequestSignal, request(undone.workflowId, 'late-student'));
     await allocator().signal(fileRequestSignal, request('saga-next', 'next-student'));
     const view = await waitFor('the next filing seated', async () => {
       const v = await allocator().query(allocationQuery);
       return v.granted.some((e) => e.sagaId === 'saga-next') && v;
-    }, 10_000).catch(async () => allocator().query(allocationQuery));
+    }, 30_000).catch(async () => allocator().query(allocationQuery));
     assert.deepEqual(view.granted.map((e) => e.sagaId), ['saga-next'], JSON.stringify(view));
     assert.equal(view.waitlist.length, 0);
     await allocator().terminate();
