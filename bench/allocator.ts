@@ -29,9 +29,11 @@ export interface AllocatorOutcome {
   runs: number;
   events: number;
   maxRunEvents: number;
+  /** The largest state one run started with (the continue-as-new input, as Temporal stores it). */
+  maxInputBytes: number;
 }
 
-const TASK_QUEUE = 'allocator-load';
+export const TASK_QUEUE = 'allocator-load';
 
 /** Runs a worker for the allocator and the stand-in sagas on its own task queue while `fn` runs. */
 export async function withAllocatorWorker<T>(address: string, fn: () => Promise<T>, prebuilt?: WorkflowBundle): Promise<T> {
@@ -116,25 +118,28 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
       decisions.set(sinkId(i), await client.workflow.getHandle(sinkId(i)).query<SeatDecision[]>('decisions'));
     });
   }
-  const { runs, events, maxRunEvents } = await historyOf(client, allocatorId(sectionId));
+  const { runs, events, maxRunEvents, maxInputBytes } = await historyOf(client, allocatorId(sectionId));
   await client.workflow.getHandle(allocatorId(sectionId)).terminate('load done');
-  return { requests, decisions, grantedAtAllocation, filedPerSec, allocateMs, runs, events, maxRunEvents };
+  return { requests, decisions, grantedAtAllocation, filedPerSec, allocateMs, runs, events, maxRunEvents, maxInputBytes };
 }
 
 /** Every run of the allocator (it continues as new), walked back from the current one. */
-async function historyOf(client: Client, workflowId: string): Promise<{ runs: number; events: number; maxRunEvents: number }> {
+async function historyOf(client: Client, workflowId: string): Promise<{ runs: number; events: number; maxRunEvents: number; maxInputBytes: number }> {
   let runs = 0;
   let events = 0;
   let maxRunEvents = 0;
+  let maxInputBytes = 0;
   for (let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId; runId; ) {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
     const length = history.events?.length ?? 0;
     runs += 1;
     events += length;
     maxRunEvents = Math.max(maxRunEvents, length);
+    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+    maxInputBytes = Math.max(maxInputBytes, input.reduce((sum, p) => sum + (p.data?.length ?? 0) + Object.values(p.metadata ?? {}).reduce((m, v) => m + v.length, 0), 0));
     runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
   }
-  return { runs, events, maxRunEvents };
+  return { runs, events, maxRunEvents, maxInputBytes };
 }
 
 /** The requests in priority order: what the allocator should have granted first. */
@@ -151,7 +156,7 @@ export async function allocatorRow(client: Client, temporalAddress: string, requ
   const watch = watchProcesses({});
   const outcome = await withAllocatorWorker(temporalAddress, () => runAllocatorLoad(client, load));
   const eventsPerRequest = +(outcome.events / requests).toFixed(2);
-  process.stdout.write(`  allocator-${requests}: ${outcome.filedPerSec.toFixed(1)} requests/s filed, allocated in ${outcome.allocateMs} ms, ${eventsPerRequest} events per request over ${outcome.runs} runs (longest ${outcome.maxRunEvents})\n`);
+  process.stdout.write(`  allocator-${requests}: ${outcome.filedPerSec.toFixed(1)} requests/s filed, allocated in ${outcome.allocateMs} ms, ${eventsPerRequest} events per request over ${outcome.runs} runs (longest ${outcome.maxRunEvents}), largest carried state ${(outcome.maxInputBytes / 1024).toFixed(0)} KB\n`);
   return {
     name: `allocator-${requests}`,
     concurrency: 64,
@@ -164,5 +169,6 @@ export async function allocatorRow(client: Client, temporalAddress: string, requ
     workflowTasksPerSaga: null,
     workerRssMb: 0,
     processes: watch.stop(),
+    note: `largest carried state ${(outcome.maxInputBytes / 1024).toFixed(0)} KB (Temporal refuses 2,048)`,
   };
 }

@@ -7,6 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { apiOverhead, benchBothServers, CLUSTER_FULL, CLUSTER_QUICK, sideBySide } from './cluster';
 import { allocatorRow } from './allocator';
+import { allocationReadRow } from './allocation-read';
+import { overloadRows } from './overload';
 import { apiAlone, bikesHeld } from './held';
 import { markdown, toResults } from './report';
 import { baseline, baselineAgainstModes, baselineAgainstOrders, orderThroughApi, type ScenarioResult } from './scenarios';
@@ -21,6 +23,10 @@ interface Plan {
   orderModes?: boolean;
   /** Requests for one section's seat allocator (0: no allocator row). */
   allocator?: number;
+  /** Entries of the section the `allocation-read-N` row reads (0: no such row). */
+  allocationRead?: number;
+  /** The `overload` rows: admission control off, then on (bench/overload.ts). */
+  overload?: boolean;
   maxSeconds: number;
 }
 
@@ -29,6 +35,8 @@ const FULL: Plan = {
   apiCount: 400,
   bikes: 2_000,
   allocator: 5_000,
+  allocationRead: 5_000,
+  overload: true,
   maxSeconds: 240,
 };
 const QUICK: Plan = { levels: [{ concurrency: 1, count: 4 }, { concurrency: 8, count: 16 }], apiCount: 16, bikes: 10, maxSeconds: 30 };
@@ -67,6 +75,8 @@ async function runAll(stack: BenchStack, plan: Plan): Promise<ScenarioResult[]> 
     process.stdout.write(`bench: one section, ${plan.allocator} requests to its seat allocator\n`);
     rows.push(await allocatorRow(stack.plainClient, stack.temporalAddress, plan.allocator));
   }
+  if (plan.allocationRead) rows.push(await allocationReadRow(stack.plainClient, stack.temporalAddress, plan.allocationRead));
+  if (plan.overload) rows.push(...(await overloadRows(stack)));
   return rows;
 }
 

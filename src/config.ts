@@ -383,3 +383,47 @@ export function auditConfigFrom(source: NodeJS.ProcessEnv = process.env): AuditC
     auditorKeys: production && !source.SAGAWAY_AUDITOR_KEYS ? new Map() : env.SAGAWAY_AUDITOR_KEYS,
   };
 }
+
+// --- Admission control (issue 25): read on their own so this block merges apart from the schema above. ---
+const AdmissionSchema = z.object({
+  SAGAWAY_MAX_RUNNING_PER_CLIENT: z.coerce.number().int().min(0).max(10_000_000).default(5_000),
+  SAGAWAY_MAX_RUNNING: z.coerce.number().int().min(0).max(10_000_000).default(20_000),
+});
+
+/** Running sagas one client may have, and the instance as a whole; 0 turns a bound off. */
+export function admissionLimitsFrom(source: NodeJS.ProcessEnv = process.env): { perClient: number; total: number } {
+  const parsed = AdmissionSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  }
+  return { perClient: parsed.data.SAGAWAY_MAX_RUNNING_PER_CLIENT, total: parsed.data.SAGAWAY_MAX_RUNNING };
+}
+
+const SectionLimitSchema = z.object({ SAGAWAY_MAX_REQUESTS_PER_SECTION: z.coerce.number().int().min(1).max(1_000_000).default(10_000) });
+
+/** Requests one class section takes before a filing is a 409 (the allocator carries them all). */
+export function sectionLimitFrom(source: NodeJS.ProcessEnv = process.env): number {
+  const parsed = SectionLimitSchema.safeParse(source);
+  if (!parsed.success) throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  return parsed.data.SAGAWAY_MAX_REQUESTS_PER_SECTION;
+}
+
+const MetricsExposureSchema = z.object({
+  SAGAWAY_ENV: z.enum(['development', 'production']).default('production'),
+  SAGAWAY_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  SAGAWAY_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  SAGAWAY_METRICS_KEY: z.string().min(16).optional(),
+});
+
+/**
+ * Where the API serves /metrics: on its own port (SAGAWAY_METRICS_PORT; production's default is 9465 on
+ * loopback), or on the API's port behind SAGAWAY_METRICS_KEY; open on the API's port only in development.
+ * The metrics count every client's sagas, so they are never a public route in production.
+ */
+export function metricsExposureFrom(source: NodeJS.ProcessEnv = process.env): { port: number | null; host: string; key: string | null } {
+  const parsed = MetricsExposureSchema.safeParse(source);
+  if (!parsed.success) throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  const { SAGAWAY_ENV: env, SAGAWAY_METRICS_PORT: port, SAGAWAY_METRICS_HOST: host, SAGAWAY_METRICS_KEY: key } = parsed.data;
+  const own = port ?? (env === 'production' && !key ? 9_465 : null);
+  return { port: own, host, key: key ?? null };
+}

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { allocatorId, AllocatorMessages, type AllocatorState, type SectionInfo, type SeatRequest } from '../domain/allocation';
 import type { Money } from '../domain/money';
 import type { Reference } from '../domain/steps';
+import { currentClient, FEDERATION_ISSUER } from './federation';
 import { currentCall, lookUp, referenceTo, type BackendClient, type UndoInput } from './http-client';
 
 export interface ClassDeps {
@@ -29,6 +30,11 @@ interface StudentNotice {
 
 async function notify(notifications: BackendClient, input: StudentNotice): Promise<void> {
   await notifications.postJson('/messages', { to: input.studentId, template: input.template, data: input.data }, MessageSchema, currentCall());
+}
+
+function ownerOf(): { clientId?: string } {
+  const client = currentClient();
+  return client === FEDERATION_ISSUER ? {} : { clientId: client };
 }
 
 function temporalOf(deps: ClassDeps) {
@@ -61,7 +67,8 @@ export function createClassActivities(deps: ClassDeps) {
         taskQueue,
         args: [initial],
         signal: AllocatorMessages.fileRequest,
-        signalArgs: [input.request],
+        // The owner goes with the request, so the allocation route answers a client from the allocator alone.
+        signalArgs: [{ ...input.request, ...ownerOf() }],
         staticSummary: `Seat allocator for section ${section.sectionId}: ${section.capacity} seats`,
       });
       return { sectionId: section.sectionId, capacity: section.capacity, allocationAt: section.allocationAt, windowClosesAt: section.windowClosesAt };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AllocationEntry, SectionInfo } from '../domain/allocation';
+import type { AllocationEntry, ClientAllocation, PlacedEntry, SectionInfo } from '../domain/allocation';
 
 const EntrySchema = z.object({ studentId: z.string(), registeredAt: z.string(), sagaId: z.string(), position: z.number().int().positive() });
 export const AllocationSchema = z.object({
@@ -34,5 +34,28 @@ export async function presentAllocation(allocation: Allocation, isMine: (sagaId:
     waitlist: own(allocation.waitlist),
     grantedCount: allocation.granted.length,
     waitlistCount: allocation.waitlist.length,
+  };
+}
+
+/**
+ * The same answer from the allocator's per-client query: the allocator knows each entry's owner (filed with
+ * the request), so a read costs one query, plus at most UNOWNED_LIMIT ownership checks for entries filed
+ * before owners were recorded, whatever the section's size.
+ */
+export async function presentClientAllocation(allocation: ClientAllocation, isMine: (sagaId: string) => Promise<boolean>): Promise<PresentedAllocation> {
+  const adopted = (await Promise.all(allocation.unowned.map(async (e) => ((await isMine(e.sagaId)) ? e : null)))).filter((e) => e !== null);
+  const merged = (list: 'granted' | 'waitlist'): PlacedEntry[] =>
+    [...allocation[list], ...adopted.filter((e) => e.list === list)]
+      .sort((a, b) => a.position - b.position)
+      .map((e) => ({ studentId: e.studentId, registeredAt: e.registeredAt, sagaId: e.sagaId, position: e.position }));
+  return {
+    sectionId: allocation.sectionId,
+    capacity: allocation.capacity,
+    allocationAt: allocation.allocationAt,
+    windowClosesAt: allocation.windowClosesAt,
+    granted: merged('granted'),
+    waitlist: merged('waitlist'),
+    grantedCount: allocation.grantedCount,
+    waitlistCount: allocation.waitlistCount,
   };
 }

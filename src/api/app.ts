@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { SagaTuning } from '../domain/saga';
-import { metricsPlugin } from '../observability/api-metrics';
+import { metricsPlugin, type MetricsOptions } from '../observability/api-metrics';
 import { requestTracing } from '../observability/request-tracing';
 import { decorateAuth, identifyCallers, KeyRing, rateKeyOf, refuseUnknown } from './auth';
 import { kioskAccess } from './kiosk-access';
@@ -24,6 +24,7 @@ import { sagaRoutes } from './routes/sagas';
 import { KEY_LIFETIME } from './idempotency';
 import { tripRoutes } from './routes/trips';
 import { screenRoutes } from './routes/screens';
+import type { Admission } from './admission';
 import type { OpsGateway } from './ops-gateway';
 import type { SagaGateway } from './saga-gateway';
 import { perInstanceState, RATE_LIMIT_PREFIX, type SharedState } from './shared-state';
@@ -51,6 +52,10 @@ export interface AppDeps {
   tracing?: boolean;
   /** The audit trail, read by auditor keys (SAGAWAY_AUDITOR_KEYS) at /v1/audit; absent, no audit routes. */
   audit?: { reader: AuditReader; auditorKeys: Map<string, string> };
+  /** Where /metrics is served (SAGAWAY_METRICS_PORT, SAGAWAY_METRICS_KEY); open on the API's port when absent. */
+  metrics?: MetricsOptions['exposure'];
+  /** Bounds on running sagas, per client and in all (SAGAWAY_MAX_RUNNING*); none: every start is let in. */
+  admission?: Admission;
 }
 
 export interface Protection {
@@ -107,7 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await metricsPlugin(app, { stuckSagas: deps.ops ? () => deps.ops!.countStuck() : undefined });
+  await metricsPlugin(app, { stuckSagas: deps.ops ? () => deps.ops!.countStuck() : undefined, exposure: deps.metrics });
   if (deps.protection) await shedLoad(app, deps.protection);
   const shared = deps.shared ?? perInstanceState();
   app.addHook('onClose', () => shared.close());
@@ -123,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const codec = deps.codec;
     await app.register(async (scope) => codecRoutes(scope, { ...codec, identifyAndLimit }));
   }
+  app.decorate('admission', deps.admission ?? null);
   await app.register(async (v1) => {
     await identifyAndLimit(v1);
     v1.addHook('preParsing', refuseUnknown(ring));

@@ -1,6 +1,6 @@
 import { createStorageClient } from '../activities/storage-client';
 import { AesGcmCodec, parseCodecKeys } from '../codec/aes-gcm-codec';
-import type { Config } from '../config';
+import { sectionLimitFrom, type Config } from '../config';
 import type { SagaTuning } from '../domain/saga';
 import type { AppDeps } from './app';
 import { IdPackager } from './id-package';
@@ -35,6 +35,7 @@ export function sagaDepsFrom(config: Config, tuning: SagaTuning): Pick<AppDeps, 
       registrarUrl: config.backends.urls.registrar,
       tuition: { amountMinor: config.classes.tuitionMinor, currency: 'EUR' },
       allocatorMaxHistory: config.classes.allocatorMaxHistory,
+      maxRequestsPerSection: sectionLimitFrom(),
     },
   };
 }

@@ -7,6 +7,7 @@ import {
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import type { Redis } from 'ioredis';
 import type { ClaimHolder } from '../domain/allocation';
 import { Messages, type CancelRequest } from '../domain/messages';
 import { BusinessKeys, SearchAttribute, TERMINAL_STATUSES, type BusinessKey, type SagaType, type SagaView } from '../domain/saga';
@@ -49,6 +50,8 @@ export interface GatewayLimits {
   maxWaitsPerClient: number;
   /** How long a read waits for a busy worker before it answers the last known view. */
   liveQueryBudgetMs: number;
+  /** With SAGAWAY_REDIS_URL: the wait cap is counted across every API instance. */
+  redis?: Redis | null;
 }
 
 export const DEFAULT_LIMITS: GatewayLimits = { maxWaitsPerClient: 200, liveQueryBudgetMs: 75 };
@@ -74,7 +77,7 @@ export class SagaGateway {
     /** The views workers publish (with Redis); null: a running saga is read from its worker. */
     private readonly store: SagaViewStore | null = null,
   ) {
-    this.waits = new WaitLimit(limits.maxWaitsPerClient);
+    this.waits = new WaitLimit(limits.maxWaitsPerClient, limits.redis ?? null);
     this.claims = new RegistrationClaims(client, taskQueue, async (sagaId, requestHash) => {
       const description = await this.describe(sagaId);
       if (!description) return null;
@@ -159,7 +162,7 @@ export class SagaGateway {
    * at its deadline, or when `gone` says the client left.
    */
   async waitForEnd(sagaId: string, clientId: string, ms: number, gone?: AbortSignal): Promise<SagaView | null> {
-    const release = this.waits.acquire(clientId);
+    const release = await this.waits.acquire(clientId);
     const wait = new AbortController();
     const timer = setTimeout(() => wait.abort(), ms);
     const leave = () => wait.abort();

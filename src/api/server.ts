@@ -1,13 +1,15 @@
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFrom } from '../codec';
 import { openAuditStore } from '../audit';
-import { apiLimitsFrom, auditConfigFrom, exitOnConfigError, loadConfigOrExit } from '../config';
+import { admissionLimitsFrom, apiLimitsFrom, auditConfigFrom, exitOnConfigError, loadConfigOrExit, metricsExposureFrom } from '../config';
 import { DEFAULT_TUNING } from '../domain/saga';
 import { createLogger } from '../logger';
+import { serveMetrics } from '../observability/api-metrics';
 import { observabilitySettings } from '../observability/settings';
 import { clientTracing } from '../observability/temporal-tracing';
 import { setupTracing } from '../observability/tracing';
 import { temporalSettings } from '../temporal';
+import { Admission, temporalCounter } from './admission';
 import { buildApp } from './app';
 import { sagaDepsFrom } from './deps';
 import { OpsGateway } from './ops-gateway';
@@ -36,21 +38,25 @@ async function main(): Promise<void> {
   });
   // With Redis, running sagas are read from the views their workers publish there (src/views/).
   const views = deps.shared?.redis ? new RedisSagaViewStore(deps.shared.redis) : null;
-  const gateway = new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret)), apiLimitsFrom(), views);
   const auditConfig = exitOnConfigError(() => auditConfigFrom());
   const audit = openAuditStore(auditConfig);
+  const gateway = new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret)), { ...apiLimitsFrom(), redis: deps.shared?.redis ?? null }, views);
+  const metrics = metricsExposureFrom();
   const app = await buildApp({
     gateway,
+    metrics: metrics.port === null ? { kind: 'public', key: metrics.key } : { kind: 'separate' },
     ops: new OpsGateway(client, gateway),
-    events: observability.events,
+    events: { ...observability.events, redis: deps.shared?.redis ?? null },
     tracing: tracing !== null,
     apiKeys: config.api.keys,
     operatorKeys: config.api.operatorKeys,
     audit: { reader: audit, auditorKeys: auditConfig.auditorKeys },
+    admission: new Admission(temporalCounter(client), admissionLimitsFrom()),
     logger,
     ...deps,
   });
   await app.listen({ host: config.api.host, port: config.api.port });
+  const metricsServer = metrics.port === null ? null : await serveMetrics(metrics.host, metrics.port);
   logger.info({ temporal: settings.address, namespace: settings.namespace }, 'api ready');
 
   let closing = false;
@@ -60,6 +66,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'draining: no new connections, finishing requests in flight');
     await app.close();
     await audit.close();
+    metricsServer?.close();
     await connection.close();
     await tracing?.shutdown();
     process.exit(0);

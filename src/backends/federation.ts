@@ -43,23 +43,31 @@ function describe(err: unknown): string {
   return 'the token is not valid';
 }
 
-/** sagaway's JWKS from a URL, cached, and fetched again when a token names a key it does not hold. */
+/** How long a JWKS is trusted before it is read again: a key dropped from it stops being accepted within this. */
+export const JWKS_MAX_AGE_MS = 60_000;
+
+/** sagaway's JWKS from a URL, cached at most `JWKS_MAX_AGE_MS`, and fetched again when a token names a key it does not hold. */
 export function remoteKeySet(url: string): JWTVerifyGetKey {
-  return createRemoteJWKSet(new URL(url), { cooldownDuration: 1_000, cacheMaxAge: 60_000 });
+  return createRemoteJWKSet(new URL(url), { cooldownDuration: 1_000, cacheMaxAge: JWKS_MAX_AGE_MS });
 }
 
 /**
- * A JWKS read by `load` (a file the worker writes, or the signer itself in tests), read again when a token
- * names a key it does not hold (a rotation), at most once a second.
+ * A JWKS read by `load` (a file the worker writes, or the signer itself in tests): read again when a token
+ * names a key it does not hold (a rotation), at most once a second, and whenever the copy is older than
+ * `maxAgeMs`, so a key dropped at the end of a rotation (say because it leaked) stops being trusted even
+ * though no unknown key id ever shows up. A read that fails refuses the token rather than trust stale keys.
  */
-export function loadedKeySet(load: () => Promise<JSONWebKeySet>): JWTVerifyGetKey {
+export function loadedKeySet(load: () => Promise<JSONWebKeySet>, { maxAgeMs = JWKS_MAX_AGE_MS } = {}): JWTVerifyGetKey {
   let current: { keys: JWTVerifyGetKey; at: number } | null = null;
-  const reload = async () => {
-    current = { keys: createLocalJWKSet(await load()), at: Date.now() };
-    return current.keys;
-  };
+  let pending: Promise<JWTVerifyGetKey> | null = null;
+  const reload = () =>
+    (pending ??= load()
+      .then((jwks) => (current = { keys: createLocalJWKSet(jwks), at: Date.now() }).keys)
+      .finally(() => {
+        pending = null;
+      }));
   return async (header, token) => {
-    const keys = current?.keys ?? (await reload());
+    const keys = current && Date.now() - current.at < maxAgeMs ? current.keys : await reload();
     try {
       return await keys(header, token);
     } catch (err) {

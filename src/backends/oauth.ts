@@ -63,10 +63,32 @@ export class OAuthIssuer {
   }
 
   private authenticates(req: FastifyRequest): boolean {
-    const match = /^Basic (\S+)$/.exec(req.headers.authorization ?? '');
-    const [id, secret] = match ? Buffer.from(match[1]!, 'base64').toString().split(':') : [];
-    const okId = id !== undefined && timingSafeEqual(digest(id), digest(this.client.id));
-    const okSecret = secret !== undefined && timingSafeEqual(digest(secret), digest(this.client.secret));
+    const credentials = basicCredentials(req.headers.authorization);
+    const okId = credentials !== null && timingSafeEqual(digest(credentials.id), digest(this.client.id));
+    const okSecret = credentials !== null && timingSafeEqual(digest(credentials.secret), digest(this.client.secret));
     return okId && okSecret;
+  }
+}
+
+/**
+ * The client id and secret of an HTTP Basic header as RFC 6749 section 2.3.1 has the client send them: each
+ * form-urlencoded before they are joined by a colon, so a secret may hold `+`, `/`, `=` or `:`.
+ */
+function basicCredentials(header: string | undefined): { id: string; secret: string } | null {
+  const match = /^Basic (\S+)$/.exec(header ?? '');
+  if (!match) return null;
+  const joined = Buffer.from(match[1]!, 'base64').toString();
+  const colon = joined.indexOf(':');
+  if (colon < 0) return null;
+  const id = formDecode(joined.slice(0, colon));
+  const secret = formDecode(joined.slice(colon + 1));
+  return id === null || secret === null ? null : { id, secret };
+}
+
+function formDecode(value: string): string | null {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return null;
   }
 }

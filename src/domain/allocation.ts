@@ -12,6 +12,8 @@ export interface SeatRequest {
   studentId: string;
   registeredAt: string;
   submittedAt: number;
+  /** The client whose saga filed it (absent in requests filed before owners were recorded). */
+  clientId?: string;
 }
 
 export type SeatDecision =
@@ -35,6 +37,24 @@ export interface AllocationView extends SectionInfo {
   waitlist: AllocationEntry[];
 }
 
+/** An entry with its place: among all seats (granted), or in the whole line (waitlist). */
+export type PlacedEntry = AllocationEntry & { position: number };
+
+/** How many entries whose owner the allocator does not know (filed by an older worker) one read returns. */
+export const UNOWNED_LIMIT = 100;
+
+/** A section's allocation for one client: its own entries, counts for everyone else's (one query, any size). */
+export interface ClientAllocation extends SectionInfo {
+  allocated: boolean;
+  closed: boolean;
+  granted: PlacedEntry[];
+  waitlist: PlacedEntry[];
+  grantedCount: number;
+  waitlistCount: number;
+  /** Entries filed without an owner, at most UNOWNED_LIMIT: the API asks Temporal whose they are. */
+  unowned: Array<PlacedEntry & { list: 'granted' | 'waitlist' }>;
+}
+
 export interface AllocatorState {
   section: SectionInfo;
   granted: SeatRequest[];
@@ -47,6 +67,8 @@ export interface AllocatorState {
   generation: number;
   /** Decisions not sent yet, in order (seatAllocatorV2; carried across continue-as-new). */
   outbox?: Array<[sagaId: string, decision: SeatDecision]>;
+  /** Registrations that were undone: a filing of theirs that arrives late is never seated. */
+  released?: string[];
 }
 
 export const AllocatorMessages = {
@@ -55,6 +77,8 @@ export const AllocatorMessages = {
   moveAllocation: 'moveAllocation',
   seatDecision: 'seatDecision',
   allocationQuery: 'allocation',
+  clientAllocationQuery: 'clientAllocation',
+  requestCountQuery: 'requestCount',
   positionQuery: 'seatPosition',
 } as const;
 

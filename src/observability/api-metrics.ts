@@ -1,3 +1,5 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -31,6 +33,13 @@ export const sagasStarted = new Counter({
   registers: [apiRegistry],
 });
 
+export const sagasRefused = new Counter({
+  name: 'sagaway_sagas_refused_total',
+  help: 'Starts refused at the door by admission control, by type and reason (too-many-running, at-capacity)',
+  labelNames: ['saga_type', 'reason'] as const,
+  registers: [apiRegistry],
+});
+
 export const waitsInProgress = new Gauge({
   name: 'sagaway_waits_in_progress',
   help: 'Requests waiting for a saga to end (Prefer: wait=N)',
@@ -55,39 +64,79 @@ new Gauge({
   },
 });
 
+export interface MetricsOptions {
+  stuckSagas?: () => Promise<number>;
+  stuckCacheMs?: number;
+  /**
+   * Where `/metrics` is served: on the API's own port (`public`; with `key`, only to a scraper that sends
+   * `Authorization: Bearer <key>`), or not on the API at all (`separate`: `serveMetrics` on its own port).
+   */
+  exposure?: { kind: 'public'; key?: string | null } | { kind: 'separate' };
+}
+
 /** Counts every answered request; the route is the pattern (`/v1/sagas/:id`), never the raw URL. */
-export async function metricsPlugin(app: FastifyInstance, options: { stuckSagas?: () => Promise<number>; stuckCacheMs?: number }): Promise<void> {
+export async function metricsPlugin(app: FastifyInstance, options: MetricsOptions): Promise<void> {
   if (options.stuckSagas) stuckGauge(options.stuckSagas, options.stuckCacheMs ?? 30_000);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
     httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  const exposure = options.exposure ?? { kind: 'public' };
+  if (exposure.kind === 'separate') return;
+  const key = exposure.key ? digest(`Bearer ${exposure.key}`) : null;
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    if (key && !timingSafeEqual(digest(request.headers.authorization ?? ''), key)) {
+      return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').type('text/plain').send('a metrics key is required\n');
+    }
     reply.header('content-type', apiRegistry.contentType);
     return apiRegistry.metrics();
   });
 }
 
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** `/metrics` on a port of its own (SAGAWAY_METRICS_PORT), as Prometheus exporters are served, apart from client traffic. */
+export async function serveMetrics(host: string, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') return void res.writeHead(404).end();
+    apiRegistry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': apiRegistry.contentType }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+  return server;
+}
+
 let stuckRegistered = false;
 
+/**
+ * The stuck count is a visibility list plus up to 100 queries: it is computed once per `cacheMs` however
+ * many scrapes arrive, and concurrent scrapes after the cache lapsed share the one computation.
+ */
 function stuckGauge(count: () => Promise<number>, cacheMs: number): void {
   if (stuckRegistered) apiRegistry.removeSingleMetric('sagaway_sagas_stuck');
   stuckRegistered = true;
   let cached: { at: number; value: number } | null = null;
+  let pending: Promise<void> | null = null;
+  const refresh = () =>
+    (pending ??= count()
+      .then((value) => {
+        cached = { at: Date.now(), value };
+      })
+      // Temporal unreachable: the gauge keeps its last value rather than failing the scrape.
+      .catch(() => undefined)
+      .finally(() => {
+        pending = null;
+      }));
   new Gauge({
     name: 'sagaway_sagas_stuck',
     help: 'Sagas with a STUCK compensation, across every client (from Temporal, cached briefly)',
     registers: [apiRegistry],
     async collect() {
-      if (!cached || Date.now() - cached.at > cacheMs) {
-        try {
-          cached = { at: Date.now(), value: await count() };
-        } catch {
-          return; // Temporal unreachable: the gauge keeps its last value rather than failing the scrape.
-        }
-      }
-      this.set(cached.value);
+      if (!cached || Date.now() - cached.at > cacheMs) await refresh();
+      if (cached) this.set(cached.value);
     },
   });
 }

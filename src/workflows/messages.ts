@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { AllocatorMessages, type AllocationView, type SeatDecision, type SeatRequest } from '../domain/allocation';
+import { AllocatorMessages, type AllocationView, type ClientAllocation, type SeatDecision, type SeatRequest } from '../domain/allocation';
 import { Messages } from '../domain/messages';
 import type { PriceConfirmation } from '../domain/trip-request';
 import type { OperatorAction, OperatorActionResult } from '../domain/operator';
@@ -19,6 +19,10 @@ export const moveAllocationSignal = defineSignal<[{ allocationAt: string }]>(All
 /** The allocator answers a registration. */
 export const seatDecisionSignal = defineSignal<[SeatDecision]>(AllocatorMessages.seatDecision);
 export const allocationQuery = defineQuery<AllocationView>(AllocatorMessages.allocationQuery);
+/** One client's entries with their places, and counts of everyone's: what the allocation route answers. */
+export const clientAllocationQuery = defineQuery<ClientAllocation, [string]>(AllocatorMessages.clientAllocationQuery);
+/** How many requests the allocator holds (seated and in line): the API refuses filings past a section's limit. */
+export const requestCountQuery = defineQuery<number>(AllocatorMessages.requestCountQuery);
 /** What one registration holds now (its live waitlist position), or null if the allocator has no decision for it. */
 export const positionQuery = defineQuery<SeatDecision | null, [string]>(AllocatorMessages.positionQuery);
 

@@ -16,12 +16,13 @@
  * is large, carrying the requests and the unsent decisions in order.
  */
 import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { byPriority, type AllocationView, type AllocatorState, type SeatDecision, type SeatRequest } from '../domain/allocation';
-import { allocationQuery, fileRequestSignal, moveAllocationSignal, positionQuery, releaseSeatSignal, seatDecisionSignal } from './messages';
+import { byPriority, UNOWNED_LIMIT, type AllocationView, type AllocatorState, type ClientAllocation, type SeatDecision, type SeatRequest } from '../domain/allocation';
+import { allocationQuery, clientAllocationQuery, fileRequestSignal, moveAllocationSignal, positionQuery, releaseSeatSignal, requestCountQuery, seatDecisionSignal } from './messages';
 
 type Message = { kind: 'file'; request: SeatRequest } | { kind: 'release'; sagaId: string } | { kind: 'move'; allocationAt: unknown };
 
 const MOVE_ALLOCATION_PATCH = 'allocator-move-allocation';
+const REMEMBER_RELEASES_PATCH = 'allocator-remembers-releases';
 
 /** A UTC or offset ISO time only: a time without a zone would be read in the worker's own time zone. */
 const ZONED_ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -31,11 +32,14 @@ export const SIGNAL_BATCH = 500;
 
 export async function seatAllocatorV2(state: AllocatorState): Promise<void> {
   state.outbox ??= [];
+  const released = new Set(state.released ?? []);
   const inbox: Message[] = [];
   setHandler(fileRequestSignal, (request) => void inbox.push({ kind: 'file', request }));
   setHandler(releaseSeatSignal, ({ sagaId }) => void inbox.push({ kind: 'release', sagaId }));
   setHandler(allocationQuery, () => viewOf(state));
   setHandler(positionQuery, (sagaId) => decisionFor(state, sagaId));
+  setHandler(clientAllocationQuery, (clientId) => clientViewOf(state, clientId));
+  setHandler(requestCountQuery, () => state.granted.length + state.queue.length + inbox.filter((m) => m.kind === 'file').length);
   // Patched: an allocator whose history holds a move its worker had no handler for (a worker from before
   // moveAllocation, during a rolling deploy) replays without it, as it ran.
   setHandler(moveAllocationSignal, (move) => {
@@ -49,7 +53,7 @@ export async function seatAllocatorV2(state: AllocatorState): Promise<void> {
     const ready = () => inbox.length > 0 || state.outbox!.length > 0;
     if (next === null) await condition(ready);
     else await condition(ready, Math.max(next - Date.now(), 0));
-    while (inbox.length > 0) handle(state, inbox.shift()!);
+    while (inbox.length > 0) handle(state, inbox.shift()!, released);
     if (!state.allocated && Date.now() >= Date.parse(state.section.allocationAt)) allocate(state);
     if (!state.closed && Date.now() >= closesAt) close(state);
     await sendBatch(state);
@@ -65,10 +69,15 @@ function historyIsLarge(state: AllocatorState): boolean {
   return info.continueAsNewSuggested || info.historyLength > state.maxHistory;
 }
 
-function handle(state: AllocatorState, message: Message): void {
-  if (message.kind === 'release') return release(state, message.sagaId);
+function handle(state: AllocatorState, message: Message, released: Set<string>): void {
+  if (message.kind === 'release') return releaseFor(state, message.sagaId, released);
   if (message.kind === 'move') return moveAllocation(state, message.allocationAt);
   const { request } = message;
+  // A filing that arrives after its registration was undone (its call was in flight when the saga was
+  // cancelled) is for a saga that can no longer take a seat. Patched: histories from before seated it.
+  if (released.has(request.sagaId) && patched(REMEMBER_RELEASES_PATCH)) {
+    return log.info('a filing of a registration already undone is not seated', { sagaId: request.sagaId });
+  }
   const known = state.granted.find((r) => r.sagaId === request.sagaId) ?? state.queue.find((r) => r.sagaId === request.sagaId);
   if (known) return state.allocated ? tell(state, known.sagaId, decisionFor(state, known.sagaId)!) : undefined;
   if (state.granted.some((r) => r.studentId === request.studentId) || state.queue.some((r) => r.studentId === request.studentId)) {
@@ -105,6 +114,15 @@ function insertByPriority(list: SeatRequest[], request: SeatRequest): number {
   }
   list.splice(low, 0, request);
   return low;
+}
+
+/** A registration's undo: what it holds is given back, and it is remembered, so a late filing of it is refused. */
+function releaseFor(state: AllocatorState, sagaId: string, released: Set<string>): void {
+  if (!released.has(sagaId) && patched(REMEMBER_RELEASES_PATCH)) {
+    released.add(sagaId);
+    (state.released ??= []).push(sagaId);
+  }
+  release(state, sagaId);
 }
 
 function release(state: AllocatorState, sagaId: string): void {
@@ -179,4 +197,17 @@ function viewOf(state: AllocatorState): AllocationView {
     granted: [...state.granted].sort(byPriority).map(entry),
     waitlist: state.queue.map(entry),
   };
+}
+
+/** One client's entries with their places, counts for the rest: an answer the size of the client's share. */
+function clientViewOf(state: AllocatorState, clientId: string): ClientAllocation {
+  const entry = (r: SeatRequest, i: number) => ({ studentId: r.studentId, registeredAt: r.registeredAt, sagaId: r.sagaId, position: i + 1 });
+  const view: ClientAllocation = { ...state.section, allocated: state.allocated, closed: state.closed, granted: [], waitlist: [], grantedCount: state.granted.length, waitlistCount: state.queue.length, unowned: [] };
+  const place = (list: 'granted' | 'waitlist', r: SeatRequest, i: number) => {
+    if (r.clientId === clientId) view[list].push(entry(r, i));
+    else if (r.clientId === undefined && view.unowned.length < UNOWNED_LIMIT) view.unowned.push({ ...entry(r, i), list });
+  };
+  [...state.granted].sort(byPriority).forEach((r, i) => place('granted', r, i));
+  state.queue.forEach((r, i) => place('waitlist', r, i));
+  return view;
 }

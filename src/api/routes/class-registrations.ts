@@ -1,11 +1,12 @@
+import { QueryNotRegisteredError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { allocatorId, AllocatorMessages, claimId, type AllocationView, type SeatDecision } from '../../domain/allocation';
+import { allocatorId, AllocatorMessages, claimId, type AllocationView, type ClientAllocation, type SeatDecision } from '../../domain/allocation';
 import { ClassRegistrationRequestSchema, type ClassRegistrationRequest } from '../../domain/class-request';
 import type { Money } from '../../domain/money';
 import type { SagaTuning, SagaView } from '../../domain/saga';
-import { AllocationSchema, presentAllocation } from '../allocation-view';
+import { AllocationSchema, presentAllocation, presentClientAllocation } from '../allocation-view';
 import { HttpProblem } from '../problems';
 import type { SagaGateway } from '../saga-gateway';
 import { problemResponses } from '../schemas';
@@ -16,7 +17,11 @@ export interface ClassRouteOptions {
   tuition: Money;
   allocatorMaxHistory: number;
   tuning: SagaTuning;
+  /** Requests one section takes (SAGAWAY_MAX_REQUESTS_PER_SECTION); past it a filing is a 409. */
+  maxRequestsPerSection?: number;
 }
+
+export const DEFAULT_MAX_REQUESTS_PER_SECTION = 10_000;
 
 const SectionSchema = z.object({ sectionId: z.string(), capacity: z.number(), allocationAt: z.string(), windowClosesAt: z.string() });
 
@@ -57,6 +62,24 @@ export async function withLivePosition(gateway: SagaGateway, view: SagaView): Pr
   return view;
 }
 
+/**
+ * A section takes a stated number of requests: the allocator carries every request it holds through
+ * continue-as-new, so past its limit a filing is refused here, with a 409 that says so, rather than let
+ * the allocator's state outgrow what Temporal takes. Filings in flight together may pass it by a few.
+ */
+async function refuseFullSection(gateway: SagaGateway, sectionId: string, limit: number): Promise<void> {
+  let held: number | null;
+  try {
+    held = await gateway.queryEntity<number>(allocatorId(sectionId), AllocatorMessages.requestCountQuery);
+  } catch (err) {
+    if (err instanceof QueryNotRegisteredError) return; // an allocator on a worker from before the count
+    throw err;
+  }
+  if (held !== null && held >= limit) {
+    throw new HttpProblem(409, 'section-full', 'The section takes no more requests', `section ${sectionId} already holds ${held} requests, its limit`, { limit });
+  }
+}
+
 export function classRoutes(app: FastifyInstance, gateway: SagaGateway, options: ClassRouteOptions): void {
   registerSagaRoute(app, gateway, {
     path: '/v1/class-registrations',
@@ -72,6 +95,7 @@ export function classRoutes(app: FastifyInstance, gateway: SagaGateway, options:
     precheck: async (body: ClassRegistrationRequest, sagaId: string, clientId: string, requestHash: string) => {
       const section = await sectionOf(options.registrarUrl, body.sectionId);
       if (!section) throw new HttpProblem(404, 'section-not-found', 'Section not found', `no section ${body.sectionId}`);
+      await refuseFullSection(gateway, body.sectionId, options.maxRequestsPerSection ?? DEFAULT_MAX_REQUESTS_PER_SECTION);
       const holder = await gateway.claim(claimId(body.sectionId, body.studentId), section.windowClosesAt, { sagaId, clientId, requestHash });
       if (holder.sagaId !== sagaId) {
         const yours = holder.clientId === clientId;
@@ -92,7 +116,15 @@ export function classRoutes(app: FastifyInstance, gateway: SagaGateway, options:
       response: { 200: AllocationSchema, ...problemResponses },
     },
   }, async (request) => {
-    const allocation = await allocationOf(gateway, options.registrarUrl, request.params.sectionId);
-    return presentAllocation(allocation, (sagaId) => gateway.owns(sagaId, request.clientId));
+    const { sectionId } = request.params;
+    const isMine = (sagaId: string) => gateway.owns(sagaId, request.clientId);
+    try {
+      const own = await gateway.queryEntity<ClientAllocation>(allocatorId(sectionId), AllocatorMessages.clientAllocationQuery, [request.clientId]);
+      if (own) return presentClientAllocation(own, isMine);
+    } catch (err) {
+      // An allocator on a worker from before the per-client query: read it whole, as that worker answers.
+      if (!(err instanceof QueryNotRegisteredError)) throw err;
+    }
+    return presentAllocation(await allocationOf(gateway, options.registrarUrl, sectionId), isMine);
   });
 }

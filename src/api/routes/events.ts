@@ -6,6 +6,8 @@ import { SagaFeeds, type FeedEvent } from '../../observability/saga-feeds';
 import type { SagaGateway } from '../saga-gateway';
 import { problemResponses, SagaIdSchema } from '../schemas';
 import { HttpProblem } from '../problems';
+import { ClientSlots } from '../wait-limit';
+import type { Redis } from 'ioredis';
 import { notFound } from './sagas';
 
 export interface EventStreamOptions {
@@ -15,8 +17,10 @@ export interface EventStreamOptions {
   heartbeatMs: number;
   /** A saga's feed goes on this long after its last stream closed, so a reconnect resumes where it was. */
   lingerMs: number;
-  /** Open streams one client may hold on this instance; past it a new one is a 429. */
+  /** Open streams one client may hold (on every instance together, with Redis); past it a new one is a 429. */
   maxPerClient: number;
+  /** With SAGAWAY_REDIS_URL: streams are counted across every API instance. */
+  redis?: Redis | null;
 }
 
 export const DEFAULT_EVENT_STREAMS: EventStreamOptions = { pollMs: 500, heartbeatMs: 15_000, lingerMs: 10_000, maxPerClient: 100 };
@@ -31,7 +35,7 @@ const EventHeadersSchema = z.object({ 'last-event-id': z.string().max(64).option
  */
 export function eventRoutes(app: FastifyInstance, gateway: SagaGateway, options: EventStreamOptions = DEFAULT_EVENT_STREAMS): void {
   const feeds = new SagaFeeds((sagaId, owner) => gateway.view(sagaId, owner), options);
-  const perClient = new Map<string, number>();
+  const slots = new ClientSlots('streams', options.maxPerClient, options.redis ?? null);
   const count = () => feeds.size;
   feedCounts.add(count);
   app.addHook('preClose', async () => {
@@ -53,11 +57,10 @@ export function eventRoutes(app: FastifyInstance, gateway: SagaGateway, options:
     const { id } = request.params;
     const view = await gateway.view(id, request.clientId);
     if (!view) throw notFound(id);
-    const open = perClient.get(request.clientId) ?? 0;
-    if (open >= options.maxPerClient) {
-      throw new HttpProblem(429, 'too-many-streams', 'Too many event streams', `this client already holds ${open} open event streams; close one first`, {}, { 'retry-after': '5' });
+    const release = await slots.acquire(request.clientId);
+    if (!release) {
+      throw new HttpProblem(429, 'too-many-streams', 'Too many event streams', `this client already holds ${options.maxPerClient} open event streams; close one first`, {}, { 'retry-after': '5' });
     }
-    perClient.set(request.clientId, open + 1);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -71,9 +74,7 @@ export function eventRoutes(app: FastifyInstance, gateway: SagaGateway, options:
       closed = true;
       clearInterval(heartbeat);
       unsubscribe();
-      const left = (perClient.get(request.clientId) ?? 1) - 1;
-      if (left > 0) perClient.set(request.clientId, left);
-      else perClient.delete(request.clientId);
+      release();
       eventStreamsOpen.dec();
       if (!res.writableEnded) res.end();
     };

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TERMINAL_STATUSES, type BusinessKey, type SagaType, type SagaView } from '../../domain/saga';
-import { sagasStarted, waitsInProgress } from '../../observability/api-metrics';
+import { sagasRefused, sagasStarted, waitsInProgress } from '../../observability/api-metrics';
+import type { Admission } from '../admission';
 import { idempotencyKeyOf, KEY_LIFETIME, preferWaitMs, requestHash, sagaIdFor } from '../idempotency';
 import { HttpProblem } from '../problems';
 import type { SagaGateway, StartOutcome } from '../saga-gateway';
@@ -63,25 +64,34 @@ export function registerSagaRoute<S extends z.ZodType>(app: FastifyInstance, gat
       const body = request.body as z.infer<S>;
       const sagaId = sagaIdFor(request.clientId, key);
       const hash = requestHash(route.type, body);
-      const outcome = await starts.run(`${sagaId}\n${hash}`, () => startOnce(gateway, route, { body, sagaId, hash, clientId: request.clientId }));
+      const outcome = await starts.run(`${sagaId}\n${hash}`, () => startOnce(gateway, route, app.admission, { body, sagaId, hash, clientId: request.clientId }));
       if (outcome.kind === 'conflict') {
         throw new HttpProblem(422, 'idempotency-key-reused', 'Idempotency-Key reused with another request', `Idempotency-Key: ${key} was already used for a different request`, { sagaId });
       }
-      return answerWithView(request, reply, gateway, outcome.view);
+      return answerWithView(request, reply, gateway, outcome.view, { done: outcome.kind === 'started' });
     },
   );
 }
 
-/** A key already used answers with its saga before any precheck, cache update or backend call. */
+/**
+ * A key already used answers with its saga before any precheck, cache update or backend call, and before
+ * admission control refuses anything: a retry of a saga that was admitted is never turned away.
+ */
 async function startOnce<S extends z.ZodType>(
   gateway: SagaGateway,
   route: SagaRoute<S>,
+  admission: Admission | null,
   req: { body: z.infer<S>; sagaId: string; hash: string; clientId: string },
 ): Promise<StartOutcome> {
-  if (route.precheck) {
+  const refusal = admission ? await admission.refusal(req.clientId) : null;
+  if (route.precheck || refusal) {
     const existing = await gateway.existing(req.sagaId, req.clientId, req.hash);
     if (existing) return existing;
-    await route.precheck(req.body, req.sagaId, req.clientId, req.hash);
+    if (refusal) {
+      sagasRefused.inc({ saga_type: route.type, reason: refusal.slug });
+      throw refusal;
+    }
+    await route.precheck?.(req.body, req.sagaId, req.clientId, req.hash);
   }
   const outcome = await gateway.start({
     type: route.type,
@@ -93,19 +103,33 @@ async function startOnce<S extends z.ZodType>(
     summary: route.runSummary(req.body),
     businessKeys: route.businessKeys?.(req.body),
   });
-  if (outcome.kind === 'started') sagasStarted.inc({ saga_type: route.type });
-  if (outcome.kind === 'started') route.onStarted?.(req.body);
+  if (outcome.kind === 'started') {
+    sagasStarted.inc({ saga_type: route.type });
+    admission?.started(req.clientId);
+    route.onStarted?.(req.body);
+  }
   return outcome;
 }
 
-/** 200 with the final view when the saga has ended (waiting up to `Prefer: wait=N`), else 202. */
-export async function answerWithView(request: FastifyRequest, reply: FastifyReply, gateway: SagaGateway, initial: SagaView) {
+/**
+ * 200 with the final view when the saga has ended (waiting up to `Prefer: wait=N`), else 202. When this
+ * request did something (`done`: it started the saga, or sent it a command), a wait refused by the
+ * per-client cap is answered 202 with the Location, never a 429 for something that was done; a read or a
+ * retry is refused with the 429.
+ */
+export async function answerWithView(request: FastifyRequest, reply: FastifyReply, gateway: SagaGateway, initial: SagaView, { done = false } = {}) {
   const waitMs = preferWaitMs(request);
   let view = initial;
   if (waitMs !== null && !TERMINAL_STATUSES.has(view.status)) {
     waitsInProgress.inc();
-    view = (await gateway.waitForEnd(view.id, request.clientId, waitMs, whenGone(reply)).finally(() => waitsInProgress.dec())) ?? view;
-    reply.header('preference-applied', `wait=${waitMs / 1000}`);
+    try {
+      view = (await gateway.waitForEnd(view.id, request.clientId, waitMs, whenGone(reply))) ?? view;
+      reply.header('preference-applied', `wait=${waitMs / 1000}`);
+    } catch (err) {
+      if (!(done && err instanceof HttpProblem && err.slug === 'too-many-waits')) throw err;
+    } finally {
+      waitsInProgress.dec();
+    }
   }
   reply.header('location', `/v1/sagas/${view.id}`);
   return reply.code(TERMINAL_STATUSES.has(view.status) ? 200 : 202).send(presentView(view));

@@ -61,6 +61,6 @@ export function tripRoutes(app: FastifyInstance, gateway: SagaGateway, options: 
     if (problem) throw problem;
     const view = await gateway.view(id, request.clientId);
     if (!view) throw notFound(id);
-    return answerWithView(request, reply, gateway, view);
+    return answerWithView(request, reply, gateway, view, { done: true });
   });
 }
