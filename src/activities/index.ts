@@ -8,6 +8,8 @@ import { BackendClient, type Authorizer } from './http-client';
 import { createOrderActivities } from './order-activities';
 import { createOtaHotelClient } from './ota-hotel-client';
 import { createStorageClient } from './storage-client';
+import { createCoreBankingClient } from './core-banking-client';
+import { createTransferActivities } from './transfer-activities';
 import { createTravelActivities } from './travel-activities';
 
 export interface ActivityDeps {
@@ -44,7 +46,10 @@ export function createActivities(deps: ActivityDeps): SagawayActivities {
     flights: client('flights'),
     cars: client('cars'),
     fx: client('fx'),
+    compliance: client('compliance'),
+    network: client('network'),
   };
+  const corebanking = createCoreBankingClient(deps.urls.corebanking, deps.timeoutMs, deps.authorize?.('corebanking'));
   const storage = createStorageClient(deps.urls.storage, deps.timeoutMs, deps.authorize?.('storage'));
   const hotels = createOtaHotelClient(deps.urls.hotels, deps.timeoutMs, deps.authorize?.('hotels'));
   const order = createOrderActivities(clients);
@@ -57,10 +62,11 @@ export function createActivities(deps: ActivityDeps): SagawayActivities {
       ...classes,
       ...legacyClassActivities(classes),
       ...createTravelActivities({ ...clients, hotels }),
+      ...createTransferActivities({ ...clients, corebanking }),
       ...createAlertActivities(deps.alertWebhook ?? null),
     }),
     close: async () => {
-      await Promise.all([...Object.values(clients).map((c) => c.close()), storage.close(), hotels.close()]);
+      await Promise.all([...Object.values(clients).map((c) => c.close()), storage.close(), hotels.close(), corebanking.close()]);
     },
   };
 }

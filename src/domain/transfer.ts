@@ -188,3 +188,22 @@ export interface TransferReturnInput {
 export function formatRate(rateE6: number | null): string | null {
   return rateE6 === null ? null : (rateE6 / 1e6).toFixed(6);
 }
+
+/** The update two compliance officers review a potential match with (each an operator action with a reason). */
+export const TransferMessages = { complianceReview: 'complianceReview' } as const;
+
+export interface ReviewRequest {
+  operator: string;
+  decision: 'approve' | 'refuse';
+  reason: string;
+}
+
+export interface ReviewState {
+  reviews: Review[];
+  decision: 'APPROVED' | 'REFUSED' | null;
+}
+
+/** An IBAN as views and notifications show it: country, check digits and the last four. */
+export function maskIban(iban: string): string {
+  return `${iban.slice(0, 4)}${'*'.repeat(Math.max(0, iban.length - 8))}${iban.slice(-4)}`;
+}
