@@ -331,7 +331,7 @@ export function apiLimitsFrom(source: NodeJS.ProcessEnv = process.env): { maxWai
 }
 
 // --- Cross-border transfers (issue 24): read on their own so this block merges apart from the schema above. ---
-const DEV_NETWORK_SECRET = 'sagaway-dev-network-signing-secret-change-me';
+export const DEV_NETWORK_SECRET = 'sagaway-dev-network-signing-secret-change-me';
 const TransferEnvSchema = z.object({
   SAGAWAY_ENV: z.enum(['development', 'production']).default('production'),
   /** The HMAC secret the payment network signs its reports with (shared by the network and the API). */

@@ -21,7 +21,10 @@ import { opsRoutes } from './routes/ops';
 import { orderRoutes } from './routes/orders';
 import { sagaRoutes } from './routes/sagas';
 import { KEY_LIFETIME } from './idempotency';
+import { transferCallbackRoutes } from './routes/transfer-callbacks';
+import { transferRoutes } from './routes/transfers';
 import { tripRoutes } from './routes/trips';
+import type { TransferGateway } from './transfer-gateway';
 import { screenRoutes } from './routes/screens';
 import type { OpsGateway } from './ops-gateway';
 import type { SagaGateway } from './saga-gateway';
@@ -48,6 +51,8 @@ export interface AppDeps {
   events?: EventStreamOptions;
   /** Trace each request (a span per request, the parent of the saga's workflow start). */
   tracing?: boolean;
+  /** Cross-border transfers: their routes, the network's callbacks (signed with `networkSecret`). */
+  transfers?: { gateway: TransferGateway; networkSecret: string };
 }
 
 export interface Protection {
@@ -128,10 +133,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bikeRoutes(v1, deps.gateway, { ...deps.bikes, tuning: deps.sagas.tuning });
     classRoutes(v1, deps.gateway, { ...deps.classes, tuning: deps.sagas.tuning });
     tripRoutes(v1, deps.gateway, deps.sagas);
+    if (deps.transfers) transferRoutes(v1, deps.gateway, deps.transfers.gateway, deps.sagas);
     sagaRoutes(v1, deps.gateway);
     eventRoutes(v1, deps.gateway, deps.events);
     if (deps.ops) opsRoutes(v1, deps.ops);
   });
+  const transfers = deps.transfers;
+  if (transfers) {
+    await app.register(async (scope) => {
+      await identifyAndLimit(scope);
+      transferCallbackRoutes(scope, { transfers: transfers.gateway, networkSecret: transfers.networkSecret });
+    });
+  }
   await app.register(async (scope) => screenRoutes(scope, { development: deps.screens?.development ?? false, visitorMaxBikes: deps.bikes.visitorMaxBikes, feePerBike: deps.bikes.feePerBike }));
   return app;
 }

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFrom } from '../codec';
-import { apiLimitsFrom, loadConfigOrExit } from '../config';
+import { apiLimitsFrom, loadConfigOrExit, transferSettingsFrom } from '../config';
 import { DEFAULT_TUNING } from '../domain/saga';
 import { createLogger } from '../logger';
 import { observabilitySettings } from '../observability/settings';
@@ -12,6 +12,7 @@ import { sagaDepsFrom } from './deps';
 import { OpsGateway } from './ops-gateway';
 import { PageTokens } from './page-token';
 import { SagaGateway } from './saga-gateway';
+import { TransferGateway } from './transfer-gateway';
 import { RedisSagaViewStore } from '../views/saga-view-store';
 
 /**
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
   const app = await buildApp({
     gateway,
     ops: new OpsGateway(client, gateway),
+    transfers: { gateway: new TransferGateway(client, gateway, deps.sagas.tuning), networkSecret: transferSettingsFrom().networkSecret },
     events: observability.events,
     tracing: tracing !== null,
     apiKeys: config.api.keys,

@@ -57,7 +57,7 @@ export async function crossBorderTransfer(input: TransferInput): Promise<SagaVie
   const { transfer } = input;
   const saga: TransferSaga = new Saga({ type: 'transfer', tuning: input.tuning, ...activityOptions }, transferSteps);
   const uetr = uuid4();
-  saga.annotate({ uetr, debtorAccount: maskIban(transfer.debtor.iban), beneficiaryAccount: maskIban(transfer.beneficiary.iban ?? transfer.beneficiary.accountNumber!), returnSagaId: null });
+  saga.annotate({ uetr, debtorIban: transfer.debtor.iban, beneficiaryAccount: maskIban(transfer.beneficiary.iban ?? transfer.beneficiary.accountNumber!), returnSagaId: null });
   const review = awaitComplianceReview(saga, transfer.reviewSeconds);
   return saga.run(async () => {
     const screening = await saga.step('screenParties', {
