@@ -10,8 +10,6 @@ export interface Amount {
 
 export interface TransferInput {
   transfer: TransferRequest;
-  /** The client that asked; the audit records it. */
-  clientId: string;
   tuning: SagaTuning;
 }
 

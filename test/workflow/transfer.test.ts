@@ -24,7 +24,7 @@ const request = (overrides: Record<string, unknown> = {}) =>
     amount: { value: '1000.00', currency: 'EUR' },
     ...overrides,
   });
-const input = (overrides: Record<string, unknown> = {}): TransferInput => ({ transfer: request(overrides), clientId: 'test', tuning: fastTuning });
+const input = (overrides: Record<string, unknown> = {}): TransferInput => ({ transfer: request(overrides), tuning: fastTuning });
 const toJpy = { beneficiary: { name: 'Sato Hanako', accountNumber: '1234567', bic: 'MHCBJPJT', country: 'JP', address: { line: '1-1 Marunouchi', city: 'Tokyo' }, currency: 'JPY' } };
 
 type Behaviour = (input: any) => Promise<unknown>;
