@@ -7,7 +7,7 @@ export const REVIEW_SECONDS = { default: 86_400, max: 7 * 86_400 } as const;
 const Iban = z
   .string()
   .trim()
-  .transform((v) => v.replace(/\s+/g, '').toUpperCase())
+  .overwrite((v) => v.replace(/\s+/g, '').toUpperCase())
   .superRefine((iban, ctx) => {
     const problem = ibanProblem(iban);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
