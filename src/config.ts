@@ -108,6 +108,9 @@ const EnvSchema = z.object({
   SAGAWAY_HOTELS_URL: url.optional(),
   SAGAWAY_CARS_URL: url.optional(),
   SAGAWAY_FX_URL: url.optional(),
+  SAGAWAY_COMPLIANCE_URL: url.optional(),
+  SAGAWAY_CORE_BANKING_URL: url.optional(),
+  SAGAWAY_NETWORK_URL: url.optional(),
   SAGAWAY_TUITION_MINOR: z.coerce.number().int().min(0).max(100_000_000).default(45_000),
   SAGAWAY_ALLOCATOR_MAX_HISTORY: z.coerce.number().int().min(20).max(50_000).default(5_000),
   SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3_600).default(120),
@@ -147,7 +150,7 @@ const REQUIRED_IN_PRODUCTION = ['SAGAWAY_API_KEYS', 'SAGAWAY_CODEC_KEYS', 'SAGAW
 
 export type Env = z.infer<typeof EnvSchema> & z.infer<typeof SharedEnvSchema>;
 
-export const BACKEND_NAMES = ['pricing', 'inventory', 'payments', 'shipping', 'notifications', 'idcheck', 'storage', 'bikes', 'kiosk', 'students', 'registrar', 'billing', 'flights', 'hotels', 'cars', 'fx'] as const;
+export const BACKEND_NAMES = ['pricing', 'inventory', 'payments', 'shipping', 'notifications', 'idcheck', 'storage', 'bikes', 'kiosk', 'students', 'registrar', 'billing', 'flights', 'hotels', 'cars', 'fx', 'compliance', 'corebanking', 'network'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export interface Config {
@@ -239,6 +242,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         hotels: urlOf('hotels', env.SAGAWAY_HOTELS_URL),
         cars: urlOf('cars', env.SAGAWAY_CARS_URL),
         fx: urlOf('fx', env.SAGAWAY_FX_URL),
+        compliance: urlOf('compliance', env.SAGAWAY_COMPLIANCE_URL),
+        corebanking: urlOf('corebanking', env.SAGAWAY_CORE_BANKING_URL),
+        network: urlOf('network', env.SAGAWAY_NETWORK_URL),
       },
     },
     sagas: {
@@ -426,4 +432,42 @@ export function metricsExposureFrom(source: NodeJS.ProcessEnv = process.env): { 
   const { SAGAWAY_ENV: env, SAGAWAY_METRICS_PORT: port, SAGAWAY_METRICS_HOST: host, SAGAWAY_METRICS_KEY: key } = parsed.data;
   const own = port ?? (env === 'production' && !key ? 9_465 : null);
   return { port: own, host, key: key ?? null };
+}
+
+// --- Cross-border transfers (issue 24): read on their own so this block merges apart from the schema above. ---
+export const DEV_NETWORK_SECRET = 'sagaway-dev-network-signing-secret-change-me';
+const TransferEnvSchema = z.object({
+  SAGAWAY_ENV: z.enum(['development', 'production']).default('production'),
+  /** The HMAC secret the payment network signs its reports with (shared by the network and the API). */
+  SAGAWAY_NETWORK_SECRET: z.string().min(32).default(DEV_NETWORK_SECRET),
+  /** Where the simulated network posts its reports; the API's own callback route when unset. */
+  SAGAWAY_NETWORK_CALLBACK_URL: z.url().optional(),
+  SAGAWAY_API_PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
+  SAGAWAY_NETWORK_SETTLE_MS: z.coerce.number().int().min(0).max(600_000).default(300),
+  SAGAWAY_NETWORK_RETURN_MS: z.coerce.number().int().min(0).max(86_400_000).default(2_000),
+});
+
+export interface TransferSettings {
+  networkSecret: string;
+  callbackUrl: string;
+  settleMs: number;
+  returnMs: number;
+}
+
+/** The payment network's signing secret and timing; the development secret is refused in production. */
+export function transferSettingsFrom(source: NodeJS.ProcessEnv = process.env): TransferSettings {
+  const parsed = TransferEnvSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  }
+  const env = parsed.data;
+  if (env.SAGAWAY_ENV === 'production' && env.SAGAWAY_NETWORK_SECRET === DEV_NETWORK_SECRET) {
+    throw new ConfigError('invalid configuration:\n  SAGAWAY_NETWORK_SECRET: must be set in production (the development default is public)');
+  }
+  return {
+    networkSecret: env.SAGAWAY_NETWORK_SECRET,
+    callbackUrl: env.SAGAWAY_NETWORK_CALLBACK_URL ?? `http://127.0.0.1:${env.SAGAWAY_API_PORT}/v1/callbacks/payment-network`,
+    settleMs: env.SAGAWAY_NETWORK_SETTLE_MS,
+    returnMs: env.SAGAWAY_NETWORK_RETURN_MS,
+  };
 }

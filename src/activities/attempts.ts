@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, CompleteAsyncError, Context } from '@temporalio/activity';
 import type { StepCall } from '../domain/steps';
 
 /** What every sagaway activity returns, so the saga view can show how many attempts a step took. */
@@ -47,6 +47,8 @@ export function reportAttempts<A extends Record<string, AnyActivity>>(activities
         log.info('step done', { step, attempt });
         return { value, attempt };
       } catch (err) {
+        // An activity that a callback completes later (the payment network's report) stays open as it is.
+        if (err instanceof CompleteAsyncError) throw err;
         const failure = withAttempt(err, attempt);
         log.warn('step attempt failed', { step, attempt, error: failure.message, retryable: !failure.nonRetryable });
         throw failure;

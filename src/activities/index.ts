@@ -10,6 +10,8 @@ import { BackendClient, type Authorizer } from './http-client';
 import { createOrderActivities } from './order-activities';
 import { createOtaHotelClient } from './ota-hotel-client';
 import { createStorageClient } from './storage-client';
+import { createCoreBankingClient } from './core-banking-client';
+import { createTransferActivities } from './transfer-activities';
 import { createTravelActivities } from './travel-activities';
 
 export interface ActivityDeps {
@@ -48,7 +50,10 @@ export function createActivities(deps: ActivityDeps): SagawayActivities {
     flights: client('flights'),
     cars: client('cars'),
     fx: client('fx'),
+    compliance: client('compliance'),
+    network: client('network'),
   };
+  const corebanking = createCoreBankingClient(deps.urls.corebanking, deps.timeoutMs, deps.authorize?.('corebanking'));
   const storage = createStorageClient(deps.urls.storage, deps.timeoutMs, deps.authorize?.('storage'));
   const hotels = createOtaHotelClient(deps.urls.hotels, deps.timeoutMs, deps.authorize?.('hotels'));
   const order = createOrderActivities(clients);
@@ -61,11 +66,12 @@ export function createActivities(deps: ActivityDeps): SagawayActivities {
       ...classes,
       ...legacyClassActivities(classes),
       ...createTravelActivities({ ...clients, hotels }),
+      ...createTransferActivities({ ...clients, corebanking }),
       ...createAlertActivities(deps.alertWebhook ?? null),
       ...createAuditActivities(deps.audit ?? null),
     }),
     close: async () => {
-      await Promise.all([...Object.values(clients).map((c) => c.close()), storage.close(), hotels.close()]);
+      await Promise.all([...Object.values(clients).map((c) => c.close()), storage.close(), hotels.close(), corebanking.close()]);
     },
   };
 }

@@ -22,7 +22,10 @@ import { opsRoutes } from './routes/ops';
 import { orderRoutes } from './routes/orders';
 import { sagaRoutes } from './routes/sagas';
 import { KEY_LIFETIME } from './idempotency';
+import { transferCallbackRoutes } from './routes/transfer-callbacks';
+import { transferRoutes } from './routes/transfers';
 import { tripRoutes } from './routes/trips';
+import type { TransferGateway } from './transfer-gateway';
 import { screenRoutes } from './routes/screens';
 import type { Admission } from './admission';
 import type { OpsGateway } from './ops-gateway';
@@ -56,6 +59,8 @@ export interface AppDeps {
   metrics?: MetricsOptions['exposure'];
   /** Bounds on running sagas, per client and in all (SAGAWAY_MAX_RUNNING*); none: every start is let in. */
   admission?: Admission;
+  /** Cross-border transfers: their routes, the network's callbacks (signed with `networkSecret`). */
+  transfers?: { gateway: TransferGateway; networkSecret: string };
 }
 
 export interface Protection {
@@ -137,11 +142,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bikeRoutes(v1, deps.gateway, { ...deps.bikes, tuning: deps.sagas.tuning });
     classRoutes(v1, deps.gateway, { ...deps.classes, tuning: deps.sagas.tuning });
     tripRoutes(v1, deps.gateway, deps.sagas);
+    if (deps.transfers) transferRoutes(v1, deps.gateway, deps.transfers.gateway, deps.sagas);
     sagaRoutes(v1, deps.gateway);
     eventRoutes(v1, deps.gateway, deps.events);
     if (deps.ops) opsRoutes(v1, deps.ops);
     if (deps.audit) auditRoutes(v1, deps.audit.reader);
   });
+  const transfers = deps.transfers;
+  if (transfers) {
+    await app.register(async (scope) => {
+      await identifyAndLimit(scope);
+      transferCallbackRoutes(scope, { transfers: transfers.gateway, networkSecret: transfers.networkSecret });
+    });
+  }
   await app.register(async (scope) => screenRoutes(scope, { development: deps.screens?.development ?? false, visitorMaxBikes: deps.bikes.visitorMaxBikes, feePerBike: deps.bikes.feePerBike }));
   return app;
 }

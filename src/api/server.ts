@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFrom } from '../codec';
 import { openAuditStore } from '../audit';
-import { admissionLimitsFrom, apiLimitsFrom, auditConfigFrom, exitOnConfigError, loadConfigOrExit, metricsExposureFrom } from '../config';
+import { admissionLimitsFrom, apiLimitsFrom, auditConfigFrom, exitOnConfigError, loadConfigOrExit, metricsExposureFrom, transferSettingsFrom } from '../config';
 import { DEFAULT_TUNING } from '../domain/saga';
 import { createLogger } from '../logger';
 import { serveMetrics } from '../observability/api-metrics';
@@ -15,6 +15,7 @@ import { sagaDepsFrom } from './deps';
 import { OpsGateway } from './ops-gateway';
 import { PageTokens } from './page-token';
 import { SagaGateway } from './saga-gateway';
+import { TransferGateway } from './transfer-gateway';
 import { RedisSagaViewStore } from '../views/saga-view-store';
 
 /**
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     metrics: metrics.port === null ? { kind: 'public', key: metrics.key } : { kind: 'separate' },
     ops: new OpsGateway(client, gateway),
     events: { ...observability.events, redis: deps.shared?.redis ?? null },
+    transfers: { gateway: new TransferGateway(client, gateway, deps.sagas.tuning), networkSecret: transferSettingsFrom().networkSecret },
     tracing: tracing !== null,
     apiKeys: config.api.keys,
     operatorKeys: config.api.operatorKeys,

@@ -6,13 +6,17 @@ import { billingRoutes } from './billing';
 import { bikesRoutes } from './bikes';
 import { carsRoutes } from './cars';
 import { flightsRoutes } from './flights';
+import { complianceRoutes } from './compliance';
+import { coreBankingRoutes } from './core-banking';
 import { fxRoutes } from './fx';
+import { fxPairRoutes } from './fx-pairs';
 import { hotelsRoutes } from './hotels';
 import { idcheckRoutes, loadIdKeys, type IdKeys } from './idcheck';
 import { inventoryRoutes } from './inventory';
 import { Journal } from './journal';
 import { kioskRoutes } from './kiosk';
 import { notificationsRoutes } from './notifications';
+import { DEFAULT_NETWORK_OPTIONS, paymentNetworkRoutes, type NetworkOptions } from './payment-network';
 import { paymentsRoutes } from './payments';
 import { pricingRoutes } from './pricing';
 import { registrarRoutes } from './registrar';
@@ -35,6 +39,8 @@ export interface BackendsOptions {
   paymentsClient: OAuthClientConfig;
   /** The `/_admin` routes; off unless SAGAWAY_BACKENDS_ADMIN=true. */
   admin: boolean;
+  /** Where the payment network reports (sagaway's callback) and the secret it signs with. */
+  network?: NetworkOptions;
 }
 
 
@@ -42,7 +48,7 @@ function bearer(req: FastifyRequest): string | null {
   return /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? null;
 }
 
-type Routes = (service: BackendService, keys: IdKeys) => (router: ServiceRouter) => void;
+type Routes = (service: BackendService, keys: IdKeys, options: BackendsOptions) => (router: ServiceRouter) => void;
 
 const SERVICES: Record<string, Routes> = {
   pricing: pricingRoutes,
@@ -60,7 +66,13 @@ const SERVICES: Record<string, Routes> = {
   flights: flightsRoutes,
   hotels: hotelsRoutes,
   cars: carsRoutes,
-  fx: fxRoutes,
+  fx: (service) => (router) => {
+    fxRoutes(service)(router);
+    fxPairRoutes(service)(router);
+  },
+  compliance: complianceRoutes,
+  corebanking: coreBankingRoutes,
+  network: (service, _keys, options) => paymentNetworkRoutes(service, options.network ?? DEFAULT_NETWORK_OPTIONS),
 };
 
 export interface Backends {
@@ -97,7 +109,7 @@ export async function buildBackends(options: BackendsOptions): Promise<Backends>
   for (const [name, routes] of Object.entries(SERVICES)) {
     const service = new BackendService(name, journal);
     service.restore(entries);
-    mountService(app, service, routes(service, keys), accessTo(name));
+    mountService(app, service, routes(service, keys, options), accessTo(name));
     services[name] = service;
   }
   if (options.admin) {

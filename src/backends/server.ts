@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadConfigOrExit } from '../config';
+import { loadConfigOrExit, transferSettingsFrom } from '../config';
 import { createLogger } from '../logger';
 import { federationJwksPath } from '../activities/federation';
 import { buildBackends } from './app';
@@ -11,7 +11,9 @@ async function main(): Promise<void> {
   const logger = createLogger('backends', config.logLevel);
   const journalPath = join(config.dataDir, 'backends.jsonl');
   const federationKeys = config.security.federationJwksUrl ? remoteKeySet(config.security.federationJwksUrl) : fileKeySet(federationJwksPath(config.dataDir));
-  const { app } = await buildBackends({ journalPath, logger, federationKeys, paymentsClient: config.security.paymentsClient, admin: config.security.backendsAdmin });
+  const transfers = transferSettingsFrom();
+  const network = { callbackUrl: transfers.callbackUrl, secret: transfers.networkSecret, settleMs: transfers.settleMs, returnMs: transfers.returnMs };
+  const { app } = await buildBackends({ journalPath, logger, federationKeys, paymentsClient: config.security.paymentsClient, admin: config.security.backendsAdmin, network });
   await app.listen({ host: config.backends.host, port: config.backends.port });
   logger.info({ journalPath }, 'backends ready');
   const close = async () => {

@@ -34,6 +34,14 @@ export const FailureType = {
   PriceRefused: 'PriceRefused',
   PriceConfirmationTimeout: 'PriceConfirmationTimeout',
   NotAwaitingConfirmation: 'NotAwaitingConfirmation',
+  ComplianceRefused: 'ComplianceRefused',
+  ComplianceReviewTimeout: 'ComplianceReviewTimeout',
+  NotAwaitingReview: 'NotAwaitingReview',
+  AlreadyReviewed: 'AlreadyReviewed',
+  InsufficientFunds: 'InsufficientFunds',
+  AccountBlocked: 'AccountBlocked',
+  UnknownAccount: 'UnknownAccount',
+  NetworkRejected: 'NetworkRejected',
   InternalError: 'InternalError',
 } as const;
 

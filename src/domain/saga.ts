@@ -1,7 +1,7 @@
 import type { AuditEntry } from './operator';
 
 /** The saga view: what the API returns, what the query answers, what a finished workflow stores. */
-export const SagaTypes = ['order', 'bike-checkout', 'class-registration', 'trip'] as const;
+export const SagaTypes = ['order', 'bike-checkout', 'class-registration', 'trip', 'transfer', 'transfer-return'] as const;
 export type SagaType = (typeof SagaTypes)[number];
 
 export const SagaStatuses = ['RUNNING', 'COMPENSATING', 'COMPLETED', 'COMPENSATED', 'FAILED'] as const;

@@ -50,6 +50,23 @@ async function allocatorLifecycle(stack: Stack) {
   return { sagaId: `allocator-${sectionId}`, outcome: 'collected, allocated, released to the waitlist, window closed' };
 }
 
+const TRANSFER_BENEFICIARIES = {
+  yen: { name: 'Sato Hanako', accountNumber: '1234567', bic: 'MHCBJPJT', country: 'JP', address: { line: '1-1 Marunouchi', city: 'Tokyo' }, currency: 'JPY' },
+  closed: { name: 'Old Account Ltd', iban: 'GB29NWBK60161331926819', bic: 'NWBKGB2L', country: 'GB', address: { line: '1 Lombard St', city: 'London' }, currency: 'GBP' },
+  returns: { name: 'Javier Ruiz', iban: 'ES9121000418450200051332', bic: 'CAIXESBB', country: 'ES', address: { line: 'Gran Via 1', city: 'Madrid' }, currency: 'EUR' },
+};
+
+async function finishedTransfer(stack: Stack, beneficiary: Record<string, unknown>) {
+  const body = { debtor: { iban: 'DE89370400440532013000', currency: 'EUR' }, beneficiary, amount: { value: '1000.00', currency: 'EUR' } };
+  const started = await call(stack.apiUrl, 'POST', '/v1/transfers', { body, prefer: 'wait=30' });
+  return ended(stack, started.body.id as string);
+}
+
+async function returnedTransfer(stack: Stack) {
+  const transfer = await finishedTransfer(stack, TRANSFER_BENEFICIARIES.returns);
+  return ended(stack, `${transfer.sagaId}-return`);
+}
+
 async function finishedTrip(stack: Stack, overrides: Record<string, unknown>) {
   const answer = await call(stack.apiUrl, 'POST', '/v1/trips', { body: tripBody(overrides), prefer: 'wait=30' });
   if (answer.status !== 200) throw new Error(`trip did not finish: ${JSON.stringify(answer.body)}`);
@@ -105,4 +122,7 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
   { name: 'trip-completed', run: (stack) => finishedTrip(stack, {}) },
   { name: 'trip-compensated', run: (stack) => finishedTrip(stack, { hotel: { hotelCode: 'PAR-OPERA', checkIn: '2027-05-01', nights: 2, rooms: 1 } }) },
   { name: 'trip-price-accepted', run: tripPriceAccepted },
+  { name: 'transfer-completed', run: (stack) => finishedTransfer(stack, TRANSFER_BENEFICIARIES.yen) },
+  { name: 'transfer-network-rejected', run: (stack) => finishedTransfer(stack, TRANSFER_BENEFICIARIES.closed) },
+  { name: 'transfer-return-completed', run: returnedTransfer },
 ];

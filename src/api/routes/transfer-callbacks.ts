@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify';
+import { messageKind, readPacs002, readPacs004 } from '../../domain/transfer-messages';
+import { NETWORK_SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS, signatureProblem } from '../network-signature';
+import { HttpProblem } from '../problems';
+import type { TransferGateway } from '../transfer-gateway';
+
+export interface CallbackOptions {
+  transfers: TransferGateway;
+  /** The secret the payment network signs its reports with (SAGAWAY_NETWORK_SECRET). */
+  networkSecret: string;
+}
+
+/**
+ * `POST /v1/callbacks/payment-network`: the network's signed pacs.002 (status) and pacs.004 (return). No
+ * client key: the signature is the network's credential. An unsigned, badly signed, stale or replayed
+ * message is refused before anything is read from it; a report about no transfer we sent is a 404; a
+ * duplicate or an out-of-order report changes nothing. A 503 asks the network to deliver it again.
+ */
+export function transferCallbackRoutes(app: FastifyInstance, options: CallbackOptions): void {
+  const seen = new SeenMessages(SIGNATURE_TOLERANCE_SECONDS * 2 * 1_000);
+  app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  app.post('/v1/callbacks/payment-network', { schema: { hide: true } }, async (request, reply) => {
+    const body = typeof request.body === 'string' ? request.body : '';
+    const signature = request.headers[NETWORK_SIGNATURE_HEADER];
+    const refused = signatureProblem(options.networkSecret, body, typeof signature === 'string' ? signature : undefined);
+    if (refused) throw new HttpProblem(401, 'bad-signature', 'The report is not signed by the network', refused);
+    const kind = messageKind(body);
+    const report = kind === 'pacs.002' ? readPacs002(body) : kind === 'pacs.004' ? readPacs004(body) : null;
+    if (!report) throw new HttpProblem(400, 'not-a-report', 'Not a report', 'the body is neither a pacs.002 nor a pacs.004 sagaway can read');
+    if (seen.has(report.msgId)) throw new HttpProblem(409, 'replayed-report', 'Report already taken', `message ${report.msgId} was delivered before`);
+
+    const transfer = await options.transfers.transfer(report.originalMsgId, report.uetr);
+    if (!transfer) throw new HttpProblem(404, 'unknown-uetr', 'Unknown payment', `no transfer with UETR ${report.uetr} and message ${report.originalMsgId}`);
+
+    if (kind === 'pacs.004') {
+      if (transfer.view.status !== 'COMPLETED') throw retryLater('the transfer has not settled yet');
+      const returned = await options.transfers.startReturn(transfer.view, transfer.owner, readPacs004(body)!);
+      seen.add(report.msgId);
+      return reply.code(202).send({ status: 'accepted', returnSagaId: returned.id });
+    }
+    const status = readPacs002(body)!;
+    // ACTC and PDNG say nothing final: noted, nothing changes.
+    if (status.status !== 'ACSC' && status.status !== 'RJCT') return reply.code(202).send({ status: 'noted' });
+    const outcome = await options.transfers.settle(transfer.view.id, transfer.description, status);
+    if (outcome.kind === 'not-yet') throw retryLater('the transfer is not waiting for its report right now');
+    seen.add(report.msgId);
+    return reply.code(200).send({ status: outcome.kind === 'applied' ? 'accepted' : 'already-settled' });
+  });
+}
+
+function retryLater(why: string): HttpProblem {
+  return new HttpProblem(503, 'retry-later', 'Deliver it again', why, {}, { 'retry-after': '1' });
+}
+
+/** Message ids taken within the signature window: the same signed message again is a replay. */
+class SeenMessages {
+  private readonly ids = new Map<string, number>();
+
+  constructor(private readonly keepMs: number) {}
+
+  has(id: string): boolean {
+    const at = this.ids.get(id);
+    return at !== undefined && Date.now() - at < this.keepMs;
+  }
+
+  add(id: string): void {
+    const now = Date.now();
+    this.ids.set(id, now);
+    for (const [old, at] of this.ids) {
+      if (now - at < this.keepMs) break;
+      this.ids.delete(old);
+    }
+  }
+}

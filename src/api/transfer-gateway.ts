@@ -1,0 +1,117 @@
+import { ActivityNotFoundError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../domain/failures';
+import type { SagaTuning, SagaView } from '../domain/saga';
+import { describeReason, TransferMessages, type ReviewRequest, type TransferReturnInput } from '../domain/transfer';
+import type { PaymentReturn, StatusReport } from '../domain/transfer-messages';
+import type { CommandOutcome, SagaGateway } from './saga-gateway';
+import { unavailableAs503 } from './temporal-unavailable';
+import { keys } from './visibility';
+
+/** The step the network's report completes: the engine runs it as the activity of that id. */
+const SUBMISSION = 'submitPayment';
+
+export type ReportOutcome =
+  | { kind: 'unknown' }
+  | { kind: 'applied' }
+  /** Already settled (a duplicate, or a report after the status request found it): nothing changes. */
+  | { kind: 'settled' }
+  /** The saga is not waiting for it yet (between attempts): the network delivers it again. */
+  | { kind: 'not-yet' };
+
+/**
+ * What the payment network's callbacks ask of Temporal: the transfer a report is about (by the pacs.008's
+ * MsgId, which is the saga id, and its UETR), the completion of the submission that waits for the report,
+ * and the start of the return saga.
+ */
+export class TransferGateway {
+  constructor(
+    private readonly client: Client,
+    private readonly sagas: SagaGateway,
+    private readonly tuning: SagaTuning,
+  ) {}
+
+  /** The transfer `msgId` names, if its UETR is `uetr`; with its owner. */
+  async transfer(msgId: string, uetr: string): Promise<{ view: SagaView; owner: string; description: WorkflowExecutionDescription } | null> {
+    const description = await this.describe(msgId);
+    const owner = description?.typedSearchAttributes.get(keys.client);
+    if (!description) return null;
+    if (!owner || description.typedSearchAttributes.get(keys.type) !== 'transfer') return null;
+    const view = await this.sagas.view(msgId, owner, 3_000);
+    if (!view || view.details.uetr !== uetr) return null;
+    return { view, owner, description };
+  }
+
+  /** A compliance officer's review of any client's transfer (an operator action, with its reason). */
+  async review(sagaId: string, request: ReviewRequest): Promise<CommandOutcome> {
+    const description = await this.describe(sagaId);
+    const owner = description?.typedSearchAttributes.get(keys.client);
+    if (!description || !owner || description.typedSearchAttributes.get(keys.type) !== 'transfer') return { kind: 'not-found' };
+    return this.sagas.update(sagaId, owner, TransferMessages.complianceReview, request);
+  }
+
+  private async describe(sagaId: string): Promise<WorkflowExecutionDescription | null> {
+    try {
+      return await unavailableAs503(() => this.client.workflow.getHandle(sagaId).describe());
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  /** Completes (ACSC) or fails (RJCT) the submission waiting for this report. */
+  async settle(sagaId: string, description: WorkflowExecutionDescription, report: StatusReport): Promise<ReportOutcome> {
+    const pending = (description.raw.pendingActivities ?? []).find((a) => a.activityId === SUBMISSION);
+    if (!pending) return description.status.name === 'RUNNING' && !submitted(await this.sagas.view(sagaId, description.typedSearchAttributes.get(keys.client) ?? '')) ? { kind: 'not-yet' } : { kind: 'settled' };
+    const attempt = pending.attempt ?? 1;
+    const id = { workflowId: sagaId, activityId: SUBMISSION };
+    try {
+      if (report.status === 'ACSC') {
+        await unavailableAs503(() => this.client.activity.complete(id, { value: { status: 'ACSC', reportMsgId: report.msgId, via: 'report' }, attempt }));
+      } else {
+        const reason = report.reason ?? 'NARR';
+        const failure = ApplicationFailure.create({ message: `the payment network rejected the payment: ${describeReason(reason)}`, type: FailureType.NetworkRejected, nonRetryable: true, details: [{ attempt, details: [{ reason }] }] });
+        await unavailableAs503(() => this.client.activity.fail(id, failure));
+      }
+      return { kind: 'applied' };
+    } catch (err) {
+      // Its attempt ended meanwhile (timed out; the next one asks the network) or it is between attempts.
+      if (err instanceof ActivityNotFoundError) return { kind: 'not-yet' };
+      throw err;
+    }
+  }
+
+  /** Starts the return saga linked to the transfer (once: the same return again answers the same saga). */
+  async startReturn(transfer: SagaView, owner: string, returned: PaymentReturn): Promise<SagaView> {
+    const d = transfer.details as { uetr: string; amounts: { debit: { currency: string }; rate: string | null } };
+    const result = transfer.result as { debited: { currency: string } } | null;
+    const input: TransferReturnInput = {
+      transferId: transfer.id,
+      uetr: d.uetr,
+      customerIban: String((transfer.details.debtorIban as string | undefined) ?? ''),
+      returned: returned.returned,
+      reason: returned.reason,
+      returnMsgId: returned.msgId,
+      rateE6: d.amounts.rate === null ? null : Math.round(Number(d.amounts.rate) * 1e6),
+      debitCurrency: result?.debited.currency ?? d.amounts.debit.currency,
+      tuning: this.tuning,
+    };
+    const outcome = await this.sagas.start({
+      type: 'transfer-return',
+      workflow: 'transferReturn',
+      input,
+      sagaId: returnSagaId(transfer.id),
+      clientId: owner,
+      requestHash: `return:${d.uetr}`,
+      summary: `Return of ${d.uetr}: ${describeReason(returned.reason)}`,
+    });
+    if (outcome.kind === 'conflict') throw new Error(`a return saga ${returnSagaId(transfer.id)} exists for another transfer`);
+    return outcome.view;
+  }
+}
+
+export const returnSagaId = (transferId: string) => `${transferId}-return`;
+
+function submitted(view: SagaView | null): boolean {
+  return view?.steps.some((s) => s.name === SUBMISSION && s.status !== 'RUNNING') ?? true;
+}

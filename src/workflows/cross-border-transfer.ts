@@ -1,0 +1,158 @@
+/**
+ * Cross-border transfer: money from a customer's account to a beneficiary abroad, identified everywhere by
+ * its UETR.
+ *
+ *   screenParties ........... sanctions screening of both parties (compliance)
+ *   awaitComplianceReview ... only for a potential match: two different officers approve in time, or the
+ *                             transfer ends with nothing done (one refusal, or the deadline)
+ *   quotePair, lockPair ..... only when the currencies differ; undo releasePair
+ *   holdFunds ............... undo releaseHold (core banking, SOAP 1.1)
+ *   submitPayment ........... PIVOT: the pacs.008; the network's signed pacs.002 completes it (ACSC), or
+ *                             refuses it (RJCT: no money moved, the hold and the rate are released and the
+ *                             transfer ends COMPENSATED with the reason); a report that never comes is
+ *                             asked for (pacs.028) by the next attempt
+ *   postTransfer ............ the hold becomes a balanced posting: customer debit, fee, nostro credit
+ *   notifyTransfer
+ *
+ * A pacs.004 that comes back later starts transferReturn, a saga of its own linked to this one.
+ */
+import { ApplicationFailure, condition, defineUpdate, setHandler, uuid4 } from '@temporalio/workflow';
+import type { TransferActivities } from '../activities/transfer-activities';
+import { FailureType } from '../domain/failures';
+import { fromMinor } from '../domain/iso';
+import type { SagaView } from '../domain/saga';
+import {
+  formatRate,
+  maskIban,
+  postingLines,
+  settle,
+  TransferMessages,
+  type LockedPair,
+  type Review,
+  type ReviewRequest,
+  type ReviewState,
+  type Screening,
+  type TransferInput,
+  type TransferResult,
+} from '../domain/transfer';
+import type { TransferRequest } from '../domain/transfer-request';
+import { activityOptions } from './activity-options';
+import { Saga } from './saga';
+import { declareSteps } from './steps';
+
+export const complianceReviewUpdate = defineUpdate<ReviewState, [ReviewRequest]>(TransferMessages.complianceReview);
+
+export const transferSteps = declareSteps<TransferActivities>()({
+  screenParties: { probe: 'lookupScreening', summary: () => 'Screen both parties against the sanctions lists' },
+  quotePair: { local: true, summary: ({ sell, buy }) => `Quote ${sell} to ${buy}` },
+  lockPair: { undo: 'releasePair', probe: 'lookupPair', undone: ['RELEASED'], summary: ({ sell, buy }) => `Lock the ${sell}/${buy} rate` },
+  holdFunds: { undo: 'releaseHold', probe: 'lookupHold', undone: ['RELEASED'], summary: ({ minor, currency }) => `Hold ${fromMinor(minor, currency)} ${currency}` },
+  submitPayment: { probe: 'requestStatus', appliedWhen: ['ACSC'] },
+  postTransfer: { probe: 'lookupPosting', appliedWhen: ['POSTED'], summary: () => 'Post the transfer (double entry)' },
+  notifyTransfer: {},
+});
+type TransferSaga = Saga<TransferActivities, typeof transferSteps>;
+
+export async function crossBorderTransfer(input: TransferInput): Promise<SagaView<TransferResult>> {
+  const { transfer } = input;
+  const saga: TransferSaga = new Saga({ type: 'transfer', tuning: input.tuning, ...activityOptions }, transferSteps);
+  const uetr = uuid4();
+  saga.annotate({ uetr, debtorIban: transfer.debtor.iban, beneficiaryAccount: maskIban(transfer.beneficiary.iban ?? transfer.beneficiary.accountNumber!), returnSagaId: null });
+  const review = awaitComplianceReview(saga, transfer.reviewSeconds);
+  return saga.run(async () => {
+    const screening = await saga.step('screenParties', {
+      parties: [
+        { role: 'debtor', name: 'Account holder', country: transfer.debtor.iban.slice(0, 2) },
+        { role: 'beneficiary', name: transfer.beneficiary.name, country: transfer.beneficiary.country },
+      ],
+    });
+    saga.annotate({ screening: { result: screening.result, matches: screening.matches } });
+    if (screening.result === 'POTENTIAL_MATCH') await review.decide(screening);
+
+    const pair = transfer.debtor.currency === transfer.beneficiary.currency ? null : await lockRate(saga, transfer);
+    const s = settle(transfer, pair);
+    const amounts = { debit: s.debit, fee: s.fee, arrives: s.credit, rate: formatRate(s.rateE6) };
+    saga.annotate({ amounts });
+    await saga.step('holdFunds', { iban: transfer.debtor.iban, minor: s.debit.minor, currency: s.debit.currency });
+
+    const settlement = await saga.pivot('submitPayment', { reference: uetr, payment: paymentOf(saga.id, uetr, transfer, s.credit) }, { summary: `Send the pacs.008 ${uetr}` });
+    saga.annotate({ network: { status: 'ACSC', via: settlement?.via ?? 'status-request' } });
+
+    const posting = await saga.step('postTransfer', { holdReference: saga.referenceOf('holdFunds').reference, lines: postingLines(transfer.debtor.iban, s) });
+    const result: TransferResult = { uetr, debited: s.debit, fee: s.fee, arrives: s.credit, rate: amounts.rate, postingId: posting.postingId };
+    await saga.step('notifyTransfer', {
+      to: maskIban(transfer.debtor.iban),
+      template: 'transfer-settled',
+      data: { uetr, arrives: `${fromMinor(s.credit.minor, s.credit.currency)} ${s.credit.currency}`, fee: `${fromMinor(s.fee.minor, s.fee.currency)} ${s.fee.currency}`, rate: amounts.rate },
+    });
+    return result;
+  });
+}
+
+async function lockRate(saga: TransferSaga, transfer: TransferRequest): Promise<LockedPair> {
+  const quote = await saga.step('quotePair', { sell: transfer.debtor.currency, buy: transfer.beneficiary.currency });
+  return saga.step('lockPair', { quoteId: quote.quoteId, sell: quote.sell, buy: quote.buy });
+}
+
+function paymentOf(msgId: string, uetr: string, t: TransferRequest, credit: { minor: number; currency: string }) {
+  return {
+    msgId,
+    uetr,
+    endToEndId: t.endToEndId ?? 'NOTPROVIDED',
+    amount: credit,
+    chargeBearer: t.chargeBearer,
+    debtor: { name: 'Account holder', iban: t.debtor.iban },
+    creditor: { name: t.beneficiary.name, iban: t.beneficiary.iban, accountNumber: t.beneficiary.accountNumber, bic: t.beneficiary.bic, country: t.beneficiary.country, addressLine: t.beneficiary.address.line },
+    remittance: t.remittanceInformation,
+  };
+}
+
+/**
+ * Four eyes on a potential match: the complianceReview update is answered only while the transfer waits
+ * for it; the same officer twice, or a review when none is asked, is refused (409 at the API).
+ */
+function awaitComplianceReview(saga: TransferSaga, seconds: number) {
+  let awaiting = false;
+  const reviews: Review[] = [];
+  let decision: ReviewState['decision'] = null;
+  setHandler(
+    complianceReviewUpdate,
+    (request) => {
+      reviews.push({ ...request, at: new Date().toISOString() });
+      if (request.decision === 'refuse') decision = 'REFUSED';
+      else if (new Set(reviews.filter((r) => r.decision === 'approve').map((r) => r.operator)).size >= 2) decision = 'APPROVED';
+      saga.annotate({ reviews: [...reviews] });
+      return { reviews: [...reviews], decision };
+    },
+    {
+      validator: (request: ReviewRequest) => {
+        if (!awaiting || decision !== null) throw ApplicationFailure.nonRetryable('the transfer is not waiting for a compliance review', FailureType.NotAwaitingReview);
+        if (!request?.operator) throw ApplicationFailure.nonRetryable('a review names its operator', FailureType.NotAwaitingReview);
+        if (reviews.some((r) => r.operator === request.operator)) {
+          throw ApplicationFailure.nonRetryable(`${request.operator} already reviewed this transfer; a second officer must decide`, FailureType.AlreadyReviewed);
+        }
+      },
+    },
+  );
+
+  return {
+    async decide(screening: Screening): Promise<void> {
+      await saga.track('awaitComplianceReview', async () => {
+        awaiting = true;
+        saga.annotate({ awaiting: { for: 'complianceReview', until: new Date(Date.now() + seconds * 1_000).toISOString(), approvalsNeeded: 2, matches: screening.matches } });
+        try {
+          const answered = await condition(() => decision !== null, seconds * 1_000);
+          saga.annotate({ complianceReview: answered ? decision : 'TIMED_OUT' });
+          if (!answered) saga.reject(FailureType.ComplianceReviewTimeout, `no two approvals within ${seconds} s of the potential match`);
+          if (decision === 'REFUSED') {
+            const refusal = reviews.find((r) => r.decision === 'refuse')!;
+            saga.reject(FailureType.ComplianceRefused, `refused by ${refusal.operator}: ${refusal.reason}`);
+          }
+        } finally {
+          awaiting = false;
+          saga.annotate({ awaiting: null });
+        }
+      });
+    },
+  };
+}

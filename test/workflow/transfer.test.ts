@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { PostingLine, TransferInput } from '../../src/domain/transfer';
+import { TransferRequestSchema } from '../../src/domain/transfer-request';
+import { networkRejection } from '../../src/activities/transfer-activities';
+import { complianceReviewUpdate, crossBorderTransfer } from '../../src/workflows/cross-border-transfer';
+import { sagaStateQuery } from '../../src/workflows/saga';
+import { transferReturn } from '../../src/workflows/transfer-return';
+import { waitFor } from '../support/http';
+import { businessRejection, fastTuning, mockActivities, startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env';
+
+let env: WorkflowEnv;
+before(async () => {
+  env = await startWorkflowEnv();
+});
+after(async () => {
+  await env?.teardown();
+});
+
+const request = (overrides: Record<string, unknown> = {}) =>
+  TransferRequestSchema.parse({
+    debtor: { iban: 'DE89370400440532013000', currency: 'EUR' },
+    beneficiary: { name: 'Claire Dubois', iban: 'FR7630006000011234567890189', bic: 'BNPAFRPP', country: 'FR', address: { line: '1 rue de Rivoli', city: 'Paris' }, currency: 'EUR' },
+    amount: { value: '1000.00', currency: 'EUR' },
+    ...overrides,
+  });
+const input = (overrides: Record<string, unknown> = {}): TransferInput => ({ transfer: request(overrides), tuning: fastTuning });
+const toJpy = { beneficiary: { name: 'Sato Hanako', accountNumber: '1234567', bic: 'MHCBJPJT', country: 'JP', address: { line: '1-1 Marunouchi', city: 'Tokyo' }, currency: 'JPY' } };
+
+type Behaviour = (input: any) => Promise<unknown>;
+
+/** The transfer's activities, mocked: calls are recorded in order, and the posting's lines kept. */
+function mockTransfer(overrides: Record<string, Behaviour> = {}) {
+  const posted: PostingLine[][] = [];
+  const ok = (value: unknown): Behaviour => async () => value;
+  const defaults: Record<string, Behaviour> = {
+    screenParties: ok({ screeningId: 's', result: 'CLEAR', matches: [] }),
+    lookupScreening: ok({ found: true, status: 'CLEAR' }),
+    quotePair: ok({ quoteId: 'q', sell: 'EUR', buy: 'JPY', rateE6: 162_450_000 }),
+    lockPair: async (i) => ({ quoteId: i.quoteId, sell: i.sell, buy: i.buy, rateE6: 162_450_000 }),
+    releasePair: ok(undefined),
+    lookupPair: ok({ found: true, status: 'LOCKED' }),
+    holdFunds: ok({ holdId: 'h' }),
+    releaseHold: ok(undefined),
+    lookupHold: ok({ found: true, status: 'HELD' }),
+    submitPayment: ok({ status: 'ACSC', reportMsgId: 'r', via: 'report' }),
+    requestStatus: ok({ found: true, status: 'ACSC', report: null }),
+    postTransfer: async (i) => {
+      posted.push(i.lines);
+      return { postingId: 'p' };
+    },
+    creditReturn: async (i) => {
+      posted.push(i.lines);
+      return { postingId: 'p2' };
+    },
+    lookupPosting: ok({ found: true, status: 'POSTED' }),
+    notifyTransfer: ok({ messageId: 'm' }),
+    sendAlert: ok(undefined),
+  };
+  const impls = Object.fromEntries(Object.entries(defaults).map(([name, fallback]) => [name, (i: never) => (overrides[name] ?? fallback)(i)]));
+  const mocked = mockActivities(impls);
+  return { activities: mocked.activities, calls: mocked.calls, posted };
+}
+
+const potentialMatch: Behaviour = async () => ({ screeningId: 's', result: 'POTENTIAL_MATCH', matches: [{ party: 'beneficiary', score: 0.9, listEntry: 'EU-CFSP-2024/1187', name: 'Viktor Sanctionov' }] });
+const netZero = (lines: PostingLine[]) => [...new Set(lines.map((l) => l.currency))].map((c) => lines.filter((l) => l.currency === c).reduce((s, l) => s + l.minor, 0));
+
+describe('cross-border transfer', { concurrency: true }, () => {
+  it('a clean transfer in one currency: screened, held, sent, posted balanced, notified; no rate', async () => {
+    const { activities, calls, posted } = mockTransfer();
+    const view = await env.execute(crossBorderTransfer, [input()], activities);
+    assert.equal(view.status, 'COMPLETED', JSON.stringify(view.error));
+    assert.deepEqual(calls, ['screenParties', 'holdFunds', 'submitPayment', 'postTransfer', 'notifyTransfer']);
+    assert.deepEqual([view.result!.debited.minor, view.result!.fee.minor, view.result!.arrives.minor], [100_500, 500, 100_000]);
+    assert.deepEqual(netZero(posted[0]!), [0]);
+    assert.match(view.result!.uetr, /^[0-9a-f-]{36}$/);
+  });
+
+  it('a network rejection after submission releases the hold, then the rate, and ends COMPENSATED with the reason', async () => {
+    const { activities, calls } = mockTransfer({
+      submitPayment: async () => {
+        throw networkRejection('AC04');
+      },
+      requestStatus: async () => ({ found: true, status: 'RJCT', report: null }),
+    });
+    const view = await env.execute(crossBorderTransfer, [input(toJpy)], activities);
+    assert.equal(view.status, 'COMPENSATED');
+    assert.equal(view.error!.type, 'NetworkRejected');
+    assert.match(view.error!.message, /AC04 closed account/);
+    assert.deepEqual(calls.slice(calls.indexOf('submitPayment')), ['submitPayment', 'requestStatus', 'releaseHold', 'releasePair']);
+    assert.ok(!calls.includes('postTransfer'));
+  });
+
+  it('a rejection the network does not confirm (its status says settled) is taken as settled', async () => {
+    const { activities, calls } = mockTransfer({
+      submitPayment: async () => {
+        throw networkRejection('AC04');
+      },
+    });
+    const view = await env.execute(crossBorderTransfer, [input()], activities);
+    assert.equal(view.status, 'COMPLETED');
+    assert.ok(!calls.includes('releaseHold'));
+  });
+
+  it('JPY: the rate is locked, the yen amount exact, and the posting nets to zero in each currency', async () => {
+    const { activities, calls, posted } = mockTransfer();
+    const view = await env.execute(crossBorderTransfer, [input(toJpy)], activities);
+    assert.equal(view.status, 'COMPLETED');
+    assert.deepEqual(calls.slice(0, 3), ['screenParties', 'quotePair', 'lockPair']);
+    assert.deepEqual(view.result!.arrives, { minor: 162_450, currency: 'JPY' });
+    assert.equal(view.result!.rate, '162.450000');
+    assert.deepEqual(netZero(posted[0]!), [0, 0]);
+  });
+
+  it('insufficient funds: the rate lock is released and nothing is sent', async () => {
+    const { activities, calls } = mockTransfer({
+      holdFunds: async () => {
+        throw businessRejection('InsufficientFunds', 'not enough');
+      },
+    });
+    const view = await env.execute(crossBorderTransfer, [input(toJpy)], activities);
+    assert.equal(view.status, 'COMPENSATED');
+    assert.equal(view.error!.type, 'InsufficientFunds');
+    assert.ok(calls.includes('releasePair') && !calls.includes('submitPayment'));
+  });
+});
+
+async function awaitingReview(handle: { query: (q: typeof sagaStateQuery) => Promise<{ details: Record<string, unknown> }> }): Promise<void> {
+  await waitFor('the transfer to wait for its review', async () => (handle.query(sagaStateQuery).then((v) => (v.details.awaiting as { for?: string } | null)?.for === 'complianceReview')), 10_000);
+}
+
+describe('cross-border transfer, compliance review (four eyes)', { concurrency: true }, () => {
+  const review = (operator: string, decision: 'approve' | 'refuse') => ({ args: [{ operator, decision, reason: `${operator} checked the list entry` }] as [never] });
+
+  it('waits for two different officers; the same officer twice is refused; then it goes on', async () => {
+    const { activities, calls } = mockTransfer({ screenParties: potentialMatch });
+    const handle = await env.start(crossBorderTransfer, [input()], activities);
+    await awaitingReview(handle);
+    assert.ok(!calls.includes('holdFunds'), 'nothing is held while it waits');
+    await handle.executeUpdate(complianceReviewUpdate, review('alice', 'approve'));
+    await assert.rejects(handle.executeUpdate(complianceReviewUpdate, review('alice', 'approve')), (err: Error) => /already reviewed/.test(String((err.cause as Error | undefined)?.message)));
+    const state = await handle.executeUpdate(complianceReviewUpdate, review('bob', 'approve'));
+    assert.equal(state.decision, 'APPROVED');
+    const view = await handle.result();
+    assert.equal(view.status, 'COMPLETED');
+    assert.deepEqual((view.details.reviews as Array<{ operator: string }>).map((r) => r.operator), ['alice', 'bob']);
+  });
+
+  it('one refusal ends it with nothing held', async () => {
+    const { activities, calls } = mockTransfer({ screenParties: potentialMatch });
+    const handle = await env.start(crossBorderTransfer, [input()], activities);
+    await awaitingReview(handle);
+    await handle.executeUpdate(complianceReviewUpdate, review('alice', 'refuse'));
+    const view = await handle.result();
+    assert.equal(view.status, 'COMPENSATED');
+    assert.equal(view.error!.type, 'ComplianceRefused');
+    assert.match(view.error!.message, /refused by alice/);
+    assert.deepEqual(calls, ['screenParties']);
+  });
+
+  it('no two approvals in time: it ends by itself with nothing held', async () => {
+    const { activities, calls } = mockTransfer({ screenParties: potentialMatch });
+    const handle = await env.start(crossBorderTransfer, [input({ reviewSeconds: 1 })], activities);
+    const view = await handle.result();
+    assert.equal(view.status, 'COMPENSATED');
+    assert.equal(view.error!.type, 'ComplianceReviewTimeout');
+    assert.equal(view.details.complianceReview, 'TIMED_OUT');
+    assert.deepEqual(calls, ['screenParties']);
+  });
+});
+
+describe('transfer return', () => {
+  it('credits the customer at the locked rate, balanced, and tells them why', async () => {
+    const { activities, calls, posted } = mockTransfer();
+    const view = await env.execute(transferReturn, [{ transferId: 't', uetr: 'u', customerIban: 'DE89370400440532013000', returned: { minor: 162_450, currency: 'JPY' }, reason: 'MD07', returnMsgId: 'r', rateE6: 162_450_000, debitCurrency: 'EUR', tuning: fastTuning }], activities);
+    assert.equal(view.status, 'COMPLETED');
+    assert.deepEqual(view.result!.credited, { minor: 100_000, currency: 'EUR' });
+    assert.deepEqual(calls, ['creditReturn', 'notifyTransfer']);
+    assert.deepEqual(netZero(posted[0]!), [0, 0]);
+    assert.match(view.result!.reason, /MD07 beneficiary deceased/);
+  });
+});
