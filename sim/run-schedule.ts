@@ -59,13 +59,14 @@ export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule
     waiting = await silentWait(h, world, sim);
     if (waiting || elapsed > HARD_CAP_MS) break;
   }
-  await Promise.allSettled(pending);
-  // In-progress attempts land up to a second later: the ledger is read once they have.
+  // In-progress attempts land up to a second later: the ledger is read once they have. Messages still
+  // on their way (an update to a saga whose workflow task is held) are not waited for.
   await sleep(world.lateUntil - Date.now());
   const final: SagaView | { failed: string } | null = done ?? (await lastView(h)) ?? view;
   const took = Date.now() - started;
   coverage.add(`took ${took < 1_000 ? '<1' : took < 3_000 ? '<3' : took < 10_000 ? '<10' : took < 30_000 ? '<30' : '>=30'} s`);
   await harness.forget(h.workflowId);
+  void Promise.allSettled(pending);
   if (!final || 'failed' in final) {
     const violation: Violation = final ? { invariant: 'view-vs-ledger', detail: `the workflow failed: ${final.failed}` } : { invariant: 'unanswered', detail: 'the saga answered no state query' };
     return { violations: [violation], coverage, view: null, world };
