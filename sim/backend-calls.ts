@@ -78,6 +78,11 @@ async function answer(name: string, spec: CallSpec, input: any, call: { step: st
     if (outcome.applied) setTimeout(() => void Promise.resolve().then(apply).catch(() => undefined), outcome.delayMs);
     throw failureFor(spec.backend, path, { status: 409, contentType: 'application/problem+json', text: JSON.stringify({ code: 'RequestInProgress', detail: 'a request with this key is in progress' }) });
   }
+  if (spec.phase === 'pivot' && world.sabotage === 'pivot-lands-late') {
+    setTimeout(() => void Promise.resolve().then(apply).catch(() => undefined), 100);
+    world.lateUntil = Math.max(world.lateUntil, Date.now() + 200);
+    throw refusal(spec, path, 'BackendRejected');
+  }
   if (outcome.kind === 'slow') await sleep(outcome.delayMs);
   const value = outcome.applied ? apply() : undefined;
   if (outcome.kind === 'unreadable') throw malformed(spec.backend, path, 'unexpected end of JSON input');
@@ -105,14 +110,17 @@ function applyCall(spec: CallSpec, input: any, call: { step: string; key: string
       if (!world.applyForward(spec.backend, call.key, step, spec.status ?? 'APPLIED', value, spec.amountMinor?.(input) ?? 0)) {
         throw refusal(spec, call.step, 'BackendRejected');
       }
-      if (isNew) spec.onApplied?.(input);
+      if (isNew && world.sabotage !== 'no-seat-decision') spec.onApplied?.(input);
+      if (world.sabotage === 'double-apply') world.applyForward(spec.backend, `${call.key}#again`, step, spec.status ?? 'APPLIED', value, 0);
       return world.find(spec.backend, call.key)!.value;
     }
     case 'undo':
+      if (world.sabotage === 'drop-undo') return undefined;
       world.applyUndo(spec.backend, input.reference, spec.status ?? 'UNDONE');
       return undefined;
     case 'pivot':
     case 'after':
+      if (spec.phase === 'pivot' && world.sabotage === 'pivot-no-effect') return spec.answer?.(input, call.key);
       if (!world.move(spec.backend, input.reference, call.key, spec.status ?? 'MOVED', spec.phase === 'pivot')) {
         throw refusal(spec, call.step, 'BackendRejected');
       }

@@ -5,6 +5,7 @@ import type { Invariant, Violation } from './invariants';
 import { runSchedule } from './run-schedule';
 import { scheduleArb, type SagaSim } from './saga-sim';
 import type { Schedule } from './schedule';
+import type { Sabotage } from './world';
 
 export interface Found {
   /** The schedule's place in the seed's sequence: `--seed <seed> --path <index>` runs it again. */
@@ -24,7 +25,7 @@ export interface Exploration {
 }
 
 /** Runs `runs` schedules of one saga, `concurrency` at a time, and gathers what broke. */
-export async function explore<P>(harness: Harness, sim: SagaSim<P>, opts: { runs: number; seed: number; concurrency: number; onProgress?: (done: number) => void }): Promise<Exploration> {
+export async function explore<P>(harness: Harness, sim: SagaSim<P>, opts: { runs: number; seed: number; concurrency: number; sabotage?: Sabotage; onProgress?: (done: number) => void }): Promise<Exploration> {
   const schedules = fc.sample(scheduleArb(sim), { seed: opts.seed, numRuns: opts.runs });
   const coverage = new Coverage();
   const found = new Map<Invariant, { first: Found; count: number; indices: number[] }>();
@@ -34,7 +35,7 @@ export async function explore<P>(harness: Harness, sim: SagaSim<P>, opts: { runs
   const lane = async () => {
     for (let index = next++; index < schedules.length; index = next++) {
       const schedule = schedules[index]!;
-      const result = await runSchedule(harness, sim, schedule);
+      const result = await runSchedule(harness, sim, schedule, opts.sabotage ?? null);
       coverage.merge(result.coverage);
       for (const invariant of new Set(result.violations.map((v) => v.invariant))) {
         const seen = found.get(invariant);

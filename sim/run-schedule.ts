@@ -9,7 +9,7 @@ import type { Harness } from './harness';
 import { check, type Violation } from './invariants';
 import { simTuning, type SagaSim } from './saga-sim';
 import type { Event, Schedule } from './schedule';
-import { World } from './world';
+import { World, type Sabotage } from './world';
 
 /** However busy the machine, a saga that has neither ended nor shown STUCK by then waits in silence. */
 export const HARD_CAP_MS = 60_000;
@@ -24,8 +24,8 @@ export interface ScheduleResult {
 }
 
 /** Runs one schedule to its end (or its bound) and checks the world against the saga. */
-export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule: Schedule<P>): Promise<ScheduleResult> {
-  const world = new World();
+export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule: Schedule<P>, sabotage: Sabotage | null = null): Promise<ScheduleResult> {
+  const world = new World(sabotage);
   const coverage = new Coverage();
   let handle: WorkflowHandle | null = null;
   const pending: Array<Promise<unknown>> = [];
@@ -56,7 +56,7 @@ export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule
       if (elapsed > lastEvent + 800) break;
       continue;
     }
-    waiting = await silentWait(h, world, sim);
+    waiting = await silentWait(h, world);
     if (waiting || elapsed > HARD_CAP_MS) break;
   }
   // In-progress attempts land up to a second later: the ledger is read once they have. Messages still
@@ -80,7 +80,7 @@ export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule
  * Why a saga that shows nothing STUCK is waiting in silence, judged from the world and the server, not
  * from the saga: a call retried past the STUCK threshold, or nothing pending and nobody calling.
  */
-async function silentWait<P>(h: WorkflowHandle, world: World, sim: SagaSim<P>): Promise<string | null> {
+async function silentWait(h: WorkflowHandle, world: World): Promise<string | null> {
   const threshold = simTuning.stuckAfterAttempts + 2;
   for (const [step, n] of world.calls) if (n > threshold && !step.startsWith('alert:')) return `${step} called ${n} times`;
   for (const [step, n] of world.localCalls) if (n > 3 * threshold) return `${step} (local) called ${n} times`;

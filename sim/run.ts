@@ -13,6 +13,7 @@ import { runSchedule } from './run-schedule';
 import { scheduleArb } from './saga-sim';
 import { sagaSims } from './sagas';
 import fc from 'fast-check';
+import { Sabotages, type Sabotage } from './world';
 
 const { values } = parseArgs({
   options: {
@@ -22,8 +23,15 @@ const { values } = parseArgs({
     path: { type: 'string' },
     concurrency: { type: 'string', default: '150' },
     shrink: { type: 'string', default: '40' },
+    sabotage: { type: 'string' },
   },
 });
+
+function sabotageOf(name: string | undefined): Sabotage | undefined {
+  if (name === undefined) return undefined;
+  if (!(Sabotages as readonly string[]).includes(name)) throw new Error(`no sabotage ${name}: ${Sabotages.join(', ')}`);
+  return name as Sabotage;
+}
 
 async function main(): Promise<number> {
   const sims = sagaSims.filter((s) => !values.type || s.name === values.type);
@@ -42,7 +50,7 @@ async function main(): Promise<number> {
         continue;
       }
       console.log(`\n${sim.name}: ${values.runs} schedules, seed ${seed}`);
-      const x = await explore(harness, sim, { runs: Number(values.runs), seed, concurrency: Number(values.concurrency), onProgress: (n) => n % 1000 === 0 && console.log(`  ${n} done`) });
+      const x = await explore(harness, sim, { runs: Number(values.runs), seed, concurrency: Number(values.concurrency), sabotage: sabotageOf(values.sabotage), onProgress: (n) => n % 1000 === 0 && console.log(`  ${n} done`) });
       console.log(`${sim.name}: ${x.runs} schedules in ${(x.ms / 1000).toFixed(1)} s, ${(x.runs / (x.ms / 1000)).toFixed(1)} schedules/s\n${x.coverage.table()}`);
       if (x.missing.length > 0) {
         failed = true;

@@ -44,9 +44,9 @@ export interface SagaSim<P> {
 export const simTuning: SagaTuning = { ...fastTuning, stepRetryInitialMs: 10, undoRoundMaxMs: 400 };
 
 /** The planned calls of a saga, from its step declarations: each step, its undo and its probe. */
-export function plansFrom(decls: Record<string, { undo?: string; probe?: string }>, phases: Record<string, CallPhase> = {}): Record<string, CallPhase> {
+export function plansFrom(decls: object, phases: Record<string, CallPhase> = {}): Record<string, CallPhase> {
   const plans: Record<string, CallPhase> = { alert: 'alert' };
-  for (const [name, decl] of Object.entries(decls)) {
+  for (const [name, decl] of Object.entries(decls as Record<string, { undo?: string; probe?: string }>)) {
     plans[name] = phases[name] ?? (decl.undo ? 'forward' : 'plain');
     if (decl.undo) plans[`${name}:undo`] = 'undo';
     if (decl.probe) plans[`${name}:probe`] = 'probe';

@@ -48,7 +48,7 @@ export function callPlan(phase: CallPhase): fc.Arbitrary<CallPlan> {
   const down = fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) });
   const plan = fc.record({ attempts: fc.array(outcome(KINDS_BY_PHASE[phase]), { minLength: 1, maxLength: 4 }), down });
   // Most calls of a schedule go as planned by nobody: a few in each schedule misbehave.
-  return fc.oneof({ weight: 5, arbitrary: fc.constant({ attempts: [], down: false }) }, { weight: 1, arbitrary: plan });
+  return fc.oneof({ weight: 5, arbitrary: fc.constant<CallPlan>({ attempts: [], down: false }) }, { weight: 1, arbitrary: plan });
 }
 
 /** The outcome of attempt `n` (0-based) of a call planned as `plan` (absent: the backend says yes). */

@@ -32,8 +32,19 @@ export class Ledger {
   readonly tombstones = new Set<string>();
 }
 
+/**
+ * Ways to break the world on purpose, each of which one invariant must catch (`--sabotage <name>`):
+ * undos that answer yes and do nothing, a forward call applied under a second key, a capture that takes a
+ * cent more, a pivot that says no and lands anyway, a pivot that says yes and does nothing, a seat
+ * allocator that never answers.
+ */
+export const Sabotages = ['drop-undo', 'double-apply', 'capture-more', 'pivot-lands-late', 'pivot-no-effect', 'no-seat-decision'] as const;
+export type Sabotage = (typeof Sabotages)[number];
+
 export class World {
   private clock = 0;
+  constructor(readonly sabotage: Sabotage | null = null) {}
+
   readonly ledgers = new Map<string, Ledger>();
   /** Forward calls applied, per step: more than one key for a step is a double application. */
   readonly appliedKeys = new Map<string, Set<string>>();
@@ -116,6 +127,7 @@ export class World {
     if (!record || record.undoneAt !== null) return false;
     // A backend moves a record by its state: a second capture of a captured authorization changes nothing.
     if (record.status === status) return true;
+    if (this.sabotage === 'capture-more' && status === 'CAPTURED') record.amountMinor += 1;
     if (!record.movedBy.includes(key)) record.movedBy.push(key);
     record.status = status;
     if (pivot) this.pivotAt ??= this.tick();
