@@ -79,8 +79,8 @@ async function answer(name: string, spec: CallSpec, input: any, call: { step: st
     throw failureFor(spec.backend, path, { status: 409, contentType: 'application/problem+json', text: JSON.stringify({ code: 'RequestInProgress', detail: 'a request with this key is in progress' }) });
   }
   if (spec.phase === 'pivot' && world.sabotage === 'pivot-lands-late') {
-    setTimeout(() => void Promise.resolve().then(apply).catch(() => undefined), 100);
-    world.lateUntil = Math.max(world.lateUntil, Date.now() + 200);
+    // Refused, and landing all the same just before the first undo reaches a backend.
+    world.pendingPivot = apply;
     throw refusal(spec, path, 'BackendRejected');
   }
   if (outcome.kind === 'slow') await sleep(outcome.delayMs);
@@ -116,6 +116,8 @@ function applyCall(spec: CallSpec, input: any, call: { step: string; key: string
     }
     case 'undo':
       if (world.sabotage === 'drop-undo') return undefined;
+      world.pendingPivot?.();
+      world.pendingPivot = null;
       world.applyUndo(spec.backend, input.reference, spec.status ?? 'UNDONE');
       return undefined;
     case 'pivot':

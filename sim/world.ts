@@ -59,6 +59,8 @@ export class World {
   /** Local activities' calls: a worker that restarts (or caches nothing) may send them again on replay. */
   readonly localCalls = new Map<string, number>();
   lastCallAt = Date.now();
+  /** A pivot the `pivot-lands-late` sabotage refused, to land before the next undo. */
+  pendingPivot: (() => unknown) | null = null;
   /** Wall-clock time by which every in-progress attempt has landed or given up. */
   lateUntil = 0;
   /** How an operator applies a step after the pivot by hand, by step name. */
