@@ -116,7 +116,11 @@ function applyCall(spec: CallSpec, input: any, call: { step: string; key: string
     }
     case 'undo':
       if (world.sabotage === 'drop-undo') return undefined;
-      world.pendingPivot?.();
+      try {
+        world.pendingPivot?.();
+      } catch {
+        // Nothing live to land on.
+      }
       world.pendingPivot = null;
       world.applyUndo(spec.backend, input.reference, spec.status ?? 'UNDONE');
       return undefined;
