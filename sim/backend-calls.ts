@@ -138,6 +138,7 @@ function applyCall(spec: CallSpec, input: any, call: { step: string; key: string
       world.alerts.push({ kind: input.kind, step: input.step });
       return { sent: true };
     case 'plain':
+      spec.onApplied?.(input);
       return spec.answer?.(input, call.key);
   }
 }
