@@ -39,9 +39,12 @@ export const classSim: SagaSim<Params> = {
         answer: (i) => ({ sectionId: i.sectionId, capacity: 10, allocationAt: new Date().toISOString(), windowClosesAt: new Date(Date.now() + windowMs).toISOString() }),
         refusals: ['UnknownSection'],
         onApplied: () => {
+          // The allocator's signals arrive in the order it sent them: one after the other.
           if (decision === 'WAITLISTED') {
-            decide({ status: 'WAITLISTED', position: 1 }, decisionMs);
-            decide({ status: 'GRANTED' }, decisionMs + 200);
+            ctx.later(decisionMs, async (h) => {
+              await h.signal(seatDecisionSignal, { status: 'WAITLISTED', position: 1 });
+              await h.signal(seatDecisionSignal, { status: 'GRANTED' });
+            }, 'seat WAITLISTED then GRANTED');
           } else decide({ status: decision }, decisionMs);
         },
       },
@@ -67,5 +70,5 @@ export const classSim: SagaSim<Params> = {
   told: () => TUITION,
   taken: (world) => moneyIn(world, 'billing', 'CHARGED'),
   expectsPivot: () => false,
-  required: ['event cancel accepted', 'world seat GRANTED', 'world seat CLOSED', 'final error WindowClosed', 'final error AlreadyRegistered', 'phase undo', 'phase probe'],
+  required: ['event cancel accepted', 'world seat GRANTED', 'world seat WAITLISTED then GRANTED', 'world seat CLOSED', 'final error WindowClosed', 'final error AlreadyRegistered', 'phase undo', 'phase probe'],
 };
