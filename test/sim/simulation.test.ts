@@ -5,13 +5,14 @@ import { Harness } from '../../sim/harness';
 import { sagaSims } from '../../sim/sagas';
 
 /**
- * The simulated world inside `npm test`: SAGAWAY_SIM_RUNS schedules (300 unless told) of every saga type,
+ * The simulated world inside `npm test`: SAGAWAY_SIM_RUNS schedules (120 unless told; 300 took 7 min on a
+ * busy 2-core machine, 2.4 to 5.6 schedules/s, past the runner's 5 min per file) of every saga type,
  * with a fixed seed so a failure here runs again with `npm run simulate -- --seed <seed> --path <i>`.
  * Every outcome kind and every required event must be exercised. Zero violations is what issue 21's engine
  * fix must reach; until it lands, the engine's known violations are reported as a todo, not a failure
  * (SAGAWAY_SIM_STRICT=1 makes them fail).
  */
-const RUNS = Number(process.env.SAGAWAY_SIM_RUNS ?? 300);
+const RUNS = Number(process.env.SAGAWAY_SIM_RUNS ?? 120);
 const SEED = Number(process.env.SAGAWAY_SIM_SEED ?? 21);
 const STRICT = process.env.SAGAWAY_SIM_STRICT === '1';
 
