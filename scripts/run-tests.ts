@@ -89,7 +89,7 @@ function runFile(root: string, file: string): Promise<FileRun> {
  * Files that keep the CPU busy (the fault campaign, the benchmark, a browser): one of them at a time, so
  * the files beside them keep the timing their waits assume on two cores.
  */
-const CPU_BOUND = ['test/chaos/', 'test/bench/', 'test/browser/'];
+const CPU_BOUND = ['test/chaos/', 'test/bench/', 'test/browser/', 'test/sim/'];
 const cpuBound = (file: string) => CPU_BOUND.some((folder) => file.startsWith(folder));
 
 async function runAll(root: string, files: string[], concurrency: number): Promise<FileRun[]> {

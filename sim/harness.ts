@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
+import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker } from '@temporalio/worker';
+import type { Workflow } from '@temporalio/workflow';
+import { createActivities, type ActivityDeps } from '../src/activities';
+import { reportAttempts } from '../src/activities/attempts';
+import { sagaViewSinks } from '../src/views/saga-view-store';
+import { workflowBundle } from '../test/support/workflow-bundle';
+import { resolveTemporalCli } from '../src/dev/temporal-cli';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../src/dev/temporal-server';
+import { SearchAttribute } from '../src/domain/saga';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+
+type Activities = Record<string, (input: never) => Promise<unknown>>;
+
+/**
+ * One dev server and two workers for every schedule of the process: one that caches workflows as
+ * production does, and one that caches none, so each of its workflow tasks replays the saga from its
+ * history (a worker restart at every step). Activities are looked up by workflow id, so hundreds of
+ * schedules run side by side.
+ */
+export class Harness {
+  private readonly mocks = new Map<string, Activities>();
+  private readonly running: Array<{ worker: Worker; done: Promise<void> }> = [];
+  private queues = { cached: `sim-${randomUUID()}`, replay: `sim-replay-${randomUUID()}` };
+
+  private constructor(readonly env: TestWorkflowEnvironment) {}
+
+  static async start(): Promise<Harness> {
+    // Core's own lines included (a worker that caches nothing warns about every local activity): dropped.
+    Runtime.install({ logger: new DefaultLogger('ERROR', () => undefined), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } } });
+    const [env, bundle] = await Promise.all([startServer(), workflowBundle()]);
+    const harness = new Harness(env);
+    for (const [queue, cache] of [[harness.queues.cached, undefined], [harness.queues.replay, 0]] as const) {
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: queue,
+        workflowBundle: bundle,
+        activities: harness.dispatcher(),
+        sinks: sagaViewSinks(null),
+        shutdownGraceTime: '1 second',
+        maxCachedWorkflows: cache,
+        maxConcurrentActivityTaskExecutions: 1_000,
+        maxConcurrentLocalActivityExecutions: 1_000,
+        maxConcurrentWorkflowTaskExecutions: 100,
+      });
+      harness.running.push({ worker, done: worker.run() });
+    }
+    return harness;
+  }
+
+  get client() {
+    return this.env.client;
+  }
+
+  async start<W extends Workflow>(workflow: W, args: Parameters<W>, activities: Activities, replay: boolean): Promise<WorkflowHandle<W>> {
+    const workflowId = `sim-${randomUUID()}`;
+    this.mocks.set(workflowId, reportAttempts(activities) as Activities);
+    const taskQueue = replay ? this.queues.replay : this.queues.cached;
+    return this.env.client.workflow.start(workflow, { taskQueue, workflowId, args } as unknown as WorkflowStartOptions<W>);
+  }
+
+  /** Ends a schedule: its workflow is terminated if it still runs, and its activities forgotten. */
+  async forget(workflowId: string): Promise<void> {
+    await this.env.client.workflow.getHandle(workflowId).terminate('schedule checked').catch(() => undefined);
+    this.mocks.delete(workflowId);
+  }
+
+  async stop(): Promise<void> {
+    for (const { worker } of this.running) worker.shutdown();
+    await Promise.all(this.running.map((r) => r.done));
+    await this.env.teardown();
+  }
+
+  private dispatcher(): Activities {
+    const urls = new Proxy({}, { get: () => 'http://127.0.0.1:9' }) as ActivityDeps['urls'];
+    const { activities: real, close } = createActivities({ urls, timeoutMs: 1, temporal: null });
+    void close();
+    const forward = (name: string) => (...args: never[]) => {
+      const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
+      const mock = this.mocks.get(workflowId)?.[name] as ((...a: never[]) => Promise<unknown>) | undefined;
+      if (!mock) throw ApplicationFailure.nonRetryable(`the simulation has no ${name} for ${workflowId}`, 'NotMocked');
+      return mock(...args);
+    };
+    return Object.fromEntries(Object.keys(real).map((name) => [name, forward(name)]));
+  }
+}
+
+/** The dev server as the workflow tests start it, quiet: the simulation cancels and terminates by the hundred. */
+async function startServer(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: await resolveTemporalCli() },
+      log: { format: 'pretty', level: 'never' },
+      extraArgs: [
+        ...Object.values(SearchAttribute).flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
+        ...DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]),
+      ],
+    },
+  });
+}

@@ -1,0 +1,124 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { SagaView } from '../src/domain/saga';
+import { operatorActionUpdate } from '../src/workflows/messages';
+import { cancelUpdate, sagaStateQuery } from '../src/workflows/saga';
+import { worldActivities } from './backend-calls';
+import { Coverage } from './coverage';
+import type { Harness } from './harness';
+import { check, type Violation } from './invariants';
+import { simTuning, type SagaSim } from './saga-sim';
+import type { Event, Schedule } from './schedule';
+import { World, type Sabotage } from './world';
+
+/** However busy the machine, a saga that has neither ended nor shown STUCK by then waits in silence. */
+export const HARD_CAP_MS = 60_000;
+/** A saga with no activity pending and no call to the world for this long waits for nothing. */
+const IDLE_MS = 3_000;
+
+export interface ScheduleResult {
+  violations: Violation[];
+  coverage: Coverage;
+  view: SagaView | null;
+  world: World;
+}
+
+/** Runs one schedule to its end (or its bound) and checks the world against the saga. */
+export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule: Schedule<P>, sabotage: Sabotage | null = null): Promise<ScheduleResult> {
+  const world = new World(sabotage);
+  const coverage = new Coverage();
+  let handle: WorkflowHandle | null = null;
+  const pending: Array<Promise<unknown>> = [];
+  const later = (afterMs: number, send: (h: WorkflowHandle) => Promise<unknown>, what: string) => {
+    pending.push(sleep(afterMs).then(() => (handle ? send(handle) : undefined)).then(() => coverage.add(`world ${what}`), () => coverage.add(`world ${what} refused`)));
+  };
+  const activities = worldActivities(sim.specs(schedule.saga, { world, later }, ), schedule, world, coverage);
+  handle = await harness.start(sim.workflow, sim.args(schedule.saga) as never, activities, schedule.replay);
+  const h = handle;
+  const started = Date.now();
+  if (schedule.replay) coverage.add('event replay (no workflow cache)');
+  const ended = h.result().then((v) => v as SagaView, (err: Error) => ({ failed: err.message }));
+  let done: SagaView | { failed: string } | null = null;
+  void ended.then((d) => (done = d));
+  for (const e of [...schedule.events].sort((a, b) => a.at - b.at)) {
+    pending.push(sleep(e.at).then(() => (done ? undefined : fire(sim, schedule, h, e, world, coverage))));
+  }
+  const lastEvent = Math.max(0, ...schedule.events.map((e) => e.at));
+  let view: SagaView | null = null;
+  let waiting: string | null = null;
+  while (!done) {
+    await Promise.race([ended, sleep(250)]);
+    if (done) break;
+    const elapsed = Date.now() - started;
+    if (elapsed < lastEvent + 300) continue;
+    view = await h.query(sagaStateQuery).catch(() => null);
+    if (view?.steps.some((s) => s.status === 'STUCK')) {
+      if (elapsed > lastEvent + 800) break;
+      continue;
+    }
+    waiting = await silentWait(h, world);
+    if (waiting || elapsed > HARD_CAP_MS) break;
+  }
+  // In-progress attempts land up to a second later: the ledger is read once they have. Messages still
+  // on their way (an update to a saga whose workflow task is held) are not waited for.
+  await sleep(world.lateUntil - Date.now());
+  const final: SagaView | { failed: string } | null = done ?? (await lastView(h)) ?? view;
+  const took = Date.now() - started;
+  coverage.add(`took ${took < 1_000 ? '<1' : took < 3_000 ? '<3' : took < 10_000 ? '<10' : took < 30_000 ? '<30' : '>=30'} s`);
+  await harness.forget(h.workflowId);
+  void Promise.allSettled(pending);
+  if (!final || 'failed' in final) {
+    const violation: Violation = final ? { invariant: 'view-vs-ledger', detail: `the workflow failed: ${final.failed}` } : { invariant: 'unanswered', detail: 'the saga answered no state query' };
+    return { violations: [violation], coverage, view: null, world };
+  }
+  coverage.add(`final ${final.status}`);
+  if (final.error) coverage.add(`final error ${final.error.type}`);
+  return { violations: check(sim, schedule.saga, world, final, waiting), coverage, view: final, world };
+}
+
+/**
+ * Why a saga that shows nothing STUCK is waiting in silence, judged from the world and the server, not
+ * from the saga: a call retried past the STUCK threshold, or nothing pending and nobody calling.
+ */
+async function silentWait(h: WorkflowHandle, world: World): Promise<string | null> {
+  const threshold = simTuning.stuckAfterAttempts + 2;
+  for (const [step, n] of world.calls) if (n > threshold && !step.startsWith('alert:')) return `${step} called ${n} times`;
+  for (const [step, n] of world.localCalls) if (n > 3 * threshold) return `${step} (local) called ${n} times`;
+  if (Date.now() - world.lastCallAt < IDLE_MS || Date.now() < world.lateUntil) return null;
+  const { raw } = await h.describe();
+  if ((raw.pendingActivities?.length ?? 0) > 0 || raw.pendingWorkflowTask) return null;
+  return `nothing pending and no call for ${IDLE_MS / 1000} s`;
+}
+
+/** The saga's current view; a busy worker may leave a query unanswered once or twice. */
+async function lastView(h: WorkflowHandle): Promise<SagaView | null> {
+  for (let i = 0; i < 3; i += 1) {
+    const view = await h.query(sagaStateQuery).catch(() => null);
+    if (view) return view;
+    await sleep(500);
+  }
+  return null;
+}
+
+async function fire<P>(sim: SagaSim<P>, schedule: Schedule<P>, h: WorkflowHandle, e: Event, world: World, coverage: Coverage): Promise<void> {
+  const tally = (what: string) => coverage.add(`event ${what}`);
+  try {
+    if (e.kind === 'cancel') {
+      await h.executeUpdate(cancelUpdate, { args: [{ reason: 'simulated client' }] });
+      tally('cancel accepted');
+    } else if (e.kind === 'update') {
+      const view = await h.query(sagaStateQuery);
+      tally(await sim.update!(h, view, e.value, schedule.saga));
+    } else {
+      const view = await h.query(sagaStateQuery);
+      const step = view.steps.find((s) => s.status === 'STUCK');
+      if (!step) return tally(`operator ${e.action} (nothing stuck)`);
+      // An operator who resolves has done it by hand first: the world records that.
+      if (e.action === 'resolve') world.byHand(step.name, step.compensation !== null);
+      await h.executeUpdate(operatorActionUpdate, { args: [{ action: e.action, step: step.name, operator: 'sim', reason: 'simulated operator' }] });
+      tally(`operator ${e.action} accepted`);
+    }
+  } catch {
+    tally(`${e.kind === 'operator' ? `operator ${e.action}` : e.kind} refused`);
+  }
+}
