@@ -66,7 +66,9 @@ const flag = (fallback: 'true' | 'false') => z.enum(['true', 'false']).default(f
 const DevEnvSchema = z.object({
   /** auto: pretty-printed on a terminal, JSON lines otherwise (src/logger.ts reads it). */
   SAGAWAY_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  /** A workflow bundle built beforehand (tests and local runs): the worker loads it instead of bundling at start. */
   SAGAWAY_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /** How fast a failed undo is tried again, as `initial,max` in milliseconds (tests and local runs). */
   SAGAWAY_COMPENSATION_BACKOFF_MS: z
     .string()
     .regex(/^\d+,\d+$/, 'expected initial,max in milliseconds, such as 1000,60000')
@@ -81,64 +83,117 @@ const DevEnvSchema = z.object({
 });
 
 const EnvSchema = z.object({
+  /** `development` accepts the public development keys (`npm start` and the tests set it); anything started without it is production. */
   SAGAWAY_ENV: z.enum(['development', 'production']).default('production'),
+  /** Where everything that persists lives: Temporal's database, the backends' journal, the parts' logs. */
   SAGAWAY_DATA_DIR: z.string().min(1).default('./.data'),
+  /** The pino log level. */
   SAGAWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The worker's Temporal task queue. */
   SAGAWAY_TASK_QUEUE: z.string().min(1).default('sagaway'),
+  /** The address the API listens on. */
   SAGAWAY_API_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The port the API listens on. */
   SAGAWAY_API_PORT: port.default(3000),
+  /** Client API keys as `clientId:key,...` (keys of 16 characters or more); a client starts and sees only its own sagas. */
   SAGAWAY_API_KEYS: z.string().default(DEV_API_KEYS).pipe(ApiKeysSchema),
+  /** The address the simulated backends listen on. */
   SAGAWAY_BACKENDS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The port the simulated backends listen on. */
   SAGAWAY_BACKENDS_PORT: port.default(4000),
+  /** The base URL of every backend (default: from the backends host and port); each is at `<base>/<service>`. */
   SAGAWAY_BACKENDS_URL: url.optional(),
+  /** The pricing service, when it lives elsewhere than under the backends URL. */
   SAGAWAY_PRICING_URL: url.optional(),
+  /** The inventory service, when it lives elsewhere. */
   SAGAWAY_INVENTORY_URL: url.optional(),
+  /** The payments service, when it lives elsewhere. */
   SAGAWAY_PAYMENTS_URL: url.optional(),
+  /** The shipping service, when it lives elsewhere. */
   SAGAWAY_SHIPPING_URL: url.optional(),
+  /** The notifications service, when it lives elsewhere. */
   SAGAWAY_NOTIFICATIONS_URL: url.optional(),
+  /** The ID check service, when it lives elsewhere. */
   SAGAWAY_IDCHECK_URL: url.optional(),
+  /** The bike storage service, when it lives elsewhere. */
   SAGAWAY_STORAGE_URL: url.optional(),
+  /** The bikes service, when it lives elsewhere. */
   SAGAWAY_BIKES_URL: url.optional(),
+  /** The kiosk service, when it lives elsewhere. */
   SAGAWAY_KIOSK_URL: url.optional(),
+  /** The students service, when it lives elsewhere. */
   SAGAWAY_STUDENTS_URL: url.optional(),
+  /** The registrar service, when it lives elsewhere. */
   SAGAWAY_REGISTRAR_URL: url.optional(),
+  /** The billing service, when it lives elsewhere. */
   SAGAWAY_BILLING_URL: url.optional(),
   // travel suppliers
+  /** The flights supplier, when it lives elsewhere. */
   SAGAWAY_FLIGHTS_URL: url.optional(),
+  /** The hotels supplier, when it lives elsewhere. */
   SAGAWAY_HOTELS_URL: url.optional(),
+  /** The car rental supplier, when it lives elsewhere. */
   SAGAWAY_CARS_URL: url.optional(),
+  /** The currency exchange service, when it lives elsewhere. */
   SAGAWAY_FX_URL: url.optional(),
+  /** The tuition a class registration charges, in euro cents. */
   SAGAWAY_TUITION_MINOR: z.coerce.number().int().min(0).max(100_000_000).default(45_000),
+  /** History events of a section's seat allocator before it continues as new. */
   SAGAWAY_ALLOCATOR_MAX_HISTORY: z.coerce.number().int().min(20).max(50_000).default(5_000),
+  /** How long a checked-out bike may take to reach its bay before the saga undoes it. */
   SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3_600).default(120),
+  /** Bikes a visitor may take at once. */
   SAGAWAY_VISITOR_MAX_BIKES: z.coerce.number().int().min(1).max(20).default(1),
+  /** A visitor's fee per bike, in euro cents. */
   SAGAWAY_BIKE_FEE_MINOR: z.coerce.number().int().min(0).max(1_000_000).default(350),
+  /** How long the API trusts a kiosk's stock before it asks storage again. */
   SAGAWAY_KIOSK_CACHE_SECONDS: z.coerce.number().min(0).max(3_600).default(5),
+  /** The time limit of one backend call. */
   SAGAWAY_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  /** The order saga's deadline: an order that has not reached its pivot by then is compensated. */
   SAGAWAY_ORDER_DEADLINE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** Short idempotent order steps run as local activities; `false` shows each as an activity in the Temporal UI. */
   SAGAWAY_LOCAL_STEPS: flag('true'),
+  /** The order's stock, payment and shipment holds as local activities, for measurement (`npm run bench -- --order-modes`). */
   SAGAWAY_LOCAL_HOLDS: flag('false'),
+  /** The order's capture and every hold but the last as local activities, for measurement. */
   SAGAWAY_LOCAL_PIVOT: flag('false'),
+  /** Failed attempts after which a step or an undo is shown as stuck and listed for an operator. */
   SAGAWAY_STUCK_AFTER_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(5),
+  /** The port of the Temporal UI that `npm start` embeds. */
   SAGAWAY_TEMPORAL_UI_PORT: port.default(8233),
+  /** Payload encryption keys as `keyId:base64key,...` (32 bytes each, `openssl rand -base64 32`): the first encrypts, all decrypt. */
   SAGAWAY_CODEC_KEYS: z.string().default(DEV_CODEC_KEYS).pipe(KeyPairsSchema),
+  /** Requests per minute for each client, each operator, or each address without a valid key. */
   SAGAWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1_200),
+  /** Past this event loop delay the API sheds load with a 503 and `Retry-After`. */
   SAGAWAY_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  /** Request bodies larger than this are a 413 problem. */
   SAGAWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(65_536),
   // Trust: who holds which key (README, "Security").
+  /** Operator keys as `name:key,...`, for the codec endpoint, operator actions and the console at `/ops`; production without it has no operator. */
   SAGAWAY_OPERATOR_KEYS: z.string().default(DEV_OPERATOR_KEYS).pipe(ApiKeysSchema),
+  /** Seals list page tokens (32 characters or more); the same on every API instance. */
   SAGAWAY_PAGE_TOKEN_SECRET: z.string().min(32).default('sagaway-dev-page-token-secret-change-me'),
+  /** Decode payloads written before encryption as they are; unset, `true` in development and `false` in production. */
   SAGAWAY_CODEC_ACCEPT_PLAINTEXT: z.enum(['true', 'false']).optional(),
+  /** The simulated backends' `/_admin` routes (faults, state, fixtures). */
   SAGAWAY_BACKENDS_ADMIN: flag('false'),
+  /** Federation signing keys as `kid:base64 Ed25519 seed,...`: the first signs, all are published in the JWKS. */
   SAGAWAY_FEDERATION_KEYS: z.string().default(DEV_FEDERATION_KEYS).pipe(KeyPairsSchema),
+  /** Where the backends read sagaway's JWKS (default: the file the worker writes in the data folder). */
   SAGAWAY_FEDERATION_JWKS_URL: url.optional(),
+  /** The OAuth client id the worker uses with payments. */
   SAGAWAY_PAYMENTS_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('sagaway-worker'),
+  /** The OAuth client secret the worker uses with payments. */
   SAGAWAY_PAYMENTS_CLIENT_SECRET: z.string().min(16).default('sagaway-dev-payments-secret-change-me'),
+  /** How long the simulated payments token endpoint makes its tokens last. */
   SAGAWAY_PAYMENTS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
 }).extend(DevEnvSchema.shape);
 
 // Several API instances: what they share (see src/api/shared-state.ts). Unset: each keeps its own.
 const SharedEnvSchema = z.object({
+  /** `redis://host:port`: rate limits and kiosk stock shared by every API instance, and the saga views workers publish. */
   SAGAWAY_REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
 });
 
@@ -311,7 +366,9 @@ export function loadConfigOrExit(): Config {
 
 // --- API limits (issue 11): read on their own so this block merges apart from the schema above. ---
 const ApiLimitsSchema = z.object({
+  /** `Prefer: wait` requests one client may hold open; past it, a 429. */
   SAGAWAY_MAX_WAITS_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).default(200),
+  /** How long a read of a running saga waits for a busy worker before it answers the last view seen. */
   SAGAWAY_LIVE_READ_BUDGET_MS: z.coerce.number().int().min(10).max(10_000).default(75),
 });
 
