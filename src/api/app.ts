@@ -22,7 +22,7 @@ import { orderRoutes } from './routes/orders';
 import { sagaRoutes } from './routes/sagas';
 import { KEY_LIFETIME } from './idempotency';
 import { tripRoutes } from './routes/trips';
-import { screenRoutes } from './routes/screens';
+import { opsConsoleRoutes, screenRoutes } from './routes/screens';
 import type { OpsGateway } from './ops-gateway';
 import type { SagaGateway } from './saga-gateway';
 import { perInstanceState, RATE_LIMIT_PREFIX, type SharedState } from './shared-state';
@@ -131,6 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sagaRoutes(v1, deps.gateway);
     eventRoutes(v1, deps.gateway, deps.events);
     if (deps.ops) opsRoutes(v1, deps.ops);
+    if (deps.ops) opsConsoleRoutes(v1, deps.ops);
   });
   await app.register(async (scope) => screenRoutes(scope, { development: deps.screens?.development ?? false, visitorMaxBikes: deps.bikes.visitorMaxBikes, feePerBike: deps.bikes.feePerBike }));
   return app;
