@@ -7,7 +7,7 @@
  * regression test. A saved history is sealed again with the public development key, which the replay
  * test reads; its payloads are whatever the saga carried, so read the file before committing it.
  */
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
@@ -92,7 +92,9 @@ async function main(): Promise<void> {
       await reseal(history, new AesGcmCodec(parseCodecKeys(config.codecKeys), config.security.codecAcceptPlaintext), new AesGcmCodec(parseCodecKeys(DEV_CODEC_KEYS)));
       const record: RecordedHistory = { workflowId: args.sagaId, workflowType: description.type, outcome: `${description.status.name} (saved by npm run replay)`, history: JSON.parse(historyToJSON(history)) };
       const file = join(HISTORIES_DIR, `${args.save}.json`);
-      writeFileSync(file, `${JSON.stringify(record, null, 1)}\n`);
+      // Written aside and renamed: a replay test running meanwhile never reads half a file.
+      writeFileSync(`${file}.tmp`, `${JSON.stringify(record, null, 1)}\n`);
+      renameSync(`${file}.tmp`, file);
       process.stdout.write(`saved to test/histories/${RELEASE}/${args.save}.json\n`);
     }
   } finally {
