@@ -66,7 +66,9 @@ const flag = (fallback: 'true' | 'false') => z.enum(['true', 'false']).default(f
 const DevEnvSchema = z.object({
   /** auto: pretty-printed on a terminal, JSON lines otherwise (src/logger.ts reads it). */
   SAGAWAY_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  /** A workflow bundle built beforehand (tests and local runs): the worker loads it instead of bundling at start. */
   SAGAWAY_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /** How fast a failed undo is tried again, as `initial,max` in milliseconds (tests and local runs). */
   SAGAWAY_COMPENSATION_BACKOFF_MS: z
     .string()
     .regex(/^\d+,\d+$/, 'expected initial,max in milliseconds, such as 1000,60000')
@@ -81,67 +83,123 @@ const DevEnvSchema = z.object({
 });
 
 const EnvSchema = z.object({
+  /** `development` accepts the public development keys (`npm start` and the tests set it); anything started without it is production. */
   SAGAWAY_ENV: z.enum(['development', 'production']).default('production'),
+  /** Where everything that persists lives: Temporal's database, the backends' journal, the parts' logs. */
   SAGAWAY_DATA_DIR: z.string().min(1).default('./.data'),
+  /** The pino log level. */
   SAGAWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The worker's Temporal task queue. */
   SAGAWAY_TASK_QUEUE: z.string().min(1).default('sagaway'),
+  /** The address the API listens on. */
   SAGAWAY_API_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The port the API listens on. */
   SAGAWAY_API_PORT: port.default(3000),
+  /** Client API keys as `clientId:key,...` (keys of 16 characters or more); a client starts and sees only its own sagas. */
   SAGAWAY_API_KEYS: z.string().default(DEV_API_KEYS).pipe(ApiKeysSchema),
+  /** The address the simulated backends listen on. */
   SAGAWAY_BACKENDS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The port the simulated backends listen on. */
   SAGAWAY_BACKENDS_PORT: port.default(4000),
+  /** The base URL of every backend (default: from the backends host and port); each is at `<base>/<service>`. */
   SAGAWAY_BACKENDS_URL: url.optional(),
+  /** The pricing service, when it lives elsewhere than under the backends URL. */
   SAGAWAY_PRICING_URL: url.optional(),
+  /** The inventory service, when it lives elsewhere. */
   SAGAWAY_INVENTORY_URL: url.optional(),
+  /** The payments service, when it lives elsewhere. */
   SAGAWAY_PAYMENTS_URL: url.optional(),
+  /** The shipping service, when it lives elsewhere. */
   SAGAWAY_SHIPPING_URL: url.optional(),
+  /** The notifications service, when it lives elsewhere. */
   SAGAWAY_NOTIFICATIONS_URL: url.optional(),
+  /** The ID check service, when it lives elsewhere. */
   SAGAWAY_IDCHECK_URL: url.optional(),
+  /** The bike storage service, when it lives elsewhere. */
   SAGAWAY_STORAGE_URL: url.optional(),
+  /** The bikes service, when it lives elsewhere. */
   SAGAWAY_BIKES_URL: url.optional(),
+  /** The kiosk service, when it lives elsewhere. */
   SAGAWAY_KIOSK_URL: url.optional(),
+  /** The students service, when it lives elsewhere. */
   SAGAWAY_STUDENTS_URL: url.optional(),
+  /** The registrar service, when it lives elsewhere. */
   SAGAWAY_REGISTRAR_URL: url.optional(),
+  /** The billing service, when it lives elsewhere. */
   SAGAWAY_BILLING_URL: url.optional(),
   // travel suppliers
+  /** The flights supplier, when it lives elsewhere. */
   SAGAWAY_FLIGHTS_URL: url.optional(),
+  /** The hotels supplier, when it lives elsewhere. */
   SAGAWAY_HOTELS_URL: url.optional(),
+  /** The car rental supplier, when it lives elsewhere. */
   SAGAWAY_CARS_URL: url.optional(),
+  /** The currency exchange service, when it lives elsewhere. */
   SAGAWAY_FX_URL: url.optional(),
+  /** The sanctions screening service of the cross-border transfer, when it lives elsewhere. */
   SAGAWAY_COMPLIANCE_URL: url.optional(),
+  /** The core banking system (SOAP 1.1) holding and posting a transfer's funds, when it lives elsewhere. */
   SAGAWAY_CORE_BANKING_URL: url.optional(),
+  /** The payment network a transfer is submitted to (pacs.008, pacs.028), when it lives elsewhere. */
   SAGAWAY_NETWORK_URL: url.optional(),
+  /** The tuition a class registration charges, in euro cents. */
   SAGAWAY_TUITION_MINOR: z.coerce.number().int().min(0).max(100_000_000).default(45_000),
+  /** History events of a section's seat allocator before it continues as new. */
   SAGAWAY_ALLOCATOR_MAX_HISTORY: z.coerce.number().int().min(20).max(50_000).default(5_000),
+  /** How long a checked-out bike may take to reach its bay before the saga undoes it. */
   SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3_600).default(120),
+  /** Bikes a visitor may take at once. */
   SAGAWAY_VISITOR_MAX_BIKES: z.coerce.number().int().min(1).max(20).default(1),
+  /** A visitor's fee per bike, in euro cents. */
   SAGAWAY_BIKE_FEE_MINOR: z.coerce.number().int().min(0).max(1_000_000).default(350),
+  /** How long the API trusts a kiosk's stock before it asks storage again. */
   SAGAWAY_KIOSK_CACHE_SECONDS: z.coerce.number().min(0).max(3_600).default(5),
+  /** The time limit of one backend call. */
   SAGAWAY_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  /** The order saga's deadline: an order that has not reached its pivot by then is compensated. */
   SAGAWAY_ORDER_DEADLINE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** Short idempotent order steps run as local activities; `false` shows each as an activity in the Temporal UI. */
   SAGAWAY_LOCAL_STEPS: flag('true'),
+  /** The order's stock, payment and shipment holds as local activities, for measurement (`npm run bench -- --order-modes`). */
   SAGAWAY_LOCAL_HOLDS: flag('false'),
+  /** The order's capture and every hold but the last as local activities, for measurement. */
   SAGAWAY_LOCAL_PIVOT: flag('false'),
+  /** Failed attempts after which a step or an undo is shown as stuck and listed for an operator. */
   SAGAWAY_STUCK_AFTER_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(5),
+  /** The port of the Temporal UI that `npm start` embeds. */
   SAGAWAY_TEMPORAL_UI_PORT: port.default(8233),
+  /** Payload encryption keys as `keyId:base64key,...` (32 bytes each, `openssl rand -base64 32`): the first encrypts, all decrypt. */
   SAGAWAY_CODEC_KEYS: z.string().default(DEV_CODEC_KEYS).pipe(KeyPairsSchema),
+  /** Requests per minute for each client, each operator, or each address without a valid key. */
   SAGAWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1_200),
+  /** Past this event loop delay the API sheds load with a 503 and `Retry-After`. */
   SAGAWAY_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  /** Request bodies larger than this are a 413 problem. */
   SAGAWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(65_536),
   // Trust: who holds which key (README, "Security").
+  /** Operator keys as `name:key,...`, for the codec endpoint, operator actions and the console at `/ops`; production without it has no operator. */
   SAGAWAY_OPERATOR_KEYS: z.string().default(DEV_OPERATOR_KEYS).pipe(ApiKeysSchema),
+  /** Seals list page tokens (32 characters or more); the same on every API instance. */
   SAGAWAY_PAGE_TOKEN_SECRET: z.string().min(32).default('sagaway-dev-page-token-secret-change-me'),
+  /** Decode payloads written before encryption as they are; unset, `true` in development and `false` in production. */
   SAGAWAY_CODEC_ACCEPT_PLAINTEXT: z.enum(['true', 'false']).optional(),
+  /** The simulated backends' `/_admin` routes (faults, state, fixtures). */
   SAGAWAY_BACKENDS_ADMIN: flag('false'),
+  /** Federation signing keys as `kid:base64 Ed25519 seed,...`: the first signs, all are published in the JWKS. */
   SAGAWAY_FEDERATION_KEYS: z.string().default(DEV_FEDERATION_KEYS).pipe(KeyPairsSchema),
+  /** Where the backends read sagaway's JWKS (default: the file the worker writes in the data folder). */
   SAGAWAY_FEDERATION_JWKS_URL: url.optional(),
+  /** The OAuth client id the worker uses with payments. */
   SAGAWAY_PAYMENTS_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('sagaway-worker'),
+  /** The OAuth client secret the worker uses with payments. */
   SAGAWAY_PAYMENTS_CLIENT_SECRET: z.string().min(16).default('sagaway-dev-payments-secret-change-me'),
+  /** How long the simulated payments token endpoint makes its tokens last. */
   SAGAWAY_PAYMENTS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
 }).extend(DevEnvSchema.shape);
 
 // Several API instances: what they share (see src/api/shared-state.ts). Unset: each keeps its own.
 const SharedEnvSchema = z.object({
+  /** `redis://host:port`: rate limits and kiosk stock shared by every API instance, and the saga views workers publish. */
   SAGAWAY_REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
 });
 
@@ -322,7 +380,9 @@ export function exitOnConfigError<T>(read: () => T): T {
 
 // --- API limits (issue 11): read on their own so this block merges apart from the schema above. ---
 const ApiLimitsSchema = z.object({
+  /** `Prefer: wait` requests one client may hold open; past it, a 429. */
   SAGAWAY_MAX_WAITS_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).default(200),
+  /** How long a read of a running saga waits for a busy worker before it answers the last view seen. */
   SAGAWAY_LIVE_READ_BUDGET_MS: z.coerce.number().int().min(10).max(10_000).default(75),
 });
 
@@ -343,12 +403,17 @@ export const DEV_AUDITOR_KEYS = 'auditor:sagaway-dev-auditor-key-change-me';
 export const DEV_AUDIT_SIGNING_KEYS = `dev-audit-1:${Buffer.from('sagaway-dev-audit-signing-seed!!').toString('base64')}`;
 
 const AuditEnvSchema = z.object({
+  /** As for every part: `development` accepts the public development keys. */
   SAGAWAY_ENV: z.enum(['development', 'production']).default('production'),
+  /** As for every part: where what persists lives (the embedded audit store under audit/). */
   SAGAWAY_DATA_DIR: z.string().min(1).default('./.data'),
   /** PostgreSQL (`npm run cluster` sets its own); the embedded PGlite store in the data folder when unset. */
   SAGAWAY_AUDIT_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** Ed25519 seeds that sign the audit chain's head, as `keyId:base64seed,...` (the first signs). */
   SAGAWAY_AUDIT_SIGNING_KEYS: z.string().default(DEV_AUDIT_SIGNING_KEYS).pipe(KeyPairsSchema),
+  /** How often the worker signs the audit chain's head, once something was appended. */
   SAGAWAY_AUDIT_SIGN_EVERY_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
+  /** Auditor keys as `name:key,...`: read-only access to every client's audit trail at /v1/audit, nothing else. */
   SAGAWAY_AUDITOR_KEYS: z.string().default(DEV_AUDITOR_KEYS).pipe(ApiKeysSchema),
 });
 
@@ -392,7 +457,9 @@ export function auditConfigFrom(source: NodeJS.ProcessEnv = process.env): AuditC
 
 // --- Admission control (issue 25): read on their own so this block merges apart from the schema above. ---
 const AdmissionSchema = z.object({
+  /** Sagas one client may have running; past it a start is a 429 with Retry-After (0: no bound). */
   SAGAWAY_MAX_RUNNING_PER_CLIENT: z.coerce.number().int().min(0).max(10_000_000).default(5_000),
+  /** Sagas running in all, every client counted; past it a start is a 503 with Retry-After (0: no bound). */
   SAGAWAY_MAX_RUNNING: z.coerce.number().int().min(0).max(10_000_000).default(20_000),
 });
 
@@ -405,7 +472,10 @@ export function admissionLimitsFrom(source: NodeJS.ProcessEnv = process.env): { 
   return { perClient: parsed.data.SAGAWAY_MAX_RUNNING_PER_CLIENT, total: parsed.data.SAGAWAY_MAX_RUNNING };
 }
 
-const SectionLimitSchema = z.object({ SAGAWAY_MAX_REQUESTS_PER_SECTION: z.coerce.number().int().min(1).max(1_000_000).default(10_000) });
+const SectionLimitSchema = z.object({
+  /** Filings one section's allocator takes; past it a filing is a 409 section-full. */
+  SAGAWAY_MAX_REQUESTS_PER_SECTION: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+});
 
 /** Requests one class section takes before a filing is a 409 (the allocator carries them all). */
 export function sectionLimitFrom(source: NodeJS.ProcessEnv = process.env): number {
@@ -415,9 +485,13 @@ export function sectionLimitFrom(source: NodeJS.ProcessEnv = process.env): numbe
 }
 
 const MetricsExposureSchema = z.object({
+  /** As for every part: `development` accepts the public development keys. */
   SAGAWAY_ENV: z.enum(['development', 'production']).default('production'),
+  /** Serves /metrics on a port of its own (production: 9465 on loopback when no metrics key is set). */
   SAGAWAY_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  /** The address the metrics port listens on. */
   SAGAWAY_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Serves /metrics on the API's port behind this bearer key instead of a port of its own. */
   SAGAWAY_METRICS_KEY: z.string().min(16).optional(),
 });
 
@@ -437,13 +511,17 @@ export function metricsExposureFrom(source: NodeJS.ProcessEnv = process.env): { 
 // --- Cross-border transfers (issue 24): read on their own so this block merges apart from the schema above. ---
 export const DEV_NETWORK_SECRET = 'sagaway-dev-network-signing-secret-change-me';
 const TransferEnvSchema = z.object({
+  /** As for every part: `development` accepts the public development keys. */
   SAGAWAY_ENV: z.enum(['development', 'production']).default('production'),
   /** The HMAC secret the payment network signs its reports with (shared by the network and the API). */
   SAGAWAY_NETWORK_SECRET: z.string().min(32).default(DEV_NETWORK_SECRET),
   /** Where the simulated network posts its reports; the API's own callback route when unset. */
   SAGAWAY_NETWORK_CALLBACK_URL: z.url().optional(),
+  /** The API's port, for the callback address the simulated network posts to. */
   SAGAWAY_API_PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
+  /** How long the simulated payment network takes to settle a submitted transfer. */
   SAGAWAY_NETWORK_SETTLE_MS: z.coerce.number().int().min(0).max(600_000).default(300),
+  /** How long after settling the simulated beneficiary bank returns a transfer it returns. */
   SAGAWAY_NETWORK_RETURN_MS: z.coerce.number().int().min(0).max(86_400_000).default(2_000),
 });
 

@@ -26,8 +26,8 @@ import { transferCallbackRoutes } from './routes/transfer-callbacks';
 import { transferRoutes } from './routes/transfers';
 import { tripRoutes } from './routes/trips';
 import type { TransferGateway } from './transfer-gateway';
-import { screenRoutes } from './routes/screens';
 import type { Admission } from './admission';
+import { opsConsoleRoutes, screenRoutes } from './routes/screens';
 import type { OpsGateway } from './ops-gateway';
 import type { SagaGateway } from './saga-gateway';
 import { perInstanceState, RATE_LIMIT_PREFIX, type SharedState } from './shared-state';
@@ -147,6 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     eventRoutes(v1, deps.gateway, deps.events);
     if (deps.ops) opsRoutes(v1, deps.ops);
     if (deps.audit) auditRoutes(v1, deps.audit.reader);
+    if (deps.ops) opsConsoleRoutes(v1, deps.ops);
   });
   const transfers = deps.transfers;
   if (transfers) {

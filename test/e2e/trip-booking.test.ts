@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { backendRecords, call, injectFault, sagaKey, unfiredFaults, waitForView } from '../support/http';
-import { startStack, type Stack } from '../support/stack';
+import { SagawayClient, SagawayProblem } from '../../packages/client/src';
+import { API_KEY, startStack, type Stack } from '../support/stack';
 import { confirmPrice, steerSupplier, tripAwaitingConfirmation, tripBody } from '../support/trips';
 
 let stack: Stack;
@@ -209,15 +210,21 @@ describe('trip booking', { concurrency: true }, () => {
   });
 
   describe('trip booking, the API', { concurrency: true }, () => {
+    // Through @sagaway/client, as a client app calls: problems come back as SagawayProblem.
+    const client = () => new SagawayClient({ baseUrl: stack.apiUrl, apiKey: API_KEY });
+
     it('refuses a trip it cannot price before any saga starts', async () => {
-      const answer = await call(stack.apiUrl, 'POST', '/v1/trips', { body: tripBody({ currency: 'JPY' }) });
-      assert.equal(answer.status, 400);
-      assert.match(answer.body.detail, /^body\.currency/);
+      const refused = await client().startTrip(tripBody({ currency: 'JPY' }) as never).catch((err: unknown) => err);
+      assert.ok(refused instanceof SagawayProblem, String(refused));
+      assert.equal(refused.status, 400);
+      assert.match(refused.detail, /^body\.currency/);
     });
 
     it('a price confirmation for another client\'s or no saga is a 404', async () => {
-      const answer = await call(stack.apiUrl, 'POST', '/v1/sagas/saga-nope/price-confirmation', { body: { accept: true } });
-      assert.equal(answer.status, 404);
+      const refused = await client().confirmPrice('saga-nope', true).catch((err: unknown) => err);
+      assert.ok(refused instanceof SagawayProblem, String(refused));
+      assert.equal(refused.status, 404);
+      assert.equal(refused.slug, 'saga-not-found');
     });
   });
 });

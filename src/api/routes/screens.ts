@@ -4,6 +4,12 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Money } from '../../domain/money';
+import { SagaFeeds } from '../../observability/saga-feeds';
+import type { OpsGateway } from '../ops-gateway';
+import { presentView } from '../present';
+import { HttpProblem } from '../problems';
+import { SagaIdSchema } from '../schemas';
+import { DEFAULT_EVENT_STREAMS } from './events';
 
 export interface ScreenOptions {
   /** Shows a "bike sensed" button per bay, standing in for the door sensor. */
@@ -21,8 +27,10 @@ const assets = new Map([
   ['common.js', { type: 'text/javascript; charset=utf-8', body: read('common.js') }],
   ['kiosk.js', { type: 'text/javascript; charset=utf-8', body: read('kiosk.js') }],
   ['desk.js', { type: 'text/javascript; charset=utf-8', body: read('desk.js') }],
+  ['ops.js', { type: 'text/javascript; charset=utf-8', body: read('ops.js') }],
+  ['ops.css', { type: 'text/css; charset=utf-8', body: read('ops.css') }],
 ]);
-const pages = { kiosk: read('kiosk.html'), desk: read('desk.html') };
+const pages = { kiosk: read('kiosk.html'), desk: read('desk.html'), ops: read('ops.html') };
 
 // The pages hold no key: the kiosk keeps its own in the browser (see common.js), so nothing here is secret.
 const headers = {
@@ -57,9 +65,54 @@ export function screenRoutes(app: FastifyInstance, options: ScreenOptions): void
     page(reply, pages.desk, { sectionId: request.params.sectionId }),
   );
 
+  // The operator console: the key is entered once (#key=...) and kept in the browser, as the kiosk's.
+  typed.get('/ops', { schema: hide }, (_request, reply) => page(reply, pages.ops, {}));
+
   typed.get('/screens/:file', { schema: { ...hide, params: z.object({ file: z.string().max(32) }) } }, (request, reply) => {
     const asset = assets.get(request.params.file);
     if (!asset) return reply.callNotFound();
     return reply.headers({ ...headers, 'cache-control': 'no-cache' }).type(asset.type).send(asset.body);
+  });
+}
+
+const OpsIdParamsSchema = z.object({ id: SagaIdSchema });
+
+/**
+ * What the operator console reads, under /v1/ops (operator keys only, left out of the OpenAPI document):
+ * one saga of any client, and its transitions as Server-Sent Events, as a client reads its own.
+ */
+export function opsConsoleRoutes(app: FastifyInstance, ops: OpsGateway): void {
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  const feeds = new SagaFeeds((sagaId) => ops.view(sagaId), DEFAULT_EVENT_STREAMS);
+  app.addHook('preClose', async () => feeds.close());
+  const notFound = (id: string) => new HttpProblem(404, 'saga-not-found', 'Saga not found', `no saga ${id}`);
+
+  typed.get('/v1/ops/sagas/:id', { schema: { hide: true, params: OpsIdParamsSchema } }, async (request) => {
+    const view = await ops.view(request.params.id);
+    if (!view) throw notFound(request.params.id);
+    return presentView(view);
+  });
+
+  typed.get('/v1/ops/sagas/:id/events', {
+    schema: { hide: true, params: OpsIdParamsSchema, headers: z.object({ 'last-event-id': z.string().max(64).optional() }).loose() },
+  }, async (request, reply) => {
+    const { id } = request.params;
+    if (!(await ops.view(id))) throw notFound(id);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
+    res.write('retry: 2000\n\n');
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), DEFAULT_EVENT_STREAMS.heartbeatMs);
+    let unsubscribe = (): void => undefined;
+    const close = () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      if (!res.writableEnded) res.end();
+    };
+    res.on('close', close);
+    unsubscribe = feeds.subscribe(id, 'ops', request.headers['last-event-id'], {
+      send: (event) => res.write(`id: ${event.id}\nevent: ${event.event}\ndata: ${JSON.stringify(event.data)}\n\n`),
+      end: close,
+    });
   });
 }

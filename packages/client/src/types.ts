@@ -1,0 +1,15 @@
+import type { components, operations } from './openapi';
+
+export type SagaView = components['schemas']['SagaView'];
+export type SagaStatus = SagaView['status'];
+export type SagaType = SagaView['type'];
+export type SagaList = operations['listSagas']['responses'][200]['content']['application/json'];
+export type ListQuery = NonNullable<operations['listSagas']['parameters']['query']>;
+
+type JsonBody<Op extends keyof operations> = operations[Op] extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
+
+export type OrderRequest = JsonBody<'startOrder'>;
+export type BikeCheckoutRequest = JsonBody<'startBikeCheckout'>;
+export type ClassRegistrationRequest = JsonBody<'startClassRegistration'>;
+export type TripRequest = JsonBody<'startTrip'>;
+export type PriceConfirmation = JsonBody<'confirmTripPrice'>;
