@@ -13,6 +13,7 @@ import { apiAlone, bikesHeld } from './held';
 import { markdown, toResults } from './report';
 import { baseline, baselineAgainstModes, baselineAgainstOrders, orderThroughApi, type ScenarioResult } from './scenarios';
 import { startBenchStack, type BenchStack, type OrderMode } from './stack';
+import { BENCH_NETWORK_SETTLE_MS, transferRow } from './transfers';
 import { tripThroughApi } from './trips';
 
 interface Plan {
@@ -27,6 +28,8 @@ interface Plan {
   allocationRead?: number;
   /** The `overload` rows: admission control off, then on (bench/overload.ts). */
   overload?: boolean;
+  /** Only the transfer rows, at these concurrencies and counts (`--transfers-only 1:10,8:40`). */
+  transfersOnly?: Array<{ concurrency: number; count: number }>;
   maxSeconds: number;
 }
 
@@ -50,6 +53,7 @@ async function warmUp(stack: BenchStack): Promise<void> {
 
 async function runAll(stack: BenchStack, plan: Plan): Promise<ScenarioResult[]> {
   const rows: ScenarioResult[] = [];
+  for (const { concurrency, count } of plan.transfersOnly ?? []) rows.push(await transferRow(stack, concurrency, count, plan.maxSeconds));
   for (const { concurrency, count } of plan.levels) {
     process.stdout.write(`bench: concurrency ${concurrency}\n`);
     if (plan.orderModes) {
@@ -61,7 +65,7 @@ async function runAll(stack: BenchStack, plan: Plan): Promise<ScenarioResult[]> 
     await declined.phase(count);
     const trip = tripThroughApi(stack, concurrency, plan.maxSeconds);
     await trip.phase(Math.ceil(count / 2));
-    rows.push(...abba, await declined.result(), await trip.result());
+    rows.push(...abba, await declined.result(), await trip.result(), await transferRow(stack, concurrency, Math.ceil(count / 2), plan.maxSeconds));
   }
   if (plan.apiCount > 0) {
     process.stdout.write('bench: the API alone\n');
@@ -82,13 +86,18 @@ async function runAll(stack: BenchStack, plan: Plan): Promise<ScenarioResult[]> 
 
 /** `--levels 1:20,32:200` runs only the order and baseline rows at those concurrencies and counts. */
 function planFrom(args: string[]): Plan | null {
+  const transfers = args.indexOf('--transfers-only');
+  if (transfers >= 0) return { levels: [], transfersOnly: levelsOf(args[transfers + 1]!), apiCount: 0, bikes: 0, maxSeconds: 240 };
   const i = args.indexOf('--levels');
   if (i < 0) return null;
-  const levels = args[i + 1]!.split(',').map((pair) => {
+  return { levels: levelsOf(args[i + 1]!), apiCount: 0, bikes: 0, maxSeconds: 240 };
+}
+
+function levelsOf(spec: string): Array<{ concurrency: number; count: number }> {
+  return spec.split(',').map((pair) => {
     const [concurrency, count] = pair.split(':').map(Number);
     return { concurrency: concurrency!, count: count! };
   });
-  return { levels, apiCount: 0, bikes: 0, maxSeconds: 240 };
 }
 
 async function main(): Promise<void> {
@@ -112,6 +121,7 @@ async function main(): Promise<void> {
           : planFrom(args);
   const orderModes = args.includes('--order-modes');
   const plan = { ...(custom ?? (quick ? QUICK : FULL)), ...(orderModes ? { orderModes, apiCount: 0, bikes: 0, allocator: 0 } : {}) };
+  process.env.SAGAWAY_NETWORK_SETTLE_MS ??= BENCH_NETWORK_SETTLE_MS;
   const stack = await startBenchStack({ eagerActivities: !args.includes('--no-eager-activities'), redis: args.includes('--redis'), orderModes });
   const stop = () => void stack.stop().then(() => process.exit(130));
   process.once('SIGINT', stop);

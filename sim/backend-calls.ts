@@ -28,6 +28,12 @@ export interface CallSpec {
   refusals?: string[];
   /** Something the world does once the call applied (the allocator answering a filed request). */
   onApplied?: (input: any) => void;
+  /** The call's effect on the world, in place of its phase's (a submission the network settles later). */
+  apply?: (input: any, call: { step: string; key: string }) => unknown;
+  /** The record a pivot or after call moves, when its input names it other than `reference`. */
+  reference?: (input: any) => string;
+  /** The activity's own logic around its backend call, `send` being that call as planned (ask first, answer later). */
+  around?: (input: any, send: () => Promise<unknown>) => Promise<unknown>;
 }
 
 export type CallSpecs = Record<string, CallSpec>;
@@ -59,7 +65,8 @@ export function worldActivities(specs: CallSpecs, schedule: Schedule, world: Wor
       if (!Context.current().info.isLocal) world.calls.set(call.step, (world.calls.get(call.step) ?? 0) + 1);
       else world.localCalls.set(call.step, (world.localCalls.get(call.step) ?? 0) + 1);
       world.lastCallAt = Date.now();
-      return answer(name, spec, input, call, outcome, world);
+      const send = () => answer(name, spec, input, call, outcome, world);
+      return spec.around ? spec.around(input, send) : send();
     };
   }
   return activities;
@@ -92,7 +99,7 @@ async function answer(name: string, spec: CallSpec, input: any, call: { step: st
 
 function alreadyApplied(spec: CallSpec, input: any, key: string, world: World): boolean {
   if (spec.phase === 'forward') return world.find(spec.backend, key) !== undefined;
-  if (spec.phase === 'pivot' || spec.phase === 'after') return world.find(spec.backend, input.reference)?.movedBy.includes(key) === true;
+  if (spec.phase === 'pivot' || spec.phase === 'after') return world.find(spec.backend, spec.reference?.(input) ?? input.reference)?.movedBy.includes(key) === true;
   return false;
 }
 
@@ -103,6 +110,7 @@ function refusal(spec: CallSpec, path: string, type: string): Error {
 /** The call's effect on the world, and its readable answer; a backend refuses what it cannot apply. */
 function applyCall(spec: CallSpec, input: any, call: { step: string; key: string }, world: World): unknown {
   const step = call.step.replace(/~\d+/g, '');
+  if (spec.apply) return spec.apply(input, call);
   switch (spec.phase) {
     case 'forward': {
       const value = spec.answer?.(input, call.key);

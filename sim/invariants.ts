@@ -11,6 +11,12 @@ export const Invariants = {
   viewVsLedger: 'view-vs-ledger',
   /** Not ended, and no state query answered: a client cannot see what the saga does. */
   unanswered: 'unanswered',
+  /** A transfer's posting that does not net to zero in each currency. */
+  postingsUnbalanced: 'postings-unbalanced',
+  /** Money left the customer's account for a payment the network did not settle. */
+  moneyLeftUnsettled: 'money-left-unsettled',
+  /** The network rejected the payment, and the hold or the rate is still held with no undo under way. */
+  rejectedStillHeld: 'rejected-still-held',
 } as const;
 export type Invariant = (typeof Invariants)[keyof typeof Invariants];
 
@@ -43,6 +49,7 @@ export function check<P>(sim: SagaSim<P>, params: P, world: World, view: SagaVie
   if (view.status === 'COMPLETED' && sim.expectsPivot(view, params) && world.pivotAt === null) v(Invariants.viewVsLedger, 'COMPLETED, but the pivot never took effect');
   if ((view.status === 'COMPENSATED' || view.status === 'FAILED') && world.pivotAt !== null) v(Invariants.viewVsLedger, `${view.status} (${view.error?.type}), but the pivot took effect`);
   if (view.status === 'COMPLETED') for (const d of sim.completed?.(view, world) ?? []) v(Invariants.viewVsLedger, d);
+  out.push(...(sim.ledgerChecks?.(view, world) ?? []));
   return out;
 }
 

@@ -4,6 +4,7 @@ import type { Workflow } from '@temporalio/workflow';
 import type { SagaTuning, SagaView } from '../src/domain/saga';
 import { fastTuning } from '../test/support/workflow-env';
 import type { CallSpecs } from './backend-calls';
+import type { Violation } from './invariants';
 import { callPlan, events, type CallPhase, type Schedule } from './schedule';
 import type { World } from './world';
 
@@ -37,6 +38,8 @@ export interface SagaSim<P> {
   expectsPivot(view: SagaView, params: P): boolean;
   /** Checks of a COMPLETED saga against the ledger, particular to the saga. */
   completed?(view: SagaView, world: World): string[];
+  /** Checks of the ledger particular to the saga, whatever the saga ended with or shows. */
+  ledgerChecks?(view: SagaView, world: World): Violation[];
   /** Events and phases that must be exercised over a run of this saga, besides the outcome kinds. */
   required: string[];
 }

@@ -20,7 +20,7 @@ describe('npm run bench -- --quick', () => {
     const results = JSON.parse(readFileSync(out, 'utf8'));
     assert.match(results.machine, /cores/);
     const names = results.scenarios.map((s: any) => s.name);
-    for (const expected of ['baseline-c1', 'order-c1', 'order-declined-half-c1', 'baseline-c8', 'order-c8', 'api-start-202-c32', 'api-get-saga-c32', 'trip-c1', 'trip-c8']) {
+    for (const expected of ['baseline-c1', 'order-c1', 'order-declined-half-c1', 'baseline-c8', 'order-c8', 'api-start-202-c32', 'api-get-saga-c32', 'trip-c1', 'trip-c8', 'transfer-c1', 'transfer-c8']) {
       assert.ok(names.includes(expected), `${expected} in ${names.join(', ')}`);
     }
     assert.ok(names.some((n: string) => n.startsWith('bike-held-')));
