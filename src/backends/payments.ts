@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PAYMENT_TOKENS, RATES } from './catalog';
 import { ok, problem, type BackendService, type ServiceRouter } from './service';
+import { recording } from './recording';
 import { lookUpByReference, undoByReference } from './undo';
 
 const AuthorizeSchema = z.object({
@@ -31,9 +32,13 @@ export function paymentsRoutes(service: BackendService) {
       return ok({ authorizationId: auth.id, status: auth.status, amountMinor, currency }, 201);
     });
     router.read('lookup', '/references/:reference', lookUpByReference(service));
-    router.write('capture', 'POST', '/captures', ({ body }) =>
-      undoByReference(service, body, { from: ['AUTHORIZED'], to: 'CAPTURED', idField: 'authorizationId' }),
-    );
+    router.write('capture', 'POST', '/captures', ({ body, sagaId, key }) => {
+      const reply = undoByReference(service, body, { from: ['AUTHORIZED'], to: 'CAPTURED', idField: 'authorizationId' });
+      // A capture is idempotent on the authorization here; in recording mode each one under a new key is
+      // kept as the money movement a less careful processor would have made (no reference: look-ups skip it).
+      if (recording() && reply.status < 300) service.save({ id: service.newId('cap'), kind: 'capture', sagaId, status: 'RECORDED', reference: null, captureKey: key, authorizationId: (reply.body as Record<string, unknown>).authorizationId });
+      return reply;
+    });
     router.write('void', 'POST', '/voids', ({ body }) =>
       undoByReference(service, body, { from: ['AUTHORIZED'], to: 'VOIDED', idField: 'authorizationId', tombstoneOp: 'authorize' }),
     );
