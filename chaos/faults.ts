@@ -27,11 +27,18 @@ export class FaultLedger {
 
   constructor(private readonly backendsUrl: () => string) {}
 
+  /**
+   * A fault at a rate is preceded by one that hits the op's next call, so each kind fires in a small
+   * campaign too (`--quick`), and the rate spreads the rest.
+   */
   async inject(kind: string, service: string, fault: Fault): Promise<void> {
-    const entry = { service, kind, fault: { count: UNLIMITED, ...fault }, seen: 0 };
     this.fired[kind] ??= 0;
-    this.armed.push(entry);
-    await this.post(entry);
+    const first = fault.rate !== undefined && fault.count === undefined ? [{ ...fault, rate: undefined, count: 1 }] : [];
+    for (const f of [...first, { count: UNLIMITED, ...fault }]) {
+      const entry = { service, kind, fault: f, seen: 0 };
+      this.armed.push(entry);
+      await this.post(entry);
+    }
   }
 
   /** Adds what fired since the last reading; call before the faults are lost or cleared. */

@@ -37,16 +37,19 @@ async function killAndRestart(ctx: FaultContext, part: 'worker' | 'api' | 'backe
   ctx.count(`${part} SIGKILL`);
   await pause(downMs);
   await ctx.stack.parts[part]!.restart();
+  // Faults posted before the restarted backends listen are lost (seen: every re-arm answered nothing).
+  if (part === 'backends') await untilAnswers(`${ctx.stack.backendsUrl}/healthz`, 60_000, false);
   if (part === 'backends') await ctx.ledger.rearm();
   // As a deployment's readiness check would: the next fault waits until the restarted API answers again
   // (a cold start under load takes seconds), so the Temporal-down probes meet an API, not a dead port.
   if (part === 'api') await untilAnswers(`${ctx.stack.apiUrl}/healthz`, 60_000);
 }
 
-async function untilAnswers(url: string, timeoutMs: number): Promise<void> {
+async function untilAnswers(url: string, timeoutMs: number, isApi = true): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const ask = () => (isApi ? apiFetch('probe', url, { signal: AbortSignal.timeout(2_000) }) : fetch(url, { signal: AbortSignal.timeout(2_000) }).catch(() => null));
   while (Date.now() < deadline) {
-    if ((await apiFetch('probe', url, { signal: AbortSignal.timeout(2_000) }))?.ok) return;
+    if ((await ask())?.ok) return;
     await pause(250);
   }
 }
