@@ -1,24 +1,34 @@
 /**
- * The faults the campaign injects into the backends, counted when they FIRE: each is injected as a
- * counted fault (a large count), so the backend's own fault list says how many calls it hit
- * (`count - remaining`). Faults live in the backends' memory: the ledger reads what fired before the
- * backends are killed and arms them again once they are back.
+ * The faults the campaign injects into the backends, counted when they FIRE: each is injected with a
+ * label of its own, and the backend's fault list says, per label, how many calls it hit. Faults live in
+ * the backends' memory: the ledger reads what fired before the backends are killed and arms them again
+ * (what is left of them) once they are back.
  */
 type Fault = Record<string, unknown>;
 
 interface Armed {
   service: string;
   kind: string;
+  /** Unique to this injection: how the backend's list names it. */
+  label: string;
   fault: Fault;
   /** What had fired when last read, since it was last armed. */
   seen: number;
+  /** A counted fault's calls left when last read (null: not counted). */
+  remaining: number | null;
 }
 
-/** Large enough never to run out: the count is only there to be read back. */
-const UNLIMITED = 1_000_000;
+interface Listed {
+  label?: string;
+  fired: number;
+  remaining: number | null;
+}
 
 export class FaultLedger {
   private armed: Armed[] = [];
+  private injected = 0;
+  /** The backends are down (killed, not yet restarted): injections wait for the re-arm. */
+  private down = false;
   /** Calls each kind of fault hit, by kind. */
   readonly fired: Record<string, number> = {};
   /** Injections the backends did not accept (`kind: status`). */
@@ -34,10 +44,12 @@ export class FaultLedger {
   async inject(kind: string, service: string, fault: Fault): Promise<void> {
     this.fired[kind] ??= 0;
     const first = fault.rate !== undefined && fault.count === undefined ? [{ ...fault, rate: undefined, count: 1 }] : [];
-    for (const f of [...first, { count: UNLIMITED, ...fault }]) {
-      const entry = { service, kind, fault: f, seen: 0 };
+    for (const f of [...first, fault]) {
+      this.injected += 1;
+      const count = typeof f.count === 'number' ? f.count : null;
+      const entry: Armed = { service, kind, label: `${kind}#${this.injected}`, fault: f, seen: 0, remaining: count };
       this.armed.push(entry);
-      await this.post(entry);
+      if (!this.down) await this.post(entry, f);
     }
   }
 
@@ -46,42 +58,51 @@ export class FaultLedger {
     for (const service of new Set(this.armed.map((a) => a.service))) {
       const res = await fetch(`${this.backendsUrl()}/${service}/_admin/faults`, { signal: AbortSignal.timeout(10_000) }).catch(() => null);
       if (res?.status !== 200) continue;
-      const { faults } = (await res.json()) as { faults: Array<{ count?: number; remaining: number | null }> };
-      // A service lists its faults in the order they were added, as the ledger armed them.
-      this.armed
-        .filter((a) => a.service === service)
-        .forEach((a, i) => {
-          const listed = faults[i];
-          if (!listed || listed.remaining === null || listed.count === undefined) return;
-          const now = listed.count - listed.remaining;
-          this.fired[a.kind] = (this.fired[a.kind] ?? 0) + now - a.seen;
-          a.seen = now;
-        });
+      const { faults } = (await res.json()) as { faults: Listed[] };
+      const byLabel = new Map(faults.filter((f) => f.label !== undefined).map((f) => [f.label!, f]));
+      for (const a of this.armed.filter((x) => x.service === service)) {
+        const listed = byLabel.get(a.label);
+        if (!listed) continue;
+        this.fired[a.kind] = (this.fired[a.kind] ?? 0) + listed.fired - a.seen;
+        a.seen = listed.fired;
+        a.remaining = listed.remaining;
+      }
     }
   }
 
-  /** After the backends restarted with none of their faults: every fault in force, armed again. */
+  /** Before the backends are killed: what fired so far is read, and injections wait for the re-arm. */
+  async beforeKill(): Promise<void> {
+    await this.tally();
+    this.down = true;
+  }
+
+  /** After the backends restarted with none of their faults: every fault in force, armed again with what is left of it. */
   async rearm(): Promise<void> {
-    for (const a of this.armed) {
+    const armed = [...this.armed];
+    this.down = false;
+    for (const a of armed) {
       a.seen = 0;
-      await this.post(a);
+      if (a.remaining === 0) continue;
+      await this.post(a, a.remaining === null ? a.fault : { ...a.fault, count: a.remaining });
     }
   }
 
+  /** Reads what fired, then removes every fault armed so far (one injected meanwhile stays armed). */
   async clear(): Promise<void> {
     await this.tally();
+    const cleared = new Set(this.armed);
     for (const service of new Set(this.armed.map((a) => a.service))) {
       await fetch(`${this.backendsUrl()}/${service}/_admin/faults`, { method: 'DELETE', signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
     }
-    this.armed = [];
+    this.armed = this.armed.filter((a) => !cleared.has(a));
   }
 
-  private async post(a: Armed): Promise<void> {
+  private async post(a: Armed, fault: Fault): Promise<void> {
     this.injections += 1;
     const res = await fetch(`${this.backendsUrl()}/${a.service}/_admin/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(a.fault),
+      body: JSON.stringify({ ...fault, label: a.label }),
       signal: AbortSignal.timeout(10_000),
     }).catch(() => null);
     if (res?.status !== 201) this.refused.push(`${a.kind}: ${res?.status ?? 'no answer'}`);

@@ -32,7 +32,7 @@ export interface FaultStep {
 
 async function killAndRestart(ctx: FaultContext, part: 'worker' | 'api' | 'backends', downMs: number): Promise<void> {
   // The backends keep their faults in memory: read what fired before they go, arm them again after.
-  if (part === 'backends') await ctx.ledger.tally();
+  if (part === 'backends') await ctx.ledger.beforeKill();
   await ctx.stack.parts[part]!.kill();
   ctx.count(`${part} SIGKILL`);
   await pause(downMs);
