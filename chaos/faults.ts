@@ -87,6 +87,21 @@ export class FaultLedger {
     }
   }
 
+  /**
+   * Waits (bounded) until every kind armed so far has fired: on a loaded machine the restarts hold most
+   * sagas back, and a kind cleared before the calls it targets were made proves nothing. Returns the kinds
+   * still at zero.
+   */
+  async untilEveryKindFired(timeoutMs: number): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.tally();
+      const unfired = [...new Set(this.armed.map((a) => a.kind))].filter((kind) => !(this.fired[kind]! > 0));
+      if (unfired.length === 0 || Date.now() >= deadline) return unfired;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+
   /** Reads what fired, then removes every fault armed so far (one injected meanwhile stays armed). */
   async clear(): Promise<void> {
     await this.tally();
