@@ -42,11 +42,18 @@ export async function runCampaign(stack: Stack, plan: FaultStep[], size: Campaig
   const sensors = runSensors(api, stack.apiKey, tickets, () => settled, duplicates);
 
   /**
-   * One order in ten is cancelled by its client once its capture is in flight (slowed for that saga so
+   * One order in ten has its shipment and then its void refused, so it waits STUCK for an operator;
+   * one order in ten is cancelled by its client once its capture is in flight (slowed for that saga so
    * the cancel meets it); one registration in ten is dropped in its add/drop period, the drop sent twice.
    */
   const followUp = async (i: number, t: Ticket) => {
     const until = endBy + size.drainSeconds * 1_000;
+    if (i % 10 === 1 && t.sagaId) {
+      // Its shipment refused and then its void refused for good (as if captured elsewhere): the undo is STUCK
+      // at once and waits for an operator, who retries it once the faults are gone (chaos/operators.ts).
+      await ledger.inject('refused shipment (one saga)', 'shipping', { op: 'create', mode: 'error', status: 422, sagaId: t.sagaId, count: 1 });
+      await ledger.inject('refused undo (STUCK for an operator)', 'payments', { op: 'void', mode: 'error', status: 409, sagaId: t.sagaId, count: 1 });
+    }
     if (i % 10 === 3 && t.sagaId) {
       await ledger.inject('slow pivot for a late cancel', 'payments', { op: 'capture', mode: 'latency', latencyMs: 3_000, sagaId: t.sagaId, count: 1 });
       await cancelDuringPivot(api, stack.apiKey, t, until, cancels);

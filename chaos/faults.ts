@@ -29,6 +29,8 @@ export class FaultLedger {
   private injected = 0;
   /** The backends are down (killed, not yet restarted): injections wait for the re-arm. */
   private down = false;
+  /** Injections, re-arms and clears one at a time: each reads and changes both the list here and the backends'. */
+  private queue: Promise<unknown> = Promise.resolve();
   /** Calls each kind of fault hit, by kind. */
   readonly fired: Record<string, number> = {};
   /** Injections the backends did not accept (`kind: status`). */
@@ -41,7 +43,11 @@ export class FaultLedger {
    * A fault at a rate is preceded by one that hits the op's next call, so each kind fires in a small
    * campaign too (`--quick`), and the rate spreads the rest.
    */
-  async inject(kind: string, service: string, fault: Fault): Promise<void> {
+  inject(kind: string, service: string, fault: Fault): Promise<void> {
+    return this.exclusive(() => this.injectNow(kind, service, fault));
+  }
+
+  private async injectNow(kind: string, service: string, fault: Fault): Promise<void> {
     this.fired[kind] ??= 0;
     const first = fault.rate !== undefined && fault.count === undefined ? [{ ...fault, rate: undefined, count: 1 }] : [];
     for (const f of [...first, fault]) {
@@ -57,16 +63,19 @@ export class FaultLedger {
   async tally(): Promise<void> {
     for (const service of new Set(this.armed.map((a) => a.service))) {
       const res = await fetch(`${this.backendsUrl()}/${service}/_admin/faults`, { signal: AbortSignal.timeout(10_000) }).catch(() => null);
-      if (res?.status !== 200) continue;
-      const { faults } = (await res.json()) as { faults: Listed[] };
-      const byLabel = new Map(faults.filter((f) => f.label !== undefined).map((f) => [f.label!, f]));
-      for (const a of this.armed.filter((x) => x.service === service)) {
-        const listed = byLabel.get(a.label);
-        if (!listed) continue;
-        this.fired[a.kind] = (this.fired[a.kind] ?? 0) + listed.fired - a.seen;
-        a.seen = listed.fired;
-        a.remaining = listed.remaining;
-      }
+      if (res?.status === 200) this.read(service, ((await res.json()) as { faults: Listed[] }).faults);
+    }
+  }
+
+  /** Adds what the service's list says fired since the last reading. */
+  private read(service: string, faults: Listed[]): void {
+    const byLabel = new Map(faults.filter((f) => f.label !== undefined).map((f) => [f.label!, f]));
+    for (const a of this.armed.filter((x) => x.service === service)) {
+      const listed = byLabel.get(a.label);
+      if (!listed) continue;
+      this.fired[a.kind] = (this.fired[a.kind] ?? 0) + listed.fired - a.seen;
+      a.seen = listed.fired;
+      a.remaining = listed.remaining;
     }
   }
 
@@ -77,7 +86,11 @@ export class FaultLedger {
   }
 
   /** After the backends restarted with none of their faults: every fault in force, armed again with what is left of it. */
-  async rearm(): Promise<void> {
+  rearm(): Promise<void> {
+    return this.exclusive(() => this.rearmNow());
+  }
+
+  private async rearmNow(): Promise<void> {
     const armed = [...this.armed];
     this.down = false;
     for (const a of armed) {
@@ -96,20 +109,39 @@ export class FaultLedger {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       await this.tally();
-      const unfired = [...new Set(this.armed.map((a) => a.kind))].filter((kind) => !(this.fired[kind]! > 0));
+      const campaignWide = this.armed.filter((a) => a.fault.sagaId === undefined);
+      const unfired = [...new Set(campaignWide.map((a) => a.kind))].filter((kind) => !(this.fired[kind]! > 0));
       if (unfired.length === 0 || Date.now() >= deadline) return unfired;
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
   }
 
-  /** Reads what fired, then removes every fault armed so far (one injected meanwhile stays armed). */
-  async clear(): Promise<void> {
-    await this.tally();
-    const cleared = new Set(this.armed);
+  /**
+   * Reads what fired, then removes every campaign-wide fault armed so far; a fault scoped to one saga stays
+   * (armed again with what is left of it: the backends clear all at once).
+   */
+  clear(): Promise<void> {
+    return this.exclusive(() => this.clearNow());
+  }
+
+  private async clearNow(): Promise<void> {
     for (const service of new Set(this.armed.map((a) => a.service))) {
-      await fetch(`${this.backendsUrl()}/${service}/_admin/faults`, { method: 'DELETE', signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+      // The backend answers a clear with what was in force, so what fired up to the clear is counted exactly.
+      const res = await fetch(`${this.backendsUrl()}/${service}/_admin/faults`, { method: 'DELETE', signal: AbortSignal.timeout(10_000) }).catch(() => null);
+      if (res?.status === 200) this.read(service, ((await res.json()) as { faults: Listed[] }).faults);
+      const cleared = this.armed.filter((a) => a.service === service);
+      this.armed = this.armed.filter((a) => a.service !== service || a.fault.sagaId !== undefined);
+      for (const a of cleared.filter((x) => x.fault.sagaId !== undefined && x.remaining !== 0)) {
+        a.seen = 0;
+        await this.post(a, a.remaining === null ? a.fault : { ...a.fault, count: a.remaining });
+      }
     }
-    this.armed = this.armed.filter((a) => !cleared.has(a));
+  }
+
+  private exclusive<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 
   private async post(a: Armed, fault: Fault): Promise<void> {
