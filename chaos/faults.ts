@@ -80,9 +80,11 @@ export class FaultLedger {
   }
 
   /** Before the backends are killed: what fired so far is read, and injections wait for the re-arm. */
-  async beforeKill(): Promise<void> {
-    await this.tally();
-    this.down = true;
+  beforeKill(): Promise<void> {
+    return this.exclusive(async () => {
+      await this.tally();
+      this.down = true;
+    });
   }
 
   /** After the backends restarted with none of their faults: every fault in force, armed again with what is left of it. */
