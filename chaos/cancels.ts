@@ -55,10 +55,16 @@ export async function dropDuringAddDrop(api: () => string, apiKey: string, t: Ti
     if (view && view.status !== 'RUNNING') return;
     if (view?.steps?.some((s: Record<string, any>) => s.name === 'placeCharge' && s.status === 'SUCCEEDED')) {
       const answers = await Promise.all([1, 2].map(() => cancel(api, apiKey, t.sagaId!, 'dropping the class')));
-      if (answers.some((r) => !r)) continue;
+      // No answer, or 503 with Retry-After (Temporal restarting) for both: neither was delivered; send both again.
+      if (answers.some((r) => !r) || answers.every((r) => r!.status === 503 && r!.headers.get('retry-after'))) {
+        await pause(1_000);
+        continue;
+      }
       out.sent += 1;
       const statuses = answers.map((r) => r!.status);
-      if (!statuses.every((s) => s < 300 || s === 409) || statuses.every((s) => s === 409)) out.odd.push(`${t.sagaId}: ${statuses.join(',')}`);
+      // A 503 beside an answer is a copy not delivered (the client would send it again); the others decide.
+      const delivered = statuses.filter((s, i) => !(s === 503 && answers[i]!.headers.get('retry-after')));
+      if (!delivered.every((s) => s < 300 || s === 409) || delivered.every((s) => s === 409)) out.odd.push(`${t.sagaId}: ${statuses.join(',')}`);
       return;
     }
     await pause(250);
