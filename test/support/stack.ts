@@ -88,6 +88,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** The worker's error line for an undo made STUCK by `lastError` (an injected fault a test declares). */
+export function stuckUndoLog(step: string, lastError: string): RegExp {
+  return new RegExp(`"step":"${escape(step)}".*"lastError":"${escape(lastError)}","msg":"compensation stuck; waiting for an operator"`);
+}
+
+/** The worker's error line for a step after the pivot that failed for good (a refusal a test injects). */
+export function afterPivotLog(workflowType: string, step: string): RegExp {
+  return new RegExp(`"workflowType":"${escape(workflowType)}","step":"${escape(step)}","msg":"a step after the pivot failed for good; waiting for an operator"`);
+}
+
 /**
  * What the parts logged at error level or above (a 500's cause, a worker's failed task), printed with the
  * file's output, so a failure in CI, where the parts' logs are gone with the machine, shows its cause.
