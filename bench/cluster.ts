@@ -9,7 +9,7 @@ import { Agent, request } from 'node:http';
 import { requestHash } from '../src/api/idempotency';
 import { keys } from '../src/api/visibility';
 import { DEFAULT_TUNING } from '../src/domain/saga';
-import { markdown, toResults, type BenchResults } from './report';
+import { markdown, temporalCpu, toResults, type BenchResults } from './report';
 import { api, baseline, baselineAgainstOrders, measure, orderBody, orderThroughApi, Scenario, type ScenarioResult } from './scenarios';
 import { startBenchStack, type BenchStack } from './stack';
 
@@ -54,7 +54,7 @@ async function rowsOn(stack: BenchStack, plan: ClusterPlan): Promise<ScenarioRes
     m.latency.record(performance.now() - t0);
     m.ids.push(view.id);
   });
-  rows.push({ ...two, name: `order-c${top.concurrency}-2-workers`, note: 'two sagaway workers' });
+  rows.push({ ...two, name: `order-c${top.concurrency}-2-workers`, note: 'two sagaway workers', interleavedWith: undefined });
   return rows;
 }
 
@@ -176,7 +176,7 @@ export function sideBySide(results: Record<'dev' | 'cluster', BenchResults>): st
     const c = results.cluster.scenarios.find((s) => s.name === dev.name);
     const cell = (v: number | null | undefined) => (v === null || v === undefined ? '-' : String(v));
     lines.push(
-      `| ${dev.name} | ${dev.concurrency} | ${dev.perSec} | ${cell(c?.perSec)} | ${dev.p50Ms} | ${cell(c?.p50Ms)} | ${dev.p95Ms} | ${cell(c?.p95Ms)} | ${cell(dev.vsBaseline)} | ${cell(c?.vsBaseline)} | ${dev.cpuSeconds.temporal ?? 0} / ${cell(c?.cpuSeconds.temporal)} |`,
+      `| ${dev.name} | ${dev.concurrency} | ${dev.perSec} | ${cell(c?.perSec)} | ${dev.p50Ms} | ${cell(c?.p50Ms)} | ${dev.p95Ms} | ${cell(c?.p95Ms)} | ${cell(dev.vsBaseline)} | ${cell(c?.vsBaseline)} | ${temporalCpu(dev.cpuSeconds)} / ${cell(c ? temporalCpu(c.cpuSeconds) : undefined)} |`,
     );
   }
   return [lines.join('\n'), '', '### Dev server', '', markdown(results.dev), '', '### Cluster', '', markdown(results.cluster)].join('\n');

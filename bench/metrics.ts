@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as hdr from 'hdr-histogram-js';
 
 export interface LatencySummary {
@@ -26,16 +26,66 @@ const TICKS_PER_SECOND = 100;
 /** The pid that stands for the whole machine: CPU seconds spent by every process (/proc/stat). */
 export const MACHINE = -1;
 
-/** CPU seconds a process (or, for MACHINE, every process) has used so far, from /proc (Linux). */
-export function cpuSeconds(pid: number | null): number {
+/**
+ * CPU seconds a process (or, for MACHINE, every process) has used so far, from /proc (Linux). With
+ * `tree`, its children's too, the ended ones (reaped into its own counters) and the live ones: PostgreSQL
+ * does its work in a process per connection.
+ */
+export function cpuSeconds(pid: number | null, tree = false): number {
   if (!pid) return 0;
   if (pid === MACHINE) return machineBusySeconds();
+  const fields = statFields(pid);
+  if (!fields) return 0;
+  if (!tree) return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  const own = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  const children = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map((name) => statFields(Number(name)))
+    .filter((f): f is string[] => f !== null && Number(f[1]) === pid)
+    .reduce((sum, f) => sum + Number(f[11]) + Number(f[12]), 0);
+  return (own + children) / TICKS_PER_SECOND;
+}
+
+/** The fields of /proc/<pid>/stat after the command's name (state is [0], ppid [1], utime [11]). */
+function statFields(pid: number): string[] | null {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   } catch {
-    return 0;
+    return null;
   }
+}
+
+/** The PostgreSQL server (its postmaster) whose data folder is under `dir`, if one runs. */
+export function postgresUnder(dir: string): number | null {
+  for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      if (cmd[0]?.endsWith('/postgres') && cmd.some((arg) => arg.startsWith(dir))) return Number(name);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return null;
+}
+
+/** The process names whose CPU is read with their children's (cpuSeconds' `tree`). */
+const TREES = new Set(['postgres']);
+
+/**
+ * Waits until the workers are quiet (under 5% of a core over a second), so a row does not start while
+ * the sagas of the row before it still run (`api-start-202-c32` leaves hundreds running). Bounded.
+ */
+export async function untilQuiet(pids: Record<string, number | null>, maxMs = 180_000): Promise<void> {
+  const workers = Object.entries(pids).filter(([name]) => /worker/i.test(name)).map(([, pid]) => pid);
+  const busy = (): number => workers.reduce<number>((sum, pid) => sum + cpuSeconds(pid), 0);
+  const started = Date.now();
+  while (Date.now() - started < maxMs) {
+    const before = busy();
+    await new Promise((r) => setTimeout(r, 1_000));
+    if (busy() - before < 0.05) break;
+  }
+  const waited = Date.now() - started;
+  if (waited > 2_500) process.stdout.write(`  waited ${(waited / 1000).toFixed(0)} s for a quiet worker\n`);
 }
 
 function machineBusySeconds(): number {
@@ -61,7 +111,7 @@ export interface ProcessUse {
 
 /** Samples CPU and resident memory of the named processes while a scenario runs. */
 export function watchProcesses(pids: Record<string, number | null>) {
-  const start = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
+  const start = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid, TREES.has(name))]));
   const peak: Record<string, number> = Object.fromEntries(Object.keys(pids).map((name) => [name, 0]));
   const sample = () => {
     for (const [name, pid] of Object.entries(pids)) peak[name] = Math.max(peak[name]!, rssMb(pid));
@@ -73,11 +123,14 @@ export function watchProcesses(pids: Record<string, number | null>) {
       clearInterval(timer);
       sample();
       return Object.fromEntries(
-        Object.entries(pids).map(([name, pid]) => [name, { cpuSeconds: +(cpuSeconds(pid) - start[name]!).toFixed(2), peakRssMb: peak[name]! }]),
+        Object.entries(pids).map(([name, pid]) => [name, { cpuSeconds: +(cpuSeconds(pid, TREES.has(name)) - start[name]!).toFixed(2), peakRssMb: peak[name]! }]),
       );
     },
   };
 }
+
+/** Failed tasks by label (a row's name): the report prints them beside the row. */
+export const failuresByLabel = new Map<string, number>();
 
 /**
  * Runs `count` tasks, `concurrency` at a time, until done or `deadline`; prints progress. A failed task
@@ -110,6 +163,7 @@ export async function runPool(label: string, count: number, concurrency: number,
     clearInterval(progress);
   }
   if (failed > 0) process.stdout.write(`  ${label}: ${failed} of ${done + failed} failed\n`);
+  failuresByLabel.set(label, (failuresByLabel.get(label) ?? 0) + failed);
   return done;
 }
 
@@ -130,5 +184,6 @@ export async function runAtRate(label: string, count: number, perSecond: number,
   }
   await Promise.all(running);
   if (failed > 0) process.stdout.write(`  ${label}: ${failed} of ${done + failed} failed\n`);
+  failuresByLabel.set(label, (failuresByLabel.get(label) ?? 0) + failed);
   return done;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { histogram, runPool, watchProcesses, type LatencySummary, type ProcessUse } from './metrics';
+import { failuresByLabel, histogram, runPool, untilQuiet, watchProcesses, type LatencySummary, type ProcessUse } from './metrics';
 import { ORDER_MODES, type BenchStack, type OrderMode } from './stack';
 
 export interface ScenarioResult extends LatencySummary {
@@ -11,6 +11,10 @@ export interface ScenarioResult extends LatencySummary {
   workflowTasksPerSaga: number | null;
   workerRssMb: number;
   processes: Record<string, ProcessUse>;
+  /** Tasks that failed (a saga that did not end, a refused call): left out of the latencies. */
+  failed?: number;
+  /** The baseline row it took turns with (same workload, same run, same worker): only then a vsBaseline. */
+  interleavedWith?: string;
   note?: string;
 }
 
@@ -70,6 +74,7 @@ type Once = (i: number, m: Measured) => Promise<void>;
 export class Scenario {
   private readonly m: Measured = { ids: [], latency: histogram() };
   private done = 0;
+  private failed = 0;
   private seconds = 0;
   private readonly use: Record<string, ProcessUse> = {};
 
@@ -83,9 +88,12 @@ export class Scenario {
   ) {}
 
   async phase(count: number): Promise<void> {
+    await untilQuiet(this.stack.pids);
     const watch = watchProcesses(this.stack.pids);
     const started = Date.now();
+    const failedBefore = failuresByLabel.get(this.name) ?? 0;
     this.done += await runPool(this.name, count, this.concurrency, started + this.maxSeconds * 1_000, (i) => this.once(this.done + i, this.m));
+    this.failed += (failuresByLabel.get(this.name) ?? 0) - failedBefore;
     this.seconds += (Date.now() - started) / 1000;
     for (const [proc, use] of Object.entries(watch.stop())) {
       const sofar = this.use[proc] ?? { cpuSeconds: 0, peakRssMb: 0 };
@@ -106,6 +114,7 @@ export class Scenario {
       workflowTasksPerSaga: cost?.tasks ?? null,
       workerRssMb: this.use[worker]?.peakRssMb ?? 0,
       processes: this.use,
+      failed: this.failed,
     };
   }
 }
@@ -156,7 +165,7 @@ export async function baselineAgainstOrders(stack: BenchStack, concurrency: numb
   await order.phase(half);
   await order.phase(count - half);
   await base.phase(count - half);
-  return [await base.result(), await order.result()];
+  return [await base.result(), { ...(await order.result()), interleavedWith: `baseline-c${concurrency}` }];
 }
 
 /**
@@ -171,5 +180,6 @@ export async function baselineAgainstModes(stack: BenchStack, concurrency: numbe
   for (const mode of modes) await mode.phase(half);
   for (const mode of [...modes].reverse()) await mode.phase(count - half);
   await base.phase(count - half);
-  return [await base.result(), ...(await Promise.all(modes.map((m) => m.result())))];
+  const rows = await Promise.all(modes.map((m) => m.result()));
+  return [await base.result(), ...rows.map((row) => ({ ...row, interleavedWith: `baseline-c${concurrency}` }))];
 }

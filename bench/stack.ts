@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { startRedis } from '../src/dev/cluster-stores';
 import { launchStack } from '../src/dev/stack';
 import { DEV_SERVER_DYNAMIC_CONFIG, freePort } from '../src/dev/temporal-server';
-import { MACHINE } from './metrics';
+import { MACHINE, postgresUnder } from './metrics';
 
 export interface BenchStack {
   apiUrl: string;
@@ -88,6 +88,8 @@ export async function startBenchStack(options: BenchStackOptions = { eagerActivi
   const pid = (name: 'worker' | 'api' | 'api-2' | 'api-3' | 'baseline-worker' | 'backends') => stack.parts[name]?.pid ?? null;
   // The backends and the bench itself share the machine too: their CPU and the machine's are read as well.
   const pids: Record<string, number | null> = { worker: pid('worker'), api: pid('api'), temporal: stack.temporalPid(), baselineWorker: pid('baseline-worker'), backends: pid('backends'), bench: process.pid, machine: MACHINE };
+  // On the cluster, Temporal's database does part of its work: read with its connections' processes.
+  if (options.server === 'cluster') pids.postgres = postgresUnder(stack.dataDir);
   const modeApis: BenchStack['modeApis'] = {};
   if (modePorts) {
     for (const [mode, part] of Object.entries(MODE_PARTS) as Array<[OrderMode, 'api' | 'api-2' | 'api-3']>) {

@@ -19,7 +19,12 @@ function startChaosStack(keep: boolean): Promise<LaunchedStack> {
     standby: ['worker-2'],
     keepData: keep,
     env: {
-      SAGAWAY_HTTP_TIMEOUT_MS: '2000',
+      // Longer than the activities' 10 s start-to-close timeout, so a backend slower than that outlives
+      // the activity's attempt (the timeout, not the HTTP client, ends it) and the retry meets it in flight.
+      SAGAWAY_HTTP_TIMEOUT_MS: '15000',
+      // The backends accept what a less careful real service would and record it (src/backends/recording.ts):
+      // the invariants judge what sagaway asked for.
+      SAGAWAY_BACKENDS_RECORDING: 'true',
       SAGAWAY_STUCK_AFTER_ATTEMPTS: '20',
       // Short enough that captures slowed by faults and restarts run past it: it must not undo a pivot in
       // flight (8 s was eaten by a worker's cold start on a loaded machine).
@@ -38,8 +43,9 @@ function parseArgs(argv: string[]): { size: CampaignSize; json: string | null; k
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const size: CampaignSize = {
-    sagas: Number(value('--sagas') ?? (quick ? 24 : 500)),
-    seconds: Number(value('--seconds') ?? (quick ? 30 : 240)),
+    // --quick is sized so every invariant has cases: two trips at a hotel with rooms, a drop, late cancels.
+    sagas: Number(value('--sagas') ?? (quick ? 30 : 500)),
+    seconds: Number(value('--seconds') ?? (quick ? 36 : 240)),
     drainSeconds: Number(value('--drain-seconds') ?? (quick ? 90 : 240)),
   };
   return { size, json: value('--json') ?? null, keep: argv.includes('--keep') };

@@ -2,13 +2,15 @@
  * Runs test files with Node's test runner, each in its own process, a few at a time, and prints how long
  * each file took. Arguments pick files: `--unit` the fast ones (unit, workflow and replay tests, no stack),
  * anything else a part of a path (`e2e/order`). Each file's output is printed whole when it ends, so
- * files running side by side do not interleave.
+ * files running side by side do not interleave. A file fails on a failed test, on a test it skipped that
+ * no one said to expect, and on an error its stack's parts logged that no test declared (test-verdict.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { allocatorLoadBundle, workflowBundleFile } from '../test/support/workflow-bundle';
+import { expectedSkips, verdictOf } from './test-verdict';
 
 /** Folders whose tests need no backends, worker or API: `npm run test:unit`. */
 const UNIT_FOLDERS = ['test/unit/', 'test/workflow/', 'test/replay/'];
@@ -19,6 +21,8 @@ interface FileRun {
   file: string;
   ok: boolean;
   ms: number;
+  /** Every test the file skipped (`name # reason`), expected or not. */
+  skipped: string[];
 }
 
 function testFiles(dir: string): string[] {
@@ -78,9 +82,16 @@ function runFile(root: string, file: string): Promise<FileRun> {
       // Exit code 0 is not enough: a file that calls process.exit(0) mid-run (its own code or code it
       // imports) ends with 0 and no failure reported. node:test prints its totals last, once every test ran.
       const finished = /^ℹ tests \d+$/m.test(text) && /^ℹ fail 0$/m.test(text) && /^ℹ cancelled 0$/m.test(text);
-      const note = code === 0 && !finished ? `\n${file}: exited 0 before node:test printed its totals (process.exit mid-run?): failed\n` : '';
+      const verdict = verdictOf(text, expectedSkips());
+      const notes = [
+        code === 0 && !finished ? `${file}: exited 0 before node:test printed its totals (process.exit mid-run?): failed` : '',
+        verdict.unexpectedSkips.length > 0 ? `${file}: ${verdict.unexpectedSkips.length} unexpected skips (SAGAWAY_EXPECT_SKIPS to accept one): failed` : '',
+        verdict.unexpectedErrorLogs > 0 ? `${file}: its stack logged ${verdict.unexpectedErrorLogs} errors no test declared (startStack's expectErrorLogs): failed` : '',
+      ].filter(Boolean);
+      const note = notes.map((n) => `\n${n}`).join('') + (notes.length > 0 ? '\n' : '');
       process.stdout.write(`\n# ${file} (${(ms / 1000).toFixed(1)} s)\n${text}${note}`);
-      resolve({ file, ok: code === 0 && finished, ms });
+      const ok = code === 0 && finished && verdict.unexpectedSkips.length === 0 && verdict.unexpectedErrorLogs === 0;
+      resolve({ file, ok, ms, skipped: verdict.skipped });
     });
   });
 }
@@ -180,7 +191,7 @@ function runChecks(root: string): Promise<FileRun[]> {
       child.on('close', (code) => {
         const ms = Date.now() - started;
         process.stdout.write(`\n# ${name} (${(ms / 1000).toFixed(1)} s)\n${Buffer.concat(output).toString()}`);
-        resolve({ file: name, ok: code === 0, ms });
+        resolve({ file: name, ok: code === 0, ms, skipped: [] });
       });
     });
   return Promise.all([check('typecheck (tsc -p .)', 'typescript/bin/tsc', ['-p', '.']), check('lint (eslint .)', 'eslint/bin/eslint.js', ['.'])]);
@@ -214,25 +225,30 @@ async function main(): Promise<void> {
   }
   // Files mostly wait on servers and timers (allocation times, backoffs, sensors): three run side by side
   // on two cores (about 86% of both busy), one more than the cores on bigger machines, four at most. Two
-  // stacks that start at once and pick one port are launched again (src/dev/stack.ts), and a file that
-  // fails is run again alone below.
+  // stacks that start at once and pick one port are launched again (src/dev/stack.ts).
   const concurrency = Number(process.env.SAGAWAY_TEST_CONCURRENCY) || Math.min(4, Math.max(3, availableParallelism() + 1));
   const started = Date.now();
   // `--checks` (npm test): the typecheck and the lint run beside the files instead of before them.
   const checks = args.includes('--checks') ? runChecks(root) : Promise.resolve([]);
   await bundleOnce(files);
   const runs = await runAll(root, longestFirst(root, files), concurrency);
-  // A file that failed runs once more, alone: one that passes then is reported as flaky (by name, in the
-  // summary), not hidden; one that fails again fails the run.
+  // A file that failed runs once more, alone, as a diagnosis only: the run fails either way (a defect that
+  // shows only under load is still a defect), and the summary says whether it failed alone too.
   const failed = runs.filter((r) => !r.ok);
   const again = failed.length > 0 && failed.length <= 3 ? await runAll(root, failed.map((r) => r.file), 1) : [];
   rememberTimes(root, runs);
   const checked = await checks;
   process.stdout.write(summary([...checked, ...runs], Date.now() - started));
-  const flaky = again.filter((r) => r.ok).map((r) => r.file);
-  if (flaky.length > 0) process.stdout.write(`FLAKY (failed, then passed alone): ${flaky.join(', ')}\n`);
-  const stillFailing = (failed.length > 3 ? failed.length : again.filter((r) => !r.ok).length) + checked.filter((c) => !c.ok).length;
-  process.exit(stillFailing === 0 ? 0 : 1);
+  process.stdout.write(skipReport(runs));
+  for (const r of again) process.stdout.write(`DIAGNOSIS: ${r.file} ${r.ok ? 'passed when run again alone (fails under load)' : 'failed again alone'}\n`);
+  const failures = failed.length + checked.filter((c) => !c.ok).length;
+  process.exit(failures === 0 ? 0 : 1);
+}
+
+/** Every skipped test, by file: a skip is printed, never silently counted as a pass. */
+function skipReport(runs: FileRun[]): string {
+  const lines = runs.flatMap((r) => r.skipped.map((s) => `  ${r.file}: ${s}`));
+  return lines.length === 0 ? 'skipped: none\n' : `skipped (${lines.length}):\n${lines.join('\n')}\n`;
 }
 
 void main();

@@ -17,6 +17,8 @@ export const FaultSchema = z.object({
   applied: z.boolean().optional(),
   /** Only calls made for this saga (their X-Saga-Id): tests that inject faults can then run side by side. */
   sagaId: z.string().min(1).optional(),
+  /** The injector's name for this fault, echoed by the fault list with how many calls it hit. */
+  label: z.string().min(1).max(200).optional(),
 });
 export type Fault = z.infer<typeof FaultSchema>;
 
@@ -25,21 +27,21 @@ export type Fault = z.infer<typeof FaultSchema>;
  * the next N calls of the op; `rate` faults fire on that share of calls; with neither, on every call.
  */
 export class FaultBook {
-  private faults: Array<Fault & { remaining: number | null }> = [];
+  private faults: Array<Fault & { remaining: number | null; fired: number }> = [];
   readonly fired = new Map<string, number>();
 
   constructor(private readonly random: () => number = Math.random) {}
 
   add(fault: Fault): void {
-    this.faults.push({ ...fault, remaining: fault.count ?? null });
+    this.faults.push({ ...fault, remaining: fault.count ?? null, fired: 0 });
   }
 
   clear(): void {
     this.faults = [];
   }
 
-  /** The faults in force, each with how many of its counted calls are left (null: not counted). */
-  list(): Array<Fault & { remaining: number | null }> {
+  /** The faults in force, each with how many of its counted calls are left (null: not counted) and how many calls it hit. */
+  list(): Array<Fault & { remaining: number | null; fired: number }> {
     return this.faults.map((fault) => ({ ...fault }));
   }
 
@@ -51,6 +53,7 @@ export class FaultBook {
       if (fault.remaining !== null && fault.remaining <= 0) continue;
       if (fault.rate !== undefined && this.random() >= fault.rate) continue;
       if (fault.remaining !== null) fault.remaining -= 1;
+      fault.fired += 1;
       const key = `${op}:${fault.mode}`;
       this.fired.set(key, (this.fired.get(key) ?? 0) + 1);
       return fault;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PAYMENT_TOKENS, RATES } from './catalog';
 import { ok, problem, type BackendService, type ServiceRouter } from './service';
+import { recording } from './recording';
 import { lookUpByReference, undoByReference } from './undo';
 
 const AuthorizeSchema = z.object({
@@ -33,7 +34,7 @@ export function paymentsRoutes(service: BackendService) {
       return ok({ authorizationId: auth.id, status: auth.status, amountMinor, currency }, 201);
     });
     router.read('lookup', '/references/:reference', lookUpByReference(service));
-    router.write('capture', 'POST', '/captures', ({ body }) => {
+    router.write('capture', 'POST', '/captures', ({ body, sagaId, key }) => {
       const partial = CaptureSchema.safeParse(body);
       if (!partial.success) return problem(400, 'InvalidRequest', partial.error.message);
       const authorization = service.byReference(partial.data.reference);
@@ -45,6 +46,9 @@ export function paymentsRoutes(service: BackendService) {
       // A partial capture releases the rest of the authorization, as card processors do.
       const captured = service.byReference(partial.data.reference);
       if (reply.status < 300 && captured && captured.capturedMinor === undefined) service.save({ ...captured, capturedMinor: amountMinor });
+      // A capture is idempotent on the authorization here; in recording mode each one under a new key is
+      // kept as the money movement a less careful processor would have made (no reference: look-ups skip it).
+      if (recording() && reply.status < 300) service.save({ id: service.newId('cap'), kind: 'capture', sagaId, status: 'RECORDED', reference: null, captureKey: key, authorizationId: (reply.body as Record<string, unknown>).authorizationId, amountMinor });
       return reply;
     });
     router.write('void', 'POST', '/voids', ({ body }) =>

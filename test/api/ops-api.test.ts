@@ -3,7 +3,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { Messages } from '../../src/domain/messages';
 import { backendRecords, call, clearFaults, injectFault, waitForView } from '../support/http';
 import { orderBody } from '../support/orders';
-import { OPERATOR_KEY, startStack, type Stack } from '../support/stack';
+import { OPERATOR_KEY, startStack, type Stack, stuckUndoLog, afterPivotLog } from '../support/stack';
 import { startReceiver } from '../support/webhook';
 
 let stack: Stack;
@@ -17,6 +17,8 @@ before(async () => {
   stack = await startStack({
     env: { SAGAWAY_LOCAL_STEPS: 'false', SAGAWAY_ALERT_WEBHOOK_URL: alerts.url, SAGAWAY_ALERT_WEBHOOK_SECRET: ALERT_SECRET },
     tuning: { stuckAfterAttempts: 2 },
+    // The tests refuse voids (409: an undo STUCK at once) and commits after the pivot, for the operator routes.
+    expectErrorLogs: [stuckUndoLog('authorizePayment', 'payments: injected 409 for void'), afterPivotLog('orderCheckout', 'commitInventory')],
   });
 });
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { backendRecords, call, callsInFlight, clearFaults, injectFault, waitFor, waitForListed, waitForView } from '../support/http';
 import { orderBody } from '../support/orders';
-import { OTHER_API_KEY, startStack, type Stack } from '../support/stack';
+import { OTHER_API_KEY, startStack, type Stack, stuckUndoLog } from '../support/stack';
 
 let stack: Stack;
 
@@ -11,7 +11,8 @@ before(async () => {
   // Every step an ordinary activity here (SAGAWAY_LOCAL_STEPS=false), so this file covers that mode too
   // and a saga past its pivot is still taking updates while its remaining steps run. The saga deadline
   // is tested on the workflow (test/workflow/order-checkout.test.ts), not with a short one for all here.
-  stack = await startStack({ env: { SAGAWAY_LOCAL_STEPS: 'false' }, tuning: { stuckAfterAttempts: 3 } });
+  // A test's voids answer 500 until the undo is STUCK.
+  stack = await startStack({ env: { SAGAWAY_LOCAL_STEPS: 'false' }, tuning: { stuckAfterAttempts: 3 }, expectErrorLogs: [stuckUndoLog('authorizePayment', 'gave up after retries: payments POST /voids: HTTP 500')] });
 });
 
 after(async () => {

@@ -27,7 +27,8 @@ describe('npm run chaos -- --quick', () => {
       sagas: number;
       outcomes: Record<string, number>;
       faults: Record<string, number>;
-      invariants: Array<{ name: string; held: boolean; detail: string }>;
+      events: Record<string, number>;
+      invariants: Array<{ name: string; cases: number; held: boolean; detail: string }>;
     };
     const broken = result.invariants.filter((i) => !i.held);
     assert.deepEqual(broken, [], 'every invariant holds');
@@ -37,8 +38,9 @@ describe('npm run chaos -- --quick', () => {
     for (const type of ['order', 'bike-checkout', 'class-registration', 'trip']) {
       assert.ok(Object.keys(result.outcomes).some((k) => k.startsWith(`${type} `)), `the load had ${type} sagas`);
     }
-    for (const kind of ['worker SIGKILL', 'api SIGKILL', 'temporal SIGKILL', 'backends SIGKILL', 'lost response']) {
-      assert.ok((result.faults[kind] ?? 0) > 0, `the campaign injected ${kind}`);
-    }
+    for (const invariant of result.invariants) assert.ok(invariant.cases > 0, `${invariant.name} judged some cases`);
+    for (const [kind, fired] of Object.entries({ ...result.faults, ...result.events })) assert.ok(fired > 0, `${kind} happened`);
+    for (const kind of ['worker SIGKILL', 'api SIGKILL', 'temporal SIGKILL', 'backends SIGKILL']) assert.ok(result.events[kind]! > 0, `the campaign caused ${kind}`);
+    assert.ok(result.faults['lost response']! > 0, 'a lost response fired');
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bikeInvariants, capturedInvariant, classInvariants, orderInvariants, outcomeInvariant, waitsForOperator } from '../../chaos/invariants';
-import { newStats, pause, readView, startWithRetry, ticket, type Ticket } from '../../chaos/load';
+import { apiAnswers, pause, readView, startWithRetry, ticket, type Ticket } from '../../chaos/load';
 import { CHAOS_KIOSK, CHAOS_SECTIONS, sagaMix } from '../../chaos/mix';
 import { runSensors } from '../../chaos/sensor';
 import { tripInvariants } from '../../chaos/trip-invariants';
@@ -92,21 +92,21 @@ describe('sagaway on a Temporal cluster on PostgreSQL', { skip: enabled ? false 
     }, 60_000, 'the duplicated order ended');
     assert.equal(view.status, 'COMPLETED');
     earlier.set(view.id as string, view);
-    const broken = (await orderInvariants(urls.backends, new Map([[view.id as string, view]]))).filter((i) => !i.held);
+    // One completed order: the invariants with no case here (compensated orders, recorded captures) say nothing.
+    const broken = (await orderInvariants(urls.backends, new Map([[view.id as string, view]]))).filter((i) => !i.held && i.cases > 0);
     assert.deepEqual(broken, [], 'one capture, one shipment, one committed reservation');
   });
 
   it('loses nothing and applies nothing twice while an API and a worker are SIGKILLed and restarted', async () => {
-    const stats = newStats();
     const tickets: Ticket[] = [];
     const starts: Promise<void>[] = [];
     let settled = false;
-    const sensors = runSensors(api, apiKey, tickets, () => settled);
+    const sensors = runSensors(api, apiKey, tickets, () => settled, { sent: 0 });
     const deadline = Date.now() + 240_000;
     for (let i = 0; i < SAGAS; i += 1) {
       const t = sagaMix(i, ticket);
       tickets.push(t);
-      starts.push(startWithRetry(api, apiKey, t, stats, deadline));
+      starts.push(startWithRetry(api, apiKey, t, deadline));
       if (i === Math.floor(SAGAS / 3)) {
         await Promise.all([parts['api-2'].kill(), parts.worker.kill()]);
       }
@@ -127,9 +127,10 @@ describe('sagaway on a Temporal cluster on PostgreSQL', { skip: enabled ? false 
       ...(await bikeInvariants(urls.backends, views)),
       ...(await classInvariants(urls.backends, views)),
       ...(await tripInvariants(urls.backends, views)),
-      { name: 'the API never answered 500', held: !stats.byStatus.has(500), detail: JSON.stringify(Object.fromEntries(stats.byStatus)) },
+      { name: 'the API never answered 500', cases: 1, held: !apiAnswers.byStatus.has(500), detail: JSON.stringify(Object.fromEntries(apiAnswers.byStatus)) },
     ];
-    assert.deepEqual(invariants.filter((i) => !i.held), []);
+    // Without recording mode and with few sagas, some invariants have no case here: the campaign judges those.
+    assert.deepEqual(invariants.filter((i) => !i.held && i.cases > 0), []);
     const types = new Set([...views.values()].map((v) => v.type));
     for (const type of ['order', 'bike-checkout', 'class-registration']) assert.ok(types.has(type), `the load had ${type} sagas`);
     assert.ok([...views.values()].some((v) => v.type === 'order' && v.status === 'COMPLETED'), 'orders completed');

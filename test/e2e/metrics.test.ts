@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { freePort } from '../../src/dev/temporal-server';
 import { call, clearFaults, injectFault, waitForView } from '../support/http';
 import { orderBody } from '../support/orders';
-import { startStack, type Stack } from '../support/stack';
+import { startStack, type Stack, stuckUndoLog } from '../support/stack';
 
 let stack: Stack;
 let workerMetricsUrl: string;
@@ -14,7 +14,7 @@ let workerMetricsUrl: string;
 before(async () => {
   const port = await freePort();
   workerMetricsUrl = `http://127.0.0.1:${port}/metrics`;
-  stack = await startStack({ env: { SAGAWAY_LOCAL_STEPS: 'false', SAGAWAY_WORKER_METRICS_ADDRESS: `127.0.0.1:${port}` }, tuning: { stuckAfterAttempts: 2 } });
+  stack = await startStack({ env: { SAGAWAY_LOCAL_STEPS: 'false', SAGAWAY_WORKER_METRICS_ADDRESS: `127.0.0.1:${port}` }, tuning: { stuckAfterAttempts: 2 }, expectErrorLogs: [stuckUndoLog('authorizePayment', 'gave up after retries: payments POST /voids: HTTP 500')] });
 });
 
 after(async () => {

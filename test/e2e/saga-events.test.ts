@@ -3,7 +3,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { call, clearFaults, injectFault, waitForView } from '../support/http';
 import { orderBody } from '../support/orders';
 import { readEvents, type SseEvent } from '../support/sse';
-import { API_KEY, OTHER_API_KEY, startStack, type Stack } from '../support/stack';
+import { API_KEY, OTHER_API_KEY, startStack, type Stack, stuckUndoLog } from '../support/stack';
 
 let stack: Stack;
 
@@ -11,6 +11,8 @@ before(async () => {
   stack = await startStack({
     env: { SAGAWAY_LOCAL_STEPS: 'false', SAGAWAY_EVENTS_POLL_MS: '200', SAGAWAY_EVENTS_HEARTBEAT_MS: '300', SAGAWAY_EVENTS_LINGER_MS: '2000', SAGAWAY_EVENTS_MAX_PER_CLIENT: '3' },
     tuning: { stuckAfterAttempts: 2 },
+    // The tests' voids answer 500 until an undo is STUCK.
+    expectErrorLogs: [stuckUndoLog('authorizePayment', 'gave up after retries: payments POST /voids: HTTP 500')],
   });
 });
 

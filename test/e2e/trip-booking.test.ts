@@ -2,14 +2,15 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { backendRecords, call, injectFault, sagaKey, unfiredFaults, waitForView } from '../support/http';
 import { SagawayClient, SagawayProblem } from '../../packages/client/src';
-import { API_KEY, startStack, type Stack } from '../support/stack';
+import { afterPivotLog, API_KEY, startStack, type Stack } from '../support/stack';
 import { confirmPrice, steerSupplier, tripAwaitingConfirmation, tripBody } from '../support/trips';
 
 let stack: Stack;
 
 before(async () => {
   // Steps retried 20 ms after a failure, doubling: the tests count attempts, and the capture's seven take 1.3 s, not 13.
-  stack = await startStack({ tuning: { stepRetryInitialMs: 20 } });
+  // A test's capture is refused after the pivot: the trip waits for an operator.
+  stack = await startStack({ tuning: { stepRetryInitialMs: 20 }, expectErrorLogs: [afterPivotLog('tripBooking', 'capturePayment')] });
 });
 
 after(async () => {

@@ -22,12 +22,19 @@ export interface Stack {
   backendsUrl: string;
   /** The processes, for a test that stops or kills one. */
   launched: LaunchedStack;
+  /** Declares error lines a test provokes on purpose (a killed part, an injected 500): they no longer fail the file. */
+  expectErrorLogs(...patterns: RegExp[]): void;
   stop(): Promise<void>;
 }
 
 export interface StackOptions {
   env?: Record<string, string>;
   tuning?: Partial<SagaTuning>;
+  /**
+   * Error lines the file's tests provoke on purpose. Any other line the parts log at error level fails
+   * the file (scripts/run-tests.ts reads the marker printPartErrors writes).
+   */
+  expectErrorLogs?: RegExp[];
 }
 
 /**
@@ -62,32 +69,54 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const config = loadConfig(launched.env);
   const connection = await Connection.connect({ address: launched.temporalAddress });
   const client = new Client({ connection, namespace: 'default', dataConverter: dataConverterFrom(config.codecKeys) });
+  const expected = [...(options.expectErrorLogs ?? [])];
   return {
     config,
     client,
     apiUrl: launched.apiUrl,
     backendsUrl: launched.backendsUrl,
     launched,
+    expectErrorLogs(...patterns) {
+      expected.push(...patterns);
+    },
     async stop() {
       await connection.close();
       await launched.stop();
-      printPartErrors(launched);
+      printPartErrors(launched, expected);
       if (!process.env.SAGAWAY_TEST_LOG) rmSync(launched.dataDir, { recursive: true, force: true });
     },
   };
 }
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** The worker's error line for an undo made STUCK by `lastError` (an injected fault a test declares). */
+export function stuckUndoLog(step: string, lastError: string): RegExp {
+  return new RegExp(`"step":"${escape(step)}".*"lastError":"${escape(lastError)}","msg":"compensation stuck; waiting for an operator"`);
+}
+
+/** The worker's error line for a step after the pivot that failed for good (a refusal a test injects). */
+export function afterPivotLog(workflowType: string, step: string): RegExp {
+  return new RegExp(`"workflowType":"${escape(workflowType)}","step":"${escape(step)}","msg":"a step after the pivot failed for good; waiting for an operator"`);
+}
+
 /**
  * What the parts logged at error level or above (a 500's cause, a worker's failed task), printed with the
  * file's output, so a failure in CI, where the parts' logs are gone with the machine, shows its cause.
+ * Lines no test declared are counted under a marker that fails the file.
  */
-function printPartErrors(launched: LaunchedStack): void {
+function printPartErrors(launched: LaunchedStack, expected: RegExp[]): void {
+  let unexpected = 0;
   for (const name of readdirSync(launched.dataDir).filter((f) => f.endsWith('.log'))) {
     const errors = readFileSync(join(launched.dataDir, name), 'utf8')
       .split('\n')
       .filter((line) => /"level":(50|60)\b/.test(line));
     if (errors.length === 0) continue;
-    process.stdout.write(`# ${name}: ${errors.length} error lines, the last ${Math.min(errors.length, 10)}:\n`);
-    for (const line of errors.slice(-10)) process.stdout.write(`#   ${line.slice(0, 2_000)}\n`);
+    const surprises = errors.filter((line) => !expected.some((pattern) => pattern.test(line)));
+    unexpected += surprises.length;
+    const shown = (surprises.length > 0 ? surprises : errors).slice(-10);
+    process.stdout.write(`# ${name}: ${errors.length} error lines, ${surprises.length} unexpected; the last ${shown.length}${surprises.length > 0 ? ' unexpected' : ''}:\n`);
+    for (const line of shown) process.stdout.write(`#   ${line.slice(0, 2_000)}\n`);
   }
+  if (unexpected > 0) process.stdout.write(`# unexpected error logs: ${unexpected}\n`);
 }

@@ -29,4 +29,20 @@ describe('FaultBook', () => {
     const fired = [1, 2, 3, 4].map(() => book.take('reserve') !== null);
     assert.deepEqual(fired, [true, false, true, false]);
   });
+
+  it('lists each fault with its label and how many calls it hit', () => {
+    const book = new FaultBook(() => 0.9);
+    book.add({ op: 'capture', mode: 'error', status: 503, count: 5, label: 'pivot 5xx#1' });
+    book.add({ op: 'capture', mode: 'drop', rate: 0.5, label: 'lost pivot answer#2' });
+    book.take('capture');
+    book.take('capture');
+    book.take('authorize');
+    assert.deepEqual(
+      book.list().map((f) => [f.label, f.fired, f.remaining]),
+      [
+        ['pivot 5xx#1', 2, 3],
+        ['lost pivot answer#2', 0, null],
+      ],
+    );
+  });
 });
