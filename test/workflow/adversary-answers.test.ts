@@ -69,6 +69,13 @@ function mockTravel(overrides: Record<string, Behaviour>) {
   return { activities: mockActivities(impls).activities, seen, count };
 }
 
+/** Prints the workflow task failures of a saga's history: a jammed saga answers neither reads nor operators. */
+async function printTaskFailures(handle: { fetchHistory(): Promise<{ events?: Array<{ workflowTaskFailedEventAttributes?: any }> | null }> }): Promise<void> {
+  const history = await handle.fetchHistory();
+  const failed = (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes);
+  if (failed.length) console.log('workflow task failures:', failed.length, JSON.stringify(failed[0]!.workflowTaskFailedEventAttributes?.cause), failed[0]!.workflowTaskFailedEventAttributes?.failure?.message);
+}
+
 const stepOf = (view: any, name: string) => view.steps.find((s: any) => s.name === name);
 const within = <T>(ms: number, what: string, p: Promise<T>): Promise<T> =>
   Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms))]);
@@ -127,6 +134,7 @@ describe('adversary: answers in between', { concurrency: true }, () => {
       const view = await within(15_000, 'the saga result', handle.result());
       assert.equal(view.status, 'COMPENSATED');
     } finally {
+      await printTaskFailures(handle);
       await handle.terminate('test done').catch(() => undefined);
     }
   });
@@ -184,9 +192,7 @@ describe('adversary: answers in between', { concurrency: true }, () => {
       const view = await within(10_000, 'the saga result', handle.result());
       assert.equal(view.status, 'COMPENSATED');
     } finally {
-      const history = await handle.fetchHistory();
-      const failedTasks = (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes);
-      if (failedTasks.length) console.log('workflow task failures:', failedTasks.length, JSON.stringify(failedTasks[0]!.workflowTaskFailedEventAttributes?.cause), failedTasks[0]!.workflowTaskFailedEventAttributes?.failure?.message);
+      await printTaskFailures(handle);
       await handle.terminate('test done').catch(() => undefined);
     }
   });
