@@ -226,4 +226,34 @@ describe('adversary: answers in between', { concurrency: true }, () => {
       await handle.terminate('test done').catch(() => undefined);
     }
   });
+  it('an operator retry of a STUCK step after the pivot while its attempt is still in flight leaves the saga answering reads', { todo: 'forward-rounds.ts runRound cancels the in-flight round (TRY_CANCEL) and the next round is scheduled under the same activityId (step-caller.ts invoke activityId: label) while the cancelled one is still pending: ScheduleActivityDuplicateId fails the task and the operator update' }, async () => {
+    let slow = false;
+    let started = 0;
+    let recovered = false;
+    const { activities, count } = mockTravel({
+      capturePayment: async () => {
+        started += 1;
+        if (recovered) return undefined;
+        if (slow) await new Promise((resolve) => setTimeout(resolve, 8_000));
+        throw new Error('payments POST /captures: HTTP 503');
+      },
+    });
+    const handle = await env.start(tripBooking, [tripInput()], activities);
+    try {
+      await waitFor('the capture to be STUCK', async () => stepOf(await handle.query(sagaStateQuery), 'capturePayment')?.status === 'STUCK', 20_000);
+      slow = true;
+      const before = started;
+      await waitFor('a slow capture attempt to be in flight', async () => started > before, 10_000);
+      await handle.executeUpdate(operatorActionUpdate, { args: [{ action: 'retry', step: 'capturePayment', operator: 'ops', reason: 'processor fixed' }] });
+      recovered = true;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const view = await within(2_000, 'a read one second after the retry', handle.query(sagaStateQuery));
+      assert.ok(stepOf(view, 'capturePayment'));
+      assert.equal((await within(20_000, 'the saga result', handle.result())).status, 'COMPLETED');
+      assert.ok(count('capturePayment') >= 1);
+    } finally {
+      await printTaskFailures(handle);
+      await handle.terminate('test done').catch(() => undefined);
+    }
+  });
 });
