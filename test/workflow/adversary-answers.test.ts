@@ -81,7 +81,7 @@ const within = <T>(ms: number, what: string, p: Promise<T>): Promise<T> =>
   Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms))]);
 
 describe('adversary: answers in between', { concurrency: true }, () => {
-  it('an undo whose look-up keeps answering 503 is not a silent wait: it is STUCK or sent anyway, and the undos after it run', { todo: 'isUndone() looks up with the persistent (unbounded) retry policy: undo-rounds.ts:185 waits forever, never STUCK, no alert, later undos never run' }, async () => {
+  it('an undo whose look-up keeps answering 503 is not a silent wait: it is STUCK or sent anyway, and the undos after it run', { todo: 'isUndone() looks up with the persistent (unbounded) retry policy: undo-rounds.ts:47 (and 53, 76) waits forever, never STUCK, no alert, later undos never run' }, async () => {
     const { activities, calls } = orderBackends({
       // The carrier's answer is lost on every attempt: the shipment's outcome is unknown, so its undo asks first.
       createShipment: async () => {
@@ -111,7 +111,7 @@ describe('adversary: answers in between', { concurrency: true }, () => {
     }
   });
 
-  it('a STUCK undo whose alert webhook is down keeps being retried, and the saga ends COMPENSATED once the backend recovers', { todo: 'undo-rounds.ts:207 (and forward-rounds.ts:83) await race(alert, decision): an alert retried forever blocks the undo\'s next rounds' }, async () => {
+  it('a STUCK undo whose alert webhook is down keeps being retried, and the saga ends COMPENSATED once the backend recovers', { todo: 'undo-rounds.ts:69 (and forward-rounds.ts:83) await race(alert, decision): an alert retried forever blocks the undo\'s next rounds' }, async () => {
     let down = true;
     const { activities, count } = mockTravel({
       holdHotel: async () => {
@@ -169,7 +169,7 @@ describe('adversary: answers in between', { concurrency: true }, () => {
     }
   });
 
-  it('a STUCK undo retried by an operator while its first alert is still undelivered stays open to the operator (no jammed workflow task)', { todo: 'undo-rounds.ts alerts again after every retry; step-caller.ts alert activityId alert:STUCK:<step> is still pending: ScheduleActivityDuplicateId jams the workflow task' }, async () => {
+  it('a STUCK undo retried by an operator while its first alert is still undelivered stays open to the operator (no jammed workflow task)', { todo: 'undo-rounds.ts:59-69 alerts again after every operator retry (no alerted flag); step-caller.ts alert activityId alert:STUCK:<step> is still pending: ScheduleActivityDuplicateId jams the workflow task' }, async () => {
     const { activities, count } = mockTravel({
       holdHotel: async () => {
         throw businessRejection('SoldOut', 'PAR-OPERA is sold out');
