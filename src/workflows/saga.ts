@@ -32,6 +32,7 @@ import type { Lookup, Reference } from '../domain/steps';
 import { compensateOne } from './compensation';
 import { attemptOf, describeFailure, isBusinessRejection, isLocalRejection } from './failures';
 import { OperatorDesk } from './operator-desk';
+import { Patches } from './patches';
 import { SagaRecord } from './saga-record';
 import { StepCaller, type Invocation } from './step-caller';
 import { labelOf, type ActivityFn, type CallOptions, type Input, type Output, type StepDecl, type StepDecls } from './steps';
@@ -40,15 +41,6 @@ import { settleUndo, undoneBy, type UndoContext, type UndoPlan } from './undo-ro
 
 export const sagaStateQuery = defineQuery<SagaView>(Messages.sagaStateQuery);
 export const cancelUpdate = defineUpdate<{ status: SagaStatus }, [CancelRequest]>(Messages.cancelUpdate);
-
-/**
- * Changes of workflow commands, each behind its patch so that sagas started on an older worker replay and
- * finish as they began. declaredSteps: one name per step (renamed activities), keys unique per run passed
- * with every call, the pivot held from its first attempt, probes, undos settled in rounds, operator desk.
- * definiteAnswers: only a definite answer decides; the pivot and the steps after it are settled in rounds
- * (STUCK past the attempts bound), unknown answers by look-up, and undos go on past a STUCK one.
- */
-export const Patches = { declaredSteps: 'declared-steps', pivotDesk: 'pivot-desk', definiteAnswers: 'definite-answers' } as const;
 
 export interface SagaOptions {
   type: SagaType;
