@@ -71,7 +71,7 @@ export class SagaGateway {
     private readonly taskQueue: string,
     private readonly pageTokens: PageTokens = new PageTokens(),
     private readonly limits: GatewayLimits = DEFAULT_LIMITS,
-    /** The views workers publish (with Redis); null: a running saga is read from its worker. */
+    /** The views workers publish (Redis, or the data folder); null (an app a test builds): read from the worker. */
     private readonly store: SagaViewStore | null = null,
   ) {
     this.waits = new WaitLimit(limits.maxWaitsPerClient);
@@ -140,9 +140,10 @@ export class SagaGateway {
   }
 
   /**
-   * A finished saga is answered from memory. A running one whose owner this API knows costs one query to
-   * its worker, waited for no longer than the budget (or `waitMs`, for a reader who would rather wait for
-   * the worker's answer than have the last view seen); otherwise a describe comes first, to learn the owner.
+   * A finished saga is answered from memory. A running one whose owner this API knows is read from the view
+   * store; only a view not there costs a query to its worker, waited for no longer than the budget (or
+   * `waitMs`, for a reader who would rather wait for the worker's answer than have the last view seen);
+   * otherwise a describe comes first, to learn the owner.
    */
   async view(sagaId: string, clientId: string, waitMs?: number): Promise<SagaView | null> {
     const cached = this.views.final(sagaId) ?? this.views.fresh(sagaId);
