@@ -279,9 +279,9 @@ export class SagaGateway {
   }
 
   /**
-   * A running saga of this client's: its worker's answer if it comes within the budget, else the last
-   * view seen. A saga that ended without saying so to a worker (terminated, say) is found by a describe
-   * made beside the reads, at most every END_CHECK_MS per saga, not by every read waiting on one.
+   * A running saga of this client's: the view its worker published, else its worker's answer within the
+   * budget, else the last view seen (said so). A saga that ended without saying so to a worker (terminated,
+   * say) is found by a describe made beside the reads, at most every END_CHECK_MS per saga.
    */
   private async ownedView(sagaId: string, clientId: string, waitMs?: number): Promise<SagaView | null> {
     this.checkEnded(sagaId);
@@ -290,11 +290,8 @@ export class SagaGateway {
       this.views.drop(sagaId);
       return null;
     }
-    if (answered) return answered;
-    const final = this.views.final(sagaId);
-    if (final) return final.view;
-    const known = this.views.lastKnown(sagaId);
-    if (known) return lastSeen(known.view);
+    const fallback = answered ?? this.views.final(sagaId)?.view ?? this.lastSeen(sagaId);
+    if (fallback) return fallback;
     const description = await this.describeOwned(sagaId, clientId);
     return description ? this.viewOf(description, waitMs) : null;
   }
@@ -363,17 +360,17 @@ export class SagaGateway {
     return view;
   }
 
-  /**
-   * A running saga's view from its worker, asked once for all concurrent readers. A worker busier than the
-   * budget is not waited for: the last view seen answers (or Temporal's own record, the first time), and
-   * the query goes on to refresh it for the next read.
-   */
+  /** A running saga just described: as ownedView, with Temporal's own record when nothing else is known. */
   private async liveView(description: WorkflowExecutionDescription, clientId: string, waitMs?: number): Promise<SagaView> {
-    const sagaId = description.workflowId;
-    const answered = await this.currentView(sagaId, clientId, waitMs);
+    const answered = await this.currentView(description.workflowId, clientId, waitMs);
     if (answered && answered !== 'gone') return answered;
+    return this.lastSeen(description.workflowId) ?? visibilityView(description, 'the worker is busy; status from Temporal visibility, steps on the next read');
+  }
+
+  /** The last view seen of a running saga, said to be that, when neither the store nor its worker answered in time. */
+  private lastSeen(sagaId: string): SagaView | null {
     const known = this.views.lastKnown(sagaId);
-    return known ? lastSeen(known.view) : visibilityView(description, 'the worker is busy; status from Temporal visibility, steps on the next read');
+    return known ? { ...known.view, details: { ...known.view.details, note: `the worker is busy; the view as of ${known.view.updatedAt}, refreshed on a later read` } } : null;
   }
 
   private async endedView(description: WorkflowExecutionDescription): Promise<SagaView> {
@@ -396,11 +393,6 @@ function noteTime(times: Map<string, number>, sagaId: string, at: number): void 
   times.delete(sagaId);
   times.set(sagaId, at);
   if (times.size > MAX_TIMES) times.delete(times.keys().next().value!);
-}
-
-/** The last view seen of a running saga, said to be that, when its worker did not answer in time. */
-function lastSeen(view: SagaView): SagaView {
-  return { ...view, details: { ...view.details, note: `the worker is busy; the view as of ${view.updatedAt}, refreshed on a later read` } };
 }
 
 function businessAttributes(values: Partial<Record<BusinessKey, string>>) {
