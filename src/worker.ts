@@ -18,6 +18,7 @@ import { observabilitySettings, type ObservabilitySettings } from './observabili
 import { WORKFLOW_TRACING_MODULE, workerTracing } from './observability/temporal-tracing';
 import { setupTracing, type Tracing } from './observability/tracing';
 import { temporalSettings, waitFor } from './temporal';
+import { FileSagaViewStore, viewFolder } from './views/file-view-store';
 import { RedisSagaViewStore, sagaViewSinks, type SagaViewStore } from './views/saga-view-store';
 
 export interface WorkerDeps {
@@ -43,7 +44,7 @@ export async function createWorker({ config, connection, namespace, logger, work
   const stopSigning = signPeriodically(audit, auditConfig.signEveryMs, (err) => logger.warn({ err: err.message }, 'signing the audit chain failed; trying again later'));
   const { activities, close } = createActivities({ urls: config.backends.urls, timeoutMs: config.backends.timeoutMs, temporal, authorize: authorizersFrom(config), alertWebhook: observability.alertWebhook, audit });
   const traced = workerTracing(tracing);
-  const views = viewStoreFrom(config.shared.redisUrl);
+  const views = viewStoreFrom(config.shared.redisUrl, config.dataDir);
   const worker = await Worker.create({
     connection,
     namespace,
@@ -57,7 +58,7 @@ export async function createWorker({ config, connection, namespace, logger, work
     // Signals go to whoever drains the worker: an operator's SIGTERM finishes in-flight tasks first.
     shutdownGraceTime: '10 seconds',
   });
-  logger.info({ taskQueue: config.taskQueue, namespace, viewStore: views.store ? 'redis' : 'none' }, 'worker ready');
+  logger.info({ taskQueue: config.taskQueue, namespace, viewStore: config.shared.redisUrl ? 'redis' : 'files' }, 'worker ready');
   return {
     worker,
     close: async () => {
@@ -70,9 +71,9 @@ export async function createWorker({ config, connection, namespace, logger, work
   };
 }
 
-/** With SAGAWAY_REDIS_URL the worker publishes each saga's view there for the API (see src/views/). */
-function viewStoreFrom(redisUrl: string | null): { store: SagaViewStore | null; close: () => Promise<void> } {
-  if (!redisUrl) return { store: null, close: async () => undefined };
+/** The worker publishes each saga's view for the API (see src/views/): to Redis with SAGAWAY_REDIS_URL, else the data folder. */
+function viewStoreFrom(redisUrl: string | null, dataDir: string): { store: SagaViewStore; close: () => Promise<void> } {
+  if (!redisUrl) return { store: new FileSagaViewStore(viewFolder(dataDir)), close: async () => undefined };
   // A slow or absent Redis must not hold the worker: a write fails after half a second and is logged.
   const redis = new Redis(redisUrl, { commandTimeout: 500, maxRetriesPerRequest: 1, retryStrategy: (attempt) => Math.min(attempt * 200, 2_000) });
   redis.on('error', () => undefined);

@@ -74,7 +74,7 @@ export class SagaGateway {
     private readonly taskQueue: string,
     private readonly pageTokens: PageTokens = new PageTokens(),
     private readonly limits: GatewayLimits = DEFAULT_LIMITS,
-    /** The views workers publish (with Redis); null: a running saga is read from its worker. */
+    /** The views workers publish (Redis, or the data folder); null (an app a test builds): read from the worker. */
     private readonly store: SagaViewStore | null = null,
   ) {
     this.waits = new WaitLimit(limits.maxWaitsPerClient, limits.redis ?? null);
@@ -143,9 +143,10 @@ export class SagaGateway {
   }
 
   /**
-   * A finished saga is answered from memory. A running one whose owner this API knows costs one query to
-   * its worker, waited for no longer than the budget (or `waitMs`, for a reader who would rather wait for
-   * the worker's answer than have the last view seen); otherwise a describe comes first, to learn the owner.
+   * A finished saga is answered from memory. A running one whose owner this API knows is read from the view
+   * store; only a view not there costs a query to its worker, waited for no longer than the budget (or
+   * `waitMs`, for a reader who would rather wait for the worker's answer than have the last view seen);
+   * otherwise a describe comes first, to learn the owner.
    */
   async view(sagaId: string, clientId: string, waitMs?: number): Promise<SagaView | null> {
     const cached = this.views.final(sagaId) ?? this.views.fresh(sagaId);
@@ -281,9 +282,9 @@ export class SagaGateway {
   }
 
   /**
-   * A running saga of this client's: its worker's answer if it comes within the budget, else the last
-   * view seen. A saga that ended without saying so to a worker (terminated, say) is found by a describe
-   * made beside the reads, at most every END_CHECK_MS per saga, not by every read waiting on one.
+   * A running saga of this client's: the view its worker published, else its worker's answer within the
+   * budget, else the last view seen (said so). A saga that ended without saying so to a worker (terminated,
+   * say) is found by a describe made beside the reads, at most every END_CHECK_MS per saga.
    */
   private async ownedView(sagaId: string, clientId: string, waitMs?: number): Promise<SagaView | null> {
     this.checkEnded(sagaId);
@@ -292,11 +293,8 @@ export class SagaGateway {
       this.views.drop(sagaId);
       return null;
     }
-    if (answered) return answered;
-    const final = this.views.final(sagaId);
-    if (final) return final.view;
-    const known = this.views.lastKnown(sagaId);
-    if (known) return lastSeen(known.view);
+    const fallback = answered ?? this.views.final(sagaId)?.view ?? this.lastSeen(sagaId);
+    if (fallback) return fallback;
     const description = await this.describeOwned(sagaId, clientId);
     return description ? this.viewOf(description, waitMs) : null;
   }
@@ -365,17 +363,17 @@ export class SagaGateway {
     return view;
   }
 
-  /**
-   * A running saga's view from its worker, asked once for all concurrent readers. A worker busier than the
-   * budget is not waited for: the last view seen answers (or Temporal's own record, the first time), and
-   * the query goes on to refresh it for the next read.
-   */
+  /** A running saga just described: as ownedView, with Temporal's own record when nothing else is known. */
   private async liveView(description: WorkflowExecutionDescription, clientId: string, waitMs?: number): Promise<SagaView> {
-    const sagaId = description.workflowId;
-    const answered = await this.currentView(sagaId, clientId, waitMs);
+    const answered = await this.currentView(description.workflowId, clientId, waitMs);
     if (answered && answered !== 'gone') return answered;
+    return this.lastSeen(description.workflowId) ?? visibilityView(description, 'the worker is busy; status from Temporal visibility, steps on the next read');
+  }
+
+  /** The last view seen of a running saga, said to be that, when neither the store nor its worker answered in time. */
+  private lastSeen(sagaId: string): SagaView | null {
     const known = this.views.lastKnown(sagaId);
-    return known ? lastSeen(known.view) : visibilityView(description, 'the worker is busy; status from Temporal visibility, steps on the next read');
+    return known ? { ...known.view, details: { ...known.view.details, note: `the worker is busy; the view as of ${known.view.updatedAt}, refreshed on a later read` } } : null;
   }
 
   private async endedView(description: WorkflowExecutionDescription): Promise<SagaView> {
@@ -398,11 +396,6 @@ function noteTime(times: Map<string, number>, sagaId: string, at: number): void 
   times.delete(sagaId);
   times.set(sagaId, at);
   if (times.size > MAX_TIMES) times.delete(times.keys().next().value!);
-}
-
-/** The last view seen of a running saga, said to be that, when its worker did not answer in time. */
-function lastSeen(view: SagaView): SagaView {
-  return { ...view, details: { ...view.details, note: `the worker is busy; the view as of ${view.updatedAt}, refreshed on a later read` } };
 }
 
 function businessAttributes(values: Partial<Record<BusinessKey, string>>) {

@@ -16,6 +16,7 @@ import { OpsGateway } from './ops-gateway';
 import { PageTokens } from './page-token';
 import { SagaGateway } from './saga-gateway';
 import { TransferGateway } from './transfer-gateway';
+import { FileSagaViewStore, viewFolder } from '../views/file-view-store';
 import { RedisSagaViewStore } from '../views/saga-view-store';
 
 /**
@@ -37,8 +38,8 @@ async function main(): Promise<void> {
     compensationBackoffMs: config.sagas.compensationBackoffMs ?? DEFAULT_TUNING.compensationBackoffMs,
     ...(config.sagas.stepRetryInitialMs === null ? {} : { stepRetryInitialMs: config.sagas.stepRetryInitialMs }),
   });
-  // With Redis, running sagas are read from the views their workers publish there (src/views/).
-  const views = deps.shared?.redis ? new RedisSagaViewStore(deps.shared.redis) : null;
+  // Running sagas are read from the views their workers publish (src/views/): Redis, else the data folder.
+  const views = deps.shared?.redis ? new RedisSagaViewStore(deps.shared.redis) : new FileSagaViewStore(viewFolder(config.dataDir));
   const auditConfig = exitOnConfigError(() => auditConfigFrom());
   const audit = openAuditStore(auditConfig);
   const gateway = new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret)), { ...apiLimitsFrom(), redis: deps.shared?.redis ?? null }, views);

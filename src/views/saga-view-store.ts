@@ -6,8 +6,8 @@ import type { SagaViewSinks } from '../workflows/view-sink';
 
 /**
  * The saga views as their workers last published them: a read model the API answers from, so reading a
- * running saga costs one Redis read instead of a query that waits behind a busy worker's task queue.
- * Only with SAGAWAY_REDIS_URL; without it the API asks the worker (see SagaGateway).
+ * running saga costs one read of the store instead of a query that waits behind a busy or held workflow
+ * task. Redis with SAGAWAY_REDIS_URL, else files in the data folder (file-view-store.ts).
  */
 export interface SagaViewStore {
   put(views: SagaView[]): Promise<void>;
@@ -73,14 +73,14 @@ function viewKey(sagaId: string): string {
 
 /** How long after a failed write the views it held are written again. */
 const RETRY_MS = 1_000;
-/** Views waiting for Redis to come back, at most (the oldest are dropped: the API asks their workers). */
+/** Views waiting for the store to come back, at most (the oldest are dropped: the API asks their workers). */
 const MAX_PENDING = 50_000;
 
 /**
  * The worker's side of the sink: the views that changed are written together once the tasks at hand are
  * done (the newest of each saga only). A write that fails is logged, once per kind of error, and written
  * again a second later unless a newer view of the saga came meanwhile: a saga that then waits (for an
- * operator, for hours) must not be read from Redis as it was before the failed write.
+ * operator, for hours) must not be read from the store as it was before the failed write.
  * Without a store (tests, replay) the views go nowhere, but the sink is still registered: the SDK logs an
  * error for every call to one that is not.
  */
@@ -101,7 +101,7 @@ export function sagaViewSinks(store: SagaViewStore | null, logger?: Logger): Inj
     store!.put(views).then(
       () => (lastError = ''),
       (err: Error) => {
-        if (err.message !== lastError) logger?.warn({ err: err.message }, 'saga views not published to Redis; written again in a second (the API reads what Redis has, or asks the worker without it)');
+        if (err.message !== lastError) logger?.warn({ err: err.message }, 'saga views not published to the view store; written again in a second (meanwhile the API reads what the store has)');
         lastError = err.message;
         for (const view of views) {
           const newer = pending.get(view.id);

@@ -1,10 +1,11 @@
-import { CancellationScope, condition, isCancellation, log, sleep, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, log, patched, sleep, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { Attempted } from '../activities/attempts';
 import type { OperatorAction } from '../domain/operator';
 import type { SagaTuning, StepView } from '../domain/saga';
 import type { Lookup } from '../domain/steps';
 import { attemptOf, describeFailure, isBusinessRejection, isLocalRejection, isNonRetryable } from './failures';
 import type { OperatorDesk } from './operator-desk';
+import { Patches } from './patches';
 import type { SagaRecord } from './saga-record';
 import * as metrics from './saga-metrics';
 import { roundLengthMs } from './undo-rounds';
@@ -41,10 +42,12 @@ type Round = { ok: true; value: unknown; attempt: number } | { ok: false; error:
 
 /**
  * Only a definite answer decides. A success is done; an unknown answer (timeout, reset, 5xx, 409 in
- * progress, unreadable) is settled by the look-up, whose stored result stands for the lost answer; a
- * refusal decides only on the first attempt, before any unknown one (a retry's refusal does not prove
- * that an earlier attempt did not land). Past `stuckAfterAttempts` the step is STUCK, alerted once and
- * open to an operator, and still retried in rounds that grow like an undo's, so it ends by itself.
+ * progress, unreadable) is settled by the look-up. A call it finds applied is sent again under its key:
+ * the backend answers its stored reply and the activity maps it, so the saga goes on with the value it
+ * would have had; if that answer too cannot be had, the step is STUCK for an operator at once. A refusal
+ * decides only on the first attempt, before any unknown one (a retry's refusal does not prove that an
+ * earlier attempt did not land). Past `stuckAfterAttempts` the step is STUCK, alerted once and open to
+ * an operator, and still retried in rounds that grow like an undo's, so it ends by itself.
  */
 export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Promise<ForwardOutcome> {
   const { step } = plan;
@@ -52,12 +55,14 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
   let unknownSeen = false;
   let stuck = false;
   let alerted = false;
+  /** The look-up found the call applied: the rounds from then on only fetch its answer. */
+  let applied: string | null = null;
   for (let round = 0; ; round += 1) {
     const local = plan.local && round === 0;
     const outcome = await runRound(plan, ctx, local ? firstLocalRound(ctx) : roundOptions(ctx, round), local, stuck);
     if (outcome.ok) {
       ctx.desk.close(step.name);
-      return { kind: 'done', value: outcome.value, attempts: attempts + outcome.attempt, note: null };
+      return { kind: 'done', value: outcome.value, attempts: attempts + outcome.attempt, note: applied };
     }
     const { error } = outcome;
     if (!outcome.interrupted) {
@@ -65,15 +70,20 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
       const definite = refusal && attemptOf(error) === 1 && !unknownSeen;
       if (!refusal || attemptOf(error) > 1) unknownSeen = true;
       attempts += Math.max(attemptOf(error), 1);
-      const lookup = plan.lookUp ? await plan.lookUp() : null;
+      const resent: boolean = applied !== null;
+      const lookup: Lookup | null = plan.lookUp && !resent ? await plan.lookUp() : null;
       if (lookup && plan.applied(lookup)) {
-        ctx.desk.close(step.name);
-        return { kind: 'done', value: lookup.result ?? undefined, attempts, note: `reconciled: ${lookup.status}` };
+        if (!patched(Patches.resendApplied)) {
+          ctx.desk.close(step.name);
+          return { kind: 'done', value: lookup.result ?? undefined, attempts, note: `reconciled: ${lookup.status}` };
+        }
+        applied = `reconciled: ${lookup.status}`;
+        continue;
       }
       if (definite && plan.pivot && lookup) return { kind: 'refused', error, attempts };
       Object.assign(step, { attempts, error: describeFailure(error, step.name).message });
       ctx.record.touch();
-      if (!stuck && (refusal || attempts >= ctx.tuning.stuckAfterAttempts)) {
+      if (!stuck && (refusal || resent || attempts >= ctx.tuning.stuckAfterAttempts)) {
         stuck = true;
         markStuck(step, ctx);
         if (!alerted) {

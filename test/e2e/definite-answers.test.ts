@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { backendRecords, call, injectFault, sagaKey, waitFor, waitForView } from '../support/http';
+import { backendRecords, call, callsInFlight, injectFault, sagaKey, waitFor, waitForView } from '../support/http';
 import { orderBody } from '../support/orders';
 import { OPERATOR_KEY, startStack, type Stack } from '../support/stack';
 import { tripBody } from '../support/trips';
@@ -86,6 +86,21 @@ describe('answers in between', { concurrency: true }, () => {
     await clearFaults('inventory');
     const view = await ended(id);
     assert.equal(view.status, 'COMPLETED');
+  });
+
+  it('a local step holding the worker: a read still shows the saga\'s current steps, within two seconds', async () => {
+    // Each of the commit's two tries in the worker hangs until the HTTP client gives up (2 s): the workflow task is held meanwhile.
+    const id = await start('/v1/orders', orderBody(), [['inventory', { op: 'commit', mode: 'hang', latencyMs: 30_000, count: 2 }]]);
+    await waitFor('the payment to be captured', async () => (await records(id, 'payments')).includes('authorization:CAPTURED'), 60_000);
+    await waitFor('the commit to hang in the worker', async () => (await callsInFlight(stack.backendsUrl, 'inventory')) > 0, 10_000);
+    const asked = Date.now();
+    const read = await call(stack.apiUrl, 'GET', `/v1/sagas/${id}`);
+    assert.ok(Date.now() - asked < 2_000, `answered in ${Date.now() - asked} ms`);
+    assert.equal(read.status, 200);
+    assert.equal(read.body.note, undefined, JSON.stringify(read.body));
+    assert.equal(stepOf(read.body, 'capturePayment')?.status, 'SUCCEEDED', JSON.stringify(read.body.steps));
+    assert.ok(stepOf(read.body, 'commitInventory'), JSON.stringify(read.body.steps));
+    assert.equal((await ended(id)).status, 'COMPLETED');
   });
 
   it('operator routes take a step with a unit', async () => {

@@ -29,7 +29,7 @@ const input = () => ({ trip: { ...tripBody(), priceConfirmationSeconds: 300 } as
 const unreadable = (what: string) => ApplicationFailure.nonRetryable(`${what} answered something malformed: the body is not JSON`, 'MalformedResponse');
 
 function mockTravel(overrides: Record<string, Behaviour>) {
-  const seen: Array<{ activity: string; step: string; input: unknown }> = [];
+  const seen: Array<{ activity: string; step: string; key: string; input: unknown }> = [];
   const calls = new Map<string, number>();
   const ok = (value: unknown): Behaviour => async () => value;
   const hold = (amountMinor: number): Behaviour => ok({ holdId: 'h', price: { amountMinor, currency: 'EUR' }, expiresAt: '2030-01-01T00:00:00.000Z' });
@@ -59,7 +59,7 @@ function mockTravel(overrides: Record<string, Behaviour>) {
   const impls: Record<string, (input: never) => Promise<unknown>> = {};
   for (const [name, fallback] of Object.entries(defaults)) {
     impls[name] = async (input: unknown) => {
-      seen.push({ activity: name, step: currentCall().step, input });
+      seen.push({ activity: name, step: currentCall().step, key: currentCall().key, input });
       const round = (calls.get(name) ?? 0) + 1;
       calls.set(name, round);
       return (overrides[name] ?? fallback)(input, round);
@@ -72,18 +72,46 @@ function mockTravel(overrides: Record<string, Behaviour>) {
 const stepOf = (view: any, name: string) => view.steps.find((s: any) => s.name === name);
 
 describe('only a definite answer decides', { concurrency: true }, () => {
-  it('a ticket issued but answered unreadably: the look-up hands back the ticket, and the trip completes with it', async () => {
+  it('a ticket issued but answered unreadably: sent again under its key, the activity\'s own answer (not the look-up\'s raw one) completes the trip', async () => {
+    const { activities, count, seen } = mockTravel({
+      // The activity reshapes the backend's { ticketNumber, status }; its stored reply, sent again, maps the same way.
+      issueTicket: async (_input, round) => {
+        if (round === 1) throw unreadable('flights /tickets');
+        return { ticketNumber: 'TKT-RESENT' };
+      },
+      lookupFlight: async () => ({ found: true, status: 'TICKETED', result: { ticket_number: 'TKT-RAW', state: 'TICKETED' } }),
+    });
+    const view = await env.execute(tripBooking, [input()], activities);
+    assert.equal(view.status, 'COMPLETED', JSON.stringify(view.error));
+    assert.equal((view.result as { ticketNumber: string }).ticketNumber, 'TKT-RESENT');
+    const keys = new Set(seen.filter((c) => c.activity === 'issueTicket').map((c) => c.key));
+    assert.equal(count('issueTicket'), 2);
+    assert.equal(keys.size, 1, 'sent again under the same Idempotency-Key');
+    assert.equal(count('capturePayment'), 1);
+    assert.equal(count('sendItinerary'), 1);
+  });
+
+  it('a ticket the look-up finds issued whose answer stays unreadable when sent again is STUCK for an operator, never compensated', async () => {
     const { activities, count } = mockTravel({
       issueTicket: async () => {
         throw unreadable('flights /tickets');
       },
-      lookupFlight: async () => ({ found: true, status: 'TICKETED', result: { ticketNumber: 'TKT-FOUND', status: 'TICKETED' } }),
+      lookupFlight: async () => ({ found: true, status: 'TICKETED', result: { ticket_number: 'TKT-RAW' } }),
     });
-    const view = await env.execute(tripBooking, [input()], activities);
-    assert.equal(view.status, 'COMPLETED', JSON.stringify(view.error));
-    assert.equal((view.result as { ticketNumber: string }).ticketNumber, 'TKT-FOUND');
-    assert.equal(count('capturePayment'), 1);
-    assert.equal(count('sendItinerary'), 1);
+    const handle = await env.start(tripBooking, [input()], activities);
+    const stuck = await waitFor('the ticket to be STUCK', async () => {
+      const view = await handle.query(sagaStateQuery);
+      return stepOf(view, 'issueTicket')?.status === 'STUCK' || view.status !== 'RUNNING' ? view : null;
+    }, 30_000);
+    assert.equal(stuck.status, 'RUNNING', JSON.stringify(stuck.error));
+    assert.ok(count('issueTicket') >= 2, 'sent again once the look-up found it applied');
+    assert.equal(count('lookupFlight'), 1, 'asked once: the look-up said it applied');
+    assert.equal(count('voidPayment') + count('cancelHotel') + count('releaseFlight') + count('capturePayment'), 0);
+    assert.equal(count('sendAlert'), 1);
+    await handle.executeUpdate(operatorActionUpdate, { args: [{ action: 'resolve', step: 'issueTicket', operator: 'ops', reason: 'ticketed, seen at the airline' }] });
+    const view = await handle.result();
+    assert.equal(view.status, 'COMPLETED');
+    assert.equal((view.result as { ticketNumber: string | null }).ticketNumber, null);
   });
 
   it('a hold refused on a retry after an attempt with no answer keeps its undo', async () => {

@@ -1,0 +1,15 @@
+/**
+ * Changes of workflow commands, each behind its patch so that sagas started on an older worker replay and
+ * finish as they began. declaredSteps: one name per step (renamed activities), keys unique per run passed
+ * with every call, the pivot held from its first attempt, probes, undos settled in rounds, operator desk.
+ * definiteAnswers: only a definite answer decides; the pivot and the steps after it are settled in rounds
+ * (STUCK past the attempts bound), unknown answers by look-up, and undos go on past a STUCK one.
+ * resendApplied: a call the look-up finds applied is sent again under its key, so the saga goes on with
+ * the activity's own answer (the backend's stored reply, mapped), not the look-up's raw one.
+ */
+export const Patches = {
+  declaredSteps: 'declared-steps',
+  pivotDesk: 'pivot-desk',
+  definiteAnswers: 'definite-answers',
+  resendApplied: 'resend-applied',
+} as const;

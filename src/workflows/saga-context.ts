@@ -1,0 +1,142 @@
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, log, patched, TimeoutFailure, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import { FailureType } from '../domain/failures';
+import type { SagaError, StepView } from '../domain/saga';
+import type { Lookup } from '../domain/steps';
+import { describeFailure, isBusinessRejection, isLocalRejection } from './failures';
+import type { ForwardContext, ForwardPlan } from './forward-rounds';
+import { OperatorDesk } from './operator-desk';
+import { Patches } from './patches';
+import { withStepRetryInitial, type SagaOptions } from './saga-options';
+import { SagaRecord } from './saga-record';
+import { StepCaller, type Invocation } from './step-caller';
+import type { CallOptions, StepDecl } from './steps';
+
+/** before: compensable; inFlight: the pivot was sent, so never compensated; refused: the backend said no and confirmed it. */
+export type PivotState = 'before' | 'inFlight' | 'refused' | 'passed';
+
+/**
+ * What the parts of the saga engine share: the view, the caller, the operator desk, where the saga stands
+ * towards its pivot and its deadline, and the options each kind of call runs under.
+ */
+export class SagaContext {
+  readonly options: SagaOptions;
+  readonly record: SagaRecord;
+  readonly caller: StepCaller;
+  /** Only definite answers decide (see Patches.definiteAnswers). */
+  readonly definite: boolean;
+  readonly desk: OperatorDesk;
+  pivotState: PivotState = 'before';
+  stopReason: SagaError | null = null;
+  /** Workflow time by which the pivot must be reached; every step before it is bounded by what is left. */
+  deadlineAt: number | null = null;
+
+  constructor(options: SagaOptions) {
+    this.options = withStepRetryInitial(options);
+    const declared = patched(Patches.declaredSteps);
+    this.record = new SagaRecord(options.type);
+    this.caller = new StepCaller(this.record.view.id, declared, this.options.afterPivot);
+    this.definite = declared && patched(Patches.definiteAnswers);
+    this.desk = new OperatorDesk(this.record);
+  }
+
+  get id(): string {
+    return this.record.view.id;
+  }
+
+  get pivoted(): boolean {
+    return this.pivotState === 'passed';
+  }
+
+  /** The call's choice, else the declaration's; SAGAWAY_LOCAL_STEPS=false makes every call an activity. */
+  runsLocally<A, I>(decl: StepDecl<A, I>, call: CallOptions): boolean {
+    return (call.local ?? decl.local === true) && this.options.localSteps !== false;
+  }
+
+  optionsFor(step: string, local: boolean): { local: boolean; opts: ActivityOptions | LocalActivityOptions } {
+    const kind = this.pivoted ? 'afterPivot' : 'forward';
+    const opts = local ? this.options.local[kind] : this.options[kind];
+    return { local, opts: this.pivoted ? opts : this.withinDeadline(opts, step) };
+  }
+
+  /**
+   * The saga's deadline needs no timer of its own: each step before the pivot gets what is left of it as
+   * its schedule-to-close timeout, so the server ends a step that would overrun, and a step that starts
+   * after the deadline does not start at all. The pivot, once sent, is not bounded by it.
+   */
+  withinDeadline<O extends ActivityOptions | LocalActivityOptions>(opts: O, step: string): O {
+    if (this.deadlineAt === null) return opts;
+    const left = this.deadlineAt - Date.now();
+    if (left <= 0) {
+      this.stopReason ??= deadlineError(step);
+      throw ApplicationFailure.nonRetryable(this.stopReason.message, FailureType.DeadlineExceeded);
+    }
+    return { ...opts, scheduleToCloseTimeout: left };
+  }
+
+  noteDeadline(err: unknown, step: string): void {
+    if (this.deadlineAt === null || this.pivotState !== 'before' || Date.now() < this.deadlineAt) return;
+    // An activity's timeout comes wrapped in its failure, a local activity's as it is.
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    if (cause instanceof TimeoutFailure) this.stopReason ??= deadlineError(step);
+  }
+
+  alert(kind: 'STUCK' | 'FAILED', step: string | null, error: string | null): Promise<void> {
+    return CancellationScope.nonCancellable(() => this.caller.alert({ sagaId: this.id, sagaType: this.options.type, kind, step, error }));
+  }
+
+  /** The pivot or a step after it, as settleForward runs it: every round under the step's one key. */
+  forwardPlan<A, I>(decl: StepDecl<A, I>, call: Omit<Invocation, 'opts'>, pivot: boolean, step: StepView, reference?: string): ForwardPlan {
+    const key = this.caller.keyOf(call.label);
+    const probe = decl.probe;
+    const probeOpts = { ...this.options.afterPivot, retry: { ...this.options.afterPivot.retry, maximumAttempts: this.options.tuning.stuckAfterAttempts } };
+    return {
+      step,
+      pivot,
+      local: call.local,
+      run: (opts, local) => this.caller.invoke({ ...call, local, opts }),
+      lookUp: probe ? () => this.caller.settleBy(probe, reference ?? key, key, call.label, probeOpts) : null,
+      applied: (lookup) => appliedBy(lookup, decl),
+    };
+  }
+
+  forwardContext(): ForwardContext {
+    return {
+      tuning: this.options.tuning,
+      record: this.record,
+      desk: this.desk,
+      alertStuck: (step, err) => this.alert('STUCK', step, err),
+      options: this.options.afterPivot,
+      localOptions: this.options.local.afterPivot,
+    };
+  }
+
+  /** A step after the pivot that failed for good (sagas started before definite answers): an operator decides. */
+  async afterPivotDecision(step: StepView, err: unknown): Promise<'retry' | 'resolve'> {
+    log.error('a step after the pivot failed for good; waiting for an operator', { sagaId: this.id, step: step.name });
+    step.status = 'STUCK';
+    this.record.touch();
+    // The desk opens with the STUCK status: an alert that cannot be delivered must not keep the operator out.
+    this.desk.open(step.name);
+    // An alert that fails for good (a webhook answering 4xx) is logged by its activity; the step still
+    // waits for its operator, it does not end the saga.
+    const alerted = this.alert('STUCK', step.name, describeFailure(err, step.name).message).catch(() => undefined);
+    await Promise.race([alerted, condition(() => this.desk.decided(step.name))]);
+    const decision = await this.desk.decision(step.name);
+    if (decision.action === 'resolve') this.record.end(step, 'SUCCEEDED', step.attempts, `resolved by ${decision.operator}`);
+    return decision.action;
+  }
+}
+
+function deadlineError(step: string): SagaError {
+  return { type: FailureType.DeadlineExceeded, message: 'the saga did not reach its point of no return before its deadline', step };
+}
+
+/** Whether a look-up shows the step's effect in place. */
+export function appliedBy<A, I>(lookup: Lookup, decl: StepDecl<A, I>): boolean {
+  return lookup.found && (!decl.appliedWhen || (lookup.status !== null && decl.appliedWhen.includes(lookup.status)));
+}
+
+/** A backend's definitive "no"; a local activity's failure comes unwrapped, an activity's wrapped. */
+export function refused(err: unknown, local: boolean): boolean {
+  return isBusinessRejection(err) || (local && isLocalRejection(err));
+}
