@@ -120,20 +120,13 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
    * `reason`. 'undone': its undos run now, in reverse order, as compensation would run them.
    */
   async settleUnit(unit: number | string, outcome: 'kept' | 'undone', reason = 'part of the saga passed its point of no return'): Promise<void> {
-    const ours = this.compensations.filter((c) => c.step.name.endsWith(`#${unit}`));
-    for (const undo of ours) this.dropCompensation(undo.step);
-    if (outcome === 'kept') {
-      if (this.pivotState === 'before') this.pivotState = 'inFlight';
-      setHandler(cancelUpdate, (request) => this.requestCancel(request), {
-        validator: (_request: CancelRequest) => {
-          throw ApplicationFailure.nonRetryable(reason, 'PastPivot');
-        },
-      });
-      return;
-    }
-    const ctx = { tuning: this.options.tuning, record: this.record, desk: this.desk, alertStuck: (step: string, err: string) => this.alert('STUCK', step, err) };
-    await CancellationScope.nonCancellable(async () => {
-      for (const undo of ours.reverse()) await settleUndo(undo, ctx);
+    const ours = this.undos.takeUnit(unit);
+    if (outcome === 'undone') return this.undos.settleNow(ours);
+    if (this.ctx.pivotState === 'before') this.ctx.pivotState = 'inFlight';
+    setHandler(cancelUpdate, (request) => this.requestCancel(request), {
+      validator: (_request: CancelRequest) => {
+        throw ApplicationFailure.nonRetryable(reason, 'PastPivot');
+      },
     });
   }
 

@@ -37,11 +37,26 @@ export class UndoStack {
     if (index >= 0) this.compensations.splice(index, 1);
   }
 
+  /** Takes the undos of one unit (`reserveBike#2`, ...) off the stack, oldest first. */
+  takeUnit(unit: number | string): Registered[] {
+    const ours = this.compensations.filter((c) => c.step.name.endsWith(`#${unit}`));
+    for (const undo of ours) this.drop(undo.step);
+    return ours;
+  }
+
+  /** Runs undos taken off the stack now, newest first, as compensation would run them. */
+  async settleNow(undos: Registered[]): Promise<void> {
+    const undoCtx = this.undoContext();
+    await CancellationScope.nonCancellable(async () => {
+      for (const undo of [...undos].reverse()) await settleUndo(undo, undoCtx);
+    });
+  }
+
   async compensate(error: SagaError): Promise<void> {
     const { ctx } = this;
     ctx.record.setStatus('COMPENSATING');
     log.warn('compensating', { sagaId: ctx.id, reason: error.type, step: error.step });
-    const undoCtx = { tuning: ctx.options.tuning, record: ctx.record, desk: ctx.desk, alertStuck: (step: string, err: string) => ctx.alert('STUCK', step, err), definite: ctx.definite };
+    const undoCtx = this.undoContext();
     await CancellationScope.nonCancellable(async () => {
       if (ctx.definite) return this.settleAll(undoCtx);
       for (const undo of [...this.compensations].reverse()) {
@@ -49,6 +64,11 @@ export class UndoStack {
         else await compensateOne({ ...undo, run: () => undo.run(ctx.options.undo, 1) }, ctx.options.tuning, ctx.record);
       }
     });
+  }
+
+  private undoContext(): UndoContext {
+    const { ctx } = this;
+    return { tuning: ctx.options.tuning, record: ctx.record, desk: ctx.desk, alertStuck: (step: string, err: string) => ctx.alert('STUCK', step, err), definite: ctx.definite };
   }
 
   /**
