@@ -30,7 +30,7 @@ export function check<P>(sim: SagaSim<P>, params: P, world: World, view: SagaVie
 
   if (!ended && !stuck) v(Invariants.silentWait, `${view.status} and nothing STUCK (${waiting ?? 'no end in sight'}): ${stepsOf(view)}`);
   if (ended && view.status !== 'COMPLETED') {
-    const left = world.live((step) => undoable(sim, step));
+    const left = world.live((step) => undoable(sim, step)).filter((r) => !sim.mayStay?.(r, view, world));
     for (const r of left) v(Invariants.undoMissing, `${view.status}, but ${r.backend} still holds ${r.step} (${r.status})`);
   }
   for (const at of world.undosAfterPivot) v(Invariants.pivotCompensated, `an undo reached ${at} after the pivot took effect`);
