@@ -1,0 +1,4 @@
+import { tripSim } from '../../sim/sagas/trip';
+import { simulationOf } from './simulate-type';
+
+simulationOf(tripSim);
