@@ -58,7 +58,13 @@ export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule
       continue;
     }
     waiting = await silentWait(h, world);
-    if (waiting || elapsed > HARD_CAP_MS) break;
+    if (waiting) break;
+    if (elapsed > HARD_CAP_MS) {
+      const { tail } = await openTimers(h).catch(() => ({ tail: 'unread' }));
+      const local = [...world.localCalls].map(([step, n]) => `${step} x${n}`).join(', ');
+      waiting = `past ${HARD_CAP_MS / 1000} s; local calls: ${local || 'none'}; history ends ${tail}`;
+      break;
+    }
   }
   // In-progress attempts land up to a second later: the ledger is read once they have. Messages still
   // on their way (an update to a saga whose workflow task is held) are not waited for.
@@ -111,12 +117,15 @@ async function openTimers(h: WorkflowHandle): Promise<{ timers: Array<{ id: stri
   return { timers: [...open].map(([id, firesAt]) => ({ id, firesAt })), tail: names.join(' > ') };
 }
 
-/** The saga's current view; a busy worker may leave a query unanswered once or twice. */
+/**
+ * The saga's current view; a busy worker may leave a query unanswered a few times (on the worker that
+ * caches nothing, each query replays the whole history behind a hundred other tasks).
+ */
 async function lastView(h: WorkflowHandle): Promise<SagaView | null> {
-  for (let i = 0; i < 3; i += 1) {
+  for (let i = 0; i < 6; i += 1) {
     const view = await h.query(sagaStateQuery).catch(() => null);
     if (view) return view;
-    await sleep(500);
+    await sleep(1_000);
   }
   return null;
 }
