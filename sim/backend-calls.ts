@@ -80,6 +80,7 @@ async function answer(name: string, spec: CallSpec, input: any, call: { step: st
   if (outcome.kind === 'refused' && alreadyApplied(spec, input, call.key, world)) return apply();
   if (outcome.kind === 'refused') throw refusal(spec, path, spec.refusals?.[outcome.refusal % spec.refusals.length] ?? 'BackendRejected');
   if (outcome.kind === 'inProgress') {
+    world.unknownAnswers.add(call.step.replace(/~\d+/g, ''));
     // An earlier attempt with this key is still running; it lands, or not, a moment later.
     world.lateUntil = Math.max(world.lateUntil, Date.now() + outcome.delayMs + 50);
     if (outcome.applied) setTimeout(() => void Promise.resolve().then(apply).catch(() => undefined), outcome.delayMs);
@@ -92,6 +93,7 @@ async function answer(name: string, spec: CallSpec, input: any, call: { step: st
   }
   if (outcome.kind === 'slow') await sleep(outcome.delayMs);
   const value = outcome.applied ? apply() : undefined;
+  if (outcome.kind !== 'ok' && outcome.kind !== 'slow') world.unknownAnswers.add(call.step.replace(/~\d+/g, ''));
   if (outcome.kind === 'unreadable') throw malformed(spec.backend, path, 'unexpected end of JSON input');
   if (outcome.kind === 'lost') throw new Error(`${spec.backend} ${path}: ECONNRESET`);
   return value;
@@ -146,6 +148,7 @@ function applyCall(spec: CallSpec, input: any, call: { step: string; key: string
       world.alerts.push({ kind: input.kind, step: input.step });
       return { sent: true };
     case 'plain':
+      world.applyPlain(spec.backend, step);
       spec.onApplied?.(input);
       return spec.answer?.(input, call.key);
   }

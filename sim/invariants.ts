@@ -36,8 +36,9 @@ export function check<P>(sim: SagaSim<P>, params: P, world: World, view: SagaVie
 
   if (!ended && !stuck) v(Invariants.silentWait, `${view.status} and nothing STUCK (${waiting ?? 'no end in sight'}): ${stepsOf(view)}`);
   if (ended && view.status !== 'COMPLETED') {
-    const left = world.live((step) => undoable(sim, step));
-    for (const r of left) v(Invariants.undoMissing, `${view.status}, but ${r.backend} still holds ${r.step} (${r.status})`);
+    const left = world.live((step) => undoable(sim, step)).filter((r) => !sim.mayStay?.(r, view, world));
+    const why = view.error ? ` (${view.error.type} at ${view.error.step})` : '';
+    for (const r of left) v(Invariants.undoMissing, `${view.status}${why}, but ${r.backend} still holds ${r.step} (${r.status}): ${stepsOf(view)}`);
   }
   for (const at of world.undosAfterPivot) v(Invariants.pivotCompensated, `an undo reached ${at} after the pivot took effect`);
   for (const [step, keys] of world.appliedKeys) if (keys.size > 1) v(Invariants.appliedTwice, `${step} applied under ${keys.size} keys`);

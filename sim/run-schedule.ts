@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import type { SagaView } from '../src/domain/saga';
 import { operatorActionUpdate } from '../src/workflows/messages';
 import { cancelUpdate, sagaStateQuery } from '../src/workflows/saga';
@@ -57,7 +58,13 @@ export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule
       continue;
     }
     waiting = await silentWait(h, world);
-    if (waiting || elapsed > HARD_CAP_MS) break;
+    if (waiting) break;
+    if (elapsed > HARD_CAP_MS) {
+      const { tail } = await openTimers(h).catch(() => ({ tail: 'unread' }));
+      const local = [...world.localCalls].map(([step, n]) => `${step} x${n}`).join(', ');
+      waiting = `past ${HARD_CAP_MS / 1000} s; local calls: ${local || 'none'}; history ends ${tail}`;
+      break;
+    }
   }
   // In-progress attempts land up to a second later: the ledger is read once they have. Messages still
   // on their way (an update to a saga whose workflow task is held) are not waited for.
@@ -87,15 +94,38 @@ async function silentWait(h: WorkflowHandle, world: World): Promise<string | nul
   if (Date.now() - world.lastCallAt < IDLE_MS || Date.now() < world.lateUntil) return null;
   const { raw } = await h.describe();
   if ((raw.pendingActivities?.length ?? 0) > 0 || raw.pendingWorkflowTask) return null;
-  return `nothing pending and no call for ${IDLE_MS / 1000} s`;
+  // A saga waiting on its own timer (a sensor's timeout, a window that closes) waits for something, even
+  // when a loaded worker started that timer seconds after the last call: silent only once it is overdue.
+  const { timers, tail } = await openTimers(h);
+  if (timers.some((t) => t.firesAt + IDLE_MS > Date.now())) return null;
+  return `nothing pending and no call for ${IDLE_MS / 1000} s${timers.length ? `, a timer overdue by ${Date.now() - Math.min(...timers.map((t) => t.firesAt))} ms` : ''}; history ends ${tail}`;
 }
 
-/** The saga's current view; a busy worker may leave a query unanswered once or twice. */
+const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(t?.seconds ?? 0) * 1_000 + Math.floor((t?.nanos ?? 0) / 1e6);
+
+/** The saga's timers started and neither fired nor cancelled, when each is due; and its history's last events. */
+async function openTimers(h: WorkflowHandle): Promise<{ timers: Array<{ id: string; firesAt: number }>; tail: string }> {
+  const events = (await h.fetchHistory()).events ?? [];
+  const open = new Map<string, number>();
+  for (const e of events) {
+    const started = e.timerStartedEventAttributes;
+    if (started) open.set(started.timerId ?? '', ms(e.eventTime) + ms(started.startToFireTimeout));
+    const id = e.timerFiredEventAttributes?.timerId ?? e.timerCanceledEventAttributes?.timerId;
+    if (id) open.delete(id);
+  }
+  const names = events.slice(-6).map((e) => (temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, ''));
+  return { timers: [...open].map(([id, firesAt]) => ({ id, firesAt })), tail: names.join(' > ') };
+}
+
+/**
+ * The saga's current view; a busy worker may leave a query unanswered a few times (on the worker that
+ * caches nothing, each query replays the whole history behind a hundred other tasks).
+ */
 async function lastView(h: WorkflowHandle): Promise<SagaView | null> {
-  for (let i = 0; i < 3; i += 1) {
+  for (let i = 0; i < 6; i += 1) {
     const view = await h.query(sagaStateQuery).catch(() => null);
     if (view) return view;
-    await sleep(500);
+    await sleep(1_000);
   }
   return null;
 }

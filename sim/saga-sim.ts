@@ -6,7 +6,7 @@ import { fastTuning } from '../test/support/workflow-env';
 import type { CallSpecs } from './backend-calls';
 import type { Violation } from './invariants';
 import { callPlan, events, type CallPhase, type Schedule } from './schedule';
-import type { World } from './world';
+import type { LedgerRecord, World } from './world';
 
 /** What a saga's world may do besides answering calls: send the workflow a message a little later. */
 export interface SimContext {
@@ -36,6 +36,11 @@ export interface SagaSim<P> {
   taken(world: World): number;
   /** Whether this run must reach a pivot to complete (a local rider's bikes have none). */
   expectsPivot(view: SagaView, params: P): boolean;
+  /**
+   * Whether a record the saga declared with an undo may stay live once it ended other than COMPLETED: a
+   * unit past its own point of no return (a bike whose door opened). Absent: none may.
+   */
+  mayStay?(record: LedgerRecord, view: SagaView, world: World): boolean;
   /** Checks of a COMPLETED saga against the ledger, particular to the saga. */
   completed?(view: SagaView, world: World): string[];
   /** Checks of the ledger particular to the saga, whatever the saga ended with or shows. */

@@ -63,6 +63,10 @@ export class World {
   pendingPivot: (() => unknown) | null = null;
   /** Wall-clock time by which every in-progress attempt has landed or given up. */
   lateUntil = 0;
+  /** Plain calls (nothing to undo: a door, a notice) that took effect, per step label (`openDoor#1`). */
+  readonly plainApplied = new Map<string, number>();
+  /** Step labels (`openDoor#1`) of which some attempt's answer never arrived or could not be read. */
+  readonly unknownAnswers = new Set<string>();
   /** How an operator applies a step after the pivot by hand, by step name. */
   readonly byHandFor = new Map<string, () => void>();
 
@@ -135,6 +139,12 @@ export class World {
     if (pivot) this.pivotAt ??= this.tick();
     this.note(`${backend}: ${record.step} -> ${status} (${key})`);
     return true;
+  }
+
+  /** A plain call took effect (a door opened). */
+  applyPlain(backend: string, step: string): void {
+    if (!this.plainApplied.has(step)) this.note(`${backend}: ${step} applied`);
+    this.plainApplied.set(step, (this.plainApplied.get(step) ?? 0) + 1);
   }
 
   /** Records applied and never undone, the steps given. */

@@ -80,10 +80,26 @@ export const bikeSim: SagaSim<Params> = {
   told: (view) => (view as SagaView<BikeCheckoutResult>).result?.fee.amountMinor ?? 0,
   taken: (world) => moneyIn(world, 'payments', 'CAPTURED'),
   expectsPivot: (_view, { resident }) => resident === 'VISITOR',
+  // bike-doors: a bike whose door opened is with its rider, its reserve and checkout never undone; the saga
+  // then ends COMPLETED (partial, that bike's fee captured: the money check) or FAILED for an operator. A
+  // door whose answer never came ends FAILED too, the bike left for the operator; a door refused at every
+  // attempt, or a COMPENSATED saga, leaves nothing.
+  // The fee's authorization stays for that operator, who captures what left.
+  mayStay: (record, view, world) => {
+    if (view.status !== 'FAILED') return false;
+    const kept = (unit: string) => world.plainApplied.has(`openDoor#${unit}`) || world.unknownAnswers.has(`openDoor#${unit}`);
+    if (record.step === 'authorizeFee') return [...world.plainApplied.keys(), ...world.unknownAnswers].some((s) => s.startsWith('openDoor#'));
+    const unit = /^(?:reserveBike|checkOutBike)#(\d+)$/.exec(record.step)?.[1];
+    return unit !== undefined && kept(unit);
+  },
   completed: (view, world) => {
     const bikes = (view as SagaView<BikeCheckoutResult>).result?.bikes.length ?? 0;
     const out = world.live((s) => s.startsWith('checkOutBike')).length;
-    return bikes === out ? [] : [`COMPLETED with ${bikes} bikes, but ${out} checked out`];
+    const shut = [...Array(bikes).keys()].filter((i) => !world.plainApplied.has(`openDoor#${i + 1}`));
+    return [
+      ...(bikes === out ? [] : [`COMPLETED with ${bikes} bikes, but ${out} checked out`]),
+      ...shut.map((i) => `COMPLETED with bike ${i + 1}, whose door never opened`),
+    ];
   },
   required: ['event cancel accepted', 'event bike sensed', 'world sensor', 'final error SensorTimeout', 'phase pivot', 'phase undo', 'phase probe'],
 };

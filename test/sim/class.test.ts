@@ -1,0 +1,4 @@
+import { classSim } from '../../sim/sagas/class';
+import { simulationOf } from './simulate-type';
+
+simulationOf(classSim);
