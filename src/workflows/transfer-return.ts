@@ -13,11 +13,11 @@ import type { AuditActivities } from '../domain/audit';
 import { fromMinor } from '../domain/iso';
 import type { SagaView } from '../domain/saga';
 import { creditBack, describeReason, maskIban, returnLines, type Amount, type TransferReturnInput } from '../domain/transfer';
+import { MessageTypes } from '../domain/transfer-messages';
 import { activityOptions } from './activity-options';
 import { Saga } from './saga';
 import { declareSteps } from './steps';
 import { SagaAudit } from './transfer-audit';
-import { MessageTypes } from '../domain/transfer-messages';
 
 type ReturnActivities = TransferActivities & Pick<AuditActivities, 'appendAudit'>;
 
