@@ -55,7 +55,7 @@ export async function deliverReport(h: WorkflowHandle, uetr: string, status: 'AC
   for (let delivery = 1; delivery <= 40; delivery += 1) {
     const description = await h.describe();
     if (description.status.name !== 'RUNNING') return 'saga ended';
-    const outcome = await gateway.settle(h.workflowId, description, report);
+    const outcome = await gateway.settle(h.workflowId, description, report, `sim-${report.msgId}`);
     if (outcome.kind !== 'not-yet') return outcome.kind;
     await sleep(250);
   }

@@ -138,6 +138,7 @@ export const transferSim: SagaSim<Params> = {
   specs,
   args: (p): [TransferInput] => [
     {
+      requestedBy: { clientId: 'sim', keyId: 'sha256:000000000000' },
       transfer: TransferRequestSchema.parse({
         debtor: { iban: DEBTOR, currency: 'EUR' },
         beneficiary: { ...BENEFICIARY[p.currency], currency: p.currency },

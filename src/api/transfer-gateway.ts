@@ -59,18 +59,18 @@ export class TransferGateway {
     }
   }
 
-  /** Completes (ACSC) or fails (RJCT) the submission waiting for this report. */
-  async settle(sagaId: string, description: WorkflowExecutionDescription, report: StatusReport): Promise<ReportOutcome> {
+  /** Completes (ACSC) or fails (RJCT) the submission waiting for this report; `sha256` is the report's, for the audit. */
+  async settle(sagaId: string, description: WorkflowExecutionDescription, report: StatusReport, sha256: string): Promise<ReportOutcome> {
     const pending = (description.raw.pendingActivities ?? []).find((a) => a.activityId === SUBMISSION);
     if (!pending) return description.status.name === 'RUNNING' && !submitted(await this.sagas.view(sagaId, description.typedSearchAttributes.get(keys.client) ?? '')) ? { kind: 'not-yet' } : { kind: 'settled' };
     const attempt = pending.attempt ?? 1;
     const id = { workflowId: sagaId, activityId: SUBMISSION };
     try {
       if (report.status === 'ACSC') {
-        await unavailableAs503(() => this.client.activity.complete(id, { value: { status: 'ACSC', reportMsgId: report.msgId, via: 'report' }, attempt }));
+        await unavailableAs503(() => this.client.activity.complete(id, { value: { status: 'ACSC', reportMsgId: report.msgId, via: 'report', sha256 }, attempt }));
       } else {
         const reason = report.reason ?? 'NARR';
-        const failure = ApplicationFailure.create({ message: `the payment network rejected the payment: ${describeReason(reason)}`, type: FailureType.NetworkRejected, nonRetryable: true, details: [{ attempt, details: [{ reason }] }] });
+        const failure = ApplicationFailure.create({ message: `the payment network rejected the payment: ${describeReason(reason)}`, type: FailureType.NetworkRejected, nonRetryable: true, details: [{ attempt, details: [{ reason, sha256 }] }] });
         await unavailableAs503(() => this.client.activity.fail(id, failure));
       }
       return { kind: 'applied' };
@@ -81,8 +81,8 @@ export class TransferGateway {
     }
   }
 
-  /** Starts the return saga linked to the transfer (once: the same return again answers the same saga). */
-  async startReturn(transfer: SagaView, owner: string, returned: PaymentReturn): Promise<SagaView> {
+  /** Starts the return saga linked to the transfer (once: the same return again answers the same saga); `sha256` is the pacs.004's. */
+  async startReturn(transfer: SagaView, owner: string, returned: PaymentReturn, sha256: string): Promise<SagaView> {
     const d = transfer.details as { uetr: string; amounts: { debit: { currency: string }; rate: string | null } };
     const result = transfer.result as { debited: { currency: string } } | null;
     const input: TransferReturnInput = {
@@ -92,6 +92,7 @@ export class TransferGateway {
       returned: returned.returned,
       reason: returned.reason,
       returnMsgId: returned.msgId,
+      messageSha256: sha256,
       rateE6: d.amounts.rate === null ? null : Math.round(Number(d.amounts.rate) * 1e6),
       debitCurrency: result?.debited.currency ?? d.amounts.debit.currency,
       tuning: this.tuning,

@@ -3,11 +3,13 @@
  * account numbers keep their country and last four characters, people's names their initials, addresses
  * their country, free text (remittance information) becomes its SHA-256. What the regulator needs stays:
  * amounts, currencies, BICs, countries, references, reason codes, operators' names, and everything under
- * `screeningHit` (the screened party as the sanctions list matched it, which a review is judged against).
+ * `screeningHit` (the screened party as the sanctions list matched it, which a review is judged against) and
+ * `travelRule` (the payer's and payee's names and accounts the EU Transfer of Funds Regulation has a bank
+ * keep with each transfer).
  */
 import { sha256 } from './chain';
 
-const KEPT_WHOLE = 'screeningHit';
+const KEPT_WHOLE = new Set(['screeningHit', 'travelRule']);
 
 type Masker = (value: unknown) => unknown;
 
@@ -32,7 +34,7 @@ function maskValue(value: unknown): unknown {
 function maskObject(object: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(object).map(([field, value]) => {
-      if (field === KEPT_WHOLE) return [field, value];
+      if (KEPT_WHOLE.has(field)) return [field, value];
       const rule = rules.find((r) => r.field.test(field));
       return [field, rule ? rule.mask(value) : maskValue(value)];
     }),

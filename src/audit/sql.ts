@@ -2,7 +2,7 @@
  * One SQL layer for the audit store, two engines with the same SQL: PostgreSQL through node-postgres when
  * a URL is configured (the cluster's), PGlite (PostgreSQL in WebAssembly) in a folder otherwise.
  */
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -68,19 +68,20 @@ async function createDatabase(url: string): Promise<void> {
   }
 }
 
-const LINGER_MS = 150;
-const MAX_HOLD_MS = 1_000;
+/** How often the holder looks whether another process waits for the store. */
+const WANTED_CHECK_MS = 200;
 const LOCK_WAIT_MS = 30_000;
 
 /**
  * PGlite in a folder. One process at a time may open it (the worker writes, the API and `npm run audit`
- * read), so each opens it under a lock folder beside it, keeps it while busy (at most a second at a time,
- * so the others get their turn) and closes it when idle. A lock whose process is gone is taken over.
+ * read), so each opens it under a lock folder beside it. Opening costs up to seconds of CPU on a busy
+ * machine (WebAssembly start), so the holder keeps it open until another process asks for it: a waiter
+ * leaves a `wanted` file beside the lock, and the holder closes between transactions once it sees one.
+ * A lock whose process is gone is taken over.
  */
 export class PgliteDatabase implements SqlDatabase {
   private db: PGlite | null = null;
-  private heldSince = 0;
-  private idle: NodeJS.Timeout | null = null;
+  private watch: NodeJS.Timeout | null = null;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly dir: string) {}
@@ -88,12 +89,7 @@ export class PgliteDatabase implements SqlDatabase {
   transaction<T>(work: (sql: SqlSession) => Promise<T>): Promise<T> {
     return this.serially(async () => {
       const db = await this.open();
-      try {
-        return await db.transaction((tx: Transaction) => work({ query: async <R>(text: string, params?: unknown[]) => (await tx.query<R>(text, params)).rows }));
-      } finally {
-        this.idle = setTimeout(() => void this.serially(() => this.release()), LINGER_MS);
-        this.idle.unref();
-      }
+      return db.transaction((tx: Transaction) => work({ query: async <R>(text: string, params?: unknown[]) => (await tx.query<R>(text, params)).rows }));
     });
   }
 
@@ -108,12 +104,6 @@ export class PgliteDatabase implements SqlDatabase {
   }
 
   private async open(): Promise<PGlite> {
-    if (this.idle) clearTimeout(this.idle);
-    this.idle = null;
-    if (this.db && Date.now() - this.heldSince > MAX_HOLD_MS) {
-      await this.release();
-      await sleep(LINGER_MS);
-    }
     if (this.db) return this.db;
     await mkdir(dirname(this.dir), { recursive: true });
     await acquireLock(`${this.dir}.lock`);
@@ -124,11 +114,16 @@ export class PgliteDatabase implements SqlDatabase {
       releaseLock(`${this.dir}.lock`);
       throw err;
     }
-    this.heldSince = Date.now();
+    this.watch = setInterval(() => {
+      if (existsSync(wantedFile(this.dir))) void this.serially(() => this.release());
+    }, WANTED_CHECK_MS);
+    this.watch.unref();
     return this.db;
   }
 
   private async release(): Promise<void> {
+    if (this.watch) clearInterval(this.watch);
+    this.watch = null;
     if (!this.db) return;
     const db = this.db;
     this.db = null;
@@ -136,16 +131,21 @@ export class PgliteDatabase implements SqlDatabase {
   }
 }
 
+const wantedFile = (dir: string) => `${dir}.wanted`;
+
 async function acquireLock(lock: string): Promise<void> {
   const deadline = Date.now() + LOCK_WAIT_MS;
+  const wanted = wantedFile(lock.replace(/\.lock$/, ''));
   for (;;) {
     try {
       mkdirSync(lock);
       writeFileSync(join(lock, 'pid'), String(process.pid));
+      rmSync(wanted, { force: true });
       return;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
+    writeFileSync(wanted, String(process.pid));
     if (ownerGone(lock)) rmSync(lock, { recursive: true, force: true });
     else if (Date.now() > deadline) throw new Error(`the audit store ${lock} stayed locked for ${LOCK_WAIT_MS / 1000} s`);
     else await sleep(20 + Math.random() * 30);

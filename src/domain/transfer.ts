@@ -11,6 +11,31 @@ export interface Amount {
 export interface TransferInput {
   transfer: TransferRequest;
   tuning: SagaTuning;
+  /** Who asked, for the audit: the client and its key's fingerprint (never the key). */
+  requestedBy: { clientId: string; keyId: string };
+}
+
+/** A message as the audit keeps it: its ISO 20022 type and the SHA-256 of its bytes. */
+export interface MessageDigest {
+  type: string;
+  sha256: string;
+}
+
+/** A pacs.028 status request and the network's answer to it, as the audit keeps them. */
+export interface StatusRequestRecord {
+  msgId: string;
+  sha256: string;
+  answerSha256: string;
+}
+
+/** What the network's final report said (completed by the callback route, or found by a status request). */
+export interface NetworkSettlement {
+  status: 'ACSC';
+  reportMsgId: string;
+  via: 'report' | 'status-request';
+  /** The SHA-256 of the pacs.002 as it was received; null when a saga started before it was passed. */
+  sha256?: string | null;
+  statusRequest?: StatusRequestRecord;
 }
 
 export interface Screening {
@@ -177,6 +202,8 @@ export interface TransferReturnInput {
   returned: Amount;
   reason: string;
   returnMsgId: string;
+  /** The SHA-256 of the pacs.004 as the callback route received it. */
+  messageSha256: string;
   /** The transfer's locked rate, to credit the customer in the account's currency. */
   rateE6: number | null;
   debitCurrency: string;

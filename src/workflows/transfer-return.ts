@@ -5,19 +5,27 @@
  *                    transfer's locked rate (balanced per currency); retried until the core system answers
  *   notifyTransfer . the customer hears why the money came back
  *
- * Forward only: there is nothing to undo in giving a customer their money back.
+ * Forward only: there is nothing to undo in giving a customer their money back. The audit trail keeps the
+ * pacs.004 received (its SHA-256), the posting, the notification and the final status.
  */
 import type { TransferActivities } from '../activities/transfer-activities';
+import type { AuditActivities } from '../domain/audit';
 import { fromMinor } from '../domain/iso';
 import type { SagaView } from '../domain/saga';
 import { creditBack, describeReason, maskIban, returnLines, type Amount, type TransferReturnInput } from '../domain/transfer';
+import { MessageTypes } from '../domain/transfer-messages';
 import { activityOptions } from './activity-options';
 import { Saga } from './saga';
 import { declareSteps } from './steps';
+import { SagaAudit } from './transfer-audit';
 
-export const returnSteps = declareSteps<TransferActivities>()({
+type ReturnActivities = TransferActivities & Pick<AuditActivities, 'appendAudit'>;
+
+export const returnSteps = declareSteps<ReturnActivities>()({
   creditReturn: { probe: 'lookupPosting', appliedWhen: ['POSTED'], summary: () => 'Credit the customer with what came back' },
   notifyTransfer: {},
+  /** Declared for its keys: each entry is written under `appendAudit#<entry name>` of this saga's run. */
+  appendAudit: {},
 });
 
 export interface TransferReturnResult {
@@ -29,17 +37,26 @@ export interface TransferReturnResult {
 }
 
 export async function transferReturn(input: TransferReturnInput): Promise<SagaView<TransferReturnResult>> {
-  const saga: Saga<TransferActivities, typeof returnSteps> = new Saga({ type: 'transfer-return', tuning: input.tuning, ...activityOptions }, returnSteps);
+  const saga: Saga<ReturnActivities, typeof returnSteps> = new Saga({ type: 'transfer-return', tuning: input.tuning, ...activityOptions }, returnSteps);
+  const audit = new SagaAudit(saga.id, 'transfer-return', (name) => saga.referenceOf('appendAudit', name).reference);
   const credited = creditBack(input.returned, input.debitCurrency, input.rateE6);
   const reason = describeReason(input.reason);
   saga.annotate({ transferId: input.transferId, uetr: input.uetr, returned: input.returned, credited, reason });
-  return saga.run(async () => {
-    const posting = await saga.pivot('creditReturn', { transferReference: input.uetr, lines: returnLines(input.customerIban, input.returned, credited) });
-    await saga.step('notifyTransfer', {
+  const view = await saga.run(async () => {
+    await audit.write('message-received', 'message-received:pacs.004', {
+      type: MessageTypes.pacs004, sha256: input.messageSha256, msgId: input.returnMsgId, transferId: input.transferId, uetr: input.uetr, returned: input.returned, reason: input.reason,
+    });
+    const lines = returnLines(input.customerIban, input.returned, credited);
+    const posting = await saga.pivot('creditReturn', { transferReference: input.uetr, lines });
+    await audit.posted(posting?.postingId ?? null, lines);
+    const note = await saga.step('notifyTransfer', {
       to: maskIban(input.customerIban),
       template: 'transfer-returned',
       data: { uetr: input.uetr, credited: `${fromMinor(credited.minor, credited.currency)} ${credited.currency}`, reason },
     });
+    await audit.notified('transfer-returned', note?.messageId ?? null);
     return { transferId: input.transferId, uetr: input.uetr, credited, reason, postingId: posting?.postingId ?? null };
   });
+  await audit.final(view);
+  return view;
 }

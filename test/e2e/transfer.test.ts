@@ -129,7 +129,8 @@ describe('cross-border transfer', { concurrency: true }, () => {
 
   it('a lost report is settled by the status request (pacs.028); forged, unsigned and unknown reports meanwhile change nothing', async () => {
     const started = await startTransfer({}, [['network', { op: 'report', mode: 'drop', count: 1 }]]);
-    const waiting = await waitForView(stack.apiUrl, started.id, (v) => v.steps.some((s: any) => s.name === 'submitPayment'));
+    // The audit writes before the submission open the embedded store (seconds each on a busy machine).
+    const waiting = await waitForView(stack.apiUrl, started.id, (v) => v.steps.some((s: any) => s.name === 'submitPayment'), 90_000);
     await waitFor('the network to settle', async () => (await backendRecords(stack.backendsUrl, 'network', started.id))[0]?.status === 'ACSC');
     const forged = pacs002Xml({ msgId: 'FORGED1', originalMsgId: started.id, uetr: waiting.uetr, status: 'RJCT', reason: 'AC04' }, new Date().toISOString());
     assert.equal((await callback(forged, null)).status, 401, 'unsigned');

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { PostingLine, TransferInput } from '../../src/domain/transfer';
 import { TransferRequestSchema } from '../../src/domain/transfer-request';
+import { Context } from '@temporalio/activity';
+import { reportAttempts } from '../../src/activities/attempts';
 import { networkRejection } from '../../src/activities/transfer-activities';
+import type { AuditEntryInput } from '../../src/domain/audit';
 import { complianceReviewUpdate, crossBorderTransfer } from '../../src/workflows/cross-border-transfer';
 import { sagaStateQuery } from '../../src/workflows/saga';
 import { transferReturn } from '../../src/workflows/transfer-return';
@@ -24,13 +27,26 @@ const request = (overrides: Record<string, unknown> = {}) =>
     amount: { value: '1000.00', currency: 'EUR' },
     ...overrides,
   });
-const input = (overrides: Record<string, unknown> = {}): TransferInput => ({ transfer: request(overrides), tuning: fastTuning });
+const input = (overrides: Record<string, unknown> = {}): TransferInput => ({ transfer: request(overrides), tuning: fastTuning, requestedBy: { clientId: 'shop', keyId: 'sha256:0123456789ab' } });
 const toJpy = { beneficiary: { name: 'Sato Hanako', accountNumber: '1234567', bic: 'MHCBJPJT', country: 'JP', address: { line: '1-1 Marunouchi', city: 'Tokyo' }, currency: 'JPY' } };
 
 type Behaviour = (input: any) => Promise<unknown>;
 
-/** The transfer's activities, mocked: calls are recorded in order, and the posting's lines kept. */
-function mockTransfer(overrides: Record<string, Behaviour> = {}) {
+/**
+ * The transfer's activities, mocked: calls are recorded in order, and the posting's lines kept. The audit
+ * entries are kept apart (`written`: every attempt, as the store is sent them); with `auditFlaky` each
+ * entry's first attempt fails after it was written, as a store whose answer is lost.
+ */
+function mockTransfer(overrides: Record<string, Behaviour> = {}, { auditFlaky = false } = {}) {
+  const written: AuditEntryInput[] = [];
+  const auditing = reportAttempts({
+    appendAudit: async (entry: AuditEntryInput) => {
+      written.push(entry);
+      if (auditFlaky && Context.current().info.attempt === 1) throw new Error('the store applied it, and the answer was lost');
+      return { sagaSeq: written.length, globalSeq: written.length, hash: 'h' };
+    },
+    digestPayment: async () => ({ type: 'pacs.008.001.08', sha256: 'd'.repeat(64) }),
+  });
   const posted: PostingLine[][] = [];
   const ok = (value: unknown): Behaviour => async () => value;
   const defaults: Record<string, Behaviour> = {
@@ -59,11 +75,65 @@ function mockTransfer(overrides: Record<string, Behaviour> = {}) {
   };
   const impls = Object.fromEntries(Object.entries(defaults).map(([name, fallback]) => [name, (i: never) => (overrides[name] ?? fallback)(i)]));
   const mocked = mockActivities(impls);
-  return { activities: mocked.activities, calls: mocked.calls, posted };
+  return { activities: { ...mocked.activities, ...auditing }, calls: mocked.calls, posted, written };
 }
 
 const potentialMatch: Behaviour = async () => ({ screeningId: 's', result: 'POTENTIAL_MATCH', matches: [{ party: 'beneficiary', score: 0.9, listEntry: 'EU-CFSP-2024/1187', name: 'Viktor Sanctionov' }] });
 const netZero = (lines: PostingLine[]) => [...new Set(lines.map((l) => l.currency))].map((c) => lines.filter((l) => l.currency === c).reduce((s, l) => s + l.minor, 0));
+
+/** Each entry once, in order, as `kind` or `kind step/type/status`, from every attempt the store was sent. */
+function trail(written: AuditEntryInput[]): string[] {
+  const seen = new Map<string, AuditEntryInput>();
+  for (const entry of written) if (!seen.has(entry.key)) seen.set(entry.key, entry);
+  return [...seen.values()].map((e) => [e.kind, e.data.step ?? e.data.type, e.data.status].filter((x) => x !== undefined).join(' '));
+}
+
+describe('cross-border transfer, audit trail', { concurrency: true }, () => {
+  it('a clean transfer writes every entry in order, each under one key however often it is retried', async () => {
+    const { activities, written } = mockTransfer({}, { auditFlaky: true });
+    const view = await env.execute(crossBorderTransfer, [input(toJpy)], activities);
+    assert.equal(view.status, 'COMPLETED', JSON.stringify(view.error));
+    assert.deepEqual(trail(written), [
+      'requested',
+      'screened',
+      'rate',
+      'status holdFunds HELD',
+      'message-sent pacs.008.001.08',
+      'message-received pacs.002.001.10 ACSC',
+      'posted',
+      'message-sent notification',
+      'status COMPLETED',
+    ]);
+    const keys = new Map<string, number>();
+    for (const e of written) keys.set(e.key, (keys.get(e.key) ?? 0) + 1);
+    assert.deepEqual([...new Set(keys.values())], [2], 'each entry sent twice (the lost answer, then its retry), always under the same key');
+    assert.ok([...keys.keys()].every((k) => k.startsWith(`${view.id}:appendAudit#`)), [...keys.keys()].join());
+    const requested = written[0]!;
+    assert.deepEqual(requested.actor, { client: 'shop', keyId: 'sha256:0123456789ab' });
+    assert.deepEqual(requested.data.travelRule, { payer: { name: 'Account holder', account: 'DE89370400440532013000' }, payee: { name: 'Sato Hanako', account: '1234567', agent: 'MHCBJPJT', country: 'JP' } });
+    assert.equal(requested.data.uetr, view.result!.uetr);
+  });
+
+  it('a network rejection: the report with its reason, then each release, then COMPENSATED', async () => {
+    const { activities, written } = mockTransfer({
+      submitPayment: async () => {
+        throw networkRejection('AC04', { sha256: 'f'.repeat(64) });
+      },
+      requestStatus: async () => ({ found: true, status: 'RJCT', report: null }),
+    });
+    const view = await env.execute(crossBorderTransfer, [input(toJpy)], activities);
+    assert.equal(view.status, 'COMPENSATED');
+    assert.deepEqual(trail(written).slice(4), [
+      'message-sent pacs.008.001.08',
+      'message-received pacs.002.001.10 RJCT',
+      'status releaseHold RELEASED',
+      'status releasePair RELEASED',
+      'status COMPENSATED',
+    ]);
+    const report = written.find((e) => e.kind === 'message-received')!;
+    assert.deepEqual([report.data.reason, report.data.sha256], ['AC04', 'f'.repeat(64)]);
+  });
+});
 
 describe('cross-border transfer', { concurrency: true }, () => {
   it('a clean transfer in one currency: screened, held, sent, posted balanced, notified; no rate', async () => {
@@ -133,7 +203,7 @@ describe('cross-border transfer, compliance review (four eyes)', { concurrency: 
   const review = (operator: string, decision: 'approve' | 'refuse') => ({ args: [{ operator, decision, reason: `${operator} checked the list entry` }] as [never] });
 
   it('waits for two different officers; the same officer twice is refused; then it goes on', async () => {
-    const { activities, calls } = mockTransfer({ screenParties: potentialMatch });
+    const { activities, calls, written } = mockTransfer({ screenParties: potentialMatch });
     const handle = await env.start(crossBorderTransfer, [input()], activities);
     await awaitingReview(handle);
     assert.ok(!calls.includes('holdFunds'), 'nothing is held while it waits');
@@ -144,6 +214,9 @@ describe('cross-border transfer, compliance review (four eyes)', { concurrency: 
     const view = await handle.result();
     assert.equal(view.status, 'COMPLETED');
     assert.deepEqual((view.details.reviews as Array<{ operator: string }>).map((r) => r.operator), ['alice', 'bob']);
+    assert.deepEqual(trail(written).slice(1, 5), ['screened', 'reviewed', 'reviewed', 'status awaitComplianceReview APPROVED']);
+    assert.deepEqual(written.filter((e) => e.kind === 'reviewed').map((e) => [e.actor?.operator, e.data.decision]), [['alice', 'approve'], ['bob', 'approve']]);
+    assert.equal(written.find((e) => e.kind === 'screened')!.data.matches && (written.find((e) => e.kind === 'screened')!.data.matches as any[])[0].screeningHit.listEntry, 'EU-CFSP-2024/1187');
   });
 
   it('one refusal ends it with nothing held', async () => {
@@ -171,12 +244,14 @@ describe('cross-border transfer, compliance review (four eyes)', { concurrency: 
 
 describe('transfer return', () => {
   it('credits the customer at the locked rate, balanced, and tells them why', async () => {
-    const { activities, calls, posted } = mockTransfer();
-    const view = await env.execute(transferReturn, [{ transferId: 't', uetr: 'u', customerIban: 'DE89370400440532013000', returned: { minor: 162_450, currency: 'JPY' }, reason: 'MD07', returnMsgId: 'r', rateE6: 162_450_000, debitCurrency: 'EUR', tuning: fastTuning }], activities);
+    const { activities, calls, posted, written } = mockTransfer();
+    const view = await env.execute(transferReturn, [{ transferId: 't', uetr: 'u', customerIban: 'DE89370400440532013000', returned: { minor: 162_450, currency: 'JPY' }, reason: 'MD07', returnMsgId: 'r', messageSha256: 'e'.repeat(64), rateE6: 162_450_000, debitCurrency: 'EUR', tuning: fastTuning }], activities);
     assert.equal(view.status, 'COMPLETED');
     assert.deepEqual(view.result!.credited, { minor: 100_000, currency: 'EUR' });
     assert.deepEqual(calls, ['creditReturn', 'notifyTransfer']);
     assert.deepEqual(netZero(posted[0]!), [0, 0]);
     assert.match(view.result!.reason, /MD07 beneficiary deceased/);
+    assert.deepEqual(trail(written), ['message-received pacs.004.001.09', 'posted', 'message-sent notification', 'status COMPLETED']);
+    assert.equal(written[0]!.data.sha256, 'e'.repeat(64));
   });
 });

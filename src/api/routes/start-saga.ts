@@ -10,6 +10,13 @@ import type { SagaGateway, StartOutcome } from '../saga-gateway';
 import { presentView } from '../present';
 import { SagaViewSchema, problemResponses, refuseIllFormedText } from '../schemas';
 import { SingleFlight } from '../single-flight';
+import { keyIdOf } from '../key-id';
+
+/** Who started a saga: the client and its key's fingerprint (never the key), for a saga that audits it. */
+export interface Caller {
+  clientId: string;
+  keyId: string;
+}
 
 export interface SagaRoute<S extends z.ZodType> {
   path: string;
@@ -20,8 +27,8 @@ export interface SagaRoute<S extends z.ZodType> {
   summary: string;
   description: string;
   example: z.infer<S>;
-  /** The workflow input: the request plus what the API decides (deadlines, tuning); never secrets. */
-  toInput(body: z.infer<S>): unknown | Promise<unknown>;
+  /** The workflow input: the request plus what the API decides (deadlines, tuning, who asked); never secrets. */
+  toInput(body: z.infer<S>, caller: Caller): unknown | Promise<unknown>;
   /** The run's summary in the Temporal UI. */
   runSummary(body: z.infer<S>): string;
   /** What the business knows this saga by; set as keyword search attributes at start. */
@@ -64,7 +71,7 @@ export function registerSagaRoute<S extends z.ZodType>(app: FastifyInstance, gat
       const body = request.body as z.infer<S>;
       const sagaId = sagaIdFor(request.clientId, key);
       const hash = requestHash(route.type, body);
-      const outcome = await starts.run(`${sagaId}\n${hash}`, () => startOnce(gateway, route, app.admission, { body, sagaId, hash, clientId: request.clientId }));
+      const outcome = await starts.run(`${sagaId}\n${hash}`, () => startOnce(gateway, route, app.admission, { body, sagaId, hash, clientId: request.clientId, keyId: keyIdOf(request) }));
       if (outcome.kind === 'conflict') {
         throw new HttpProblem(422, 'idempotency-key-reused', 'Idempotency-Key reused with another request', `Idempotency-Key: ${key} was already used for a different request`, { sagaId });
       }
@@ -81,7 +88,7 @@ async function startOnce<S extends z.ZodType>(
   gateway: SagaGateway,
   route: SagaRoute<S>,
   admission: Admission | null,
-  req: { body: z.infer<S>; sagaId: string; hash: string; clientId: string },
+  req: { body: z.infer<S>; sagaId: string; hash: string; clientId: string; keyId: string },
 ): Promise<StartOutcome> {
   const refusal = admission ? await admission.refusal(req.clientId) : null;
   if (route.precheck || refusal) {
@@ -96,7 +103,7 @@ async function startOnce<S extends z.ZodType>(
   const outcome = await gateway.start({
     type: route.type,
     workflow: route.workflow,
-    input: await route.toInput(req.body),
+    input: await route.toInput(req.body, { clientId: req.clientId, keyId: req.keyId }),
     sagaId: req.sagaId,
     clientId: req.clientId,
     requestHash: req.hash,

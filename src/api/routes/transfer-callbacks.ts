@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { sha256 } from '../../audit/chain';
 import { messageKind, readPacs002, readPacs004 } from '../../domain/transfer-messages';
 import { NETWORK_SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS, signatureProblem } from '../network-signature';
 import { HttpProblem } from '../problems';
@@ -35,14 +36,14 @@ export function transferCallbackRoutes(app: FastifyInstance, options: CallbackOp
 
     if (kind === 'pacs.004') {
       if (transfer.view.status !== 'COMPLETED') throw retryLater('the transfer has not settled yet');
-      const returned = await options.transfers.startReturn(transfer.view, transfer.owner, readPacs004(body)!);
+      const returned = await options.transfers.startReturn(transfer.view, transfer.owner, readPacs004(body)!, sha256(body));
       seen.add(report.msgId);
       return reply.code(202).send({ status: 'accepted', returnSagaId: returned.id });
     }
     const status = readPacs002(body)!;
     // ACTC and PDNG say nothing final: noted, nothing changes.
     if (status.status !== 'ACSC' && status.status !== 'RJCT') return reply.code(202).send({ status: 'noted' });
-    const outcome = await options.transfers.settle(transfer.view.id, transfer.description, status);
+    const outcome = await options.transfers.settle(transfer.view.id, transfer.description, status, sha256(body));
     if (outcome.kind === 'not-yet') throw retryLater('the transfer is not waiting for its report right now');
     seen.add(report.msgId);
     return reply.code(200).send({ status: outcome.kind === 'applied' ? 'accepted' : 'already-settled' });

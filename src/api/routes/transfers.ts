@@ -38,7 +38,7 @@ export function transferRoutes(app: FastifyInstance, gateway: SagaGateway, trans
     } as unknown as TransferRequest,
     description:
       'A cross-border transfer: sanctions screening (a potential match waits for two compliance officers), a locked rate when the currencies differ, a funds hold on the core system, the pacs.008 to the payment network (its UETR is the transfer\'s reference), the network\'s report, a balanced posting and a notification.',
-    toInput: (transfer: TransferRequest) => ({ transfer, tuning: options.tuning }),
+    toInput: (transfer: TransferRequest, requestedBy) => ({ transfer, tuning: options.tuning, requestedBy }),
     runSummary: (t: TransferRequest) => `Transfer of ${t.amount.value} ${t.amount.currency} (${t.amountIs}) to ${t.beneficiary.bic}, ${t.beneficiary.country}`,
   });
 
