@@ -157,8 +157,12 @@ export function decisionFor(state: AllocatorState, sagaId: string): SeatDecision
   return state.closed ? { status: 'CLOSED' } : null;
 }
 
+/**
+ * The line in priority order. Before allocation it is sorted here, in place, when read: the order of an
+ * unallocated line changes nothing (allocation sorts it), and a sorted line sorts again in linear time.
+ */
 function line(state: AllocatorState): SeatRequest[] {
-  return state.allocated ? state.queue : [...state.queue].sort(byPriority);
+  return state.allocated ? state.queue : state.queue.sort(byPriority);
 }
 
 /** The allocation whole (`page` absent: allocators without a ledger), or a page of each list with their lengths. */
