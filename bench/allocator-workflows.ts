@@ -4,6 +4,7 @@ import type { SeatDecision } from '../src/domain/allocation';
 import { seatDecisionSignal } from '../src/workflows/messages';
 
 export { seatAllocatorV2 } from '../src/workflows/seat-allocator';
+export { allocatorLedger } from '../src/workflows/seat-allocator-ledger';
 
 export const decisionsQuery = defineQuery<SeatDecision[]>('decisions');
 

@@ -5,7 +5,7 @@
  */
 import { Client, WorkflowIdReusePolicy } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
-import { allocatorId, AllocatorMessages, byPriority, type AllocationView, type AllocatorState, type SeatDecision, type SeatRequest } from '../src/domain/allocation';
+import { ALLOCATION_PAGE, allocatorId, AllocatorMessages, byPriority, type AllocationPage, type AllocationView, type AllocatorState, type SeatDecision, type SeatRequest } from '../src/domain/allocation';
 import { runPool, watchProcesses } from './metrics';
 import type { ScenarioResult } from './scenarios';
 
@@ -17,6 +17,10 @@ export interface AllocatorLoad {
   maxHistory: number;
   /** Read every stand-in's decisions back (the test does; the bench row does not). */
   readDecisions: boolean;
+  /** Operations per ledger page (the allocator's default unless set). */
+  pageOps?: number;
+  /** File the requests this many at once (one fileRequests signal each) instead of one signal-with-start each. */
+  fileBatch?: number;
 }
 
 export interface AllocatorOutcome {
@@ -31,6 +35,10 @@ export interface AllocatorOutcome {
   maxRunEvents: number;
   /** The largest state one run started with (the continue-as-new input, as Temporal stores it). */
   maxInputBytes: number;
+  /** Every run's continue-as-new input, in bytes, first run first. */
+  inputBytes: number[];
+  /** The largest signal payload the allocator took (a filing batch, a ledger page). */
+  maxSignalBytes: number;
 }
 
 export const TASK_QUEUE = 'allocator-load';
@@ -49,8 +57,20 @@ export async function withAllocatorWorker<T>(address: string, fn: () => Promise<
 
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
 
-async function allocationOf(client: Client, sectionId: string): Promise<AllocationView> {
-  return client.workflow.getHandle(allocatorId(sectionId)).query<AllocationView>(AllocatorMessages.allocationQuery);
+/** The first page of the allocation, with the lists' lengths. */
+async function allocationOf(client: Client, sectionId: string): Promise<AllocationView & { grantedCount: number; waitlistCount: number }> {
+  const view = await client.workflow.getHandle(allocatorId(sectionId)).query<AllocationView, [AllocationPage]>(AllocatorMessages.allocationQuery, { from: 0, limit: 1 });
+  return { ...view, grantedCount: view.grantedCount ?? view.granted.length, waitlistCount: view.waitlistCount ?? view.waitlist.length };
+}
+
+/** Every granted entry's saga, read a page at a time: no answer passes a page. */
+async function grantedOf(client: Client, sectionId: string): Promise<string[]> {
+  const all: string[] = [];
+  for (;;) {
+    const view = await client.workflow.getHandle(allocatorId(sectionId)).query<AllocationView, [AllocationPage]>(AllocatorMessages.allocationQuery, { from: all.length, limit: ALLOCATION_PAGE });
+    all.push(...view.granted.map((e) => e.sagaId));
+    if (view.granted.length === 0 || all.length >= (view.grantedCount ?? 0)) return all;
+  }
 }
 
 async function until(what: string, timeoutMs: number, done: () => Promise<boolean>): Promise<void> {
@@ -72,7 +92,7 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
   // The allocation time is an hour away while the requests are filed, then moved to now once all are in,
   // as a registrar would: no race between filing and the clock.
   const section = { sectionId, capacity: load.capacity, allocationAt: new Date(Date.now() + 3_600_000).toISOString(), windowClosesAt: new Date(Date.now() + 7_200_000).toISOString() };
-  const initial: AllocatorState = { section, granted: [], queue: [], allocated: false, closed: false, maxHistory: load.maxHistory, generation: 0 };
+  const initial: AllocatorState = { section, granted: [], queue: [], allocated: false, closed: false, maxHistory: load.maxHistory, generation: 0, ...(load.pageOps ? { pageOps: load.pageOps } : {}) };
   // Priorities are spread over the requests, not in submission order.
   const requests = Array.from({ length: load.requests }, (_, i): SeatRequest => ({
     sagaId: sinkId(i),
@@ -81,17 +101,20 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
     submittedAt: i,
   }));
   const filing = Date.now();
-  await runPool('requests filed', load.requests, 64, deadline, async (i) => {
+  const batch = load.fileBatch ?? 1;
+  // Batches are filed one after another: their order is the filing order, as single filings' is not.
+  await runPool('requests filed', Math.ceil(load.requests / batch), batch > 1 ? 1 : 64, deadline, async (i) => {
     await client.workflow.signalWithStart('seatAllocatorV2', {
       workflowId: allocatorId(sectionId),
       taskQueue: TASK_QUEUE,
       args: [initial],
-      signal: AllocatorMessages.fileRequest,
-      signalArgs: [requests[i]!],
+      ...(batch > 1
+        ? { signal: AllocatorMessages.fileRequests, signalArgs: [requests.slice(i * batch, (i + 1) * batch)] }
+        : { signal: AllocatorMessages.fileRequest, signalArgs: [requests[i]!] }),
     });
   });
   const filedPerSec = load.requests / ((Date.now() - filing) / 1000);
-  await until('filed', 120_000, async () => (await allocationOf(client, sectionId)).waitlist.length === load.requests);
+  await until('filed', 120_000, async () => (await allocationOf(client, sectionId)).waitlistCount === load.requests);
   const allocationAt = Date.now();
   await client.workflow.getHandle(allocatorId(sectionId)).signal(AllocatorMessages.moveAllocation, { allocationAt: new Date(allocationAt).toISOString() });
 
@@ -102,7 +125,7 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
   const allocateMs = Date.now() - allocationAt;
   let grantedAtAllocation: string[] = [];
   await until('read the allocation', 120_000, async () => {
-    grantedAtAllocation = (await allocationOf(client, sectionId)).granted.map((e) => e.sagaId);
+    grantedAtAllocation = await grantedOf(client, sectionId);
     return true;
   });
   for (const sagaId of grantedAtAllocation.slice(0, load.released)) {
@@ -110,7 +133,7 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
   }
   await until('seats given back went to the next in line', 120_000, async () => {
     const view = await allocationOf(client, sectionId);
-    return view.pendingDecisions === 0 && view.waitlist.length === Math.max(load.requests - load.capacity - load.released, 0);
+    return view.pendingDecisions === 0 && view.waitlistCount === Math.max(load.requests - load.capacity - load.released, 0);
   });
   const decisions = new Map<string, SeatDecision[]>();
   if (load.readDecisions) {
@@ -118,28 +141,35 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
       decisions.set(sinkId(i), await client.workflow.getHandle(sinkId(i)).query<SeatDecision[]>('decisions'));
     });
   }
-  const { runs, events, maxRunEvents, maxInputBytes } = await historyOf(client, allocatorId(sectionId));
+  const history = await historyOf(client, allocatorId(sectionId));
   await client.workflow.getHandle(allocatorId(sectionId)).terminate('load done');
-  return { requests, decisions, grantedAtAllocation, filedPerSec, allocateMs, runs, events, maxRunEvents, maxInputBytes };
+  for await (const page of client.workflow.list({ query: `WorkflowType = 'allocatorLedger' AND ExecutionStatus = 'Running'` })) {
+    if (page.workflowId.startsWith(`${allocatorId(sectionId)}-page-`)) await client.workflow.getHandle(page.workflowId).terminate('load done').catch(() => undefined);
+  }
+  return { requests, decisions, grantedAtAllocation, filedPerSec, allocateMs, ...history };
 }
 
+type Payloads = { payloads?: Array<{ data?: Uint8Array | null; metadata?: Record<string, Uint8Array> | null }> | null } | null | undefined;
+const sizeOf = (p: Payloads) => (p?.payloads ?? []).reduce((sum, x) => sum + (x.data?.length ?? 0) + Object.values(x.metadata ?? {}).reduce((m, v) => m + v.length, 0), 0);
+
 /** Every run of the allocator (it continues as new), walked back from the current one. */
-async function historyOf(client: Client, workflowId: string): Promise<{ runs: number; events: number; maxRunEvents: number; maxInputBytes: number }> {
+async function historyOf(client: Client, workflowId: string) {
   let runs = 0;
   let events = 0;
   let maxRunEvents = 0;
-  let maxInputBytes = 0;
+  let maxSignalBytes = 0;
+  const inputBytes: number[] = [];
   for (let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId; runId; ) {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
     const length = history.events?.length ?? 0;
     runs += 1;
     events += length;
     maxRunEvents = Math.max(maxRunEvents, length);
-    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
-    maxInputBytes = Math.max(maxInputBytes, input.reduce((sum, p) => sum + (p.data?.length ?? 0) + Object.values(p.metadata ?? {}).reduce((m, v) => m + v.length, 0), 0));
+    for (const e of history.events ?? []) maxSignalBytes = Math.max(maxSignalBytes, sizeOf(e.workflowExecutionSignaledEventAttributes?.input));
+    inputBytes.unshift(sizeOf(history.events?.[0]?.workflowExecutionStartedEventAttributes?.input));
     runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
   }
-  return { runs, events, maxRunEvents, maxInputBytes };
+  return { runs, events, maxRunEvents, maxInputBytes: Math.max(...inputBytes), inputBytes, maxSignalBytes };
 }
 
 /** The requests in priority order: what the allocator should have granted first. */
@@ -152,11 +182,12 @@ export function inPriorityOrder(requests: SeatRequest[]): SeatRequest[] {
  * time until every decision was sent, events/saga the allocator's events per request over all its runs.
  */
 export async function allocatorRow(client: Client, temporalAddress: string, requests: number): Promise<ScenarioResult> {
-  const load = { requests, capacity: Math.floor(requests / 2), released: 10, maxHistory: 5_000, readDecisions: false };
+  // Past 5,000 the requests are filed in batches: the row measures the allocator, not 50,000 signal-with-starts.
+  const load = { requests, capacity: Math.floor(requests / 2), released: 10, maxHistory: 5_000, readDecisions: false, ...(requests > 5_000 ? { fileBatch: 1_000 } : {}) };
   const watch = watchProcesses({});
   const outcome = await withAllocatorWorker(temporalAddress, () => runAllocatorLoad(client, load));
   const eventsPerRequest = +(outcome.events / requests).toFixed(2);
-  process.stdout.write(`  allocator-${requests}: ${outcome.filedPerSec.toFixed(1)} requests/s filed, allocated in ${outcome.allocateMs} ms, ${eventsPerRequest} events per request over ${outcome.runs} runs (longest ${outcome.maxRunEvents}), largest carried state ${(outcome.maxInputBytes / 1024).toFixed(0)} KB\n`);
+  process.stdout.write(`  allocator-${requests}: ${outcome.filedPerSec.toFixed(1)} requests/s filed, allocated in ${outcome.allocateMs} ms, ${eventsPerRequest} events per request over ${outcome.runs} runs (longest ${outcome.maxRunEvents}), largest carried state ${(outcome.maxInputBytes / 1024).toFixed(0)} KB, largest signal ${(outcome.maxSignalBytes / 1024).toFixed(0)} KB\n`);
   return {
     name: `allocator-${requests}`,
     concurrency: 64,
@@ -169,6 +200,6 @@ export async function allocatorRow(client: Client, temporalAddress: string, requ
     workflowTasksPerSaga: null,
     workerRssMb: 0,
     processes: watch.stop(),
-    note: `largest carried state ${(outcome.maxInputBytes / 1024).toFixed(0)} KB (Temporal refuses 2,048)`,
+    note: `largest carried state ${(outcome.maxInputBytes / 1024).toFixed(0)} KB, largest signal ${(outcome.maxSignalBytes / 1024).toFixed(0)} KB (Temporal refuses 2,048)`,
   };
 }

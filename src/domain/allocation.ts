@@ -35,6 +35,15 @@ export interface AllocationView extends SectionInfo {
   pendingDecisions?: number;
   granted: AllocationEntry[];
   waitlist: AllocationEntry[];
+  /** The whole lists' lengths when the answer is a page of them (allocators with a ledger). */
+  grantedCount?: number;
+  waitlistCount?: number;
+}
+
+/** A page of a section's allocation: entries from `from` on (in each list), at most `limit` (ALLOCATION_PAGE). */
+export interface AllocationPage {
+  from?: number;
+  limit?: number;
 }
 
 /** An entry with its place: among all seats (granted), or in the whole line (waitlist). */
@@ -69,10 +78,49 @@ export interface AllocatorState {
   outbox?: Array<[sagaId: string, decision: SeatDecision]>;
   /** Registrations that were undone: a filing of theirs that arrives late is never seated. */
   released?: string[];
+  /**
+   * Set once the allocator keeps its requests in ledger pages (patched 'allocator-ledger'): the fields
+   * above are then the state it started from, and what happened since is the ledger's operations.
+   */
+  ledger?: AllocatorLedger;
+  /** Operations per ledger page (LEDGER_PAGE_OPS unless set: tests set it small to write many pages). */
+  pageOps?: number;
 }
+
+/**
+ * What happened to an allocator, one operation at a time, in the order it applied them: folding them over
+ * the state it started from gives its state again. Tuples, to keep pages small.
+ */
+export type LedgerOp =
+  | [op: 'f', sagaId: string, studentId: string, registeredAt: string, submittedAt: number, clientId: string | null]
+  | [op: 'r', sagaId: string]
+  | [op: 'u', sagaId: string]
+  | [op: 'm', allocationAt: unknown]
+  | [op: 'a']
+  | [op: 'c'];
+
+/** Operations one ledger page holds (and one filing batch carries): each page's payload stays far under 2 MB. */
+export const LEDGER_PAGE_OPS = 1_000;
+
+/** What an allocator carries across continue-as-new: page ids and counts, never the requests themselves. */
+export interface AllocatorLedger {
+  pages: Array<{ id: string; ops: number }>;
+  /** Operations not yet written to a page (fewer than LEDGER_PAGE_OPS). */
+  tail: LedgerOp[];
+  /** Decisions sent so far, counted from the start of the outbox the fold rebuilds. */
+  told: number;
+  /** Requests held when it continued, for the count asked while the next run reads its pages. */
+  held: number;
+}
+
+/** Entries one allocation query answers at most, per list: a page of the whole section. */
+export const ALLOCATION_PAGE = 1_000;
 
 export const AllocatorMessages = {
   fileRequest: 'fileRequest',
+  fileRequests: 'fileRequests',
+  sendPage: 'sendPage',
+  pageContent: 'pageContent',
   releaseSeat: 'releaseSeat',
   moveAllocation: 'moveAllocation',
   seatDecision: 'seatDecision',

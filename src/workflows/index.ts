@@ -4,6 +4,7 @@ export { complianceReviewUpdate, crossBorderTransfer } from './cross-border-tran
 export { orderCheckout } from './order-checkout';
 export { registrationClaim } from './registration-claim';
 export { seatAllocatorV2 } from './seat-allocator';
+export { allocatorLedger } from './seat-allocator-ledger';
 export { seatAllocator } from './seat-allocator-v0';
 export { transferReturn } from './transfer-return';
 export { tripBooking } from './trip-booking';

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { AllocatorMessages, type AllocationView, type ClientAllocation, type SeatDecision, type SeatRequest } from '../domain/allocation';
+import { AllocatorMessages, type AllocationPage, type AllocationView, type ClientAllocation, type LedgerOp, type SeatDecision, type SeatRequest } from '../domain/allocation';
 import { Messages } from '../domain/messages';
 import type { PriceConfirmation } from '../domain/trip-request';
 import type { OperatorAction, OperatorActionResult } from '../domain/operator';
@@ -18,7 +18,14 @@ export const releaseSeatSignal = defineSignal<[{ sagaId: string }]>(AllocatorMes
 export const moveAllocationSignal = defineSignal<[{ allocationAt: string }]>(AllocatorMessages.moveAllocation);
 /** The allocator answers a registration. */
 export const seatDecisionSignal = defineSignal<[SeatDecision]>(AllocatorMessages.seatDecision);
-export const allocationQuery = defineQuery<AllocationView>(AllocatorMessages.allocationQuery);
+/** Many registrations at once (at most LEDGER_PAGE_OPS): a registrar's import, and big sections in tests. */
+export const fileRequestsSignal = defineSignal<[SeatRequest[]]>(AllocatorMessages.fileRequests);
+/** An allocator asks one of its ledger pages to send what it holds to the allocator's current run. */
+export const sendPageSignal = defineSignal<[{ to: string }]>(AllocatorMessages.sendPage);
+/** A ledger page's operations, sent to the allocator that asked. */
+export const pageContentSignal = defineSignal<[{ pageId: string; ops: LedgerOp[] }]>(AllocatorMessages.pageContent);
+/** The allocation, whole for an allocator without a ledger, a page of it (ALLOCATION_PAGE at most) for one with. */
+export const allocationQuery = defineQuery<AllocationView, [AllocationPage?]>(AllocatorMessages.allocationQuery);
 /** One client's entries with their places, and counts of everyone's: what the allocation route answers. */
 export const clientAllocationQuery = defineQuery<ClientAllocation, [string]>(AllocatorMessages.clientAllocationQuery);
 /** How many requests the allocator holds (seated and in line): the API refuses filings past a section's limit. */

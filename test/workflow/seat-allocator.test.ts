@@ -10,7 +10,7 @@ import { resolveTemporalCli } from '../../src/dev/temporal-cli';
 import { freePort, startDevServer, type RunningDevServer } from '../../src/dev/temporal-server';
 import { allocatorLoadBundle } from '../support/workflow-bundle';
 
-const LOAD = { requests: 120, capacity: 40, released: 3, maxHistory: 150, readDecisions: true };
+const LOAD = { requests: 120, capacity: 40, released: 3, maxHistory: 150, readDecisions: true, pageOps: 25 };
 let temporal: RunningDevServer;
 let connection: Connection;
 let outcome: AllocatorOutcome;

@@ -1,0 +1,176 @@
+/**
+ * The seat allocator with a ledger (patched 'allocator-ledger'): what it carries across continue-as-new is
+ * bounded whatever the section's size. Every operation it applies (a filing, a release, a move, the
+ * allocation, the close) is appended to its log; full pages of the log are written to ledger page
+ * workflows (children, abandoned to outlive each run), and continue-as-new carries only the page ids, the
+ * unwritten tail (< LEDGER_PAGE_OPS) and how many decisions were sent. A new run asks each page for its
+ * operations (one signal each way, each payload one page) and folds them again over the state it started
+ * from: the same operations in the same order give the same state and the same outbox, of which the first
+ * `told` were sent.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  ParentClosePolicy,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { LEDGER_PAGE_OPS, type AllocatorLedger, type AllocatorState, type LedgerOp, type SeatRequest } from '../domain/allocation';
+import {
+  allocationQuery,
+  clientAllocationQuery,
+  fileRequestSignal,
+  fileRequestsSignal,
+  moveAllocationSignal,
+  pageContentSignal,
+  positionQuery,
+  releaseSeatSignal,
+  requestCountQuery,
+  sendPageSignal,
+} from './messages';
+import { allocate, clientViewOf, close, decisionFor, handle, heldCount, release, sendBatch, SIGNAL_BATCH, viewOf } from './seat-allocation';
+
+/** History a run may add beyond what reading its pages took, before it continues as new. */
+const RUN_GROWTH_BYTES = 2 * 1024 * 1024;
+
+export async function ledgerAllocator(carried: AllocatorState): Promise<void> {
+  const ledger: AllocatorLedger = carried.ledger ? { ...carried.ledger, pages: [...carried.ledger.pages] } : { pages: [], tail: [], told: 0, held: heldCount(carried) };
+  const base: AllocatorState = { ...carried, ledger: undefined };
+  const inbox: LedgerOp[] = [];
+  let state: AllocatorState | null = null;
+  setHandler(fileRequestSignal, (request) => void inbox.push(filing(request)));
+  setHandler(fileRequestsSignal, (requests) => void inbox.push(...requests.slice(0, LEDGER_PAGE_OPS).map(filing)));
+  setHandler(releaseSeatSignal, ({ sagaId }) => void inbox.push(['r', sagaId]));
+  setHandler(moveAllocationSignal, (move) => void inbox.push(['m', (move as { allocationAt?: unknown } | null)?.allocationAt]));
+  setHandler(requestCountQuery, () => (state ? heldCount(state) : ledger.held) + inbox.filter((op) => op[0] === 'f').length);
+
+  const entries = [...ledger.tail];
+  const { live, released } = fold(base, [...(await readPages(ledger.pages)), entries]);
+  state = live;
+  live.outbox!.splice(0, ledger.told);
+  let told = ledger.told;
+  setHandler(allocationQuery, (page) => viewOf(live, page ?? {}));
+  setHandler(positionQuery, (sagaId) => decisionFor(live, sagaId));
+  setHandler(clientAllocationQuery, (clientId) => clientViewOf(live, clientId));
+  const read = { length: workflowInfo().historyLength, size: workflowInfo().historySize };
+  const apply = (op: LedgerOp) => {
+    applyOp(live, op, released);
+    entries.push(op);
+  };
+
+  for (;;) {
+    const closesAt = Date.parse(live.section.windowClosesAt);
+    const next = !live.allocated ? Date.parse(live.section.allocationAt) : !live.closed ? closesAt : null;
+    const ready = () => inbox.length > 0 || live.outbox!.length > 0;
+    if (next === null) await condition(ready);
+    else await condition(ready, Math.max(next - Date.now(), 0));
+    while (inbox.length > 0) apply(inbox.shift()!);
+    if (!live.allocated && Date.now() >= Date.parse(live.section.allocationAt)) apply(['a']);
+    if (!live.closed && Date.now() >= closesAt) apply(['c']);
+    told += Math.min(live.outbox!.length, SIGNAL_BATCH);
+    for (const sagaId of await sendBatch(live)) apply(['u', sagaId]);
+    if (runIsLarge(carried.maxHistory, read) && inbox.length === 0) {
+      await writePages(ledger, entries, Math.min(Math.max(carried.pageOps ?? LEDGER_PAGE_OPS, 1), LEDGER_PAGE_OPS));
+      // A signal taken while the pages were written is applied first; none is lost by continuing.
+      await condition(allHandlersFinished);
+      if (inbox.length === 0) {
+        await continueAsNew<typeof ledgerAllocator>({ ...base, generation: carried.generation + 1, ledger: { ...ledger, tail: entries, told, held: heldCount(live) } });
+      }
+    }
+  }
+}
+
+/** Reading the pages made this run's history big at once: only what it adds after that counts. */
+function runIsLarge(maxHistory: number, read: { length: number; size: number }): boolean {
+  const info = workflowInfo();
+  const grown = info.historySize - read.size;
+  return info.historyLength - read.length > maxHistory || grown > RUN_GROWTH_BYTES || (info.continueAsNewSuggested && grown > RUN_GROWTH_BYTES / 4);
+}
+
+function filing(request: SeatRequest): LedgerOp {
+  return ['f', request.sagaId, request.studentId, request.registeredAt, request.submittedAt, request.clientId ?? null];
+}
+
+function applyOp(state: AllocatorState, op: LedgerOp, released: Set<string>): void {
+  switch (op[0]) {
+    case 'f': {
+      const [, sagaId, studentId, registeredAt, submittedAt, clientId] = op;
+      return handle(state, { kind: 'file', request: { sagaId, studentId, registeredAt, submittedAt, ...(clientId === null ? {} : { clientId }) } }, released);
+    }
+    case 'r':
+      return handle(state, { kind: 'release', sagaId: op[1] }, released);
+    case 'm':
+      return handle(state, { kind: 'move', allocationAt: op[1] }, released);
+    case 'a':
+      return allocate(state);
+    case 'c':
+      return close(state);
+    case 'u':
+      return release(state, op[1]);
+  }
+}
+
+/** The state again: the operations of every page, then the tail, applied in order over the state it started from. */
+function fold(base: AllocatorState, pages: LedgerOp[][]): { live: AllocatorState; released: Set<string> } {
+  const live: AllocatorState = JSON.parse(JSON.stringify(base)) as AllocatorState;
+  live.outbox ??= [];
+  const released = new Set(live.released ?? []);
+  for (const ops of pages) for (const op of ops) applyOp(live, op, released);
+  return { live, released };
+}
+
+/** Asks each page for its operations (the answers come to this run by signal), in page order. */
+async function readPages(pages: AllocatorLedger['pages']): Promise<LedgerOp[][]> {
+  const got = new Map<string, LedgerOp[]>();
+  const wanted = new Set(pages.map((p) => p.id));
+  setHandler(pageContentSignal, ({ pageId, ops }) => {
+    if (wanted.has(pageId) && !got.has(pageId)) got.set(pageId, ops);
+  });
+  const to = workflowInfo().workflowId;
+  await Promise.all(pages.map((p) => getExternalWorkflowHandle(p.id).signal(sendPageSignal, { to })));
+  await condition(() => got.size === wanted.size);
+  return pages.map((p) => got.get(p.id)!);
+}
+
+/** Full pages of the log go to new ledger pages (added to `ledger`); what is left, less than a page, stays in `entries`. */
+async function writePages(ledger: AllocatorLedger, entries: LedgerOp[], pageOps: number): Promise<void> {
+  const info = workflowInfo();
+  while (entries.length >= pageOps) {
+    const ops = entries.slice(0, pageOps);
+    const n = ledger.pages.length + 1;
+    const id = `${info.workflowId}-page-${info.firstExecutionRunId.slice(0, 8)}-${n}`;
+    await startChild(allocatorLedger, { workflowId: id, args: [{ ops }], parentClosePolicy: ParentClosePolicy.ABANDON, staticSummary: `Ledger page ${n} of ${info.workflowId}` });
+    ledger.pages.push({ id, ops: ops.length });
+    entries.splice(0, pageOps);
+  }
+}
+
+/**
+ * One ledger page: holds a page of an allocator's operations, never changes it, and sends it to whichever
+ * allocator run asks. It continues as new (carrying its page) before the pages it sent make its history big.
+ */
+export async function allocatorLedger(page: { ops: LedgerOp[] }): Promise<void> {
+  const asks: string[] = [];
+  setHandler(sendPageSignal, ({ to }) => {
+    if (!asks.includes(to)) asks.push(to);
+  });
+  const pageId = workflowInfo().workflowId;
+  for (;;) {
+    await condition(() => asks.length > 0);
+    const to = asks.shift()!;
+    try {
+      await getExternalWorkflowHandle(to).signal(pageContentSignal, { pageId, ops: page.ops });
+    } catch (err) {
+      log.warn('the allocator that asked for its ledger page is gone', { pageId, to, error: (err as Error).message });
+    }
+    const info = workflowInfo();
+    if ((info.continueAsNewSuggested || info.historySize > 1_000_000) && asks.length === 0) {
+      await condition(allHandlersFinished);
+      if (asks.length === 0) await continueAsNew<typeof allocatorLedger>(page);
+    }
+  }
+}
