@@ -116,6 +116,10 @@ function specs(p: Params, ctx: SimContext): CallSpecs {
     },
     lookupPosting: { phase: 'probe', backend: CORE },
     notifyTransfer: { phase: 'plain', backend: 'notifications', answer: () => ({ messageId: 'm-1' }) },
+    // The audit trail and the message digest: no effect on the money, but planned like any call (an
+    // audit write whose answer is lost is retried under its key until stored).
+    appendAudit: { phase: 'plain', backend: 'audit', answer: (_i, key) => ({ sagaSeq: 1, globalSeq: 1, hash: `h-${key}` }) },
+    digestPayment: { phase: 'plain', backend: 'worker', answer: () => ({ type: 'pacs.008.001.08', sha256: '0'.repeat(64) }) },
     sendAlert: { phase: 'alert', backend: 'alerts', refusals: ['BackendRejected'] },
   };
 }
