@@ -36,12 +36,17 @@ export async function recordHistory(client: Client, cli: string, address: string
   return file;
 }
 
-/** Release folders, oldest first, compared as versions (v0.10.0 after v0.9.0). */
+/**
+ * Release folders, oldest first, compared as versions (v0.10.0 after v0.9.0). A folder `v0.3.0-dev.<commit>`
+ * holds histories that only the code of that commit, between two releases, could record; it sorts before
+ * its release.
+ */
 export function releases(): string[] {
-  const parts = (release: string) => release.slice(1).split('.').map(Number);
-  const byVersion = (a: string, b: string) => parts(a).reduce((order, n, i) => order || n - (parts(b)[i] ?? 0), 0);
+  const parts = (release: string) => release.slice(1).split('-')[0]!.split('.').map(Number);
+  const dev = (release: string) => (release.includes('-') ? 0 : 1);
+  const byVersion = (a: string, b: string) => parts(a).reduce((order, n, i) => order || n - parts(b)[i]!, 0) || dev(a) - dev(b) || a.localeCompare(b);
   return readdirSync(HISTORIES_ROOT)
-    .filter((release) => /^v\d+\.\d+\.\d+$/.test(release) && statSync(join(HISTORIES_ROOT, release)).isDirectory())
+    .filter((release) => /^v\d+\.\d+\.\d+(-dev\.[0-9a-f]+)?$/.test(release) && statSync(join(HISTORIES_ROOT, release)).isDirectory())
     .sort(byVersion);
 }
 
