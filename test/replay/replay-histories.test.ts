@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
-import { loadHistories } from '../support/history-files';
+import { loadHistories, patchesInCode, patchesMarked, RELEASE, recordedSourcesHash, releases, workflowSourcesHash } from '../support/history-files';
 import { dataConverterFrom } from '../../src/codec';
 import { AesGcmCodec, parseCodecKeys } from '../../src/codec/aes-gcm-codec';
 import { loadConfig } from '../../src/config';
 import { sagaViewSinks } from '../../src/views/saga-view-store';
 import { workflowBundle } from '../support/workflow-bundle';
+import * as workflows from '../../src/workflows';
 
 describe('committed histories replay against today\'s workflow code', () => {
   const histories = loadHistories();
@@ -29,21 +30,60 @@ describe('committed histories replay against today\'s workflow code', () => {
     }
   });
 
+  it('has histories recorded by today\'s workflow code, when the version is the newest folder\'s', () => {
+    const newest = releases().at(-1)!;
+    if (newest !== RELEASE) return;
+    assert.equal(
+      recordedSourcesHash(newest),
+      workflowSourcesHash(),
+      `workflow code changed since ${newest}'s histories were recorded: run npm run record-histories, or bump the version`,
+    );
+  });
+
+  it('has this release\'s history of every workflow type, but the allocator kept only to replay 0.1.0', () => {
+    const types = Object.entries(workflows).filter(([name, value]) => typeof value === 'function' && name !== 'seatAllocator').map(([name]) => name);
+    const recorded = new Set(histories.filter((h) => h.release === 'v0.3.0').map((h) => h.workflowType));
+    assert.deepEqual(types.filter((type) => !recorded.has(type)), []);
+  });
+
+  /**
+   * The new branch of every patch is what a fresh run takes, so this release's histories take them all but
+   * pivot-desk's: it is asked only by sagas begun before definite-answers, which no fresh run is; the code
+   * of its time recorded it (v0.3.0-dev.09cc990).
+   */
+  it('has a history of the new branch of every patch in the code', () => {
+    const marked = new Set(histories.filter((h) => h.release === 'v0.3.0').flatMap((h) => patchesMarked(h.history)));
+    assert.deepEqual(patchesInCode().filter((id) => !marked.has(id) && id !== 'pivot-desk'), []);
+    assert.ok(histories.some((h) => patchesMarked(h.history).includes('pivot-desk')), 'pivot-desk');
+  });
+
+  it('has this release\'s histories of the paths 0.2.0 did not record', () => {
+    const names = histories.map((h) => h.name);
+    const paths = [
+      'order-cancelled', 'order-deadline-compensated', 'order-stuck-after-pivot-operator-resolve', 'order-unreadable-capture-operator-retry',
+      'order-local-pivot-completed', 'bike-checkout-partial', 'registration-claim', 'seat-allocator-moved', 'seat-allocator-continued-as-new',
+      'trip-reheld', 'transfer-reviewed-completed', 'transfer-network-rejected', 'transfer-return-completed',
+    ];
+    assert.deepEqual(paths.filter((path) => !names.includes(`v0.3.0/${path}.json`)), []);
+  });
+
   /**
    * One replay worker per bundle for every history (a worker per history costs a second each): the
    * results come back in order, and each history is its own test.
    */
   const replayAll = (traced: boolean) => {
-    let results: Promise<Array<Error | undefined>> | undefined;
+    let results: Promise<Array<{ workflowId: string; error: Error | undefined }>> | undefined;
     return () =>
       (results ??= (async () => {
         // The sinks the workflows call, registered to nowhere (an unregistered one logs an error per call).
         const sinks = { ...sagaViewSinks(null), ...(traced ? { exporter: { export: { fn: () => undefined } } } : {}) };
         const options = { workflowBundle: await workflowBundle(traced), sinks, dataConverter: dataConverterFrom(loadConfig({ SAGAWAY_ENV: 'development' }).codecKeys, true) };
-        const errors: Array<Error | undefined> = [];
+        const results: Array<{ workflowId: string; error: Error | undefined }> = [];
         const inputs = histories.map((h) => ({ workflowId: h.workflowId, history: h.history }));
-        for await (const result of Worker.runReplayHistories(options, inputs)) errors.push(result.error as Error | undefined);
-        return errors;
+        for await (const result of Worker.runReplayHistories(options, inputs)) results.push({ workflowId: result.workflowId, error: result.error as Error | undefined });
+        // Matched by position: one result per history, each for that history's workflow.
+        assert.equal(results.length, histories.length, 'one replay result per history');
+        return results;
       })());
   };
   const plain = replayAll(false);
@@ -51,7 +91,8 @@ describe('committed histories replay against today\'s workflow code', () => {
 
   histories.forEach((recorded, i) => {
     it(`replays ${recorded.name} (${recorded.workflowId}) without a determinism error`, async () => {
-      const error = (await plain())[i];
+      const { workflowId, error } = (await plain())[i]!;
+      assert.equal(workflowId, recorded.workflowId, `${recorded.name}: the result is another history's`);
       assert.equal(error, undefined, `${recorded.name}: ${error?.message}`);
     });
   });
@@ -59,7 +100,8 @@ describe('committed histories replay against today\'s workflow code', () => {
   // Turning tracing on (OTEL_EXPORTER_OTLP_ENDPOINT) must not break sagas already running without it.
   histories.forEach((recorded, i) => {
     it(`replays ${recorded.name} with the tracing interceptors`, async () => {
-      const error = (await traced())[i];
+      const { workflowId, error } = (await traced())[i]!;
+      assert.equal(workflowId, recorded.workflowId, `${recorded.name}: the result is another history's`);
       assert.equal(error, undefined, `${recorded.name}: ${error?.message}`);
     });
   });

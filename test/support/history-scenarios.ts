@@ -1,15 +1,43 @@
 import { addKiosk, bikeBody, senseBike, VISITOR } from './bikes';
-import { createSection, register, stageOf } from './classes';
-import { operatorActionUpdate } from '../../src/workflows';
-import { call, clearFaults, injectFault, waitForView } from './http';
+import { allocateNow, createSection, createSectionToAllocate, register, stageOf } from './classes';
+import { allocatorId, claimId } from '../../src/domain/allocation';
+import type { OperatorAction } from '../../src/domain/operator';
+import { allocationQuery, operatorActionUpdate } from '../../src/workflows';
+import { call, clearFaults, injectFault, sagaKey, waitFor, waitForView } from './http';
 import { orderBody } from './orders';
-import type { Stack } from './stack';
-import { confirmPrice, tripAwaitingConfirmation, tripBody } from './trips';
+import { OPERATOR_KEY, type Stack, type StackOptions } from './stack';
+import { confirmPrice, steerSupplier, tripAwaitingConfirmation, tripBody } from './trips';
+
+/** The stack most scenarios share; a scenario with `env` runs on a stack of its own kind (see STACKS). */
+export type StackKind = 'shared' | 'short';
 
 export interface HistoryScenario {
   name: string;
-  run(stack: Stack): Promise<{ sagaId: string; outcome: string }>;
+  stack?: StackKind;
+  /** `runId`: one run of a workflow that continued as new (the latest run otherwise). */
+  run(stack: Stack): Promise<{ sagaId: string; outcome: string; runId?: string }>;
 }
+
+export const SECOND_OFFICER_KEY = 'test-operator-key-0004';
+
+/**
+ * The environment of each stack kind. `short`: an order deadline that passes, the capture local, and an
+ * allocator that continues as new after 20 events.
+ */
+export const STACKS: Record<StackKind, StackOptions> = {
+  shared: {
+    // The stuck steps the scenarios provoke on purpose (a refused void, a commit that keeps failing, an unreadable capture).
+    expectErrorLogs: [/compensation stuck; waiting for an operator/, /STUCK, still retried, open to an operator/],
+    env: {
+      SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: '2',
+      SAGAWAY_VISITOR_MAX_BIKES: '2',
+      SAGAWAY_OPERATOR_KEYS: `alice:${OPERATOR_KEY},bob:${SECOND_OFFICER_KEY}`,
+      SAGAWAY_STUCK_AFTER_ATTEMPTS: '3',
+      SAGAWAY_STEP_RETRY_INITIAL_MS: '20',
+    },
+  },
+  short: { env: { SAGAWAY_ORDER_DEADLINE_SECONDS: '4', SAGAWAY_LOCAL_PIVOT: 'true', SAGAWAY_ALLOCATOR_MAX_HISTORY: '20' } },
+};
 
 async function finishedOrder(stack: Stack, overrides: Record<string, unknown>) {
   const answer = await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody(overrides), prefer: 'wait=30' });
@@ -21,13 +49,65 @@ async function bikeCheckout(stack: Stack, sense: number) {
   await addKiosk(stack.backendsUrl, 'kiosk-history', 10);
   const started = await call(stack.apiUrl, 'POST', '/v1/bike-checkouts', { body: bikeBody({ kioskId: 'kiosk-history', bikes: 2, credentials: VISITOR, paymentToken: 'tok_visa' }) });
   for (let n = 1; n <= sense; n += 1) await senseBike(stack.apiUrl, started.body.id, n);
-  const view = await waitForView(stack.apiUrl, started.body.id, (v) => v.status === 'COMPLETED' || v.status === 'COMPENSATED', 60_000);
-  return { sagaId: view.id as string, outcome: `${view.status}${view.error ? ` (${view.error.type})` : ''}` };
+  return ended(stack, started.body.id as string);
 }
 
 async function ended(stack: Stack, sagaId: string) {
   const view = await waitForView(stack.apiUrl, sagaId, (v) => v.status === 'COMPLETED' || v.status === 'COMPENSATED', 60_000);
-  return { sagaId, outcome: `${view.status}${view.error ? ` (${view.error.type})` : ''}` };
+  const partial = view.result?.partial ? `, partial (${view.result.stopped?.type})` : '';
+  return { sagaId, outcome: `${view.status}${view.error ? ` (${view.error.type})` : ''}${partial}` };
+}
+
+/** Starts a saga whose faults are scoped to it (its X-Saga-Id), so no other scenario meets them. */
+async function startWith(stack: Stack, path: string, body: unknown, faults: Array<[service: string, fault: Record<string, unknown>]>): Promise<string> {
+  const { idempotencyKey, sagaId } = sagaKey();
+  for (const [service, fault] of faults) await injectFault(stack.backendsUrl, service, { ...fault, sagaId });
+  const answer = await call(stack.apiUrl, 'POST', path, { body, idempotencyKey });
+  if (answer.status >= 300) throw new Error(`${path} refused: ${JSON.stringify(answer.body)}`);
+  return answer.body.id as string;
+}
+
+const stepIs = (name: string, status: string) => (v: Record<string, any>) => v.steps.some((s: any) => s.name === name && s.status === status);
+
+async function operator(stack: Stack, sagaId: string, action: OperatorAction['action'], step: string) {
+  const request: OperatorAction = { action, step, operator: 'alice', reason: `${action}: checked with the backend's owner` };
+  await stack.client.workflow.getHandle(sagaId).executeUpdate(operatorActionUpdate, { args: [request] });
+}
+
+/** A cancel while the authorization is slow (before the pivot): everything held is given back. */
+async function cancelledOrder(stack: Stack) {
+  const id = await startWith(stack, '/v1/orders', orderBody(), [['payments', { op: 'authorize', mode: 'latency', latencyMs: 1_500, count: 1 }]]);
+  await waitForView(stack.apiUrl, id, (v) => v.steps.some((s: any) => s.name === 'authorizePayment'));
+  const cancel = await call(stack.apiUrl, 'POST', `/v1/sagas/${id}/cancel`, { body: { reason: 'changed my mind' } });
+  if (cancel.status >= 300) throw new Error(`cancel refused: ${JSON.stringify(cancel.body)}`);
+  return ended(stack, id);
+}
+
+/** An authorization that never answers: the order's deadline passes before the pivot, and it compensates. */
+async function deadlineOrder(stack: Stack) {
+  const id = await startWith(stack, '/v1/orders', orderBody(), [['payments', { op: 'authorize', mode: 'hang', count: 20 }]]);
+  return ended(stack, id);
+}
+
+/** A step after the pivot that keeps failing is STUCK; an operator resolves it by hand and the order completes. */
+async function stuckAfterPivotResolved(stack: Stack) {
+  const id = await startWith(stack, '/v1/orders', orderBody(), [['inventory', { op: 'commit', mode: 'error', status: 503 }]]);
+  await waitForView(stack.apiUrl, id, stepIs('commitInventory', 'STUCK'), 60_000);
+  await operator(stack, id, 'resolve', 'commitInventory');
+  try {
+    return await ended(stack, id);
+  } finally {
+    await clearFaults(stack.backendsUrl, 'inventory');
+  }
+}
+
+/** A capture answered unreadably and not applied, past the attempts bound: STUCK at the pivot; an operator resends it. */
+async function unreadablePivotRetried(stack: Stack) {
+  const id = await startWith(stack, '/v1/orders', orderBody(), [['payments', { op: 'capture', mode: 'malformed', applied: false }]]);
+  await waitForView(stack.apiUrl, id, stepIs('capturePayment', 'STUCK'), 60_000);
+  await clearFaults(stack.backendsUrl, 'payments');
+  await operator(stack, id, 'retry', 'capturePayment');
+  return ended(stack, id);
 }
 
 async function waitlistedThenGranted(stack: Stack) {
@@ -38,6 +118,45 @@ async function waitlistedThenGranted(stack: Stack) {
   await stageOf(stack.apiUrl, second, 'WAITLISTED');
   await call(stack.apiUrl, 'POST', `/v1/sagas/${first}/cancel`, { body: { reason: 'dropped' } });
   return ended(stack, second);
+}
+
+/** A section's allocation moved to now by a registrar: the two filed requests are seated by priority. */
+async function allocatorMoved(stack: Stack) {
+  const sectionId = await createSectionToAllocate(stack.backendsUrl, 1, 15_000);
+  const first = await register(stack.apiUrl, 's-1004', sectionId);
+  const second = await register(stack.apiUrl, 's-1001', sectionId);
+  const filed = async () => {
+    const view = await stack.client.workflow.getHandle(allocatorId(sectionId)).query(allocationQuery).catch(() => null);
+    return view && view.granted.length + view.waitlist.length >= 2;
+  };
+  await waitFor('both requests filed', filed);
+  await allocateNow(stack.client, sectionId);
+  await stageOf(stack.apiUrl, first, 'ENROLLED');
+  await stageOf(stack.apiUrl, second, 'WAITLISTED');
+  return { sagaId: allocatorId(sectionId), outcome: 'collected, allocation moved to now, seated by priority' };
+}
+
+/** An allocator whose history passes its bound (20 events here) continues as new: its first run is recorded. */
+async function allocatorContinuedAsNew(stack: Stack) {
+  const sectionId = await createSection(stack.backendsUrl, 2, 0, 20_000);
+  const sagas: string[] = [];
+  for (const student of ['s-1001', 's-1002', 's-1003', 's-1004', 's-1005']) sagas.push(await register(stack.apiUrl, student, sectionId));
+  for (const saga of sagas) await waitForView(stack.apiUrl, saga, (v) => ['ENROLLED', 'WAITLISTED'].includes(v.stage) || v.status !== 'RUNNING');
+  const id = allocatorId(sectionId);
+  const first = await waitFor('the allocator to continue as new', async () => {
+    for await (const run of stack.client.workflow.list({ query: `WorkflowId = '${id}'` })) if (run.status.name === 'CONTINUED_AS_NEW') return run.runId;
+    return undefined;
+  });
+  return { sagaId: id, runId: first, outcome: 'five requests filed and answered, then continued as new' };
+}
+
+/** The claim of a completed registration: it lasts until the section's window closes. */
+async function claimOfRegistration(stack: Stack) {
+  const sectionId = await createSection(stack.backendsUrl, 1, 0, 4_000);
+  await ended(stack, await register(stack.apiUrl, 's-1004', sectionId));
+  const id = claimId(sectionId, 's-1004');
+  await stack.client.workflow.getHandle(id).result();
+  return { sagaId: id, outcome: 'held until the window closed' };
 }
 
 async function allocatorLifecycle(stack: Stack) {
@@ -62,6 +181,19 @@ async function finishedTransfer(stack: Stack, beneficiary: Record<string, unknow
   return ended(stack, started.body.id as string);
 }
 
+/** A potential sanctions match: two different officers approve it, and it settles. */
+async function reviewedTransfer(stack: Stack) {
+  const listed = { name: 'Viktor Sanctionov', iban: 'NL20INGB0001234567', bic: 'INGBNL2A', country: 'NL', address: { line: 'Damrak 1', city: 'Amsterdam' }, currency: 'EUR' };
+  const body = { debtor: { iban: 'DE89370400440532013000', currency: 'EUR' }, beneficiary: listed, amount: { value: '1000.00', currency: 'EUR' } };
+  const id = await startWith(stack, '/v1/transfers', body, []);
+  await waitForView(stack.apiUrl, id, (v) => v.awaiting?.for === 'complianceReview');
+  for (const key of [OPERATOR_KEY, SECOND_OFFICER_KEY]) {
+    const answer = await call(stack.apiUrl, 'POST', `/v1/ops/transfers/${id}/review`, { key, body: { decision: 'approve', reason: 'another person (date of birth checked)' } });
+    if (answer.status !== 200) throw new Error(`review refused: ${JSON.stringify(answer.body)}`);
+  }
+  return ended(stack, id);
+}
+
 async function returnedTransfer(stack: Stack) {
   const transfer = await finishedTransfer(stack, TRANSFER_BENEFICIARIES.returns);
   return ended(stack, `${transfer.sagaId}-return`);
@@ -77,6 +209,15 @@ async function tripPriceAccepted(stack: Stack) {
   const waiting = await tripAwaitingConfirmation(stack.apiUrl);
   const answer = await confirmPrice(stack.apiUrl, waiting.id, true);
   return { sagaId: waiting.id as string, outcome: `${answer.body.status}, price ${answer.body.priceConfirmation}` };
+}
+
+/** The hotel hold lapses and is taken again 3% dearer, within the tolerance of the total the traveller accepted. */
+async function tripReheld(stack: Stack) {
+  const waiting = await tripAwaitingConfirmation(stack.apiUrl);
+  await steerSupplier(stack.backendsUrl, 'hotels', '/price-moves', 'POST', { sagaId: waiting.id, percent: 3 });
+  await steerSupplier(stack.backendsUrl, 'hotels', '/expire-holds', 'POST', { sagaId: waiting.id });
+  await confirmPrice(stack.apiUrl, waiting.id, true);
+  return ended(stack, waiting.id as string);
 }
 
 /** A capture that lands with its answer lost, then 503s: retried until it answers, the order completes. */
@@ -105,24 +246,36 @@ async function refusedVoidRetried(stack: Stack) {
 export const HISTORY_SCENARIOS: HistoryScenario[] = [
   { name: 'order-completed', run: (stack) => finishedOrder(stack, {}) },
   { name: 'order-compensated', run: (stack) => finishedOrder(stack, { paymentToken: 'tok_declined' }) },
+  { name: 'order-cancelled', run: cancelledOrder },
+  { name: 'order-lost-capture-completed', run: lostCapture },
+  { name: 'order-refused-void-operator-retry', run: refusedVoidRetried },
+  { name: 'order-stuck-after-pivot-operator-resolve', run: stuckAfterPivotResolved },
+  { name: 'order-unreadable-capture-operator-retry', run: unreadablePivotRetried },
   { name: 'bike-checkout-completed', run: (stack) => bikeCheckout(stack, 2) },
-  { name: 'bike-checkout-compensated', run: (stack) => bikeCheckout(stack, 1) },
+  { name: 'bike-checkout-partial', run: (stack) => bikeCheckout(stack, 1) },
+  { name: 'bike-checkout-compensated', run: (stack) => bikeCheckout(stack, 0) },
   {
     name: 'class-registration-completed',
     run: async (stack) => ended(stack, await register(stack.apiUrl, 's-1004', await createSection(stack.backendsUrl, 1, 0, 5_000))),
   },
   { name: 'class-registration-waitlisted-completed', run: waitlistedThenGranted },
-  { name: 'seat-allocator', run: allocatorLifecycle },
-  { name: 'order-lost-capture-completed', run: lostCapture },
-  { name: 'order-refused-void-operator-retry', run: refusedVoidRetried },
   {
     name: 'class-registration-compensated',
     run: async (stack) => ended(stack, await register(stack.apiUrl, 's-1099', await createSection(stack.backendsUrl, 1, 0, 30_000))),
   },
+  { name: 'registration-claim', run: claimOfRegistration },
+  { name: 'seat-allocator', run: allocatorLifecycle },
+  { name: 'seat-allocator-moved', run: allocatorMoved },
   { name: 'trip-completed', run: (stack) => finishedTrip(stack, {}) },
   { name: 'trip-compensated', run: (stack) => finishedTrip(stack, { hotel: { hotelCode: 'PAR-OPERA', checkIn: '2027-05-01', nights: 2, rooms: 1 } }) },
   { name: 'trip-price-accepted', run: tripPriceAccepted },
+  { name: 'trip-reheld', run: tripReheld },
   { name: 'transfer-completed', run: (stack) => finishedTransfer(stack, TRANSFER_BENEFICIARIES.yen) },
   { name: 'transfer-network-rejected', run: (stack) => finishedTransfer(stack, TRANSFER_BENEFICIARIES.closed) },
+  { name: 'transfer-reviewed-completed', run: reviewedTransfer },
   { name: 'transfer-return-completed', run: returnedTransfer },
+  // On a stack of their own: a short order deadline, the capture local, a small allocator history bound.
+  { name: 'seat-allocator-continued-as-new', stack: 'short', run: allocatorContinuedAsNew },
+  { name: 'order-local-pivot-completed', stack: 'short', run: (stack) => finishedOrder(stack, {}) },
+  { name: 'order-deadline-compensated', stack: 'short', run: deadlineOrder },
 ];
