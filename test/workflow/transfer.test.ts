@@ -102,7 +102,14 @@ describe('cross-border transfer', { concurrency: true }, () => {
       },
       requestStatus: async () => ({ found: true, status: 'RJCT', report: null }),
     });
-    const view = await env.execute(crossBorderTransfer, [input(toJpy)], activities);
+    const handle = await env.start(crossBorderTransfer, [input(toJpy)], activities);
+    const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 20_000));
+    const view = await Promise.race([handle.result(), timeout]);
+    if (!view) {
+      const stuck = await handle.query(sagaStateQuery);
+      await handle.terminate('test done');
+      assert.fail(`the transfer did not end by itself: ${stuck.status} ${JSON.stringify(stuck.steps.map((s) => [s.name, s.status]))}`);
+    }
     assert.equal(view.status, 'COMPENSATED', JSON.stringify(view.steps.map((s) => [s.name, s.status])));
     assert.equal(view.error!.type, 'NetworkRejected');
     assert.ok(calls.includes('releaseHold') && calls.includes('releasePair'), 'the customer\'s money and the rate are released');
