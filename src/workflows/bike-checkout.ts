@@ -20,8 +20,8 @@
  * return: its undos are dropped and the saga can no longer be cancelled. A failure before any door opened
  * compensates as above. A failure of a later bike gives back that bike only (returnBike, checkInBike) and
  * the saga ends COMPLETED with `partial: true`: the fee is captured for the bikes that left, the rest of the
- * authorization released. A capture that fails after a bike left ends FAILED and alerts an operator; it
- * never brings the bikes "back". The rider's notice, the condition record and
+ * authorization released. A capture that fails after a bike left is STUCK, alerted, and open to an operator (retry or
+ * resolve) like a step after the pivot (ended FAILED before no-silent-waits); it never brings the bikes "back". The rider's notice, the condition record and
  * the door are idempotent calls with nothing to undo: they run as local activities, so the door opens
  * one server round trip sooner after the sensor fires.
  */

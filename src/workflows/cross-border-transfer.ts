@@ -60,7 +60,7 @@ export const transferSteps = declareSteps<TransferSagaActivities>()({
   quotePair: { local: true, summary: ({ sell, buy }) => `Quote ${sell} to ${buy}` },
   lockPair: { undo: 'releasePair', probe: 'lookupPair', undone: ['RELEASED'], summary: ({ sell, buy }) => `Lock the ${sell}/${buy} rate` },
   holdFunds: { undo: 'releaseHold', probe: 'lookupHold', undone: ['RELEASED'], summary: ({ minor, currency }) => `Hold ${fromMinor(minor, currency)} ${currency}` },
-  submitPayment: { probe: 'requestStatus', appliedWhen: ['ACSC'] },
+  submitPayment: { probe: 'requestStatus', appliedWhen: ['ACSC'], refusedWhen: ['RJCT'] },
   postTransfer: { probe: 'lookupPosting', appliedWhen: ['POSTED'], summary: () => 'Post the transfer (double entry)' },
   notifyTransfer: {},
   /** Declared for its keys: each entry is written under `appendAudit#<entry name>` of this saga's run. */

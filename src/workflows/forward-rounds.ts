@@ -1,5 +1,6 @@
-import { CancellationScope, condition, isCancellation, log, patched, sleep, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, log, patched, sleep, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { Attempted } from '../activities/attempts';
+import { FailureType } from '../domain/failures';
 import type { OperatorAction } from '../domain/operator';
 import type { SagaTuning, StepView } from '../domain/saga';
 import type { Lookup } from '../domain/steps';
@@ -13,13 +14,19 @@ import { roundLengthMs } from './undo-rounds';
 /** The pivot or a step after it, as the engine settles it: it never goes back, so it goes on until it has an answer. */
 export interface ForwardPlan {
   step: StepView;
-  /** One round of calls under `options`, all with the step's one Idempotency-Key. */
-  run: (options: ActivityOptions | LocalActivityOptions, local: boolean) => Promise<Attempted<unknown>>;
+  /**
+   * One round of calls under `options`, all with the try's one Idempotency-Key (try 1 is the step's own
+   * key, a later try, after an operator's retry of a refusal, a fresh one); `round` numbers the step's
+   * rounds, so that each has its own activity id.
+   */
+  run: (options: ActivityOptions | LocalActivityOptions, local: boolean, tryNo?: number, round?: number) => Promise<Attempted<unknown>>;
   /** Declared local: only its first, short round runs in the worker, so it never holds the workflow task for long. */
   local: boolean;
   /** Asks the backend what became of the call; null when the step has no probe or the look-up could not answer. */
-  lookUp: (() => Promise<Lookup | null>) | null;
+  lookUp: ((tryNo?: number) => Promise<Lookup | null>) | null;
   applied: (lookup: Lookup) => boolean;
+  /** The look-up shows the call refused for good (`refusedWhen`): a pivot is refused whatever the attempt. */
+  refused?: (lookup: Lookup) => boolean;
   /** The pivot ends on a definite refusal the look-up confirms; a step after the pivot waits for an operator. */
   pivot: boolean;
 }
@@ -29,6 +36,8 @@ export interface ForwardContext {
   record: SagaRecord;
   desk: OperatorDesk;
   alertStuck: (step: string, error: string) => Promise<void>;
+  /** Patches.noSilentWaits: fresh key after an operator's retry of a refusal, an alert per STUCK episode. */
+  bounded?: boolean;
   options: ActivityOptions;
   localOptions: LocalActivityOptions;
 }
@@ -57,9 +66,14 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
   let alerted = false;
   /** The look-up found the call applied: the rounds from then on only fetch its answer. */
   let applied: string | null = null;
+  let lastLookup: Lookup | null = null;
+  let lastRefused = false;
+  let tryNo = 1;
+  let rounds = 0;
   for (let round = 0; ; round += 1) {
     const local = plan.local && round === 0;
-    const outcome = await runRound(plan, ctx, local ? firstLocalRound(ctx) : roundOptions(ctx, round), local, stuck);
+    const outcome = await runRound(plan, ctx, local ? firstLocalRound(ctx) : roundOptions(ctx, round), local, stuck, tryNo, rounds);
+    rounds += 1;
     if (outcome.ok) {
       ctx.desk.close(step.name);
       return { kind: 'done', value: outcome.value, attempts: attempts + outcome.attempt, note: applied };
@@ -71,7 +85,19 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
       if (!refusal || attemptOf(error) > 1) unknownSeen = true;
       attempts += Math.max(attemptOf(error), 1);
       const resent: boolean = applied !== null;
-      const lookup: Lookup | null = plan.lookUp && !resent ? await plan.lookUp() : null;
+      lastRefused = refusal;
+      // Sent again because the look-up found it applied, and refused for good (a backend with no reply
+      // store refuses a second capture): the look-up already said it is in place, so it is done.
+      if (resent && refusal && ctx.bounded) {
+        ctx.desk.close(step.name);
+        return { kind: 'done', value: lastLookup?.result ?? undefined, attempts, note: applied };
+      }
+      const lookup: Lookup | null = plan.lookUp && !resent ? await plan.lookUp(tryNo) : null;
+      if (lookup) lastLookup = lookup;
+      if (lookup && plan.pivot && plan.refused?.(lookup)) {
+        const confirmed = refusal ? error : ApplicationFailure.nonRetryable(`the look-up shows the call refused (${lookup.status})`, FailureType.BackendRejected, { status: lookup.status });
+        return { kind: 'refused', error: confirmed, attempts };
+      }
       if (lookup && plan.applied(lookup)) {
         if (!patched(Patches.resendApplied)) {
           ctx.desk.close(step.name);
@@ -101,6 +127,12 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
     const decision = ctx.desk.take(step.name);
     if (!decision) continue;
     if (decision.action === 'resolve') return { kind: 'resolved', action: decision, attempts };
+    // The same key would get the stored refusal back: an operator's retry of a refusal is a new call. An
+    // unknown answer keeps its key, as the earlier call may have landed.
+    if (ctx.bounded) {
+      if (lastRefused) tryNo += 1;
+      alerted = false;
+    }
     stuck = false;
     attempts = 0;
     round = -1;
@@ -131,9 +163,9 @@ function roundOptions(ctx: ForwardContext, round: number): ActivityOptions {
 }
 
 /** One round; an operator's decision during a round of a stuck step ends the round at once. */
-async function runRound(plan: ForwardPlan, ctx: ForwardContext, options: ActivityOptions | LocalActivityOptions, local: boolean, stuck: boolean): Promise<Round> {
+async function runRound(plan: ForwardPlan, ctx: ForwardContext, options: ActivityOptions | LocalActivityOptions, local: boolean, stuck: boolean, tryNo: number, round: number): Promise<Round> {
   const scope = new CancellationScope();
-  const attempt = scope.run(() => plan.run(options, local));
+  const attempt = scope.run(() => plan.run(options, local, tryNo, round));
   if (stuck) {
     const settled = attempt.then(() => true, () => true);
     await Promise.race([settled, condition(() => ctx.desk.decided(plan.step.name))]);

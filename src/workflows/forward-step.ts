@@ -1,5 +1,6 @@
 import { CancellationScope, isCancellation, type ActivityOptions } from '@temporalio/workflow';
 import type { Attempted } from '../activities/attempts';
+import type { Reference } from '../domain/steps';
 import { attemptOf, describeFailure } from './failures';
 import { settleForward } from './forward-rounds';
 import { refused, type SagaContext } from './saga-context';
@@ -19,8 +20,11 @@ export async function runStep<A, I>(ctx: SagaContext, undos: UndoStack, name: st
   const local = ctx.runsLocally(decl, call);
   const activity = ctx.caller.declared ? name : (decl.legacy?.activity ?? name);
   const summary = call.summary ?? decl.summary?.(input) ?? label;
-  if (ctx.pivoted && ctx.definite) {
-    const outcome = await CancellationScope.nonCancellable(() => settleForward(ctx.forwardPlan(decl, { activity, input, label, local, summary }, false, step), ctx.forwardContext()));
+  if (ctx.goesOnlyForward(call)) {
+    // A step after the pivot is looked up by its input's reference when it has one (a capture by its authorization's).
+    const reference = ctx.bounded ? (input as Partial<Reference>).reference : undefined;
+    const plan = ctx.forwardPlan(decl, { activity, input, label, local, summary }, false, step, reference);
+    const outcome = await CancellationScope.nonCancellable(() => settleForward(plan, ctx.forwardContext()));
     if (outcome.kind === 'resolved') ctx.record.end(step, 'SUCCEEDED', outcome.attempts, `resolved by ${outcome.action.operator}`);
     else if (outcome.kind === 'done') ctx.record.end(step, 'SUCCEEDED', outcome.attempts, outcome.note);
     if (undo) undo.uncertain = false;

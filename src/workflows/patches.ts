@@ -6,10 +6,17 @@
  * (STUCK past the attempts bound), unknown answers by look-up, and undos go on past a STUCK one.
  * resendApplied: a call the look-up finds applied is sent again under its key, so the saga goes on with
  * the activity's own answer (the backend's stored reply, mapped), not the look-up's raw one.
+ * noSilentWaits: nothing waits in silence. An undo's look-up is bounded ("cannot tell" sends the undo);
+ * alerts are fire-and-forget, one per STUCK episode under its own activity id; each round of a forward
+ * step has its own activity id; an operator's retry of a refused step is sent under a fresh key
+ * (`label~N`); a step after the pivot is looked up by its input's reference; a pivot whose look-up
+ * confirms a refusal (`refusedWhen`) is refused at any attempt; a step with no unit after a unit was kept
+ * is settled as a step after the pivot (STUCK for an operator, never FAILED at once).
  */
 export const Patches = {
   declaredSteps: 'declared-steps',
   pivotDesk: 'pivot-desk',
   definiteAnswers: 'definite-answers',
   resendApplied: 'resend-applied',
+  noSilentWaits: 'no-silent-waits',
 } as const;

@@ -25,6 +25,11 @@ export class SagaContext {
   /** Only definite answers decide (see Patches.definiteAnswers). */
   readonly definite: boolean;
   readonly desk: OperatorDesk;
+  /** Nothing waits in silence (see Patches.noSilentWaits). */
+  readonly bounded: boolean;
+  /** A unit passed its own point of no return (settleUnit 'kept'): a step with no unit goes only forward. */
+  unitKept = false;
+  private alerts = 0;
   pivotState: PivotState = 'before';
   stopReason: SagaError | null = null;
   /** Workflow time by which the pivot must be reached; every step before it is bounded by what is left. */
@@ -37,6 +42,7 @@ export class SagaContext {
     this.caller = new StepCaller(this.record.view.id, declared, this.options.afterPivot);
     this.definite = declared && patched(Patches.definiteAnswers);
     this.desk = new OperatorDesk(this.record);
+    this.bounded = this.definite && patched(Patches.noSilentWaits);
   }
 
   get id(): string {
@@ -81,21 +87,56 @@ export class SagaContext {
   }
 
   alert(kind: 'STUCK' | 'FAILED', step: string | null, error: string | null): Promise<void> {
-    return CancellationScope.nonCancellable(() => this.caller.alert({ sagaId: this.id, sagaType: this.options.type, kind, step, error }));
+    const seq = this.bounded ? ++this.alerts : 0;
+    return CancellationScope.nonCancellable(() => this.caller.alert({ sagaId: this.id, sagaType: this.options.type, kind, step, error }, seq));
   }
 
-  /** The pivot or a step after it, as settleForward runs it: every round under the step's one key. */
+  /**
+   * A STUCK step's alert. Bounded: sent and not waited for (a webhook that is down must not stop the
+   * step's rounds), under its own activity id; before, the caller waited for it or for an operator.
+   */
+  alertStuck(step: string, error: string): Promise<void> {
+    const alerted = this.alert('STUCK', step, error);
+    if (!this.bounded) return alerted;
+    alerted.catch(() => undefined);
+    return Promise.resolve();
+  }
+
+  /** A look-up bounded to one round of `stuckAfterAttempts` attempts. */
+  probeOptions(): ActivityOptions {
+    return { ...this.options.afterPivot, retry: { ...this.options.afterPivot.retry, maximumAttempts: this.options.tuning.stuckAfterAttempts } };
+  }
+
+  /** Whether a step runs as the pivot or a step after it: settled in rounds, never compensated. */
+  goesOnlyForward(call: CallOptions): boolean {
+    return this.definite && (this.pivoted || (this.bounded && this.unitKept && call.unit === undefined));
+  }
+
+  /**
+   * The pivot or a step after it, as settleForward runs it: every round under the step's one key, except
+   * that an operator's retry of a refused step (try 2 and later, bounded) is sent as `label~N`.
+   */
   forwardPlan<A, I>(decl: StepDecl<A, I>, call: Omit<Invocation, 'opts'>, pivot: boolean, step: StepView, reference?: string): ForwardPlan {
-    const key = this.caller.keyOf(call.label);
     const probe = decl.probe;
-    const probeOpts = { ...this.options.afterPivot, retry: { ...this.options.afterPivot.retry, maximumAttempts: this.options.tuning.stuckAfterAttempts } };
+    const probeOpts = this.probeOptions();
+    const labelOfTry = (tryNo: number) => (tryNo > 1 ? `${call.label}~${tryNo}` : call.label);
     return {
       step,
       pivot,
       local: call.local,
-      run: (opts, local) => this.caller.invoke({ ...call, local, opts }),
-      lookUp: probe ? () => this.caller.settleBy(probe, reference ?? key, key, call.label, probeOpts) : null,
+      run: (opts, local, tryNo = 1, round = 0) => {
+        const label = labelOfTry(tryNo);
+        const activityId = this.bounded && round > 0 ? `${label}:round${round}` : undefined;
+        return this.caller.invoke({ ...call, label, local, opts, activityId });
+      },
+      lookUp: probe
+        ? (tryNo = 1) => {
+            const key = this.caller.keyOf(labelOfTry(tryNo));
+            return this.caller.settleBy(probe, reference ?? key, key, call.label, probeOpts);
+          }
+        : null,
       applied: (lookup) => appliedBy(lookup, decl),
+      refused: (lookup) => this.bounded && lookup.found && lookup.status !== null && (decl.refusedWhen ?? []).includes(lookup.status),
     };
   }
 
@@ -104,7 +145,8 @@ export class SagaContext {
       tuning: this.options.tuning,
       record: this.record,
       desk: this.desk,
-      alertStuck: (step, err) => this.alert('STUCK', step, err),
+      alertStuck: (step, err) => this.alertStuck(step, err),
+      bounded: this.bounded,
       options: this.options.afterPivot,
       localOptions: this.options.local.afterPivot,
     };

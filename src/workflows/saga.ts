@@ -116,13 +116,15 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
   /**
    * One unit of the saga (a bike of a household) settled on its own, before the saga ends. 'kept': the unit
    * passed its own point of no return (a door opened): its undos are dropped, the saga is never compensated
-   * as a whole again (a failure from here ends FAILED, for an operator) and a cancel is refused with
+   * as a whole again (a step with no unit from here is settled as a step after the pivot, STUCK for an
+   * operator; before no-silent-waits, a failure ended FAILED) and a cancel is refused with
    * `reason`. 'undone': its undos run now, in reverse order, as compensation would run them.
    */
   async settleUnit(unit: number | string, outcome: 'kept' | 'undone', reason = 'part of the saga passed its point of no return'): Promise<void> {
     const ours = this.undos.takeUnit(unit);
     if (outcome === 'undone') return this.undos.settleNow(ours);
     if (this.ctx.pivotState === 'before') this.ctx.pivotState = 'inFlight';
+    this.ctx.unitKept = true;
     setHandler(cancelUpdate, (request) => this.requestCancel(request), {
       validator: (_request: CancelRequest) => {
         throw ApplicationFailure.nonRetryable(reason, 'PastPivot');

@@ -12,6 +12,8 @@ export interface Invocation {
   local: boolean;
   opts: ActivityOptions | LocalActivityOptions;
   summary: string;
+  /** The activity id when it is not the label (each round of a forward step has its own). */
+  activityId?: string;
 }
 
 type Fns = Record<string, (input: unknown, call?: StepCall) => Promise<Attempted<unknown>>>;
@@ -37,10 +39,10 @@ export class StepCaller {
   }
 
   /** Every call, local or not, carries its step and key (a local activity's own id is only a sequence number). */
-  invoke({ activity, input, label, local, opts, summary }: Invocation): Promise<Attempted<unknown>> {
+  invoke({ activity, input, label, local, opts, summary, activityId }: Invocation): Promise<Attempted<unknown>> {
     const args: [unknown, StepCall?] = this.declared ? [input, { step: label, key: this.keyOf(label) }] : [input];
     if (local) return proxyLocalActivities<Fns>(opts)[activity]!.executeWithOptions({ ...opts, summary }, args);
-    return proxyActivities<Fns>(opts)[activity]!.executeWithOptions({ ...opts, activityId: label, summary }, args);
+    return proxyActivities<Fns>(opts)[activity]!.executeWithOptions({ ...opts, activityId: activityId ?? label, summary }, args);
   }
 
   /** The undo of `label`; try 2 and later (after an operator's decision) are sent with a fresh key. */
@@ -73,8 +75,9 @@ export class StepCaller {
     }
   }
 
-  async alert(alert: Alert): Promise<void> {
-    const label = `alert:${alert.kind}:${alert.step ?? 'saga'}`;
+  /** `seq` > 0 gives the alert its own activity id, so a second STUCK episode never collides with the first's. */
+  async alert(alert: Alert, seq = 0): Promise<void> {
+    const label = `alert:${alert.kind}:${alert.step ?? 'saga'}${seq > 0 ? `~${seq}` : ''}`;
     await this.invoke({ activity: 'sendAlert', input: alert, label, local: false, opts: this.persistent, summary: `Alert ${alert.kind}` });
   }
 }

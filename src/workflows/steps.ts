@@ -29,6 +29,8 @@ export interface StepDecl<A, I> {
   probe?: ProbeName<A>;
   /** Statuses that mean the step's effect is in place; when absent, any record found means it is. */
   appliedWhen?: readonly string[];
+  /** Statuses that mean the backend refused the call for good (RJCT): a pivot the look-up finds so is refused, at any attempt. */
+  refusedWhen?: readonly string[];
   /** Statuses that mean its undo is done already (VOIDED, RELEASED): asked before an undo is sent again. */
   undone?: readonly string[];
   /** The activity names a saga started before declared steps used (it still finishes on this worker). */

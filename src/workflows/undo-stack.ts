@@ -68,7 +68,7 @@ export class UndoStack {
 
   private undoContext(): UndoContext {
     const { ctx } = this;
-    return { tuning: ctx.options.tuning, record: ctx.record, desk: ctx.desk, alertStuck: (step: string, err: string) => ctx.alert('STUCK', step, err), definite: ctx.definite };
+    return { tuning: ctx.options.tuning, record: ctx.record, desk: ctx.desk, alertStuck: (step: string, err: string) => ctx.alertStuck(step, err), definite: ctx.definite };
   }
 
   /**
@@ -96,6 +96,12 @@ export class UndoStack {
   private async isUndone<A, I>(decl: StepDecl<A, I>, label: string): Promise<boolean> {
     const { caller } = this.ctx;
     try {
+      if (this.ctx.bounded) {
+        // Bounded: a look-up that cannot tell (503, 409, unreadable) sends the undo, which STUCKs by the usual bound.
+        const key = caller.keyOf(label);
+        const lookup = await caller.settleBy(decl.probe!, key, key, label, this.ctx.probeOptions());
+        return lookup !== null && undoneBy(lookup, decl.undone);
+      }
       return undoneBy(await caller.lookUp(decl.probe!, caller.keyOf(label), label), decl.undone);
     } catch (err) {
       if (isCancellation(err)) throw err;

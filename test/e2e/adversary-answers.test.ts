@@ -26,7 +26,7 @@ async function records(id: string, service: string): Promise<string[]> {
 }
 
 describe('adversary, end to end', () => {
-  it('a hold whose answer is always lost, and whose look-up answers 503: the saga is STUCK and listed, or the holds are released', { todo: 'undo-rounds.ts:47 isUndone() -> step-caller.ts lookUp() retries the look-up forever (persistent options): COMPENSATING in silence, the FX lock never released' }, async () => {
+  it('a hold whose answer is always lost, and whose look-up answers 503: the saga is STUCK and listed, or the holds are released', async () => {
     const { idempotencyKey, sagaId } = sagaKey();
     // Every attempt of the flight hold is applied and its connection reset: the saga never hears of it.
     await injectFault(stack.backendsUrl, 'flights', { op: 'hold', mode: 'drop', sagaId });

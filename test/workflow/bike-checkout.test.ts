@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BikeCheckoutInput } from '../../src/domain/bike-request';
 import { bikeCheckout, bikeSensedUpdate } from '../../src/workflows';
+import { operatorActionUpdate } from '../../src/workflows/messages';
 import { waitFor } from '../support/http';
 import { businessRejection, fastTuning, mockActivities, startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env';
 
@@ -127,15 +128,27 @@ describe('bike checkout saga (mocked activities)', { concurrency: true }, () => 
     assert.deepEqual((view.details.bikes as Array<{ status: string }>).map((b) => b.status), ['DOOR_OPEN', 'RETURNED']);
   });
 
-  it('a capture refused after the door opened: FAILED for an operator, alerted, the bike not "returned"', async () => {
-    const { activities, calls } = kiosk('VISITOR', { captureFee: async () => { throw businessRejection('InvalidState', 'the authorization expired'); } });
+  it('a capture refused after the door opened: STUCK and alerted, the bike not "returned", and an operator\'s retry captures it', async () => {
+    let expired = true;
+    const captured: unknown[] = [];
+    const { activities, calls } = kiosk('VISITOR', {
+      captureFee: async (input: never) => {
+        if (expired) throw businessRejection('InvalidState', 'the authorization expired');
+        captured.push(input);
+      },
+    });
     const handle = await env.start(bikeCheckout, [input({ paymentToken: 'tok_visa' })], activities);
     await sensors(handle, 1);
-    const view = await handle.result();
-    assert.equal(view.status, 'FAILED');
-    assert.equal(view.error?.step, 'captureFee');
+    await waitFor('the capture to be STUCK', async () => (await handle.query<any>('sagaState')).steps.find((s: any) => s.name === 'captureFee')?.status === 'STUCK');
+    await waitFor('the operator to be alerted', async () => calls.includes('sendAlert'));
+    assert.equal((await handle.query<any>('sagaState')).status, 'RUNNING');
     assert.deepEqual(calls.filter((c) => UNDOS.has(c)), []);
-    assert.ok(calls.includes('sendAlert'));
+    expired = false; // the operator renewed the authorization by hand
+    await handle.executeUpdate(operatorActionUpdate, { args: [{ action: 'retry', step: 'captureFee', operator: 'ops', reason: 'authorization renewed' }] });
+    const view = await handle.result();
+    assert.equal(view.status, 'COMPLETED');
+    assert.equal(captured.length, 1);
+    assert.deepEqual(calls.filter((c) => UNDOS.has(c)), [], 'the bike that left is never "returned", the fee never voided');
   });
 
   it('a door whose answer never came for the second bike: FAILED for an operator, nothing of that bike undone', async () => {

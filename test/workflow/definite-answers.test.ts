@@ -107,6 +107,8 @@ describe('only a definite answer decides', { concurrency: true }, () => {
     assert.ok(count('issueTicket') >= 2, 'sent again once the look-up found it applied');
     assert.equal(count('lookupFlight'), 1, 'asked once: the look-up said it applied');
     assert.equal(count('voidPayment') + count('cancelHotel') + count('releaseFlight') + count('capturePayment'), 0);
+    // The alert is sent, not waited for (no-silent-waits): it may reach the webhook just after the view says STUCK.
+    await waitFor('the operator to be alerted', async () => count('sendAlert') >= 1, 10_000);
     assert.equal(count('sendAlert'), 1);
     await handle.executeUpdate(operatorActionUpdate, { args: [{ action: 'resolve', step: 'issueTicket', operator: 'ops', reason: 'ticketed, seen at the airline' }] });
     const view = await handle.result();

@@ -161,6 +161,31 @@ describe('cross-border transfer', { concurrency: true }, () => {
     assert.ok(!calls.includes('postTransfer'));
   });
 
+  it('a pacs.002 RJCT that was lost, found by the status request on a later attempt: released and COMPENSATED, not STUCK', async () => {
+    let attempts = 0;
+    const { activities, calls } = mockTransfer({
+      // Attempt 1: the report is lost (timed out); attempt 2 asks the network first and finds the RJCT.
+      submitPayment: async () => {
+        attempts += 1;
+        if (attempts === 1) throw new Error('no pacs.002 within the timeout');
+        throw networkRejection('AC04');
+      },
+      requestStatus: async () => ({ found: true, status: 'RJCT', report: null }),
+    });
+    const handle = await env.start(crossBorderTransfer, [input(toJpy)], activities);
+    const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 20_000));
+    const view = await Promise.race([handle.result(), timeout]);
+    if (!view) {
+      const stuck = await handle.query(sagaStateQuery);
+      await handle.terminate('test done');
+      assert.fail(`the transfer did not end by itself: ${stuck.status} ${JSON.stringify(stuck.steps.map((s) => [s.name, s.status]))}`);
+    }
+    assert.equal(view.status, 'COMPENSATED', JSON.stringify(view.steps.map((s) => [s.name, s.status])));
+    assert.equal(view.error!.type, 'NetworkRejected');
+    assert.ok(calls.includes('releaseHold') && calls.includes('releasePair'), 'the customer\'s money and the rate are released');
+    assert.ok(!calls.includes('postTransfer') && !calls.includes('sendAlert'));
+  });
+
   it('a rejection the network does not confirm (its status says settled) is taken as settled', async () => {
     const { activities, calls } = mockTransfer({
       submitPayment: async () => {
