@@ -129,7 +129,7 @@ async function handOver(saga: BikeSaga, input: BikeCheckoutInput, rider: Rider, 
       if (out.length === 0 || t.doors!.has(n)) throw err;
       const { type, message } = describeFailure(err, labelOf('dispenseBike', n));
       stopped = { type, message };
-      await saga.settleUnit(n, 'undone');
+      await saga.undoUnit(n);
     }
   }
   const fee = { ...rider.fee, amountMinor: (rider.fee.amountMinor / input.bikes) * out.length };
@@ -160,11 +160,21 @@ async function dispenseBike(saga: BikeSaga, input: BikeCheckoutInput, verificati
       saga.reject(FailureType.SensorTimeout, `the door sensor did not see bike ${bike.bikeId} in bay ${bike.bay} within ${input.sensorTimeoutMs} ms`);
     }
   });
+  const door = { kioskId, bay: bike.bay, bikeId: bike.bikeId };
   if (t.doors) {
+    // The door is this bike's point of no return from the moment it is sent; a door refused outright
+    // never opened, and the bike is given back like one whose door was never asked for.
     t.doors.add(n);
-    await saga.settleUnit(n, 'kept', `the door of bay ${bike.bay} opened for bike ${bike.bikeId}: it is with its rider, so the checkout can no longer be cancelled`);
+    const reason = `the door of bay ${bike.bay} opened for bike ${bike.bikeId}: it is with its rider, so the checkout can no longer be cancelled`;
+    const doors = t.doors;
+    const refusedOutright = (onRefused: () => void) => () => {
+      onRefused();
+      doors.delete(n);
+    };
+    await saga.passUnit(n, reason, (onRefused) => saga.step('openDoor', door, { unit: n, onRefused: refusedOutright(onRefused) }));
+  } else {
+    await saga.step('openDoor', door, { unit: n });
   }
-  await saga.step('openDoor', { kioskId, bay: bike.bay, bikeId: bike.bikeId }, { unit: n });
   bike.status = 'DOOR_OPEN';
   t.show();
   return { bikeId: bike.bikeId, bay: bike.bay, conditionRecordId };

@@ -50,7 +50,10 @@ export async function runStep<A, I>(ctx: SagaContext, undos: UndoStack, name: st
       ctx.record.end(step, 'FAILED', attemptOf(err), describeFailure(err, label).message);
       // Only local holds have an undo to drop: see order-checkout.
       // A refusal after an attempt with no definite answer does not prove that attempt did not land.
-      if (refused(err, local) && (!ctx.definite || (attemptOf(err) === 1 && !fellBack))) undos.drop(step);
+      if (refused(err, local) && (!ctx.definite || (attemptOf(err) === 1 && !fellBack))) {
+        undos.drop(step);
+        call.onRefused?.();
+      }
       if (!ctx.pivoted || !ctx.caller.declared || isCancellation(err)) throw err;
       // Past the pivot the saga cannot go back: it waits for an operator to retry or resolve the step.
       if ((await ctx.afterPivotDecision(step, err)) === 'resolve') return undefined;

@@ -27,7 +27,7 @@ export class SagaContext {
   readonly desk: OperatorDesk;
   /** Nothing waits in silence (see Patches.noSilentWaits). */
   readonly bounded: boolean;
-  /** A unit passed its own point of no return (settleUnit 'kept'): a step with no unit goes only forward. */
+  /** A unit passed its own point of no return (Saga.passUnit): a step with no unit goes only forward. */
   unitKept = false;
   private alerts = 0;
   pivotState: PivotState = 'before';

@@ -40,9 +40,7 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     this.ctx = new SagaContext(options);
     this.undos = new UndoStack(this.ctx);
     setHandler(sagaStateQuery, () => this.ctx.record.view);
-    setHandler(cancelUpdate, (request) => this.requestCancel(request), {
-      validator: (_request: CancelRequest) => this.validateCancel(),
-    });
+    this.acceptCancels();
   }
 
   get id(): string {
@@ -113,22 +111,51 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     throw ApplicationFailure.nonRetryable(message, type);
   }
 
+  /** One unit of the saga (a bike of a household) given back on its own, before the saga ends: its undos run now, newest first. */
+  async undoUnit(unit: number | string): Promise<void> {
+    await this.undos.settleNow(this.undos.takeUnit(unit));
+  }
+
   /**
-   * One unit of the saga (a bike of a household) settled on its own, before the saga ends. 'kept': the unit
-   * passed its own point of no return (a door opened): its undos are dropped, the saga is never compensated
-   * as a whole again (a step with no unit from here is settled as a step after the pivot, STUCK for an
-   * operator; before no-silent-waits, a failure ended FAILED) and a cancel is refused with
-   * `reason`. 'undone': its undos run now, in reverse order, as compensation would run them.
+   * Sends the call that passes one unit's own point of no return (a bike's door) as `work(onRefused)`,
+   * the unit kept from the moment it is sent: its undos dropped, the saga never compensated as a whole
+   * again (a step with no unit is settled as a step after the pivot), cancels refused. A definite refusal of that call
+   * (`onRefused`, passed on to the step) means it never took effect: the unit's undos go back on the stack
+   * and the saga stands where it stood, so the unit is given back like any other. Any other failure leaves
+   * the unit kept: the call may have passed.
    */
-  async settleUnit(unit: number | string, outcome: 'kept' | 'undone', reason = 'part of the saga passed its point of no return'): Promise<void> {
+  async passUnit<T>(unit: number | string, reason: string, work: (onRefused: () => void) => Promise<T>): Promise<T> {
+    const before = { pivotState: this.ctx.pivotState, unitKept: this.ctx.unitKept };
     const ours = this.undos.takeUnit(unit);
-    if (outcome === 'undone') return this.undos.settleNow(ours);
+    this.keepUnit(reason);
+    let refusedOutright = false;
+    try {
+      return await work(() => {
+        refusedOutright = true;
+      });
+    } catch (err) {
+      if (refusedOutright) {
+        this.undos.putBack(ours);
+        Object.assign(this.ctx, before);
+        if (!before.unitKept) this.acceptCancels();
+      }
+      throw err;
+    }
+  }
+
+  private keepUnit(reason: string): void {
     if (this.ctx.pivotState === 'before') this.ctx.pivotState = 'inFlight';
     this.ctx.unitKept = true;
     setHandler(cancelUpdate, (request) => this.requestCancel(request), {
       validator: (_request: CancelRequest) => {
         throw ApplicationFailure.nonRetryable(reason, 'PastPivot');
       },
+    });
+  }
+
+  private acceptCancels(): void {
+    setHandler(cancelUpdate, (request) => this.requestCancel(request), {
+      validator: (_request: CancelRequest) => this.validateCancel(),
     });
   }
 

@@ -55,6 +55,8 @@ export interface CallOptions {
   local?: boolean;
   /** Called once the undo has succeeded, so a saga can show what it gave back. */
   onCompensated?: () => void;
+  /** Called when the backend refused the call outright (a definite refusal at its first attempt): it took no effect. */
+  onRefused?: () => void;
 }
 
 /** The step as the view and the keys name it: `reserveBike#2` for the second bike. */

@@ -44,6 +44,11 @@ export class UndoStack {
     return ours;
   }
 
+  /** Puts undos taken off the stack back on top, in their order (their call turned out never to pass). */
+  putBack(undos: Registered[]): void {
+    this.compensations.push(...undos);
+  }
+
   /** Runs undos taken off the stack now, newest first, as compensation would run them. */
   async settleNow(undos: Registered[]): Promise<void> {
     const undoCtx = this.undoContext();
