@@ -1,8 +1,9 @@
 import { addKiosk, bikeBody, senseBike, VISITOR } from './bikes';
 import { allocateNow, createSection, createSectionToAllocate, register, stageOf } from './classes';
-import { allocatorId, claimId } from '../../src/domain/allocation';
+import { allocatorId, claimId, type AllocatorState } from '../../src/domain/allocation';
 import type { OperatorAction } from '../../src/domain/operator';
-import { allocationQuery, operatorActionUpdate } from '../../src/workflows';
+import { allocationQuery, operatorActionUpdate, seatAllocatorV2 } from '../../src/workflows';
+import { fileRequestSignal } from '../../src/workflows/messages';
 import { call, clearFaults, injectFault, sagaKey, waitFor, waitForView } from './http';
 import { orderBody } from './orders';
 import { OPERATOR_KEY, type Stack, type StackOptions } from './stack';
@@ -150,6 +151,26 @@ async function allocatorContinuedAsNew(stack: Stack) {
   return { sagaId: id, runId: first, outcome: 'five requests filed and answered, then continued as new' };
 }
 
+/**
+ * An allocator whose operations fill ledger pages (five to a page here, a thousand in production): it
+ * writes them to allocatorLedger children as it continues as new; the history recorded is the first page's.
+ */
+async function allocatorLedgerPage(stack: Stack) {
+  const sectionId = `ledger-${Date.now().toString(36)}`;
+  const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
+  const state: AllocatorState = { section: { sectionId, capacity: 2, allocationAt: inHours(1), windowClosesAt: inHours(2) }, granted: [], queue: [], allocated: false, closed: false, maxHistory: 20, generation: 0, pageOps: 5 };
+  const handle = await stack.client.workflow.start(seatAllocatorV2, { args: [state], taskQueue: stack.config.taskQueue, workflowId: allocatorId(sectionId) });
+  for (let n = 1; n <= 30; n += 1) {
+    await handle.signal(fileRequestSignal, { sagaId: `saga-ledger-${n}`, studentId: `s-${2000 + n}`, registeredAt: '2026-01-01T00:00:00.000Z', submittedAt: Date.now() });
+  }
+  const page = `${allocatorId(sectionId)}-page-`;
+  const pageId = await waitFor('a ledger page', async () => {
+    for await (const run of stack.client.workflow.list({ query: `WorkflowType = 'allocatorLedger'` })) if (run.workflowId.startsWith(page)) return run.workflowId;
+    return undefined;
+  });
+  return { sagaId: pageId, outcome: 'a page of five operations, written by its allocator as it continued as new' };
+}
+
 /** The claim of a completed registration: it lasts until the section's window closes. */
 async function claimOfRegistration(stack: Stack) {
   const sectionId = await createSection(stack.backendsUrl, 1, 0, 4_000);
@@ -276,6 +297,7 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
   { name: 'transfer-return-completed', run: returnedTransfer },
   // On a stack of their own: a short order deadline, the capture local, a small allocator history bound.
   { name: 'seat-allocator-continued-as-new', stack: 'short', run: allocatorContinuedAsNew },
+  { name: 'allocator-ledger-page', run: allocatorLedgerPage },
   { name: 'order-local-pivot-completed', stack: 'short', run: (stack) => finishedOrder(stack, {}) },
   { name: 'order-deadline-compensated', stack: 'short', run: deadlineOrder },
 ];
