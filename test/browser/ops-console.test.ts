@@ -10,7 +10,7 @@ import type { Browser } from 'playwright-core';
 import { backendRecords, call, clearFaults, injectFault, waitForView } from '../support/http';
 import { orderBody } from '../support/orders';
 import { browserMissing, launchBrowser, screenshot } from '../support/browser';
-import { OPERATOR_KEY, startStack, type Stack } from '../support/stack';
+import { OPERATOR_KEY, startStack, type Stack, stuckUndoLog } from '../support/stack';
 
 const skip = browserMissing() ?? false;
 let stack: Stack;
@@ -18,7 +18,7 @@ let browser: Browser;
 
 before(async () => {
   if (skip) return;
-  stack = await startStack({ env: { SAGAWAY_LOCAL_STEPS: 'false' }, tuning: { stuckAfterAttempts: 2 } });
+  stack = await startStack({ env: { SAGAWAY_LOCAL_STEPS: 'false' }, tuning: { stuckAfterAttempts: 2 }, expectErrorLogs: [stuckUndoLog('authorizePayment', 'payments: injected 409 for void')] });
   browser = await launchBrowser();
 });
 

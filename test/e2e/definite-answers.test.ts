@@ -7,13 +7,20 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendRecords, call, callsInFlight, injectFault, sagaKey, waitFor, waitForView } from '../support/http';
 import { orderBody } from '../support/orders';
-import { OPERATOR_KEY, startStack, type Stack } from '../support/stack';
+import { afterPivotLog, OPERATOR_KEY, startStack, type Stack, stuckUndoLog } from '../support/stack';
 import { tripBody } from '../support/trips';
 
 let stack: Stack;
 
 before(async () => {
-  stack = await startStack({ tuning: { stepRetryInitialMs: 20, stuckAfterAttempts: 3, compensationBackoffMs: { initial: 50, max: 200 } } });
+  stack = await startStack({ tuning: { stepRetryInitialMs: 20, stuckAfterAttempts: 3, compensationBackoffMs: { initial: 50, max: 200 } },
+    // The STUCK steps these tests provoke on purpose.
+    expectErrorLogs: [
+      stuckUndoLog('holdFlight', 'gave up after retries: flights /holds/release answered something malformed: the body is not JSON'),
+      afterPivotLog('orderCheckout', 'commitInventory'),
+      afterPivotLog('tripBooking', 'issueTicket'),
+    ],
+  });
 });
 
 after(async () => {

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendRecords, call, callsInFlight, injectFault, sagaKey, unfiredFaults, waitFor, waitForView } from '../support/http';
 import { orderBody } from '../support/orders';
-import { startStack, type Stack } from '../support/stack';
+import { afterPivotLog, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 
 before(async () => {
   // Steps retried 20 ms after a failure, doubling: the tests count attempts, and the pivot's seven take 1.3 s, not 13.
-  stack = await startStack({ tuning: { stepRetryInitialMs: 20 } });
+  stack = await startStack({ tuning: { stepRetryInitialMs: 20 }, expectErrorLogs: [afterPivotLog('orderCheckout', 'capturePayment')] });
 });
 
 after(async () => {

@@ -3,14 +3,14 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { operatorActionUpdate } from '../../src/workflows';
 import { backendRecords, call, clearFaults, injectFault, sagaKey, unfiredFaults, waitForView } from '../support/http';
 import { orderBody } from '../support/orders';
-import { startStack, type Stack, stuckUndoLog } from '../support/stack';
+import { afterPivotLog, startStack, type Stack, stuckUndoLog } from '../support/stack';
 
 /** The order saga's point of no return, with a deadline short enough to pass while the capture is in flight. */
 let stack: Stack;
 
 before(async () => {
   // Steps retried 20 ms after a failure, doubling: eight tries of the capture take 2.5 s, not 25.
-  stack = await startStack({ env: { SAGAWAY_ORDER_DEADLINE_SECONDS: '6' }, tuning: { stuckAfterAttempts: 3, stepRetryInitialMs: 20 }, expectErrorLogs: [stuckUndoLog('authorizePayment', 'payments: injected 409 for void')] });
+  stack = await startStack({ env: { SAGAWAY_ORDER_DEADLINE_SECONDS: '6' }, tuning: { stuckAfterAttempts: 3, stepRetryInitialMs: 20 }, expectErrorLogs: [stuckUndoLog('authorizePayment', 'payments: injected 409 for void'), afterPivotLog('orderCheckout', 'capturePayment')] });
   // A first order warms the worker up, so the deadline is not spent on a cold start.
   await call(stack.apiUrl, 'POST', '/v1/orders', { body: orderBody(), prefer: 'wait=30' });
 });

@@ -95,9 +95,12 @@ export function stuckUndoLog(step: string, lastError: string): RegExp {
   return new RegExp(`"step":"${escape(step)}".*"lastError":"${escape(lastError)}","msg":"compensation stuck; waiting for an operator"`);
 }
 
-/** The worker's error line for a step after the pivot that failed for good (a refusal a test injects). */
+/**
+ * The worker's error line for a step that cannot go back (the pivot, a step after it) that is STUCK: a
+ * refusal a test injects, or a fault that outlasts the attempts bound before the test lifts it.
+ */
 export function afterPivotLog(workflowType: string, step: string): RegExp {
-  return new RegExp(`"workflowType":"${escape(workflowType)}","step":"${escape(step)}","msg":"a step after the pivot failed for good; waiting for an operator"`);
+  return new RegExp(`"workflowType":"${escape(workflowType)}","step":"${escape(step)}".*"msg":"(a step after the pivot failed for good; waiting for an operator|a step that cannot go back has no definite answer; STUCK, still retried, open to an operator)"`);
 }
 
 /**

@@ -103,15 +103,19 @@ describe('a refusal at every step', { concurrency: true }, () => {
     });
 
     it(`a capture that landed but whose answer was lost (${mode.name}): the look-up shows it CAPTURED, the order completes, nothing undone`, async () => {
+      // An idempotent processor: the first answer cannot be read; sent again under its key, the stored reply.
+      let captures = 0;
       const { activities, calls } = orderBackends({
         capturePayment: async () => {
-          throw ApplicationFailure.nonRetryable('payments /captures answered something malformed: the body is not JSON', 'MalformedResponse');
+          captures += 1;
+          if (captures === 1) throw ApplicationFailure.nonRetryable('payments /captures answered something malformed: the body is not JSON', 'MalformedResponse');
+          return undefined;
         },
         lookupPayment: async () => ({ found: true, status: 'CAPTURED' }),
       });
       const view = await env.execute(orderCheckout, [input(mode.input)], activities);
       assert.equal(view.status, 'COMPLETED');
-      assert.match(view.steps.find((s) => s.name === 'capturePayment')?.error ?? '', /reconciled: CAPTURED/);
+      assert.equal(view.steps.find((s) => s.name === 'capturePayment')?.status, 'SUCCEEDED');
       assert.deepEqual(calls.filter((c) => UNDOS.has(c)), []);
     });
   }

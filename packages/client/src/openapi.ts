@@ -160,6 +160,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send money abroad
+         * @description A cross-border transfer: sanctions screening (a potential match waits for two compliance officers), a locked rate when the currencies differ, a funds hold on the core system, the pacs.008 to the payment network (its UETR is the transfer's reference), the network's report, a balanced posting and a notification.
+         */
+        post: operations["startTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/transfers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a transfer, with its return if the money came back */
+        get: operations["getTransfer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sagas/{id}": {
         parameters: {
             query?: never;
@@ -220,6 +257,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit/sagas/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A saga's audit trail
+         * @description Every audit entry of one saga, of any client, in order, with personal data masked. Auditor keys only.
+         */
+        get: operations["getSagaAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit entries by time
+         * @description Entries written from `since` (and before `until`), in the global chain's order, every client's; continue with `after` = the answer's `next`. Auditor keys only.
+         */
+        get: operations["listAuditEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sagas/{id}/cancel": {
         parameters: {
             query?: never;
@@ -247,7 +324,7 @@ export interface components {
         SagaViewInput: {
             id: string;
             /** @enum {string} */
-            type: "order" | "bike-checkout" | "class-registration" | "trip";
+            type: "order" | "bike-checkout" | "class-registration" | "trip" | "transfer" | "transfer-return";
             /** @enum {string} */
             status: "RUNNING" | "COMPENSATING" | "COMPLETED" | "COMPENSATED" | "FAILED";
             steps: {
@@ -283,10 +360,32 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        AuditEntryInput: {
+            /** @enum {number} */
+            v: 1;
+            globalSeq: number;
+            sagaSeq: number;
+            sagaId: string;
+            sagaType: string;
+            kind: string;
+            key: string;
+            actor: {
+                client?: string;
+                keyId?: string;
+                operator?: string;
+            } | null;
+            data: {
+                [key: string]: unknown;
+            };
+            at: string;
+            prevGlobalHash: string;
+            prevSagaHash: string;
+            hash: string;
+        };
         SagaView: {
             id: string;
             /** @enum {string} */
-            type: "order" | "bike-checkout" | "class-registration" | "trip";
+            type: "order" | "bike-checkout" | "class-registration" | "trip" | "transfer" | "transfer-return";
             /** @enum {string} */
             status: "RUNNING" | "COMPENSATING" | "COMPLETED" | "COMPENSATED" | "FAILED";
             steps: {
@@ -321,6 +420,28 @@ export interface components {
             detail: string;
         } & {
             [key: string]: unknown;
+        };
+        AuditEntry: {
+            /** @enum {number} */
+            v: 1;
+            globalSeq: number;
+            sagaSeq: number;
+            sagaId: string;
+            sagaType: string;
+            kind: string;
+            key: string;
+            actor: {
+                client?: string;
+                keyId?: string;
+                operator?: string;
+            } | null;
+            data: {
+                [key: string]: unknown;
+            };
+            at: string;
+            prevGlobalHash: string;
+            prevSagaHash: string;
+            hash: string;
         };
     };
     responses: never;
@@ -1187,6 +1308,184 @@ export interface operations {
             };
         };
     };
+    startTransfer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required: 1 to 255 visible ASCII characters; the same key returns the same saga for the saga's life plus the Temporal namespace's retention period after it ends (24 hours on the dev server) */
+                "idempotency-key"?: string;
+                /** @description wait=N (N up to 60): wait up to N seconds for the saga to end */
+                prefer?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "debtor": {
+                 *         "iban": "DE89370400440532013000",
+                 *         "currency": "EUR"
+                 *       },
+                 *       "beneficiary": {
+                 *         "name": "Claire Dubois",
+                 *         "iban": "FR7630006000011234567890189",
+                 *         "bic": "BNPAFRPP",
+                 *         "country": "FR",
+                 *         "address": {
+                 *           "line": "1 rue de Rivoli",
+                 *           "city": "Paris"
+                 *         },
+                 *         "currency": "EUR"
+                 *       },
+                 *       "amount": {
+                 *         "value": "250.00",
+                 *         "currency": "EUR"
+                 *       },
+                 *       "amountIs": "sent",
+                 *       "chargeBearer": "SHAR",
+                 *       "remittanceInformation": "Invoice 2027-041",
+                 *       "reviewSeconds": 86400
+                 *     }
+                 */
+                "application/json": {
+                    debtor: {
+                        iban: string;
+                        /** @enum {string} */
+                        currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "JPY" | "KRW" | "KWD" | "BHD" | "JOD" | "OMR" | "TND";
+                    };
+                    beneficiary: {
+                        name: string;
+                        iban?: string;
+                        accountNumber?: string;
+                        bic: string;
+                        country: string;
+                        address: {
+                            line: string;
+                            city: string;
+                            postalCode?: string;
+                        };
+                        /** @enum {string} */
+                        currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "JPY" | "KRW" | "KWD" | "BHD" | "JOD" | "OMR" | "TND";
+                    };
+                    amount: {
+                        value: string;
+                        /** @enum {string} */
+                        currency: "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "JPY" | "KRW" | "KWD" | "BHD" | "JOD" | "OMR" | "TND";
+                    };
+                    /**
+                     * @default sent
+                     * @enum {string}
+                     */
+                    amountIs?: "sent" | "received";
+                    /**
+                     * @default SHAR
+                     * @enum {string}
+                     */
+                    chargeBearer?: "DEBT" | "CRED" | "SHAR";
+                    remittanceInformation?: string;
+                    endToEndId?: string;
+                    /** @default 86400 */
+                    reviewSeconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SagaView"];
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SagaView"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getSaga: {
         parameters: {
             query?: never;
@@ -1266,7 +1565,7 @@ export interface operations {
     listSagas: {
         parameters: {
             query?: {
-                type?: "order" | "bike-checkout" | "class-registration" | "trip";
+                type?: "order" | "bike-checkout" | "class-registration" | "trip" | "transfer" | "transfer-return";
                 status?: "RUNNING" | "COMPENSATING" | "COMPLETED" | "COMPENSATED" | "FAILED";
                 pageSize?: number;
                 pageToken?: string;
@@ -1384,6 +1683,186 @@ export interface operations {
             };
             /** @description Default Response */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSagaAudit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sagaId: string;
+                        entries: components["schemas"]["AuditEntry"][];
+                        sagaChainIntact: boolean;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAuditEntries: {
+        parameters: {
+            query?: {
+                since?: string;
+                until?: string;
+                after?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entries: components["schemas"]["AuditEntry"][];
+                        next: number | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
