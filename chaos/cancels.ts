@@ -64,9 +64,22 @@ export async function dropDuringAddDrop(api: () => string, apiKey: string, t: Ti
       const statuses = answers.map((r) => r!.status);
       // A 503 beside an answer is a copy not delivered (the client would send it again); the others decide.
       const delivered = statuses.filter((s, i) => !(s === 503 && answers[i]!.headers.get('retry-after')));
-      if (!delivered.every((s) => s < 300 || s === 409) || delivered.every((s) => s === 409)) out.odd.push(`${t.sagaId}: ${statuses.join(',')}`);
+      // Both refused is right only when the add/drop period closed first (on a busy machine it can close
+      // between the read above and the drop): the registration then stands, COMPLETED with its enrollment.
+      const bothRefused = delivered.every((s) => s === 409) && (await endedAs(api, apiKey, t.sagaId, until)) !== 'COMPLETED';
+      if (!delivered.every((s) => s < 300 || s === 409) || bothRefused) out.odd.push(`${t.sagaId}: ${statuses.join(',')}`);
       return;
     }
     await pause(250);
   }
+}
+
+/** How the saga ended, read until `until` (null if it had not ended by then). */
+async function endedAs(api: () => string, apiKey: string, sagaId: string, until: number): Promise<string | null> {
+  while (Date.now() < until + 30_000) {
+    const view = await readView(api, apiKey, sagaId);
+    if (view && view.status !== 'RUNNING' && view.status !== 'COMPENSATING') return view.status as string;
+    await pause(250);
+  }
+  return null;
 }
