@@ -55,7 +55,7 @@ async function killedDuring(hangOn: string, overrides: Parameters<typeof input>[
   const doomed = doomedWorker(taskQueue, mark, hangOn);
   try {
     const handle = await env.client.workflow.start(orderCheckout, { taskQueue, workflowId: `crash-${randomUUID()}`, args: [input(overrides)] });
-    await waitFor(`${hangOn} landed`, async () => existsSync(mark), 60_000);
+    await waitFor(`${hangOn} landed`, async () => existsSync(mark), 120_000);
     doomed.kill('SIGKILL');
     const taken = meanwhile(handle);
     const { activities, calls } = orderBackends(backends);
