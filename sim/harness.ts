@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker } from '@temporalio/worker';
@@ -23,6 +24,7 @@ type Activities = Record<string, (input: never) => Promise<unknown>>;
 export class Harness {
   private readonly mocks = new Map<string, Activities>();
   private readonly running: Array<{ worker: Worker; done: Promise<void> }> = [];
+  private readonly unsettled = new Set<Promise<unknown>>();
   private queues = { cached: `sim-${randomUUID()}`, replay: `sim-replay-${randomUUID()}` };
 
   private constructor(readonly env: TestWorkflowEnvironment) {}
@@ -67,7 +69,14 @@ export class Harness {
     this.mocks.delete(workflowId);
   }
 
+  /** Calls of a checked schedule still on their way: `stop` waits for them before it closes the connection. */
+  settling(calls: Promise<unknown>): void {
+    const tracked = calls.finally(() => this.unsettled.delete(tracked));
+    this.unsettled.add(tracked);
+  }
+
   async stop(): Promise<void> {
+    await Promise.race([Promise.allSettled(this.unsettled), sleep(15_000)]);
     for (const { worker } of this.running) worker.shutdown();
     await Promise.all(this.running.map((r) => r.done));
     await this.env.teardown();

@@ -29,9 +29,12 @@ export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule
   const world = new World(sabotage);
   const coverage = new Coverage();
   let handle: WorkflowHandle | null = null;
+  // Once the schedule is checked its workflow is gone: a message still due is not sent, so nothing calls
+  // the server after the harness closes its connection.
+  let over = false;
   const pending: Array<Promise<unknown>> = [];
   const later = (afterMs: number, send: (h: WorkflowHandle) => Promise<unknown>, what: string) => {
-    pending.push(sleep(afterMs).then(() => (handle ? send(handle) : undefined)).then(() => coverage.add(`world ${what}`), () => coverage.add(`world ${what} refused`)));
+    pending.push(sleep(afterMs).then(() => (handle && !over ? send(handle) : undefined)).then(() => coverage.add(`world ${what}`), () => coverage.add(`world ${what} refused`)));
   };
   const activities = worldActivities(sim.specs(schedule.saga, { world, later }, ), schedule, world, coverage);
   handle = await harness.start(sim.workflow, sim.args(schedule.saga) as never, activities, schedule.replay);
@@ -42,7 +45,7 @@ export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule
   let done: SagaView | { failed: string } | null = null;
   void ended.then((d) => (done = d));
   for (const e of [...schedule.events].sort((a, b) => a.at - b.at)) {
-    pending.push(sleep(e.at).then(() => (done ? undefined : fire(sim, schedule, h, e, world, coverage))));
+    pending.push(sleep(e.at).then(() => (done || over ? undefined : fire(sim, schedule, h, e, world, coverage))));
   }
   const lastEvent = Math.max(0, ...schedule.events.map((e) => e.at));
   let view: SagaView | null = null;
@@ -73,7 +76,8 @@ export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule
   const took = Date.now() - started;
   coverage.add(`took ${took < 1_000 ? '<1' : took < 3_000 ? '<3' : took < 10_000 ? '<10' : took < 30_000 ? '<30' : '>=30'} s`);
   await harness.forget(h.workflowId);
-  void Promise.allSettled(pending);
+  over = true;
+  harness.settling(Promise.allSettled(pending));
   if (!final || 'failed' in final) {
     const violation: Violation = final ? { invariant: 'view-vs-ledger', detail: `the workflow failed: ${final.failed}` } : { invariant: 'unanswered', detail: 'the saga answered no state query' };
     return { violations: [violation], coverage, view: null, world };
