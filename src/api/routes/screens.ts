@@ -9,7 +9,7 @@ import type { OpsGateway } from '../ops-gateway';
 import { presentView } from '../present';
 import { HttpProblem } from '../problems';
 import { SagaIdSchema } from '../schemas';
-import { DEFAULT_EVENT_STREAMS } from './events';
+import { DEFAULT_EVENT_STREAMS, EventHeadersSchema } from './events';
 
 export interface ScreenOptions {
   /** Shows a "bike sensed" button per bay, standing in for the door sensor. */
@@ -94,7 +94,7 @@ export function opsConsoleRoutes(app: FastifyInstance, ops: OpsGateway): void {
   });
 
   typed.get('/v1/ops/sagas/:id/events', {
-    schema: { hide: true, params: OpsIdParamsSchema, headers: z.object({ 'last-event-id': z.string().max(64).optional() }).loose() },
+    schema: { hide: true, params: OpsIdParamsSchema, headers: EventHeadersSchema },
   }, async (request, reply) => {
     const { id } = request.params;
     if (!(await ops.view(id))) throw notFound(id);
