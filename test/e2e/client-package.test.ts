@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -51,6 +51,18 @@ describe('@sagaway/client', () => {
     const served = await call(stack.apiUrl, 'GET', '/openapi.json');
     assert.equal(served.status, 200);
     assert.equal(readFileSync(GENERATED, 'utf8'), await typesFrom(served.body), 'packages/client/src/openapi.ts is stale: run npx tsx packages/client/scripts/generate.ts');
+  });
+
+  it('its browser build, which the screens load, is built from its sources as they are', () => {
+    const out = mkdtempSync(join(tmpdir(), 'sagaway-client-browser-'));
+    try {
+      run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.browser.json', '--outDir', out], packageDir);
+      const built = readdirSync(out).sort();
+      assert.deepEqual(readdirSync(join(packageDir, 'browser')).sort(), built, 'packages/client/browser is stale: run npm run build:browser in packages/client');
+      for (const name of built) assert.equal(readFileSync(join(packageDir, 'browser', name), 'utf8'), readFileSync(join(out, name), 'utf8'), `packages/client/browser/${name} is stale: run npm run build:browser in packages/client`);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it("installs into a new project with npm install <path>, and its README's example runs an order, a follow and a cancel", async () => {

@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Money } from '../../domain/money';
 import { SagaFeeds } from '../../observability/saga-feeds';
-import { ClientModule } from '../client-module';
+import { clientModuleFiles } from '../client-module';
 import type { OpsGateway } from '../ops-gateway';
 import { presentView } from '../present';
 import { HttpProblem } from '../problems';
@@ -70,9 +70,9 @@ export function screenRoutes(app: FastifyInstance, options: ScreenOptions): void
   typed.get('/ops', { schema: hide }, (_request, reply) => page(reply, pages.ops, {}));
 
   // The client package's browser build, which the screens call the API with.
-  const clientModule = new ClientModule();
+  const clientModule = clientModuleFiles();
   typed.get('/screens/client/:file', { schema: { ...hide, params: z.object({ file: z.string().max(32) }) } }, (request, reply) => {
-    const body = clientModule.file(request.params.file);
+    const body = clientModule.get(request.params.file);
     if (body === undefined) return reply.callNotFound();
     return reply.headers({ ...headers, 'cache-control': 'no-cache' }).type('text/javascript; charset=utf-8').send(body);
   });
