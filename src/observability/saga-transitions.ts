@@ -32,12 +32,13 @@ export function cursorOf(view: SagaView): Cursor {
  */
 export function transitions(before: Cursor, after: SagaView): Transition[] {
   const out: Transition[] = [];
+  const statuses = stepsAfter(statusPath(after.status), before.status).map((status): Transition => ({ event: 'status', data: { status, error: status === after.status ? after.error : null } }));
+  // A watcher told nothing yet hears that the saga runs before what its steps did, as a live one did.
+  if (before.status === null) out.push(statuses.shift()!);
   after.steps.forEach((step, index) => {
     for (const status of stepsAfter(stepPath(step), before.steps[index] ?? null)) out.push({ event: 'step', data: stepData(step, index, status) });
   });
-  for (const status of stepsAfter(statusPath(after.status), before.status)) {
-    out.push({ event: 'status', data: { status, error: status === after.status ? after.error : null } });
-  }
+  out.push(...statuses);
   for (const entry of auditOf(after).slice(before.audit)) out.push({ event: 'audit', data: entry });
   return out;
 }
