@@ -21,6 +21,11 @@ import { sagaViewSinks } from '../src/views/saga-view-store';
 import { HISTORIES_DIR, RELEASE, type RecordedHistory } from '../test/support/history-files';
 import { workflowBundle } from '../test/support/workflow-bundle';
 
+// A developer's tool, run beside `npm start` (which opts its own parts into development): without
+// SAGAWAY_ENV it reads the development defaults too, so `npm run replay -- <id>` works as the docs give it.
+// Against a cluster, SAGAWAY_CODEC_KEYS and TEMPORAL_ADDRESS say where and how to read; it writes nothing there.
+process.env.SAGAWAY_ENV ??= 'development';
+
 interface Args {
   sagaId: string;
   save: string | null;

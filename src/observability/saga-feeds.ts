@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { TERMINAL_STATUSES, type SagaView } from '../domain/saga';
-import { transitions, type Transition } from './saga-transitions';
+import { advance, decodeCursor, encodeCursor, NOTHING_SEEN, transitions, type Cursor, type Transition } from './saga-transitions';
 
 export type FeedEvent = Transition & { id: string };
 
@@ -15,17 +14,15 @@ export interface FeedOptions {
   pollMs: number;
   /** How long a feed goes on after its last subscriber left, so a client that reconnects resumes in it. */
   lingerMs: number;
-  /** Transitions a feed keeps for subscribers that resume with Last-Event-ID. */
-  keep?: number;
 }
 
 /**
  * Live transitions of sagas for Server-Sent Events. One feed per saga per API instance reads the view
- * with the state query (which adds nothing to the workflow's history) and fans the transitions out to
- * every open stream. Event ids are `<feed>.<n>`: a resume within the same feed gets exactly what it
- * missed; a resume from another feed (another API instance, or after the feed closed) gets the saga's
- * path again from the start. The feed stops polling when the saga ends, or `lingerMs` after its last
- * subscriber left.
+ * with the state query (which adds nothing to the workflow's history) and sends each open stream the
+ * transitions from what that stream was told to the view. An event's id is what its stream has been told
+ * after it (a cursor, see saga-transitions.ts), so a resume with Last-Event-ID gets exactly what it missed
+ * in any feed: this one, another API instance's, or a new one after the saga ended. The feed stops polling
+ * when the saga ends, or `lingerMs` after its last subscriber left.
  */
 export class SagaFeeds {
   private readonly feeds = new Map<string, Feed>();
@@ -42,7 +39,7 @@ export class SagaFeeds {
       feed = new Feed(() => this.read(sagaId, owner), this.options, () => this.feeds.delete(sagaId));
       this.feeds.set(sagaId, feed);
     }
-    return feed.add(lastEventId, subscriber);
+    return feed.add(decodeCursor(lastEventId) ?? NOTHING_SEEN, subscriber);
   }
 
   /** Open feeds (for tests and metrics). */
@@ -56,11 +53,14 @@ export class SagaFeeds {
   }
 }
 
+/** A stream of the feed and what it has been told. */
+interface Follower {
+  subscriber: Subscriber;
+  cursor: Cursor;
+}
+
 class Feed {
-  private readonly name = randomBytes(4).toString('hex');
-  private readonly subscribers = new Set<Subscriber>();
-  private readonly events: FeedEvent[] = [];
-  private seq = 0;
+  private readonly followers = new Set<Follower>();
   private last: SagaView | null = null;
   private timer: NodeJS.Timeout | null = null;
   private linger: NodeJS.Timeout | null = null;
@@ -74,32 +74,27 @@ class Feed {
     this.timer = setTimeout(() => void this.poll(), 0);
   }
 
-  add(lastEventId: string | undefined, subscriber: Subscriber): () => void {
-    for (const event of this.missedSince(lastEventId)) subscriber.send(event);
+  add(cursor: Cursor, subscriber: Subscriber): () => void {
+    const follower = { subscriber, cursor };
+    if (this.last) tell(follower, this.last);
     if (this.ended) {
       subscriber.end();
       return () => undefined;
     }
     if (this.linger) clearTimeout(this.linger);
     this.linger = null;
-    this.subscribers.add(subscriber);
+    this.followers.add(follower);
     return () => {
-      this.subscribers.delete(subscriber);
-      if (this.subscribers.size === 0 && !this.ended) this.linger = setTimeout(() => this.stop(), this.options.lingerMs);
+      this.followers.delete(follower);
+      if (this.followers.size === 0 && !this.ended) this.linger = setTimeout(() => this.stop(), this.options.lingerMs);
     };
   }
 
   finish(): void {
     this.ended = true;
-    for (const subscriber of this.subscribers) subscriber.end();
-    this.subscribers.clear();
+    for (const { subscriber } of this.followers) subscriber.end();
+    this.followers.clear();
     this.stop();
-  }
-
-  private missedSince(lastEventId: string | undefined): FeedEvent[] {
-    const [feed, n] = (lastEventId ?? '').split('.');
-    if (feed !== this.name) return this.events;
-    return this.events.filter((e) => Number(e.id.split('.')[1]) > Number(n));
   }
 
   private async poll(): Promise<void> {
@@ -118,14 +113,8 @@ class Feed {
   }
 
   private publish(view: SagaView): void {
-    for (const transition of transitions(this.last, view)) {
-      this.seq += 1;
-      const event = { ...transition, id: `${this.name}.${this.seq}` } as FeedEvent;
-      this.events.push(event);
-      if (this.events.length > (this.options.keep ?? 500)) this.events.shift();
-      for (const subscriber of this.subscribers) subscriber.send(event);
-    }
     this.last = view;
+    for (const follower of this.followers) tell(follower, view);
   }
 
   private stop(): void {
@@ -135,5 +124,13 @@ class Feed {
     this.linger = null;
     this.ended = true;
     this.onClose();
+  }
+}
+
+/** Sends a follower the transitions from what it was told to `view`, each with the cursor after it as its id. */
+function tell(follower: Follower, view: SagaView): void {
+  for (const transition of transitions(follower.cursor, view)) {
+    follower.cursor = advance(follower.cursor, transition);
+    follower.subscriber.send({ ...transition, id: encodeCursor(follower.cursor) } as FeedEvent);
   }
 }

@@ -8,23 +8,83 @@ export type Transition =
   | { event: 'audit'; data: AuditEntry };
 
 /**
- * The transitions between two views of one saga, in order. A poll can miss a short-lived state (a step
- * that started and ended between two reads), so each step's and the saga's path is filled in from where
- * it was to where it is: a step first seen SUCCEEDED was RUNNING first, an undo seen COMPENSATED went
- * through COMPENSATING (and STUCK, when its compensation says it was stuck).
+ * What a watcher has been told of a saga: each step's status, the saga's, and how many audit entries.
+ * It is all the state a follower has, so it is the event id: a resume with Last-Event-ID, on any API
+ * instance and after the saga ended, is sent exactly the transitions from there to the saga as it is.
  */
-export function transitions(before: SagaView | null, after: SagaView): Transition[] {
+export interface Cursor {
+  status: SagaStatus | null;
+  steps: Array<StepStatus | null>;
+  audit: number;
+}
+
+export const NOTHING_SEEN: Cursor = { status: null, steps: [], audit: 0 };
+
+export function cursorOf(view: SagaView): Cursor {
+  return { status: view.status, steps: view.steps.map((s) => s.status), audit: auditOf(view).length };
+}
+
+/**
+ * The transitions from what a watcher was told to a view of the saga, in order. A poll can miss a
+ * short-lived state (a step that started and ended between two reads), so each step's and the saga's
+ * path is filled in from where it was to where it is: a step first seen SUCCEEDED was RUNNING first, an
+ * undo seen COMPENSATED went through COMPENSATING (and STUCK, when its compensation says it was stuck).
+ */
+export function transitions(before: Cursor, after: SagaView): Transition[] {
   const out: Transition[] = [];
+  const statuses = stepsAfter(statusPath(after.status), before.status).map((status): Transition => ({ event: 'status', data: { status, error: status === after.status ? after.error : null } }));
+  // A watcher told nothing yet hears that the saga runs before what its steps did, as a live one did.
+  if (before.status === null) out.push(statuses.shift()!);
   after.steps.forEach((step, index) => {
-    const was = before?.steps[index]?.status ?? null;
-    for (const status of stepsAfter(stepPath(step), was)) out.push({ event: 'step', data: stepData(step, index, status) });
+    for (const status of stepsAfter(stepPath(step), before.steps[index] ?? null)) out.push({ event: 'step', data: stepData(step, index, status) });
   });
-  for (const status of stepsAfter(statusPath(after.status), before?.status ?? null)) {
-    out.push({ event: 'status', data: { status, error: status === after.status ? after.error : null } });
-  }
-  const audit = auditOf(after);
-  for (const entry of audit.slice(before ? auditOf(before).length : 0)) out.push({ event: 'audit', data: entry });
+  out.push(...statuses);
+  for (const entry of auditOf(after).slice(before.audit)) out.push({ event: 'audit', data: entry });
   return out;
+}
+
+/** What a watcher has been told once it has `transition` too. */
+export function advance(cursor: Cursor, transition: Transition): Cursor {
+  if (transition.event === 'status') return { ...cursor, status: transition.data.status };
+  if (transition.event === 'audit') return { ...cursor, audit: cursor.audit + 1 };
+  const steps = [...cursor.steps];
+  steps[transition.data.index] = transition.data.status;
+  return { ...cursor, steps };
+}
+
+const STEP_LETTERS: Record<StepStatus, string> = { RUNNING: 'R', SUCCEEDED: 'S', FAILED: 'F', COMPENSATING: 'C', COMPENSATED: 'U', STUCK: 'K' };
+const STATUS_LETTERS: Record<SagaStatus, string> = { RUNNING: 'R', COMPENSATING: 'C', COMPLETED: 'D', COMPENSATED: 'U', FAILED: 'F' };
+const NONE = '-';
+
+/**
+ * `<saga status>.<audit entries>.<step statuses>`, one letter a status, a run of one letter counted
+ * (`D.0.S9` is a completed saga of nine succeeded steps); `-` is a step or status not yet seen.
+ */
+export function encodeCursor(cursor: Cursor): string {
+  const letters = Array.from(cursor.steps, (status) => (status ? STEP_LETTERS[status] : NONE));
+  const runs = letters.join('').replace(/(.)\1+/g, (run) => `${run[0]}${run.length}`);
+  return `${cursor.status ? STATUS_LETTERS[cursor.status] : NONE}.${cursor.audit}.${runs}`;
+}
+
+/** The cursor an event id stands for; null for one this API did not write (the whole path is sent). */
+export function decodeCursor(id: string | undefined): Cursor | null {
+  const match = /^([A-Z-])\.(\d{1,6})\.((?:[A-Z-]\d{0,4})*)$/.exec(id ?? '');
+  if (!match) return null;
+  const status = match[1] === NONE ? null : letterOf(STATUS_LETTERS, match[1]!);
+  if (status === undefined) return null;
+  const steps: Array<StepStatus | null> = [];
+  for (const [, letter, count] of match[3]!.matchAll(/([A-Z-])(\d*)/g)) {
+    const stepStatus = letter === NONE ? null : letterOf(STEP_LETTERS, letter!);
+    if (stepStatus === undefined) return null;
+    const n = count ? Number(count) : 1;
+    if (n < 2 && count) return null;
+    for (let i = 0; i < n; i += 1) steps.push(stepStatus);
+  }
+  return { status, steps, audit: Number(match[2]) };
+}
+
+function letterOf<S extends string>(letters: Record<S, string>, letter: string): S | undefined {
+  return (Object.keys(letters) as S[]).find((key) => letters[key] === letter);
 }
 
 function stepPath(step: StepView): StepStatus[] {

@@ -10,7 +10,7 @@ import { browserMissing, launchBrowser } from '../support/browser';
 const skip = browserMissing() ?? false;
 
 /**
- * How the screens follow a saga (common.js followSaga), against a stand-in API whose saga moves only when
+ * How the screens follow a saga (common.js followSaga, through the client package's browser build), against a stand-in API whose saga moves only when
  * the test says: with the events stream each event is shown at once, without it the view is polled, and
  * the stream is closed when the saga ends.
  */
@@ -30,10 +30,11 @@ async function standIn(withEvents: boolean): Promise<StandIn> {
   const state: StandIn = { app, url: '', version: 1, streams: [], closed: 0 };
   app.get('/follow', (_request, reply) =>
     reply.type('text/html').send(`<!doctype html><script type="module">
+      import { SagawayClient } from '/screens/client/index.js';
       import { followSaga } from '/screens/common.js';
       window.views = [];
       const slow = Number(new URLSearchParams(location.search).get('slowMs'));
-      followSaga('a-key', 'saga-x', (view) => window.views.push(view.version), { fastMs: 300, slowMs: slow });
+      followSaga(new SagawayClient({ baseUrl: location.origin, apiKey: 'a-key' }), 'saga-x', (view) => window.views.push(view.version), { fastMs: 300, slowMs: slow });
     </script>`));
   app.get('/v1/sagas/saga-x', async () => ({
     id: 'saga-x',

@@ -86,6 +86,29 @@ describe('the kiosk screen', { skip }, () => {
     assert.deepEqual(await backendRecords(stack.backendsUrl, 'payments', id), [], 'a local pays nothing');
   });
 
+  it('waits out a busy API (429 with Retry-After) with the same Idempotency-Key, so the rider gets a bike from one checkout', async () => {
+    const page = await openKiosk('kiosk-test', KIOSK_KEY);
+    // The API's limiter turns the first request away, as it would under a burst of riders.
+    const keys: string[] = [];
+    await page.route('**/v1/bike-checkouts', async (route) => {
+      keys.push(route.request().headers()['idempotency-key'] ?? '');
+      if (keys.length > 1) return route.continue();
+      await route.fulfill({ status: 429, headers: { 'retry-after': '1', 'content-type': 'application/problem+json' }, body: JSON.stringify({ type: 'https://sagaway.dev/problems/rate-limited', title: 'Too many requests', status: 429, detail: 'slow down' }) });
+    });
+    await scan(page, LOCAL_HOUSEHOLD_3);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Request bikes' }).click();
+    await page.getByRole('heading', { name: /Your bikes|The bike system is busy/ }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByRole('heading', { name: 'The bike system is busy' }).isVisible(), false, 'the rider was not sent away');
+    await senseNextBike(page);
+    await heading(page, 'Enjoy your ride!');
+    assert.equal(keys.length, 2, 'asked again once');
+    assert.ok(keys[0], 'with an Idempotency-Key');
+    assert.equal(keys[1], keys[0], 'the same Idempotency-Key');
+    const checkouts = (await backendRecords(stack.backendsUrl, 'bikes', await sagaIdOf(page))).filter((r) => r.kind === 'checkout');
+    assert.deepEqual(checkouts.map((r) => r.status), ['CHECKED_OUT']);
+  });
+
   it('reads a visitor\'s card from one swipe, tells them the limit in a plain sentence, then takes their payment for one bike', async () => {
     const page = await openKiosk('kiosk-test', KIOSK_KEY);
     // The stripe reader types the card's track into the focused field; one swipe is the whole first prompt.

@@ -34,10 +34,14 @@ after(async () => {
   await stack?.stop();
 });
 
+/**
+ * The command as docs/operating.md gives it, in the environment a developer has beside `npm start`: the
+ * Temporal address and the codec keys, and no SAGAWAY_ENV (npm start sets it for its own parts only).
+ */
 function replay(...args: string[]) {
-  // The environment a developer has when pointed at that Temporal: its address and the codec keys.
-  const env = { ...process.env, TEMPORAL_ADDRESS: stack.launched.temporalAddress, SAGAWAY_ENV: 'development', SAGAWAY_CODEC_KEYS: OWN_CODEC_KEYS, SAGAWAY_CODEC_ACCEPT_PLAINTEXT: 'false' };
-  return spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'replay.ts'), ...args], { cwd: root, env, encoding: 'utf8', timeout: 120_000 });
+  const { SAGAWAY_ENV: _unset, ...inherited } = process.env;
+  const env = { ...inherited, TEMPORAL_ADDRESS: stack.launched.temporalAddress, SAGAWAY_CODEC_KEYS: OWN_CODEC_KEYS, SAGAWAY_CODEC_ACCEPT_PLAINTEXT: 'false' };
+  return spawnSync('npm', ['run', 'replay', '--', ...args], { cwd: root, env, encoding: 'utf8', timeout: 120_000 });
 }
 
 describe('npm run replay', () => {

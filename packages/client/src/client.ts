@@ -1,7 +1,7 @@
-import { SagawayTimeout } from './errors';
-import { follow, type FollowOptions, type SagaEvent } from './events';
-import { DEFAULT_RETRY, pause, send, type RetryPolicy, type Transport } from './http';
-import type { BikeCheckoutRequest, ClassRegistrationRequest, ListQuery, OrderRequest, PriceConfirmation, SagaList, SagaView, TripRequest } from './types';
+import { SagawayTimeout } from './errors.js';
+import { follow, type FollowOptions, type SagaEvent } from './events.js';
+import { DEFAULT_RETRY, pause, send, type RetryPolicy, type Transport } from './http.js';
+import type { BikeCheckoutRequest, BikeInBay, ClassRegistrationRequest, KioskAvailability, ListQuery, OrderRequest, PriceConfirmation, SagaList, SagaView, SectionAllocation, TripRequest } from './types.js';
 
 export interface ClientOptions {
   /** Where the API is, such as `http://127.0.0.1:3000`. */
@@ -40,9 +40,13 @@ export interface WaitOptions {
 
 const ENDED: ReadonlySet<string> = new Set(['COMPLETED', 'COMPENSATED', 'FAILED']);
 
-/** A new Idempotency-Key: random, so two different starts never share one. */
+/**
+ * A new Idempotency-Key: random, so two different starts never share one. Made from getRandomValues, which
+ * a browser has on a page served over plain http too (randomUUID only in a secure context).
+ */
 export function newIdempotencyKey(): string {
-  return globalThis.crypto.randomUUID();
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** sagaway's HTTP API, typed from its OpenAPI document, safe to retry by default. */
@@ -73,6 +77,21 @@ export class SagawayClient {
 
   startTrip(trip: TripRequest, options?: StartOptions): Promise<SagaView> {
     return this.start('/v1/trips', trip, options);
+  }
+
+  /** Whether a kiosk has bikes (`bikesAvailable` null: unknown right now); a kiosk's key reads its own only. */
+  async kioskAvailability(kioskId: string, options: { signal?: AbortSignal } = {}): Promise<KioskAvailability> {
+    return (await send<KioskAvailability>(this.transport, { method: 'GET', path: `/v1/kiosks/${encodeURIComponent(kioskId)}/availability`, signal: options.signal })).body;
+  }
+
+  /** The door sensor saw `bikeId` in its bay; an unknown or wrong bike is a SagawayProblem (422). */
+  async reportBikeSensed(sagaId: string, bikeId: string, options: { signal?: AbortSignal } = {}): Promise<BikeInBay> {
+    return (await send<BikeInBay>(this.transport, { method: 'POST', path: `${sagaPath(sagaId)}/signals/bike-sensed`, body: { bikeId }, signal: options.signal })).body;
+  }
+
+  /** A class section's seats and waitlist: this client's registrations by name, the others counted. */
+  async sectionAllocation(sectionId: string, options: { signal?: AbortSignal } = {}): Promise<SectionAllocation> {
+    return (await send<SectionAllocation>(this.transport, { method: 'GET', path: `/v1/sections/${encodeURIComponent(sectionId)}/allocation`, signal: options.signal })).body;
   }
 
   async get(sagaId: string, options: { signal?: AbortSignal } = {}): Promise<SagaView> {

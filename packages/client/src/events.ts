@@ -1,6 +1,6 @@
-import type { SagaStatus } from './types';
-import { SagawayNetworkError, SagawayProblem } from './errors';
-import { backoff, pause, problemOf, retryAfterSeconds, type Transport } from './http';
+import type { SagaStatus } from './types.js';
+import { SagawayNetworkError, SagawayProblem } from './errors.js';
+import { backoff, pause, problemOf, retryAfterSeconds, type Transport } from './http.js';
 
 export type StepStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'COMPENSATING' | 'COMPENSATED' | 'STUCK';
 

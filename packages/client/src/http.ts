@@ -1,4 +1,4 @@
-import { SagawayNetworkError, SagawayProblem, type Problem } from './errors';
+import { SagawayNetworkError, SagawayProblem, type Problem } from './errors.js';
 
 export interface RetryPolicy {
   /** Tries after the first; 0 turns retrying off. */

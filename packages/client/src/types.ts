@@ -1,4 +1,4 @@
-import type { components, operations } from './openapi';
+import type { components, operations } from './openapi.js';
 
 export type SagaView = components['schemas']['SagaView'];
 export type SagaStatus = SagaView['status'];
@@ -13,3 +13,7 @@ export type BikeCheckoutRequest = JsonBody<'startBikeCheckout'>;
 export type ClassRegistrationRequest = JsonBody<'startClassRegistration'>;
 export type TripRequest = JsonBody<'startTrip'>;
 export type PriceConfirmation = JsonBody<'confirmTripPrice'>;
+
+export type KioskAvailability = operations['getKioskAvailability']['responses'][200]['content']['application/json'];
+export type BikeInBay = operations['reportBikeSensed']['responses'][200]['content']['application/json'];
+export type SectionAllocation = operations['getSectionAllocation']['responses'][200]['content']['application/json'];

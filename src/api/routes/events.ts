@@ -26,7 +26,8 @@ export interface EventStreamOptions {
 export const DEFAULT_EVENT_STREAMS: EventStreamOptions = { pollMs: 500, heartbeatMs: 15_000, lingerMs: 10_000, maxPerClient: 100 };
 
 const IdParamsSchema = z.object({ id: SagaIdSchema });
-const EventHeadersSchema = z.object({ 'last-event-id': z.string().max(64).optional() }).loose();
+/** An event id is what its stream was told of each step (saga-transitions.ts): room for a saga of hundreds. */
+export const EventHeadersSchema = z.object({ 'last-event-id': z.string().max(512).optional() }).loose();
 
 /**
  * `GET /v1/sagas/{id}/events`: the saga's transitions as Server-Sent Events, one per step transition and

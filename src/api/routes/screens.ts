@@ -5,11 +5,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Money } from '../../domain/money';
 import { SagaFeeds } from '../../observability/saga-feeds';
+import { clientModuleFiles } from '../client-module';
 import type { OpsGateway } from '../ops-gateway';
 import { presentView } from '../present';
 import { HttpProblem } from '../problems';
 import { SagaIdSchema } from '../schemas';
-import { DEFAULT_EVENT_STREAMS } from './events';
+import { DEFAULT_EVENT_STREAMS, EventHeadersSchema } from './events';
 
 export interface ScreenOptions {
   /** Shows a "bike sensed" button per bay, standing in for the door sensor. */
@@ -68,6 +69,14 @@ export function screenRoutes(app: FastifyInstance, options: ScreenOptions): void
   // The operator console: the key is entered once (#key=...) and kept in the browser, as the kiosk's.
   typed.get('/ops', { schema: hide }, (_request, reply) => page(reply, pages.ops, {}));
 
+  // The client package's browser build, which the screens call the API with.
+  const clientModule = clientModuleFiles();
+  typed.get('/screens/client/:file', { schema: { ...hide, params: z.object({ file: z.string().max(32) }) } }, (request, reply) => {
+    const body = clientModule.get(request.params.file);
+    if (body === undefined) return reply.callNotFound();
+    return reply.headers({ ...headers, 'cache-control': 'no-cache' }).type('text/javascript; charset=utf-8').send(body);
+  });
+
   typed.get('/screens/:file', { schema: { ...hide, params: z.object({ file: z.string().max(32) }) } }, (request, reply) => {
     const asset = assets.get(request.params.file);
     if (!asset) return reply.callNotFound();
@@ -94,7 +103,7 @@ export function opsConsoleRoutes(app: FastifyInstance, ops: OpsGateway): void {
   });
 
   typed.get('/v1/ops/sagas/:id/events', {
-    schema: { hide: true, params: OpsIdParamsSchema, headers: z.object({ 'last-event-id': z.string().max(64).optional() }).loose() },
+    schema: { hide: true, params: OpsIdParamsSchema, headers: EventHeadersSchema },
   }, async (request, reply) => {
     const { id } = request.params;
     if (!(await ops.view(id))) throw notFound(id);

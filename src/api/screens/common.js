@@ -1,5 +1,7 @@
-// What both screens share: the device's key, calls to the API, following a saga, and building the DOM
-// with text only (never innerHTML), so nothing a rider or a backend typed can become markup.
+// What the screens share: the device's key, calls to the API, following a saga, and building the DOM
+// with text only (never innerHTML), so nothing a rider or a backend typed can become markup. The kiosk and
+// the desk call the API through the client package (/screens/client/index.js); the operator console's
+// routes are not in it, so it calls them with `api`.
 
 /**
  * The key is provisioned once by opening the page with `#key=...`: the fragment never reaches a server, a
@@ -13,11 +15,6 @@ export function deviceKey(scope) {
     history.replaceState(null, '', location.pathname + location.search);
   }
   return localStorage.getItem(name);
-}
-
-export function newIdempotencyKey() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** One call; network failures come back as status 0 so callers can word them. */
@@ -43,25 +40,29 @@ export async function api(key, method, path, { body, idempotencyKey } = {}) {
 export const TERMINAL = new Set(['COMPLETED', 'COMPENSATED', 'FAILED']);
 
 /**
- * Calls `onView` with the saga's view until it ends or `stop()` is called. When the API streams the saga's
- * events (GET /v1/sagas/{id}/events, Server-Sent Events) each event fetches the view at once, with a slow
- * poll beside it for what events do not announce (a bike sensed, a place in line); otherwise it polls.
- * The stream is read with fetch, since EventSource cannot send the key.
+ * Calls `onView` with the saga's view until it ends or `stop()` is called, through `client` (a
+ * SagawayClient). While the saga's events come (the client's `follow`, which resumes a dropped stream by
+ * itself) each one reads the view at once, with a slow poll beside it for what events do not announce (a
+ * bike sensed, a place in line); once the stream is refused or given up on, it polls.
  */
-export function followSaga(key, sagaId, onView, { fastMs = 700, slowMs = 3_000 } = {}) {
-  const path = `/v1/sagas/${encodeURIComponent(sagaId)}`;
+export function followSaga(client, sagaId, onView, { fastMs = 700, slowMs = 3_000 } = {}) {
   const abort = new AbortController();
   let stopped = false;
-  let streaming = false;
+  let streaming = true;
   let timer = null;
   let seen = '';
   const refresh = async () => {
-    const answer = await api(key, 'GET', path);
+    let view;
+    try {
+      view = await client.get(sagaId, { signal: abort.signal });
+    } catch {
+      return; // Not readable now: the next poll or event reads it again.
+    }
     // Two reads in flight may answer out of order: never step back to an older view.
-    if (stopped || answer.status !== 200 || answer.body.updatedAt < seen) return;
-    seen = answer.body.updatedAt;
-    onView(answer.body);
-    if (TERMINAL.has(answer.body.status)) stop();
+    if (stopped || view.updatedAt < seen) return;
+    seen = view.updatedAt;
+    onView(view);
+    if (TERMINAL.has(view.status)) stop();
   };
   // One timer at most, whoever schedules it: the next poll, sooner when the stream is not there.
   const schedule = () => {
@@ -74,21 +75,9 @@ export function followSaga(key, sagaId, onView, { fastMs = 700, slowMs = 3_000 }
   };
   const stream = async () => {
     try {
-      const res = await fetch(`${path}/events`, { headers: { authorization: `Bearer ${key}` }, signal: abort.signal });
-      if (!res.ok || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) return;
-      streaming = true;
-      schedule();
-      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-      for (let buffered = ''; ;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffered += value;
-        const events = buffered.split('\n\n');
-        buffered = events.pop();
-        if (events.some((e) => /^data:/m.test(e))) void refresh();
-      }
+      for await (const _event of client.follow(sagaId, { signal: abort.signal })) void refresh();
     } catch {
-      // A dropped stream leaves the poll to carry on.
+      // A stream refused or given up on leaves the poll to carry on.
     } finally {
       streaming = false;
       schedule();

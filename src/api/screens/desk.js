@@ -1,9 +1,14 @@
 // The registration desk: a student files a request and sees their priority and place, beside a board of
 // the section's seats and waitlist that keeps itself up to date.
-import { api, deviceKey, el, followSaga, formatDate, formatTime, newIdempotencyKey, TERMINAL } from './common.js';
+import { SagawayClient, SagawayProblem } from './client/index.js';
+import { deviceKey, el, followSaga, formatDate, formatTime, TERMINAL } from './common.js';
 
 const { sectionId } = document.body.dataset;
 const key = deviceKey('desk');
+// The client makes each filing's Idempotency-Key and keeps it across its own retries.
+const client = key ? new SagawayClient({ baseUrl: location.origin, apiKey: key }) : null;
+/** The status of a refusal; 0 when the API could not be reached. */
+const statusOf = (err) => (err instanceof SagawayProblem ? err.status : 0);
 const $ = (id) => document.getElementById(id);
 const BOARD_EVERY_MS = 1_000;
 
@@ -12,13 +17,12 @@ let mine = null;
 let following = null;
 
 async function refreshBoard() {
-  const answer = await api(key, 'GET', `/v1/sections/${encodeURIComponent(sectionId)}/allocation`);
-  if (answer.status === 200) {
-    board = answer.body;
+  try {
+    board = await client.sectionAllocation(sectionId);
     renderBoard();
     renderMine();
-  } else {
-    $('board-note').textContent = answer.status === 404 ? `There is no section ${sectionId}.` : 'The board cannot be updated right now; it retries by itself.';
+  } catch (err) {
+    $('board-note').textContent = statusOf(err) === 404 ? `There is no section ${sectionId}.` : 'The board cannot be updated right now; it retries by itself.';
   }
   setTimeout(refreshBoard, BOARD_EVERY_MS);
 }
@@ -60,23 +64,29 @@ $('file-form').addEventListener('submit', async (event) => {
     $('file-problem').textContent = 'A student id reads like s-1001.';
     return;
   }
-  const answer = await api(key, 'POST', '/v1/class-registrations', { body: { studentId, sectionId }, idempotencyKey: newIdempotencyKey() });
+  let view = null;
+  let refusal = null;
+  try {
+    view = await client.startClassRegistration({ studentId, sectionId });
+  } catch (err) {
+    refusal = err;
+  }
   const problems = {
     409: `${studentId} already has a request for section ${sectionId}.`,
     404: `There is no section ${sectionId}.`,
     400: 'A student id reads like s-1001.',
     401: 'This desk is not set up: its key was refused.',
   };
-  if (answer.status !== 202 && answer.status !== 200) {
-    $('file-problem').textContent = problems[answer.status] ?? 'Your request could not be filed just now. Please try again.';
+  if (!view) {
+    $('file-problem').textContent = problems[statusOf(refusal)] ?? 'Your request could not be filed just now. Please try again.';
     return;
   }
   $('file-problem').textContent = '';
-  mine = answer.body;
+  mine = view;
   $('file-form').hidden = true;
   $('mine').hidden = false;
   $('request-title').textContent = 'Your request';
-  following = followSaga(key, mine.id, (view) => {
+  following = followSaga(client, mine.id, (view) => {
     mine = view;
     renderMine();
   });
@@ -132,7 +142,8 @@ function renderMine() {
 
 $('drop').onclick = async () => {
   $('drop').disabled = true;
-  await api(key, 'POST', `/v1/sagas/${mine.id}/cancel`, { body: { reason: 'dropped at the registration desk' } });
+  // Refused once the window closed: the view shows what the saga does either way.
+  await client.cancel(mine.id, { reason: 'dropped at the registration desk' }).catch(() => undefined);
   $('drop').disabled = false;
 };
 

@@ -1,8 +1,14 @@
 // The kiosk's touch screen: two prompts (scan your ID, how many bikes), then each bike's way to its bay.
-import { api, deviceKey, el, followSaga, formatMoney, newIdempotencyKey } from './common.js';
+import { SagawayProblem, SagawayClient } from './client/index.js';
+import { deviceKey, el, followSaga, formatMoney } from './common.js';
 
 const { kioskId, development, visitorMaxBikes, feeMinor, feeCurrency } = document.body.dataset;
 const key = deviceKey(`kiosk.${kioskId}`);
+// The client makes each checkout's Idempotency-Key and sends it again on its own retries (a lost answer,
+// a 429 or 503 with Retry-After), so a busy moment can never start a second checkout.
+const client = key ? new SagawayClient({ baseUrl: location.origin, apiKey: key }) : null;
+/** The status of a refusal; 0 when the API could not be reached. */
+const statusOf = (err) => (err instanceof SagawayProblem ? err.status : 0);
 const $ = (id) => document.getElementById(id);
 const fee = formatMoney(Number(feeMinor), feeCurrency);
 const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -43,9 +49,9 @@ function reset() {
 
 async function start() {
   if (!key) return message('This kiosk is not set up', `Open this page once as /kiosk/${kioskId}#key=<this kiosk's key>; the key stays on this device.`, 'Try again', () => location.reload());
-  const answer = await api(key, 'GET', `/v1/kiosks/${kioskId}/availability`);
-  if (answer.status === 401 || answer.status === 403) return message('This kiosk is out of service', 'Its key was refused. Please use another kiosk; staff have the key to set it up again.', 'Try again', reset);
-  if (answer.status === 200 && answer.body.bikesAvailable === 0) return empty();
+  const availability = await client.kioskAvailability(kioskId).catch((err) => ({ refused: statusOf(err) }));
+  if (availability.refused === 401 || availability.refused === 403) return message('This kiosk is out of service', 'Its key was refused. Please use another kiosk; staff have the key to set it up again.', 'Try again', reset);
+  if (availability.bikesAvailable === 0) return empty();
   show('scan');
   $('scan-form').elements.documentNumber.focus();
 }
@@ -100,18 +106,20 @@ $('visitor-limit').append(` Up to ${plural(Number(visitorMaxBikes), 'bike')} at 
 $('request').onclick = async () => {
   const paymentToken = $('payment-token').value.trim();
   const body = { kioskId, bikes: count, credentials: rider, ...(paymentToken ? { paymentToken } : {}) };
-  const idempotencyKey = newIdempotencyKey();
   $('request').disabled = true;
-  let answer = { status: 0 };
-  // A lost answer is retried with the same key, so it can never start a second checkout.
-  for (let attempt = 0; attempt < 3 && (answer.status === 0 || answer.status >= 500); attempt += 1) {
-    answer = await api(key, 'POST', '/v1/bike-checkouts', { body, idempotencyKey });
+  let view = null;
+  let refusal = null;
+  try {
+    view = await client.startBikeCheckout(body);
+  } catch (err) {
+    refusal = err;
   }
   $('request').disabled = false;
-  if (answer.status === 200 || answer.status === 202) return follow(answer.body);
-  if (answer.status === 409 && answer.body?.code === 'KioskEmpty') return empty();
-  if (answer.status === 400) return message('Please check your ID', 'The ID details could not be read. Please swipe your card again.', 'Scan again', reset);
-  if (answer.status === 401 || answer.status === 403) return message('This kiosk is out of service', 'Its key was refused. Please use another kiosk.', 'Start again', reset);
+  if (view) return follow(view);
+  const status = statusOf(refusal);
+  if (status === 409 && refusal.code === 'KioskEmpty') return empty();
+  if (status === 400) return message('Please check your ID', 'The ID details could not be read. Please swipe your card again.', 'Scan again', reset);
+  if (status === 401 || status === 403) return message('This kiosk is out of service', 'Its key was refused. Please use another kiosk.', 'Start again', reset);
   message('The bike system is busy', 'We could not reach it just now. Please try again in a moment; nothing was charged.', 'Start again', reset);
 };
 
@@ -123,10 +131,11 @@ function follow(initial) {
   $('status').dataset.sagaId = initial.id;
   show('status');
   following?.stop();
-  following = followSaga(key, initial.id, render);
+  following = followSaga(client, initial.id, render);
   $('cancel').onclick = async () => {
     $('cancel').disabled = true;
-    await api(key, 'POST', `/v1/sagas/${initial.id}/cancel`, { body: { reason: 'the rider cancelled at the kiosk' } });
+    // Refused past the first open door: the screen shows what the saga does either way.
+    await client.cancel(initial.id, { reason: 'the rider cancelled at the kiosk' }).catch(() => undefined);
     $('cancel').disabled = false;
   };
 }
@@ -165,7 +174,7 @@ function partial(view, bikes) {
 function bay(sagaId, bike) {
   const sensed = async (event) => {
     event.target.disabled = true;
-    await api(key, 'POST', `/v1/sagas/${sagaId}/signals/bike-sensed`, { body: { bikeId: bike.bikeId } });
+    await client.reportBikeSensed(sagaId, bike.bikeId).catch(() => undefined);
   };
   return el('li', { class: `bay ${bike.status.toLowerCase()}`, 'data-bike': bike.bikeId },
     el('span', { class: 'bay-number' }, `Bay ${bike.bay}`),
