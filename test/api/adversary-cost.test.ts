@@ -120,7 +120,7 @@ describe('readiness asked by anyone', () => {
     const url = await api();
     temporalCalls = 0;
     for (let burst = 0; burst < 2; burst++) {
-      const answers = await Promise.all(Array.from({ length: 50 }, () => fetch(`${url}/readyz`).then(async (r) => ({ status: r.status, body: await r.json() }))));
+      const answers = await Promise.all(Array.from({ length: 50 }, () => fetch(`${url}/readyz`).then(async (r) => ({ status: r.status, body: (await r.json()) as { status: string } }))));
       assert.ok(answers.every((a) => a.status === 200 && a.body.status === 'ready'), JSON.stringify(answers[0]));
     }
     process.stdout.write(`# 100 anonymous /readyz: ${temporalCalls} Temporal calls\n`);
@@ -187,7 +187,7 @@ describe('a body nested deep', () => {
       headers: { authorization: `Bearer ${client.key}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
       body,
     });
-    const answer = { status: res.status, body: await res.json() };
+    const answer = { status: res.status, body: (await res.json()) as { type?: string; detail: string } };
     process.stdout.write(`# a valid order with a field nested 20,000 deep (${body.length} bytes): ${answer.status} ${answer.body?.type ?? ''}\n`);
     assert.equal(answer.status, 400, JSON.stringify(answer.body).slice(0, 300));
     assert.match(answer.body.detail, /nested/);
