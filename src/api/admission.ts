@@ -32,16 +32,32 @@ export function temporalCounter(client: Client): RunningCounter {
   };
 }
 
+/** A place taken for one start: `started` once the saga is, `release` (always safe to call) when nothing was. */
+export interface Reservation {
+  started(): void;
+  release(): void;
+}
+
+interface Count {
+  /** Running sagas as Temporal's visibility last counted them. */
+  running: number;
+  at: number;
+  /** Sagas this API started since that count. */
+  since: number;
+}
+
 /**
  * Refuses a new saga at the door when its client, or the instance, already has as many running as it may:
  * a 429 (the client's own bound) or a 503 (everyone's), both with Retry-After, before anything starts.
  * Counts come from Temporal's visibility, asked at most once a second per client however many starts
- * arrive, plus the starts this API made since; several API instances share the visibility count, so
- * together they overshoot by at most what each started within a second.
+ * arrive, plus the starts this API made since and the ones it has let in that are still on their way
+ * (so starts sent together cannot all pass one count); several API instances share the visibility count,
+ * so together they overshoot by at most what each started within a second.
  */
 export class Admission {
-  private readonly counts = new Map<string, { running: number; at: number; since: number }>();
-  private readonly asks = new SingleFlight<number>();
+  private readonly counts = new Map<string, Count>();
+  private readonly pending = new Map<string, number>();
+  private readonly asks = new SingleFlight<Count>();
 
   constructor(
     private readonly count: RunningCounter,
@@ -49,37 +65,66 @@ export class Admission {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The problem that refuses a new saga for this client now, or null when it may start. */
-  async refusal(clientId: string): Promise<HttpProblem | null> {
-    if (this.limits.perClient > 0 && (await this.running(clientId)) >= this.limits.perClient) {
-      return new HttpProblem(429, 'too-many-running', 'Too many running sagas', `this client already has ${this.limits.perClient} sagas running; start more once some have ended`, {}, { 'retry-after': '5' });
+  /** Takes a place for a new saga of this client, or answers the problem that refuses it. */
+  async reserve(clientId: string): Promise<Reservation | HttpProblem> {
+    const bounds: Array<[string, number, () => HttpProblem]> = [
+      [clientId, this.limits.perClient, () => tooManyRunning(this.limits.perClient)],
+      [ALL, this.limits.total, atCapacity],
+    ];
+    const taken: string[] = [];
+    const giveBack = () => taken.splice(0).forEach((key) => this.unpend(key));
+    for (const [key, limit, problem] of bounds) {
+      if (limit <= 0) continue;
+      const counted = await this.fresh(key);
+      // No await between the check and the place taken: starts sent together are counted one by one.
+      if (counted.running + counted.since + (this.pending.get(key) ?? 0) >= limit) {
+        giveBack();
+        return problem();
+      }
+      this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+      taken.push(key);
     }
-    if (this.limits.total > 0 && (await this.running(ALL)) >= this.limits.total) {
-      return new HttpProblem(503, 'at-capacity', 'At capacity', 'sagaway is running as many sagas as it can finish in time; retry shortly', {}, { 'retry-after': '5' });
-    }
-    return null;
+    const keys = [...taken];
+    return {
+      started: () => {
+        giveBack();
+        for (const key of keys) {
+          const entry = this.counts.get(key);
+          if (entry) entry.since += 1;
+        }
+      },
+      release: giveBack,
+    };
   }
 
-  /** A saga this API just started, counted until the next visibility count includes it. */
-  started(clientId: string): void {
-    for (const key of [clientId, ALL]) {
-      const entry = this.counts.get(key);
-      if (entry) entry.since += 1;
-    }
+  private unpend(key: string): void {
+    const left = (this.pending.get(key) ?? 1) - 1;
+    if (left > 0) this.pending.set(key, left);
+    else this.pending.delete(key);
   }
 
-  private async running(key: string): Promise<number> {
+  private async fresh(key: string): Promise<Count> {
     const entry = this.counts.get(key);
-    if (entry && this.now() - entry.at < COUNT_FRESH_MS) return entry.running + entry.since;
-    const running = await this.asks.run(key, () => this.count(queryFor(key)));
-    if (this.counts.size > 10_000) this.forgetStale();
-    this.counts.set(key, { running, at: this.now(), since: 0 });
-    return running;
+    if (entry && this.now() - entry.at < COUNT_FRESH_MS) return entry;
+    return this.asks.run(key, async () => {
+      const counted = { running: await this.count(queryFor(key)), at: this.now(), since: 0 };
+      if (this.counts.size > 10_000) this.forgetStale();
+      this.counts.set(key, counted);
+      return counted;
+    });
   }
 
   private forgetStale(): void {
     for (const [key, entry] of this.counts) if (this.now() - entry.at >= COUNT_FRESH_MS) this.counts.delete(key);
   }
+}
+
+function tooManyRunning(perClient: number): HttpProblem {
+  return new HttpProblem(429, 'too-many-running', 'Too many running sagas', `this client already has ${perClient} sagas running; start more once some have ended`, {}, { 'retry-after': '5' });
+}
+
+function atCapacity(): HttpProblem {
+  return new HttpProblem(503, 'at-capacity', 'At capacity', 'sagaway is running as many sagas as it can finish in time; retry shortly', {}, { 'retry-after': '5' });
 }
 
 function queryFor(key: string): string {

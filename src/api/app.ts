@@ -147,7 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     eventRoutes(v1, deps.gateway, deps.events);
     if (deps.ops) opsRoutes(v1, deps.ops);
     if (deps.audit) auditRoutes(v1, deps.audit.reader);
-    if (deps.ops) opsConsoleRoutes(v1, deps.ops);
+    if (deps.ops) opsConsoleRoutes(v1, deps.ops, deps.events);
   });
   const transfers = deps.transfers;
   if (transfers) {

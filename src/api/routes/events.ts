@@ -59,9 +59,7 @@ export function eventRoutes(app: FastifyInstance, gateway: SagaGateway, options:
     const view = await gateway.view(id, request.clientId);
     if (!view) throw notFound(id);
     const release = await slots.acquire(request.clientId);
-    if (!release) {
-      throw new HttpProblem(429, 'too-many-streams', 'Too many event streams', `this client already holds ${options.maxPerClient} open event streams; close one first`, {}, { 'retry-after': '5' });
-    }
+    if (!release) throw tooManyStreams('client', options.maxPerClient);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -85,6 +83,10 @@ export function eventRoutes(app: FastifyInstance, gateway: SagaGateway, options:
       end: close,
     });
   });
+}
+
+export function tooManyStreams(holder: 'client' | 'operator', max: number): HttpProblem {
+  return new HttpProblem(429, 'too-many-streams', 'Too many event streams', `this ${holder} already holds ${max} open event streams; close one first`, {}, { 'retry-after': '5' });
 }
 
 function format(event: FeedEvent): string {

@@ -10,7 +10,8 @@ import type { OpsGateway } from '../ops-gateway';
 import { presentView } from '../present';
 import { HttpProblem } from '../problems';
 import { SagaIdSchema } from '../schemas';
-import { DEFAULT_EVENT_STREAMS, EventHeadersSchema } from './events';
+import { ClientSlots } from '../wait-limit';
+import { DEFAULT_EVENT_STREAMS, EventHeadersSchema, tooManyStreams, type EventStreamOptions } from './events';
 
 export interface ScreenOptions {
   /** Shows a "bike sensed" button per bay, standing in for the door sensor. */
@@ -88,11 +89,13 @@ const OpsIdParamsSchema = z.object({ id: SagaIdSchema });
 
 /**
  * What the operator console reads, under /v1/ops (operator keys only, left out of the OpenAPI document):
- * one saga of any client, and its transitions as Server-Sent Events, as a client reads its own.
+ * one saga of any client, and its transitions as Server-Sent Events, as a client reads its own, with the
+ * same cap on open streams per operator as per client.
  */
-export function opsConsoleRoutes(app: FastifyInstance, ops: OpsGateway): void {
+export function opsConsoleRoutes(app: FastifyInstance, ops: OpsGateway, options: EventStreamOptions = DEFAULT_EVENT_STREAMS): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
-  const feeds = new SagaFeeds((sagaId) => ops.view(sagaId), DEFAULT_EVENT_STREAMS);
+  const feeds = new SagaFeeds((sagaId) => ops.view(sagaId), options);
+  const slots = new ClientSlots('operator-streams', options.maxPerClient, options.redis ?? null);
   app.addHook('preClose', async () => feeds.close());
   const notFound = (id: string) => new HttpProblem(404, 'saga-not-found', 'Saga not found', `no saga ${id}`);
 
@@ -107,15 +110,18 @@ export function opsConsoleRoutes(app: FastifyInstance, ops: OpsGateway): void {
   }, async (request, reply) => {
     const { id } = request.params;
     if (!(await ops.view(id))) throw notFound(id);
+    const release = await slots.acquire(request.operator!);
+    if (!release) throw tooManyStreams('operator', options.maxPerClient);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
     res.write('retry: 2000\n\n');
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), DEFAULT_EVENT_STREAMS.heartbeatMs);
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), options.heartbeatMs);
     let unsubscribe = (): void => undefined;
     const close = () => {
       clearInterval(heartbeat);
       unsubscribe();
+      release();
       if (!res.writableEnded) res.end();
     };
     res.on('close', close);

@@ -90,32 +90,38 @@ async function startOnce<S extends z.ZodType>(
   admission: Admission | null,
   req: { body: z.infer<S>; sagaId: string; hash: string; clientId: string; keyId: string },
 ): Promise<StartOutcome> {
-  const refusal = admission ? await admission.refusal(req.clientId) : null;
-  if (route.precheck || refusal) {
-    const existing = await gateway.existing(req.sagaId, req.clientId, req.hash);
-    if (existing) return existing;
-    if (refusal) {
-      sagasRefused.inc({ saga_type: route.type, reason: refusal.slug });
-      throw refusal;
+  const place = admission ? await admission.reserve(req.clientId) : null;
+  try {
+    const refusal = place instanceof HttpProblem ? place : null;
+    if (route.precheck || refusal) {
+      const existing = await gateway.existing(req.sagaId, req.clientId, req.hash);
+      if (existing) return existing;
+      if (refusal) {
+        sagasRefused.inc({ saga_type: route.type, reason: refusal.slug });
+        throw refusal;
+      }
+      await route.precheck?.(req.body, req.sagaId, req.clientId, req.hash);
     }
-    await route.precheck?.(req.body, req.sagaId, req.clientId, req.hash);
+    const outcome = await gateway.start({
+      type: route.type,
+      workflow: route.workflow,
+      input: await route.toInput(req.body, { clientId: req.clientId, keyId: req.keyId }),
+      sagaId: req.sagaId,
+      clientId: req.clientId,
+      requestHash: req.hash,
+      summary: route.runSummary(req.body),
+      businessKeys: route.businessKeys?.(req.body),
+    });
+    if (outcome.kind === 'started') {
+      sagasStarted.inc({ saga_type: route.type });
+      if (place && !(place instanceof HttpProblem)) place.started();
+      route.onStarted?.(req.body);
+    }
+    return outcome;
+  } finally {
+    // A start that did not happen (a retry, a conflict, a refusal, an error) gives its place back.
+    if (place && !(place instanceof HttpProblem)) place.release();
   }
-  const outcome = await gateway.start({
-    type: route.type,
-    workflow: route.workflow,
-    input: await route.toInput(req.body, { clientId: req.clientId, keyId: req.keyId }),
-    sagaId: req.sagaId,
-    clientId: req.clientId,
-    requestHash: req.hash,
-    summary: route.runSummary(req.body),
-    businessKeys: route.businessKeys?.(req.body),
-  });
-  if (outcome.kind === 'started') {
-    sagasStarted.inc({ saga_type: route.type });
-    admission?.started(req.clientId);
-    route.onStarted?.(req.body);
-  }
-  return outcome;
 }
 
 /**

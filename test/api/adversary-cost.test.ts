@@ -1,0 +1,195 @@
+/**
+ * The adversarial cost review of issue 25: requests whose cost to sagaway grows with something the caller
+ * controls, or that pass around admission control. Each test asserts what a user or an operator would
+ * notice (a refusal with a clear problem, a bound held) and prints what it measured. Apps are built here,
+ * in front of the stack's Temporal, with keys and bounds of their own.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
+import { Client, Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { Admission, temporalCounter } from '../../src/api/admission';
+import { buildApp } from '../../src/api/app';
+import { sagaDepsFrom } from '../../src/api/deps';
+import { OpsGateway } from '../../src/api/ops-gateway';
+import { DEFAULT_EVENT_STREAMS, type EventStreamOptions } from '../../src/api/routes/events';
+import { SagaGateway } from '../../src/api/saga-gateway';
+import { dataConverterFrom } from '../../src/codec';
+import { DEFAULT_TUNING, SearchAttribute } from '../../src/domain/saga';
+import { feedCounts } from '../../src/observability/api-metrics';
+import { addKiosk, bikeBody } from '../support/bikes';
+import { call, waitFor } from '../support/http';
+import { orderBody } from '../support/orders';
+import { OPERATOR_KEY, startStack, type Stack } from '../support/stack';
+
+const KIOSK = 'kiosk-adversary';
+let stack: Stack;
+const apps: FastifyInstance[] = [];
+let counted: { client: Client; connection: Connection };
+/** Temporal calls made by the apps built on `counted` (every gRPC call of that connection). */
+let temporalCalls = 0;
+const countCalls: Interceptor = (options, nextCall) => {
+  temporalCalls += 1;
+  return new InterceptingCall(nextCall(options));
+};
+
+before(async () => {
+  stack = await startStack();
+  await addKiosk(stack.backendsUrl, KIOSK, 500);
+  const connection = await Connection.connect({ address: stack.launched.temporalAddress, interceptors: [countCalls] });
+  counted = { connection, client: new Client({ connection, namespace: 'default', dataConverter: dataConverterFrom(stack.config.codecKeys) }) };
+});
+
+after(async () => {
+  for (const app of apps) await app.close();
+  await counted?.connection.close();
+  await stack?.stop();
+});
+
+/** A client of its own for one test (its sagas counted apart from every other test's), and its key. */
+function newClient(): { id: string; key: string } {
+  const id = `adv-${randomUUID().slice(0, 8)}`;
+  return { id, key: `${id}-key-${randomUUID()}` };
+}
+
+interface AppOptions {
+  clients?: Array<{ id: string; key: string }>;
+  admission?: { perClient: number; total: number };
+  events?: Partial<EventStreamOptions>;
+  ops?: boolean;
+}
+
+async function api(options: AppOptions = {}): Promise<string> {
+  const gateway = new SagaGateway(counted.client, stack.config.taskQueue, undefined, { maxWaitsPerClient: 100, liveQueryBudgetMs: 150 });
+  const deps = sagaDepsFrom(stack.config, DEFAULT_TUNING);
+  const app = await buildApp({
+    gateway,
+    apiKeys: new Map([...stack.config.api.keys, ...(options.clients ?? []).map((c) => [c.key, c.id] as const)]),
+    operatorKeys: stack.config.api.operatorKeys,
+    ...deps,
+    protection: undefined,
+    ops: options.ops ? new OpsGateway(counted.client, gateway) : undefined,
+    events: { ...DEFAULT_EVENT_STREAMS, ...options.events },
+    admission: options.admission ? new Admission(temporalCounter(stack.client), options.admission) : undefined,
+  });
+  apps.push(app);
+  return app.listen({ host: '127.0.0.1', port: 0 });
+}
+
+/** A bike checkout that waits for its door sensor (two minutes): a saga that will not end during the test. */
+const hold = (url: string, key: string, idempotencyKey = randomUUID()) =>
+  call(url, 'POST', '/v1/bike-checkouts', { body: bikeBody({ kioskId: KIOSK }), idempotencyKey, key });
+
+/** Sagas Temporal runs for a client, as an operator counts them. */
+async function runningOf(clientId: string): Promise<number> {
+  const res = await stack.client.workflowService.countWorkflowExecutions({
+    namespace: 'default',
+    query: `${SearchAttribute.client} = "${clientId}" AND ExecutionStatus = "Running"`,
+  });
+  return Number(res.count ?? 0);
+}
+
+/** Opens an event stream and keeps it open; answers its status and a way to close it. */
+async function openStream(url: string, path: string, key: string): Promise<{ status: number; close: () => void }> {
+  const abort = new AbortController();
+  const res = await fetch(url + path, { headers: { authorization: `Bearer ${key}`, accept: 'text/event-stream' }, signal: abort.signal });
+  if (res.status !== 200) await res.text();
+  return { status: res.status, close: () => abort.abort() };
+}
+
+const feedsOpen = () => [...feedCounts].reduce((sum, count) => sum + count(), 0);
+
+describe('admission control against starts sent together', () => {
+  it('twelve starts with fresh keys sent at once leave at most SAGAWAY_MAX_RUNNING_PER_CLIENT sagas running; the rest are 429 too-many-running', async () => {
+    const client = newClient();
+    const url = await api({ clients: [client], admission: { perClient: 2, total: 0 } });
+    const answers = await Promise.all(Array.from({ length: 12 }, () => hold(url, client.key)));
+    const statuses = answers.map((a) => a.status);
+    const running = await waitFor('the started sagas to be counted', async () => runningOf(client.id).then((n) => (n >= statuses.filter((s) => s === 202).length ? n : false)), 10_000);
+    process.stdout.write(`# 12 concurrent starts with perClient=2: answers ${JSON.stringify(statuses)}; ${running} sagas running\n`);
+    assert.ok(running <= 2, `${running} sagas running for a client whose bound is 2`);
+    assert.equal(statuses.filter((s) => s === 429).length, 10, JSON.stringify(statuses));
+    for (const a of answers.filter((x) => x.status === 429)) assert.equal(a.body.type, 'urn:sagaway:problem:too-many-running');
+  });
+});
+
+describe('readiness asked by anyone', () => {
+  it('a hundred /readyz requests without a key cost Temporal at most two calls', async () => {
+    const url = await api();
+    temporalCalls = 0;
+    for (let burst = 0; burst < 2; burst++) {
+      const answers = await Promise.all(Array.from({ length: 50 }, () => fetch(`${url}/readyz`).then(async (r) => ({ status: r.status, body: (await r.json()) as { status: string } }))));
+      assert.ok(answers.every((a) => a.status === 200 && a.body.status === 'ready'), JSON.stringify(answers[0]));
+    }
+    process.stdout.write(`# 100 anonymous /readyz: ${temporalCalls} Temporal calls\n`);
+    assert.ok(temporalCalls <= 2, `${temporalCalls} Temporal calls for 100 anonymous readiness probes`);
+  });
+});
+
+describe("an operator's event streams", () => {
+  it('are capped per operator as a client\'s are: past the cap a new stream is a 429 too-many-streams', async () => {
+    const client = newClient();
+    const url = await api({ clients: [client], ops: true, events: { maxPerClient: 2 } });
+    const started = await hold(url, client.key);
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const path = `/v1/ops/sagas/${started.body.id}/events`;
+    const streams = [];
+    try {
+      for (let n = 0; n < 3; n++) streams.push(await openStream(url, path, OPERATOR_KEY));
+      process.stdout.write(`# 3 operator streams with a cap of 2: ${JSON.stringify(streams.map((s) => s.status))}\n`);
+      assert.deepEqual(streams.map((s) => s.status), [200, 200, 429]);
+    } finally {
+      for (const s of streams) s.close();
+    }
+  });
+});
+
+describe('event streams opened and closed at once', () => {
+  it("leave no more sagas polled for a client than its stream cap; a reconnect to a saga still polled is let in", async () => {
+    const client = newClient();
+    const url = await api({ clients: [client], events: { maxPerClient: 2, lingerMs: 10_000, pollMs: 500 } });
+    const sagas: string[] = [];
+    for (let n = 0; n < 4; n++) {
+      const started = await hold(url, client.key);
+      assert.equal(started.status, 202, JSON.stringify(started.body));
+      sagas.push(started.body.id);
+    }
+    const before = feedsOpen();
+    const statuses: number[] = [];
+    for (const id of sagas) {
+      const stream = await openStream(url, `/v1/sagas/${id}/events`, client.key);
+      statuses.push(stream.status);
+      stream.close();
+    }
+    const callsBefore = temporalCalls;
+    await new Promise((r) => setTimeout(r, 2_000));
+    const polled = feedsOpen() - before;
+    process.stdout.write(`# open-and-close on 4 sagas, cap 2: answers ${JSON.stringify(statuses)}; ${polled} sagas still polled; ${temporalCalls - callsBefore} Temporal calls in the next 2 s\n`);
+    assert.ok(polled <= 2, `${polled} sagas polled for a client whose stream cap is 2`);
+    const reconnect = await openStream(url, `/v1/sagas/${sagas[0]}/events`, client.key);
+    reconnect.close();
+    assert.equal(reconnect.status, 200, 'a reconnect to a saga still polled for the client is let in');
+  });
+});
+
+/** JSON text nested `depth` arrays deep: `[[[...]]]` (too deep for JSON.stringify to write). */
+const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+
+describe('a body nested deep', () => {
+  it('is refused with a 400 that says so, even when the fields the route reads are valid', async () => {
+    const client = newClient();
+    const url = await api({ clients: [client] });
+    const body = `${JSON.stringify(orderBody()).slice(0, -1)},"notes":${nested(20_000)}}`;
+    const res = await fetch(`${url}/v1/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${client.key}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      body,
+    });
+    const answer = { status: res.status, body: (await res.json()) as { type?: string; detail: string } };
+    process.stdout.write(`# a valid order with a field nested 20,000 deep (${body.length} bytes): ${answer.status} ${answer.body?.type ?? ''}\n`);
+    assert.equal(answer.status, 400, JSON.stringify(answer.body).slice(0, 300));
+    assert.match(answer.body.detail, /nested/);
+  });
+});
