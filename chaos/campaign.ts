@@ -102,8 +102,7 @@ export async function runCampaign(stack: Stack, plan: FaultStep[], size: Campaig
   const drainSeconds = (Date.now() - lastFault) / 1000;
   settled = true;
   await Promise.all([sensors, officersAtWork]);
-  const returnedIds = tickets.filter((t) => t.transfer === 'returned' && views.get(t.sagaId ?? '')?.status === 'COMPLETED').map((t) => t.sagaId!);
-  const returns = await followReturns(api, stack.apiKey, returnedIds, Date.now() + size.drainSeconds * 1_000);
+  const returns = await followReturns(api, stack.apiKey, stack.backendsUrl, Date.now() + size.drainSeconds * 1_000);
   const operators = await retryStuckThroughOperators(stack, views, Date.now() + size.drainSeconds * 1_000);
   await ledger.tally();
   events['duplicate sensor update'] = duplicates.sent;

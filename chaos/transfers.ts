@@ -134,19 +134,24 @@ const review = (api: () => string, sagaId: string, officer: Officer) =>
   });
 
 /**
- * The return sagas of the transfers the network returned, read until each ended (or waits for a person)
- * or the deadline: `<transferId>-return`, started by the pacs.004 through the callback route.
+ * The return sagas of every payment the network recorded as returned (its records, not the views: a
+ * transfer still posting when the drain ended is returned later), read until each ended or the deadline:
+ * `<transferId>-return`, started by the pacs.004 through the callback route.
  */
-export async function followReturns(api: () => string, apiKey: string, transferIds: string[], deadline: number): Promise<Map<string, Record<string, any>>> {
+export async function followReturns(api: () => string, apiKey: string, backendsUrl: string, deadline: number): Promise<Map<string, Record<string, any>>> {
   const returns = new Map<string, Record<string, any>>();
-  const open = new Set(transferIds.map((id) => `${id}-return`));
-  while (open.size > 0 && Date.now() < deadline) {
+  const open = new Set<string>();
+  while (Date.now() < deadline) {
+    const res = await fetch(`${backendsUrl}/network/_admin/state`, { signal: AbortSignal.timeout(10_000) }).catch(() => null);
+    const records = res?.ok ? ((await res.json()) as { records: Array<Record<string, any>> }).records : [];
+    for (const r of records) if (r.kind === 'return' && !returns.has(`${r.sagaId}-return`)) open.add(`${r.sagaId}-return`);
     for (const id of [...open]) {
       const view = await readView(api, apiKey, id);
       if (view) returns.set(id, view);
       if (view && ['COMPLETED', 'COMPENSATED', 'FAILED'].includes(view.status)) open.delete(id);
     }
-    if (open.size > 0) await pause(1_000);
+    if (open.size === 0) break;
+    await pause(1_000);
   }
   return returns;
 }
