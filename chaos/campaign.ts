@@ -8,10 +8,14 @@ import { runSensors } from './sensor';
 import { tripInvariants } from './trip-invariants';
 import { cancelDuringPivot, dropDuringAddDrop, newPivotCancels, type Drops } from './cancels';
 import { retryStuckThroughOperators } from './operators';
+import { followReturns, injectTransferFaults, runReviews, transferTicket, type Officer, type Reviews } from './transfers';
+import { transferInvariants } from './transfer-invariants';
 
 export interface CampaignResult {
   sagas: number;
   outcomes: Record<string, number>;
+  /** The return sagas the returned transfers started (not among `sagas`: the network started them), by status. */
+  returns: Record<string, number>;
   /** Calls each backend fault hit, by kind. */
   faults: Record<string, number>;
   /** What the campaign did itself (SIGKILLs, duplicate deliveries), by kind. */
@@ -40,6 +44,9 @@ export async function runCampaign(stack: Stack, plan: FaultStep[], size: Campaig
   await prepareDemoData(stack, size);
   let settled = false;
   const sensors = runSensors(api, stack.apiKey, tickets, () => settled, duplicates);
+  const desk = officers(stack);
+  const reviews: Reviews = { officers: desk.map((o) => o.name), approved: 0, sameOfficerTwice: {}, odd: [] };
+  const officersAtWork = runReviews(api, stack.apiKey, tickets, () => settled, desk, reviews);
 
   /**
    * One order in ten has its shipment and then its void refused, so it waits STUCK for an operator;
@@ -71,6 +78,15 @@ export async function runCampaign(stack: Stack, plan: FaultStep[], size: Campaig
       await pause(gapMs);
     }
   })();
+  const transfers = (async () => {
+    const gapMs = (size.seconds * 1_000 * 0.75) / Math.max(1, size.transfers);
+    for (let i = 0; i < size.transfers && Date.now() < endBy; i += 1) {
+      const t = transferTicket(i);
+      tickets.push(t);
+      starts.push(startWithRetry(api, stack.apiKey, t, endBy + size.drainSeconds * 1_000).then(() => injectTransferFaults(ledger, t)));
+      await pause(gapMs);
+    }
+  })();
   const faultsDone = (async () => {
     for (const step of plan) {
       const wait = started + step.at * size.seconds * 1_000 - Date.now();
@@ -79,13 +95,14 @@ export async function runCampaign(stack: Stack, plan: FaultStep[], size: Campaig
       await step.run(ctx);
     }
   })();
-  await Promise.all([load, faultsDone]);
+  await Promise.all([load, transfers, faultsDone]);
   const lastFault = Date.now();
   await Promise.all(starts);
   const views = await drain(stack, tickets, lastFault + size.drainSeconds * 1_000);
   const drainSeconds = (Date.now() - lastFault) / 1000;
   settled = true;
-  await sensors;
+  await Promise.all([sensors, officersAtWork]);
+  const returns = await followReturns(api, stack.apiKey, stack.backendsUrl, Date.now() + size.drainSeconds * 1_000);
   const operators = await retryStuckThroughOperators(stack, views, Date.now() + size.drainSeconds * 1_000);
   await ledger.tally();
   events['duplicate sensor update'] = duplicates.sent;
@@ -101,6 +118,7 @@ export async function runCampaign(stack: Stack, plan: FaultStep[], size: Campaig
     ...(await bikeInvariants(stack.backendsUrl, views)),
     ...(await classInvariants(stack.backendsUrl, views)),
     ...(await tripInvariants(stack.backendsUrl, views)),
+    ...(await transferInvariants(stack.backendsUrl, views, returns, reviews)),
     check('a cancel once the pivot was sent is a 409', cancelsSent, cancels.accepted.map((id) => `${id} accepted`)),
     check('a drop sent twice in the add/drop period: both accepted, or one refused as done', drops.sent, drops.odd),
     check('the API never answered 500 (every request the campaign made)', requests, [...apiAnswers.serverErrors].filter(([k]) => k.endsWith(' 500')).map(([k, n]) => `${k}: ${n}`)),
@@ -111,9 +129,12 @@ export async function runCampaign(stack: Stack, plan: FaultStep[], size: Campaig
   ];
   const outcomes: Record<string, number> = {};
   for (const view of views.values()) outcomes[`${view.type} ${view.status}`] = (outcomes[`${view.type} ${view.status}`] ?? 0) + 1;
+  const returnOutcomes: Record<string, number> = {};
+  for (const view of returns.values()) returnOutcomes[view.status] = (returnOutcomes[view.status] ?? 0) + 1;
   return {
     sagas: tickets.length,
     outcomes,
+    returns: returnOutcomes,
     faults: ledger.fired,
     events,
     restarts: Object.fromEntries(Object.values(stack.parts).map((p) => [p.name, p.restarts])),
@@ -128,6 +149,12 @@ export async function runCampaign(stack: Stack, plan: FaultStep[], size: Campaig
     drainSeconds,
     pivotCancels: cancels.byStatus,
   };
+}
+
+/** The two compliance officers of the stack's operator keys (`name:key,name:key`). */
+function officers(stack: Stack): [Officer, Officer] {
+  const [first, second] = stack.env.SAGAWAY_OPERATOR_KEYS!.split(',').map((pair) => ({ name: pair.slice(0, pair.indexOf(':')), key: pair.slice(pair.indexOf(':') + 1) }));
+  return [first!, second!];
 }
 
 /** Polls every saga until it ended or is visibly stuck, or the drain time is up. */

@@ -77,12 +77,19 @@ export async function capturedInvariant(backendsUrl: string, views: Map<string, 
 export function outcomeInvariant(views: Map<string, Rec>, started: number): Invariant[] {
   const lost: string[] = [];
   for (const [id, view] of views) {
-    if (!['COMPLETED', 'COMPENSATED'].includes(view.status) && !waitsForOperator(view)) lost.push(`${id}: ${view.status}`);
+    if (!['COMPLETED', 'COMPENSATED'].includes(view.status) && !waitsForOperator(view)) lost.push(`${id} ${view.type}: ${view.status}${whereItWaits(view)}`);
   }
   return [
     check('every saga ended COMPLETED or COMPENSATED, or is visibly stuck', views.size, lost),
     check('every start request got a saga', started, views.size === started ? [] : [`${started - views.size} of ${started} have no readable saga`]),
   ];
+}
+
+/** The step a saga that has not ended is at, with its attempts and last error, for the report. */
+function whereItWaits(view: Rec): string {
+  const step = [...(view.steps ?? [])].reverse().find((s: Rec) => s.status !== 'SUCCEEDED') ?? view.steps?.at(-1);
+  const awaiting = view.awaiting?.for ? `, awaiting ${view.awaiting.for}` : '';
+  return step ? ` at ${step.name} ${step.status} (${step.attempts} attempts${step.error ? `: ${String(step.error).slice(0, 80)}` : ''})${awaiting}` : awaiting;
 }
 
 function count(list: Rec[], status: string): number {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { TransferCase } from './transfers';
 
 export interface Ticket {
   kind: string;
@@ -9,6 +10,8 @@ export interface Ticket {
   attempts: number;
   /** For a bike checkout: whether the door sensor reports its bikes. */
   sense?: boolean;
+  /** For a transfer: which of the campaign's cases it is. */
+  transfer?: TransferCase;
 }
 
 export interface ApiStats {

@@ -3,7 +3,9 @@ import type { FaultLedger } from './faults';
 import { apiFetch, pause } from './load';
 
 export interface CampaignSize {
+  /** Sagas of the mixed load (chaos/mix.ts), and cross-border transfers beside them (chaos/transfers.ts). */
   sagas: number;
+  transfers: number;
   seconds: number;
   drainSeconds: number;
 }
@@ -94,6 +96,11 @@ export function campaignPlan(size: CampaignSize): FaultStep[] {
       await ledger.inject('latency spike', 'notifications', { op: 'send', mode: 'latency', latencyMs: 800, rate: 0.3 });
       await ledger.inject('5xx during compensation', 'payments', { op: 'void', mode: 'error', status: 500, rate: 0.3 });
       await ledger.inject('lost hotel hold answer', 'hotels', { op: 'hold', mode: 'drop', rate: 0.25 });
+    } },
+    { at: 0.06, kind: 'transfer faults', run: async ({ ledger }) => {
+      // Screening is a transfer's first call, so this fires early; the rest are aimed at one transfer each
+      // (chaos/transfers.ts), so they fire however slowly a loaded machine brings the transfers there.
+      await ledger.inject('5xx on screening', 'compliance', { op: 'screen', mode: 'error', status: 503, rate: 0.2 });
     } },
     { at: 0.08, kind: 'pivot faults', run: async ({ ledger }) => {
       // The capture lands and its answer is lost; or it is slow, past the order's deadline and a cancel.

@@ -10,6 +10,8 @@ export function printReport(result: CampaignResult): void {
     '',
     table('sagas by outcome', Object.entries(result.outcomes).sort()),
     '',
+    table('return sagas (started by the pacs.004 of the network) by outcome', Object.entries(result.returns).sort()),
+    '',
     table('backend faults: calls each hit', Object.entries(result.faults).sort()),
     '',
     table('events the campaign caused', Object.entries(result.events).sort()),

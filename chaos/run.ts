@@ -6,10 +6,13 @@
  * Bounded in time and count; stops everything it started.
  */
 import { writeFileSync } from 'node:fs';
+import { DEV_OPERATOR_KEYS } from '../src/config';
 import { launchStack, type LaunchedStack } from '../src/dev/stack';
 import { runCampaign } from './campaign';
 import { campaignPlan, type CampaignSize } from './plan';
 import { printReport } from './report';
+
+const CHAOS_OPERATOR_KEYS = `${DEV_OPERATOR_KEYS},officer-b:chaos-second-officer-key-0001`;
 
 /** Temporal as its own part (killed and restarted with its database), two workers (one on standby). */
 function startChaosStack(keep: boolean): Promise<LaunchedStack> {
@@ -32,6 +35,8 @@ function startChaosStack(keep: boolean): Promise<LaunchedStack> {
       SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: '6',
       SAGAWAY_RATE_LIMIT_PER_MINUTE: '100000',
       SAGAWAY_LOG_LEVEL: 'info',
+      // Two compliance officers: a potential match needs both (the first is also the one who retries stuck steps).
+      SAGAWAY_OPERATOR_KEYS: CHAOS_OPERATOR_KEYS,
     },
   });
 }
@@ -45,6 +50,8 @@ function parseArgs(argv: string[]): { size: CampaignSize; json: string | null; k
   const size: CampaignSize = {
     // --quick is sized so every invariant has cases: two trips at a hotel with rooms, a drop, late cancels.
     sagas: Number(value('--sagas') ?? (quick ? 30 : 500)),
+    // Three of each case in --quick: a clean one, a review, a rejection, a return (chaos/transfers.ts).
+    transfers: Number(value('--transfers') ?? (quick ? 12 : 80)),
     seconds: Number(value('--seconds') ?? (quick ? 36 : 240)),
     drainSeconds: Number(value('--drain-seconds') ?? (quick ? 90 : 240)),
   };
@@ -53,7 +60,7 @@ function parseArgs(argv: string[]): { size: CampaignSize; json: string | null; k
 
 async function main(): Promise<number> {
   const { size, json, keep } = parseArgs(process.argv.slice(2));
-  process.stdout.write(`chaos: ${size.sagas} sagas over ${size.seconds} s\n`);
+  process.stdout.write(`chaos: ${size.sagas} sagas and ${size.transfers} transfers over ${size.seconds} s\n`);
   const stack = await startChaosStack(keep);
   process.stdout.write(`chaos: logs in ${stack.dataDir}${keep ? '' : ' (removed at the end; --keep keeps them)'}\n`);
   process.once('SIGINT', () => void stack.stop().then(() => process.exit(130)));

@@ -4,7 +4,7 @@ import { Pool } from 'undici';
 import { z } from 'zod';
 import { FailureType, isFailureType } from '../domain/failures';
 import type { PostingLine } from '../domain/transfer';
-import { BackendClient, malformed, type Authorizer, type CallContext } from './http-client';
+import { BackendClient, inProgress, malformed, type Authorizer, type CallContext } from './http-client';
 
 /**
  * The core banking system speaks SOAP 1.1: an envelope per operation, the operation named in SOAPAction,
@@ -105,10 +105,13 @@ export class CoreBankingClient {
       const type = isFailureType(code) ? code : FailureType.BackendRejected;
       return ApplicationFailure.nonRetryable(`corebanking: ${fault.faultstring ?? code}`, type, { status: res.statusCode, code });
     }
+    const problemCode = fault ? undefined : (/"code":"(\w+)"/.exec(res.text) ?? [])[1];
+    // The idempotency layer's 409 while an earlier attempt with this key still runs (one that outlived its
+    // timeout): that attempt may yet apply, so it is no answer, retried like a timeout.
+    if (!fault && inProgress(res.statusCode, problemCode)) return new Error(`corebanking ${operation}: HTTP 409 ${problemCode ?? 'without a definite answer'}`);
     // A 4xx that is not SOAP (an undo that came first, answered by the idempotency layer) is still final.
     if (res.statusCode >= 400 && res.statusCode < 500 && ![401, 408, 425, 429].includes(res.statusCode)) {
-      const code = (/"code":"(\w+)"/.exec(res.text) ?? [])[1];
-      return ApplicationFailure.nonRetryable(`corebanking ${operation}: HTTP ${res.statusCode} ${code ?? ''}`.trim(), code && isFailureType(code) ? code : FailureType.BackendRejected);
+      return ApplicationFailure.nonRetryable(`corebanking ${operation}: HTTP ${res.statusCode} ${problemCode ?? ''}`.trim(), problemCode && isFailureType(problemCode) ? problemCode : FailureType.BackendRejected);
     }
     return new Error(`corebanking ${operation}: HTTP ${res.statusCode}${fault ? ` ${String(fault.faultcode)}` : ''}`);
   }

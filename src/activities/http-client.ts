@@ -144,6 +144,9 @@ const RETRYABLE_4XX = new Set([408, 425, 429]);
 /** A 409 with one of these codes, or none, says an earlier attempt with the same key may still be running. */
 const IN_PROGRESS_CODES = new Set(['RequestInProgress', 'InProgress', 'idempotency_key_in_use']);
 
+/** A 409 that says an earlier attempt with the same key may still run: no answer yet, never a refusal. */
+export const inProgress = (status: number, code: string | undefined) => status === 409 && (!code || IN_PROGRESS_CODES.has(code));
+
 /**
  * Maps a non-2xx answer to the error layers: an unknown outcome (5xx, 408, 425, 429, a 409 in progress or
  * without a definite body) is a plain Error the retry policy retries; a definite refusal an ApplicationFailure.
@@ -153,7 +156,7 @@ export function failureFor(backend: string, what: string, res: RawResponse, pars
     return new Error(`${backend} ${what}: HTTP ${res.status}`);
   }
   const problem = parse(res.text);
-  if (res.status === 409 && (!problem.code || IN_PROGRESS_CODES.has(problem.code))) {
+  if (inProgress(res.status, problem.code)) {
     return new Error(`${backend} ${what}: HTTP 409 ${problem.code ?? 'without a definite answer'}`);
   }
   const type = isFailureType(problem.code) ? problem.code : FailureType.BackendRejected;

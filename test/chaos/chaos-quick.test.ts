@@ -35,7 +35,7 @@ describe('npm run chaos -- --quick', () => {
     assert.equal(run.status, 0, run.stderr);
     assert.ok(result.sagas >= 20);
     assert.equal(Object.values(result.outcomes).reduce((a, b) => a + b, 0), result.sagas);
-    for (const type of ['order', 'bike-checkout', 'class-registration', 'trip']) {
+    for (const type of ['order', 'bike-checkout', 'class-registration', 'trip', 'transfer']) {
       assert.ok(Object.keys(result.outcomes).some((k) => k.startsWith(`${type} `)), `the load had ${type} sagas`);
     }
     for (const invariant of result.invariants) assert.ok(invariant.cases > 0, `${invariant.name} judged some cases`);
