@@ -12,6 +12,7 @@ import { createOtaHotelClient } from './ota-hotel-client';
 import { createStorageClient } from './storage-client';
 import { createCoreBankingClient } from './core-banking-client';
 import { createTransferActivities } from './transfer-activities';
+import { createTransferWaitActivities } from './transfer-wait';
 import { createTravelActivities } from './travel-activities';
 
 export interface ActivityDeps {
@@ -67,6 +68,7 @@ export function createActivities(deps: ActivityDeps): SagawayActivities {
       ...legacyClassActivities(classes),
       ...createTravelActivities({ ...clients, hotels }),
       ...createTransferActivities({ ...clients, corebanking }),
+      ...createTransferWaitActivities(deps.temporal),
       ...createAlertActivities(deps.alertWebhook ?? null),
       ...createAuditActivities(deps.audit ?? null),
     }),

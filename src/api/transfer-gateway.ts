@@ -81,7 +81,11 @@ export class TransferGateway {
     }
   }
 
-  /** Starts the return saga linked to the transfer (once: the same return again answers the same saga); `sha256` is the pacs.004's. */
+  /**
+   * Starts the return saga linked to the transfer (once: the same return again answers the same saga);
+   * `sha256` is the pacs.004's. A transfer the network settled that is not COMPLETED yet (still posting) is
+   * waited for by the return itself, so the pacs.004 is kept from the moment it is accepted.
+   */
   async startReturn(transfer: SagaView, owner: string, returned: PaymentReturn, sha256: string): Promise<SagaView> {
     const d = transfer.details as { uetr: string; amounts: { debit: { currency: string }; rate: string | null } };
     const result = transfer.result as { debited: { currency: string } } | null;
@@ -96,6 +100,7 @@ export class TransferGateway {
       rateE6: d.amounts.rate === null ? null : Math.round(Number(d.amounts.rate) * 1e6),
       debitCurrency: result?.debited.currency ?? d.amounts.debit.currency,
       tuning: this.tuning,
+      ...(transfer.status === 'COMPLETED' ? {} : { transferPending: true }),
     };
     const outcome = await this.sagas.start({
       type: 'transfer-return',
@@ -112,6 +117,11 @@ export class TransferGateway {
 }
 
 export const returnSagaId = (transferId: string) => `${transferId}-return`;
+
+/** Whether a pacs.004 can be taken for this transfer: COMPLETED, or past its submission with the network's ACSC. */
+export function returnable(transfer: SagaView): boolean {
+  return transfer.status === 'COMPLETED' || (transfer.details.network as { status?: string } | undefined)?.status === 'ACSC';
+}
 
 function submitted(view: SagaView | null): boolean {
   return view?.steps.some((s) => s.name === SUBMISSION && s.status !== 'RUNNING') ?? true;

@@ -42,6 +42,7 @@ export const FailureType = {
   AccountBlocked: 'AccountBlocked',
   UnknownAccount: 'UnknownAccount',
   NetworkRejected: 'NetworkRejected',
+  TransferNotCompleted: 'TransferNotCompleted',
   InternalError: 'InternalError',
 } as const;
 

@@ -208,6 +208,17 @@ export interface TransferReturnInput {
   rateE6: number | null;
   debitCurrency: string;
   tuning: SagaTuning;
+  /**
+   * The pacs.004 came while the transfer was still posting (settled by the network, not yet COMPLETED): the
+   * return waits for the transfer to end first. Absent in returns started before this existed.
+   */
+  transferPending?: boolean;
+}
+
+/** How a transfer ended, as a return that waited for it sees it: its view's status, or how its workflow closed. */
+export interface TransferEnd {
+  status: 'COMPLETED' | 'COMPENSATED' | 'FAILED' | 'RUNNING' | 'COMPENSATING' | 'TERMINATED' | 'TIMED_OUT' | 'CANCELLED' | 'NOT_FOUND';
+  error: string | null;
 }
 
 export function formatRate(rateE6: number | null): string | null {

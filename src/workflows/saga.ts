@@ -13,6 +13,7 @@
 import { ApplicationFailure, CancellationScope, defineQuery, defineUpdate, log, setHandler } from '@temporalio/workflow';
 import { FailureType } from '../domain/failures';
 import { Messages, type CancelRequest } from '../domain/messages';
+import type { OperatorAction } from '../domain/operator';
 import type { SagaError, SagaStatus, SagaView } from '../domain/saga';
 import type { Reference } from '../domain/steps';
 import { describeFailure } from './failures';
@@ -98,6 +99,33 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     }
   }
 
+  /**
+   * A tracked step that cannot go on by itself (what it waited for ended the wrong way): STUCK and alerted,
+   * until an operator decides. `retry` puts it back to RUNNING; `resolve` is the saga's to carry out.
+   */
+  async awaitOperator(name: string, problem: string): Promise<OperatorAction> {
+    const { record, desk } = this.ctx;
+    const step = record.view.steps.filter((s) => s.name === name).at(-1);
+    if (!step) throw ApplicationFailure.nonRetryable(`the saga has no step ${name}`, FailureType.InternalError);
+    Object.assign(step, { status: 'STUCK', error: problem });
+    record.touch();
+    desk.open(name);
+    await this.ctx.alertStuck(name, problem);
+    const decision = await desk.decision(name);
+    Object.assign(step, { status: 'RUNNING', error: null });
+    record.touch();
+    return decision;
+  }
+
+  /** From now on the saga cannot be cancelled (`reason` says why); for a saga whose first step already keeps something. */
+  refuseCancels(reason: string): void {
+    setHandler(cancelUpdate, (request) => this.requestCancel(request), {
+      validator: (_request: CancelRequest) => {
+        throw ApplicationFailure.nonRetryable(reason, 'PastPivot');
+      },
+    });
+  }
+
   /** Runs steps side by side; waits for all of them to settle before a failure moves on to compensation. */
   async all<T extends readonly unknown[]>(branches: { [I in keyof T]: () => Promise<T[I]> }): Promise<T> {
     const settled = await Promise.allSettled(branches.map((branch) => branch()));
@@ -146,11 +174,7 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
   private keepUnit(reason: string): void {
     if (this.ctx.pivotState === 'before') this.ctx.pivotState = 'inFlight';
     this.ctx.unitKept = true;
-    setHandler(cancelUpdate, (request) => this.requestCancel(request), {
-      validator: (_request: CancelRequest) => {
-        throw ApplicationFailure.nonRetryable(reason, 'PastPivot');
-      },
-    });
+    this.refuseCancels(reason);
   }
 
   private acceptCancels(): void {

@@ -5,11 +5,20 @@
  *                    transfer's locked rate (balanced per currency); retried until the core system answers
  *   notifyTransfer . the customer hears why the money came back
  *
+ * A pacs.004 that came while the transfer was still posting (`transferPending`) first waits for it:
+ *
+ *   awaitTransfer .. until the transfer ends; credited only if it COMPLETED (its posting is what put the
+ *                    money on the nostro). Ended otherwise: STUCK for an operator, who looks again (retry)
+ *                    or settles it by hand (resolve: the return ends with nothing credited). No cancel.
+ *
  * Forward only: there is nothing to undo in giving a customer their money back. The audit trail keeps the
  * pacs.004 received (its SHA-256), the posting, the notification and the final status.
  */
+import { proxyActivities } from '@temporalio/workflow';
 import type { TransferActivities } from '../activities/transfer-activities';
+import type { TransferWaitActivities } from '../activities/transfer-wait';
 import type { AuditActivities } from '../domain/audit';
+import { FailureType } from '../domain/failures';
 import { fromMinor } from '../domain/iso';
 import type { SagaView } from '../domain/saga';
 import { creditBack, describeReason, maskIban, returnLines, type Amount, type TransferReturnInput } from '../domain/transfer';
@@ -20,6 +29,14 @@ import { declareSteps } from './steps';
 import { SagaAudit } from './transfer-audit';
 
 type ReturnActivities = TransferActivities & Pick<AuditActivities, 'appendAudit'>;
+type ReturnSaga = Saga<ReturnActivities, typeof returnSteps>;
+
+/** One attempt long-polls for a minute (transfer-wait.ts) and heartbeats; attempts go on for as long as the transfer runs. */
+const { awaitTransferEnd } = proxyActivities<TransferWaitActivities>({
+  startToCloseTimeout: '90 seconds',
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
 
 export const returnSteps = declareSteps<ReturnActivities>()({
   creditReturn: { probe: 'lookupPosting', appliedWhen: ['POSTED'], summary: () => 'Credit the customer with what came back' },
@@ -37,15 +54,17 @@ export interface TransferReturnResult {
 }
 
 export async function transferReturn(input: TransferReturnInput): Promise<SagaView<TransferReturnResult>> {
-  const saga: Saga<ReturnActivities, typeof returnSteps> = new Saga({ type: 'transfer-return', tuning: input.tuning, ...activityOptions }, returnSteps);
+  const saga: ReturnSaga = new Saga({ type: 'transfer-return', tuning: input.tuning, ...activityOptions }, returnSteps);
   const audit = new SagaAudit(saga.id, 'transfer-return', (name) => saga.referenceOf('appendAudit', name).reference);
   const credited = creditBack(input.returned, input.debitCurrency, input.rateE6);
   const reason = describeReason(input.reason);
   saga.annotate({ transferId: input.transferId, uetr: input.uetr, returned: input.returned, credited, reason });
+  if (input.transferPending) saga.refuseCancels('the money came back to us: a return is credited, not cancelled');
   const view = await saga.run(async () => {
     await audit.write('message-received', 'message-received:pacs.004', {
       type: MessageTypes.pacs004, sha256: input.messageSha256, msgId: input.returnMsgId, transferId: input.transferId, uetr: input.uetr, returned: input.returned, reason: input.reason,
     });
+    if (input.transferPending) await awaitTransfer(saga, input.transferId);
     const lines = returnLines(input.customerIban, input.returned, credited);
     const posting = await saga.pivot('creditReturn', { transferReference: input.uetr, lines });
     await audit.posted(posting?.postingId ?? null, lines);
@@ -59,4 +78,21 @@ export async function transferReturn(input: TransferReturnInput): Promise<SagaVi
   });
   await audit.final(view);
   return view;
+}
+
+async function awaitTransfer(saga: ReturnSaga, transferId: string): Promise<void> {
+  saga.annotate({ awaiting: { for: 'transfer', transferId } });
+  try {
+    await saga.track('awaitTransfer', async () => {
+      for (;;) {
+        const end = await awaitTransferEnd({ transferId });
+        if (end.status === 'COMPLETED') return;
+        const ended = `the transfer ended ${end.status}${end.error ? ` (${end.error})` : ''}`;
+        const decision = await saga.awaitOperator('awaitTransfer', `${ended}, not COMPLETED: nothing is credited until an operator decides`);
+        if (decision.action === 'resolve') saga.reject(FailureType.TransferNotCompleted, `${ended}; ${decision.operator} settled the return by hand: ${decision.reason}`);
+      }
+    });
+  } finally {
+    saga.annotate({ awaiting: null });
+  }
 }

@@ -7,18 +7,11 @@ import { backendRecords, call, injectFault, sagaKey, waitFor, waitForView } from
 import { startStack, type Stack } from '../support/stack';
 
 /**
- * A known defect (reported from the fault campaign's work on issue 24; the fix is in workflow code): a
- * pacs.004 that arrives while its transfer is still posting is answered 503 and nothing of it is kept, so
- * the customer is credited only if the network delivers it again after the transfer completed. The
- * simulated network gives up after about 75 s of 503s (src/backends/payment-network.ts), a real one after
- * its own budget; a posting slower than that (the core system down, retried) and the money that came back
- * sits on the nostro, with the transfer COMPLETED and nothing STUCK or alerted. SAGAWAY_KNOWN_DEFECTS_STRICT=1
- * makes the test fail the run, as it will once the defect is fixed and the `todo` comes off.
+ * A pacs.004 that arrives while its transfer is still posting (the network settled it, the transfer is not
+ * COMPLETED yet) is kept at once (202: its return saga starts and waits for the transfer), so a network
+ * that delivers it only once still gets the customer credited, after the transfer completed. Before, it was
+ * answered 503 and kept nowhere.
  */
-const KNOWN_DEFECT = process.env.SAGAWAY_KNOWN_DEFECTS_STRICT === '1'
-  ? undefined
-  : 'defect: a pacs.004 delivered while the transfer is still posting is refused (503) and kept nowhere; delivered once, it is never credited';
-
 let stack: Stack;
 
 before(async () => {
@@ -34,7 +27,7 @@ const ADA = 'DE89370400440532013000';
 const clean = { name: 'Claire Dubois', iban: 'FR7630006000011234567890189', bic: 'BNPAFRPP', country: 'FR', address: { line: '1 rue de Rivoli', city: 'Paris' }, currency: 'EUR' };
 
 describe('a return that arrives before its transfer completed', () => {
-  it('is credited to the customer although the network delivered it only once', { todo: KNOWN_DEFECT }, async () => {
+  it('is credited to the customer although the network delivered it only once', async () => {
     const { idempotencyKey, sagaId } = sagaKey();
     // The posting is slow (applied after 6 s whatever the caller does): the pacs.004 arrives meanwhile.
     await injectFault(stack.backendsUrl, 'corebanking', { op: 'postTransfer', mode: 'slow', latencyMs: 6_000, count: 1, sagaId });
@@ -49,6 +42,9 @@ describe('a return that arrives before its transfer completed', () => {
     const returned = pacs004Xml({ msgId: `RTR${id.slice(-12)}`, originalMsgId: id, uetr: payment.reference, returned: { minor: payment.amountMinor, currency: payment.currency }, reason: 'MD07' }, new Date().toISOString());
     const delivered = await fetch(`${stack.apiUrl}/v1/callbacks/payment-network`, { method: 'POST', headers: { 'content-type': 'application/xml', 'x-network-signature': signNetworkBody(DEV_NETWORK_SECRET, returned) }, body: returned });
     process.stdout.write(`the pacs.004 delivered while posting was answered ${delivered.status}\n`);
+    assert.equal(delivered.status, 202, 'the pacs.004 is kept the moment it is accepted');
+    const waiting = await waitForView(stack.apiUrl, `${id}-return`, (v) => v.steps.some((s: any) => s.name === 'awaitTransfer'), 30_000);
+    assert.deepEqual(waiting.awaiting, { for: 'transfer', transferId: id });
 
     const transfer = await waitForView(stack.apiUrl, id, (v) => v.status === 'COMPLETED', 60_000);
     assert.equal(transfer.status, 'COMPLETED');

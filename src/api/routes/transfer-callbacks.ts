@@ -3,7 +3,7 @@ import { sha256 } from '../../audit/chain';
 import { messageKind, readPacs002, readPacs004 } from '../../domain/transfer-messages';
 import { NETWORK_SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS, signatureProblem } from '../network-signature';
 import { HttpProblem } from '../problems';
-import type { TransferGateway } from '../transfer-gateway';
+import { returnable, type TransferGateway } from '../transfer-gateway';
 
 export interface CallbackOptions {
   transfers: TransferGateway;
@@ -15,7 +15,9 @@ export interface CallbackOptions {
  * `POST /v1/callbacks/payment-network`: the network's signed pacs.002 (status) and pacs.004 (return). No
  * client key: the signature is the network's credential. An unsigned, badly signed, stale or replayed
  * message is refused before anything is read from it; a report about no transfer we sent is a 404; a
- * duplicate or an out-of-order report changes nothing. A 503 asks the network to deliver it again.
+ * duplicate or an out-of-order report changes nothing. A 503 asks the network to deliver it again. A
+ * pacs.004 is kept (its return saga started) as soon as the network settled the transfer, even while the
+ * transfer still posts: the return waits for it.
  */
 export function transferCallbackRoutes(app: FastifyInstance, options: CallbackOptions): void {
   const seen = new SeenMessages(SIGNATURE_TOLERANCE_SECONDS * 2 * 1_000);
@@ -35,7 +37,7 @@ export function transferCallbackRoutes(app: FastifyInstance, options: CallbackOp
     if (!transfer) throw new HttpProblem(404, 'unknown-uetr', 'Unknown payment', `no transfer with UETR ${report.uetr} and message ${report.originalMsgId}`);
 
     if (kind === 'pacs.004') {
-      if (transfer.view.status !== 'COMPLETED') throw retryLater('the transfer has not settled yet');
+      if (!returnable(transfer.view)) throw retryLater('the transfer has not settled yet');
       const returned = await options.transfers.startReturn(transfer.view, transfer.owner, readPacs004(body)!, sha256(body));
       seen.add(report.msgId);
       return reply.code(202).send({ status: 'accepted', returnSagaId: returned.id });
