@@ -15,6 +15,7 @@
  * pacs.004 received (its SHA-256), the posting, the notification and the final status.
  */
 import { proxyActivities } from '@temporalio/workflow';
+import type { Reported } from '../activities/attempts';
 import type { TransferActivities } from '../activities/transfer-activities';
 import type { TransferWaitActivities } from '../activities/transfer-wait';
 import type { AuditActivities } from '../domain/audit';
@@ -32,7 +33,7 @@ type ReturnActivities = TransferActivities & Pick<AuditActivities, 'appendAudit'
 type ReturnSaga = Saga<ReturnActivities, typeof returnSteps>;
 
 /** One attempt long-polls for a minute (transfer-wait.ts) and heartbeats; attempts go on for as long as the transfer runs. */
-const { awaitTransferEnd } = proxyActivities<TransferWaitActivities>({
+const { awaitTransferEnd } = proxyActivities<Reported<TransferWaitActivities>>({
   startToCloseTimeout: '90 seconds',
   heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
@@ -85,7 +86,7 @@ async function awaitTransfer(saga: ReturnSaga, transferId: string): Promise<void
   try {
     await saga.track('awaitTransfer', async () => {
       for (;;) {
-        const end = await awaitTransferEnd({ transferId });
+        const { value: end } = await awaitTransferEnd({ transferId });
         if (end.status === 'COMPLETED') return;
         const ended = `the transfer ended ${end.status}${end.error ? ` (${end.error})` : ''}`;
         const decision = await saga.awaitOperator('awaitTransfer', `${ended}, not COMPLETED: nothing is credited until an operator decides`);
