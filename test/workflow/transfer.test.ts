@@ -7,6 +7,7 @@ import { reportAttempts } from '../../src/activities/attempts';
 import { networkRejection } from '../../src/activities/transfer-activities';
 import type { AuditEntryInput } from '../../src/domain/audit';
 import { complianceReviewUpdate, crossBorderTransfer } from '../../src/workflows/cross-border-transfer';
+import { operatorActionUpdate } from '../../src/workflows/messages';
 import { sagaStateQuery } from '../../src/workflows/saga';
 import { transferReturn } from '../../src/workflows/transfer-return';
 import { waitFor } from '../support/http';
@@ -94,6 +95,7 @@ describe('cross-border transfer, audit trail', { concurrency: true }, () => {
     const view = await env.execute(crossBorderTransfer, [input(toJpy)], activities);
     assert.equal(view.status, 'COMPLETED', JSON.stringify(view.error));
     assert.deepEqual(trail(written), [
+      'status RUNNING',
       'requested',
       'screened',
       'rate',
@@ -108,7 +110,7 @@ describe('cross-border transfer, audit trail', { concurrency: true }, () => {
     for (const e of written) keys.set(e.key, (keys.get(e.key) ?? 0) + 1);
     assert.deepEqual([...new Set(keys.values())], [2], 'each entry sent twice (the lost answer, then its retry), always under the same key');
     assert.ok([...keys.keys()].every((k) => k.startsWith(`${view.id}:appendAudit#`)), [...keys.keys()].join());
-    const requested = written[0]!;
+    const requested = written.find((e) => e.kind === 'requested')!;
     assert.deepEqual(requested.actor, { client: 'shop', keyId: 'sha256:0123456789ab' });
     assert.deepEqual(requested.data.travelRule, { payer: { name: 'Account holder', account: 'DE89370400440532013000' }, payee: { name: 'Sato Hanako', account: '1234567', agent: 'MHCBJPJT', country: 'JP' } });
     assert.equal(requested.data.uetr, view.result!.uetr);
@@ -123,7 +125,7 @@ describe('cross-border transfer, audit trail', { concurrency: true }, () => {
     });
     const view = await env.execute(crossBorderTransfer, [input(toJpy)], activities);
     assert.equal(view.status, 'COMPENSATED');
-    assert.deepEqual(trail(written).slice(4), [
+    assert.deepEqual(trail(written).slice(5), [
       'message-sent pacs.008.001.08',
       'message-received pacs.002.001.10 RJCT',
       'status releaseHold RELEASED',
@@ -132,6 +134,25 @@ describe('cross-border transfer, audit trail', { concurrency: true }, () => {
     ]);
     const report = written.find((e) => e.kind === 'message-received')!;
     assert.deepEqual([report.data.reason, report.data.sha256], ['AC04', 'f'.repeat(64)]);
+  });
+});
+
+describe('cross-border transfer, operator actions', () => {
+  it('a posting refused after the network settled: the operator\'s resolve is in the transfer\'s trail, before its final status', async () => {
+    const { activities, written } = mockTransfer({
+      postTransfer: async () => {
+        throw businessRejection('AccountBlocked', 'corebanking: the account is blocked for postings');
+      },
+      lookupPosting: async () => ({ found: false, status: null }),
+    });
+    const handle = await env.start(crossBorderTransfer, [input()], activities);
+    await waitFor('postTransfer STUCK', async () => (await handle.query(sagaStateQuery)).steps.some((s) => s.name === 'postTransfer' && s.status === 'STUCK'), 20_000);
+    await handle.executeUpdate(operatorActionUpdate, { args: [{ action: 'resolve', step: 'postTransfer', operator: 'carla', reason: 'posted by hand, ticket OPS-7' }] });
+    const view = await handle.result();
+    assert.equal(view.status, 'COMPLETED', JSON.stringify([view.error, view.steps]));
+    assert.deepEqual(trail(written).slice(-4), ['operator-action postTransfer', 'posted', 'message-sent notification', 'status COMPLETED']);
+    const action = written.find((e) => e.kind === 'operator-action')!;
+    assert.deepEqual([action.actor, action.data.action, action.data.reason], [{ operator: 'carla' }, 'resolve', 'posted by hand, ticket OPS-7']);
   });
 });
 
@@ -233,14 +254,16 @@ describe('cross-border transfer, compliance review (four eyes)', { concurrency: 
     await awaitingReview(handle);
     assert.ok(!calls.includes('holdFunds'), 'nothing is held while it waits');
     await handle.executeUpdate(complianceReviewUpdate, review('alice', 'approve'));
+    await waitFor('alice\'s approval in the trail while the second is awaited', async () => written.some((e) => e.kind === 'reviewed' && e.actor?.operator === 'alice'), 10_000);
     await assert.rejects(handle.executeUpdate(complianceReviewUpdate, review('alice', 'approve')), (err: Error) => /already reviewed/.test(String((err.cause as Error | undefined)?.message)));
     const state = await handle.executeUpdate(complianceReviewUpdate, review('bob', 'approve'));
     assert.equal(state.decision, 'APPROVED');
     const view = await handle.result();
     assert.equal(view.status, 'COMPLETED');
     assert.deepEqual((view.details.reviews as Array<{ operator: string }>).map((r) => r.operator), ['alice', 'bob']);
-    assert.deepEqual(trail(written).slice(1, 5), ['screened', 'reviewed', 'reviewed', 'status awaitComplianceReview APPROVED']);
-    assert.deepEqual(written.filter((e) => e.kind === 'reviewed').map((e) => [e.actor?.operator, e.data.decision]), [['alice', 'approve'], ['bob', 'approve']]);
+    assert.deepEqual(trail(written).slice(2, 6), ['screened', 'reviewed awaitComplianceReview', 'reviewed awaitComplianceReview', 'status awaitComplianceReview APPROVED']);
+    assert.deepEqual(written.filter((e) => e.kind === 'reviewed').map((e) => [e.actor?.operator, e.data.decision, e.data.reason]), [['alice', 'approve', 'alice checked the list entry'], ['bob', 'approve', 'bob checked the list entry']]);
+    assert.ok(written.filter((e) => e.kind === 'reviewed').every((e) => Number.isFinite(Date.parse(String(e.data.at)))), 'each review has its time');
     assert.equal(written.find((e) => e.kind === 'screened')!.data.matches && (written.find((e) => e.kind === 'screened')!.data.matches as any[])[0].screeningHit.listEntry, 'EU-CFSP-2024/1187');
   });
 
@@ -276,7 +299,7 @@ describe('transfer return', () => {
     assert.deepEqual(calls, ['creditReturn', 'notifyTransfer']);
     assert.deepEqual(netZero(posted[0]!), [0, 0]);
     assert.match(view.result!.reason, /MD07 beneficiary deceased/);
-    assert.deepEqual(trail(written), ['message-received pacs.004.001.09', 'posted', 'message-sent notification', 'status COMPLETED']);
-    assert.equal(written[0]!.data.sha256, 'e'.repeat(64));
+    assert.deepEqual(trail(written), ['status RUNNING', 'message-received pacs.004.001.09', 'posted', 'message-sent notification', 'status COMPLETED']);
+    assert.equal(written[1]!.data.sha256, 'e'.repeat(64));
   });
 });
