@@ -13,7 +13,8 @@
  * confirms a refusal (`refusedWhen`) is refused at any attempt; a step with no unit after a unit was kept
  * is settled as a step after the pivot (STUCK for an operator, never FAILED at once).
  * auditTrail: every saga writes its start, each operator action it accepts and its final status to the
- * audit trail (saga-trail.ts); a transfer's reviews are written as they are accepted.
+ * audit trail (saga-trail.ts), each write settled like a step after the pivot (STUCK past the attempts
+ * bound, alerted once, still retried); a transfer's reviews are written as they are accepted.
  */
 export const Patches = {
   declaredSteps: 'declared-steps',

@@ -3,15 +3,20 @@
  * accepts it, and its final status; the transfers write more through the same trail (transfer-audit.ts).
  * Entries go out one after another in the order they happened, each under a key derived from the saga
  * and the entry's name (never the attempt), so a retried write stores nothing twice.
- * A write is retried until the store has it, outside the saga's cancellable scope.
+ *
+ * A write is settled like a step after the pivot (forward-rounds.ts): an entry cannot be taken back, so it
+ * is retried until the store has it. Past `stuckAfterAttempts` the write shows in the view as the STUCK
+ * step `appendAudit#<entry>`, alerted once and open to an operator, and its rounds go on, so it ends by
+ * itself when the store answers again. A write that never got stuck stays out of the view.
  */
 import { CancellationScope, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Reported } from '../activities/attempts';
 import type { AuditActivities, AuditEntryInput } from '../domain/audit';
 import type { OperatorAction } from '../domain/operator';
-import { SearchAttribute, type SagaError, type SagaStatus } from '../domain/saga';
+import { SearchAttribute, type SagaError, type SagaStatus, type StepView } from '../domain/saga';
 import { activityOptions } from './activity-options';
+import { settleForward } from './forward-rounds';
 import type { SagaContext } from './saga-context';
 import { labelOf } from './steps';
 
@@ -33,7 +38,7 @@ export class SagaTrail {
   /** Queues one entry behind the ones before it; resolves once the store holds it. */
   write(kind: string, name: string, data: Record<string, unknown>, actor?: AuditActor): Promise<void> {
     const entry: AuditEntryInput = { sagaId: this.ctx.id, sagaType: this.ctx.options.type, kind, key: this.keyOf(name), data, ...(actor ? { actor } : {}) };
-    const written = this.tail.then(() => this.once(name, entry));
+    const written = this.tail.then(() => (this.enabled ? this.settle(name, entry) : this.once(name, entry)));
     // A legacy write refused for good fails its own caller, not every entry after it.
     this.tail = written.catch(() => undefined);
     return written;
@@ -60,9 +65,31 @@ export class SagaTrail {
     return this.ctx.caller.keyOf(labelOf('appendAudit', name));
   }
 
-  /** One activity, retried until stored. */
+  /** A saga started before the trail: one activity retried until stored, as the transfer always wrote. */
   private async once(name: string, entry: AuditEntryInput): Promise<void> {
     const options = { ...activityOptions.afterPivot, activityId: `audit:${name}`, summary: `Audit ${entry.kind} (${name})` };
     await CancellationScope.nonCancellable(() => appendAudit.executeWithOptions(options, [entry]));
+  }
+
+  private async settle(name: string, entry: AuditEntryInput): Promise<void> {
+    const { ctx } = this;
+    const step: StepView = { name: labelOf('appendAudit', name), status: 'RUNNING', attempts: 0, startedAt: new Date().toISOString(), finishedAt: null, error: null, compensation: null };
+    const summary = `Audit ${entry.kind} (${name})`;
+    const outcome = await CancellationScope.nonCancellable(() =>
+      settleForward(
+        {
+          step,
+          pivot: false,
+          local: false,
+          run: (options, _local, _try, round = 0) => appendAudit.executeWithOptions({ ...options, activityId: round > 0 ? `audit:${name}:round${round}` : `audit:${name}`, summary }, [entry]),
+          lookUp: null,
+          applied: () => false,
+        },
+        ctx.forwardContext(),
+      ),
+    );
+    if (!ctx.record.view.steps.includes(step)) return;
+    const note = outcome.kind === 'resolved' ? `resolved by ${outcome.action.operator}: the entry was not written` : null;
+    ctx.record.end(step, 'SUCCEEDED', outcome.attempts, note);
   }
 }

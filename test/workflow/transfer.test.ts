@@ -36,12 +36,14 @@ type Behaviour = (input: any) => Promise<unknown>;
 /**
  * The transfer's activities, mocked: calls are recorded in order, and the posting's lines kept. The audit
  * entries are kept apart (`written`: every attempt, as the store is sent them); with `auditFlaky` each
- * entry's first attempt fails after it was written, as a store whose answer is lost.
+ * entry's first attempt fails after it was written, as a store whose answer is lost; while `auditDown()`
+ * the store cannot be reached.
  */
-function mockTransfer(overrides: Record<string, Behaviour> = {}, { auditFlaky = false } = {}) {
+function mockTransfer(overrides: Record<string, Behaviour> = {}, { auditFlaky = false, auditDown = (): boolean => false } = {}) {
   const written: AuditEntryInput[] = [];
   const auditing = reportAttempts({
     appendAudit: async (entry: AuditEntryInput) => {
+      if (auditDown()) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
       written.push(entry);
       if (auditFlaky && Context.current().info.attempt === 1) throw new Error('the store applied it, and the answer was lost');
       return { sagaSeq: written.length, globalSeq: written.length, hash: 'h' };
@@ -134,6 +136,31 @@ describe('cross-border transfer, audit trail', { concurrency: true }, () => {
     ]);
     const report = written.find((e) => e.kind === 'message-received')!;
     assert.deepEqual([report.data.reason, report.data.sha256], ['AC04', 'f'.repeat(64)]);
+  });
+});
+
+describe('cross-border transfer, audit store unreachable', () => {
+  it('a write the store does not take is STUCK past the attempts bound, alerted once, and ends by itself when the store is back', async () => {
+    let storeDown = true;
+    const alerts: Array<{ kind: string; step: string | null }> = [];
+    const { activities, written } = mockTransfer({
+      sendAlert: async (alert) => {
+        alerts.push(alert);
+      },
+    }, { auditDown: () => storeDown });
+    const handle = await env.start(crossBorderTransfer, [input()], activities);
+    const stuckStep = async () => (await handle.query(sagaStateQuery)).steps.find((s) => s.name === 'appendAudit#status:started');
+    await waitFor('the audit write STUCK', async () => (await stuckStep())?.status === 'STUCK', 20_000);
+    const stuckAt = (await stuckStep())!.attempts;
+    assert.ok(stuckAt >= fastTuning.stuckAfterAttempts, `STUCK after ${stuckAt} attempts`);
+    await waitFor('more rounds while STUCK', async () => ((await stuckStep())?.attempts ?? 0) > stuckAt + 2, 20_000);
+    assert.deepEqual(alerts.map((a) => [a.kind, a.step]), [['STUCK', 'appendAudit#status:started']], 'alerted once for the episode');
+    storeDown = false;
+    const view = await handle.result();
+    assert.equal(view.status, 'COMPLETED');
+    assert.equal(view.steps.find((s) => s.name === 'appendAudit#status:started')?.status, 'SUCCEEDED');
+    assert.deepEqual(trail(written).slice(0, 2), ['status RUNNING', 'requested']);
+    assert.equal(trail(written).at(-1), 'status COMPLETED');
   });
 });
 
