@@ -57,7 +57,8 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
   async run<R>(body: () => Promise<R>, deadlineMs?: number): Promise<SagaView<R>> {
     const { ctx } = this;
     ctx.deadlineAt = deadlineMs ? Date.now() + deadlineMs : null;
-    if (this.trail.enabled) await this.trail.started();
+    // Not awaited: a slow store must not eat the steps' deadline; the trail keeps its order, and the final status waits for it.
+    if (this.trail.enabled) void this.trail.started();
     let result: R;
     try {
       result = await this.scope.run(body);
