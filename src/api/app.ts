@@ -10,6 +10,7 @@ import type { SagaTuning } from '../domain/saga';
 import { metricsPlugin, type MetricsOptions } from '../observability/api-metrics';
 import { requestTracing } from '../observability/request-tracing';
 import { decorateAuth, identifyCallers, KeyRing, rateKeyOf, refuseUnknown } from './auth';
+import { refuseDeepJson } from './json-depth';
 import { kioskAccess } from './kiosk-access';
 import { errorHandler, HttpProblem, problemType, sendProblem } from './problems';
 import { auditRoutes, type AuditReader } from './routes/audit';
@@ -100,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  refuseDeepJson(app);
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, request, new HttpProblem(404, 'not-found', 'Not found', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
