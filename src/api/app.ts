@@ -116,8 +116,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
     transformObject: (input) => optionalCancelBody(jsonSchemaTransformObject(input)),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await metricsPlugin(app, { stuckSagas: deps.ops ? () => deps.ops!.countStuck() : undefined, exposure: deps.metrics });
   if (deps.protection) await shedLoad(app, deps.protection);
@@ -131,6 +129,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     identifyCallers(scope, ring);
     if (deps.protection) await limitRate(scope, deps.protection.rateLimitPerMinute, deps.protection.redis ?? null);
   };
+  // The API document is open to anyone, and counted by the rate limit like every route; built once.
+  await app.register(async (scope) => {
+    await identifyAndLimit(scope);
+    await scope.register(swaggerUi, { routePrefix: '/docs' });
+    let document: string | undefined;
+    scope.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json; charset=utf-8').send((document ??= JSON.stringify(app.swagger()))));
+  });
   if (deps.codec) {
     const codec = deps.codec;
     await app.register(async (scope) => codecRoutes(scope, { ...codec, identifyAndLimit }));
