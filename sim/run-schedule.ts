@@ -49,6 +49,8 @@ export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule
   }
   const lastEvent = Math.max(0, ...schedule.events.map((e) => e.at));
   let view: SagaView | null = null;
+  /** The view the saga was judged STUCK by, read after the attempts in flight landed. */
+  let settled: SagaView | null = null;
   let waiting: string | null = null;
   while (!done) {
     await Promise.race([ended, sleep(250)]);
@@ -56,8 +58,17 @@ export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule
     const elapsed = Date.now() - started;
     if (elapsed < lastEvent + 300) continue;
     view = await h.query(sagaStateQuery).catch(() => null);
-    if (view?.steps.some((s) => s.status === 'STUCK')) {
-      if (elapsed > lastEvent + 800) break;
+    if (view && stuckIn(view)) {
+      if (elapsed <= lastEvent + 800) continue;
+      // A STUCK step may settle by itself (its next round lands) and the saga move on: the saga is judged
+      // by a view read once the attempts in flight have landed, and watched further if it moved on.
+      await sleep(world.lateUntil - Date.now());
+      const again = await h.query(sagaStateQuery).catch(() => null);
+      if (done) break;
+      if (!again || stuckIn(again)) {
+        settled = again ?? view;
+        break;
+      }
       continue;
     }
     waiting = await silentWait(h, world);
@@ -72,14 +83,15 @@ export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule
   // In-progress attempts land up to a second later: the ledger is read once they have. Messages still
   // on their way (an update to a saga whose workflow task is held) are not waited for.
   await sleep(world.lateUntil - Date.now());
-  const final: SagaView | { failed: string } | null = done ?? (await lastView(h)) ?? view;
+  const final: SagaView | { failed: string } | null = done ?? settled ?? (await lastView(h)) ?? view;
+  const unanswered = final ? null : await whyUnanswered(h).catch((err: Error) => `history unread: ${err.message}`);
   const took = Date.now() - started;
   coverage.add(`took ${took < 1_000 ? '<1' : took < 3_000 ? '<3' : took < 10_000 ? '<10' : took < 30_000 ? '<30' : '>=30'} s`);
   await harness.forget(h.workflowId);
   over = true;
   harness.settling(Promise.allSettled(pending));
   if (!final || 'failed' in final) {
-    const violation: Violation = final ? { invariant: 'view-vs-ledger', detail: `the workflow failed: ${final.failed}` } : { invariant: 'unanswered', detail: 'the saga answered no state query' };
+    const violation: Violation = final ? { invariant: 'view-vs-ledger', detail: `the workflow failed: ${final.failed}` } : { invariant: 'unanswered', detail: `the saga answered no state query (${unanswered})` };
     return { violations: [violation], coverage, view: null, world };
   }
   coverage.add(`final ${final.status}`);
@@ -105,6 +117,8 @@ async function silentWait(h: WorkflowHandle, world: World): Promise<string | nul
   return `nothing pending and no call for ${IDLE_MS / 1000} s${timers.length ? `, a timer overdue by ${Date.now() - Math.min(...timers.map((t) => t.firesAt))} ms` : ''}; history ends ${tail}`;
 }
 
+const stuckIn = (view: SagaView) => view.steps.some((s) => s.status === 'STUCK');
+
 const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(t?.seconds ?? 0) * 1_000 + Math.floor((t?.nanos ?? 0) / 1e6);
 
 /** The saga's timers started and neither fired nor cancelled, when each is due; and its history's last events. */
@@ -119,6 +133,15 @@ async function openTimers(h: WorkflowHandle): Promise<{ timers: Array<{ id: stri
   }
   const names = events.slice(-6).map((e) => (temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, ''));
   return { timers: [...open].map(([id, firesAt]) => ({ id, firesAt })), tail: names.join(' > ') };
+}
+
+/** What the server shows of a saga that answered no query: its last query error, failed workflow tasks, its history's end. */
+async function whyUnanswered(h: WorkflowHandle): Promise<string> {
+  const queryError = await h.query(sagaStateQuery).then(() => 'answered now', (err: Error) => err.message);
+  const events = (await h.fetchHistory()).events ?? [];
+  const failures = events.flatMap((e) => (e.workflowTaskFailedEventAttributes ? [e.workflowTaskFailedEventAttributes.failure?.message ?? 'no message'] : []));
+  const { tail } = await openTimers(h);
+  return `query: ${queryError}; ${events.length} events; ${failures.length} workflow tasks failed${failures.length ? ` (last: ${failures.at(-1)})` : ''}; history ends ${tail}`;
 }
 
 /**

@@ -93,7 +93,9 @@ export const tripSim: SagaSim<Params> = {
   completed: (view, world) => {
     const out: string[] = [];
     const result = (view as SagaView<TripResult>).result;
-    if (!result?.ticketNumber) out.push('COMPLETED without a ticket number');
+    // An operator who resolved the ticket issued it by hand: the airline has its number, the saga does not.
+    const byHand = view.steps.some((s) => s.name.startsWith('issueTicket') && s.status === 'SUCCEEDED' && s.error?.startsWith('resolved by'));
+    if (!result?.ticketNumber && !byHand) out.push('COMPLETED without a ticket number');
     for (const leg of ['confirmHotel', 'confirmCar']) {
       if (!world.live((s) => s.startsWith(leg)).length) out.push(`COMPLETED, but no live ${leg}`);
     }
