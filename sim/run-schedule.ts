@@ -52,6 +52,7 @@ export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule
   /** The view the saga was judged STUCK by, read after the attempts in flight landed. */
   let settled: SagaView | null = null;
   let waiting: string | null = null;
+  let silentSince: number | null = null;
   while (!done) {
     await Promise.race([ended, sleep(250)]);
     if (done) break;
@@ -59,6 +60,7 @@ export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule
     if (elapsed < lastEvent + 300) continue;
     view = await h.query(sagaStateQuery).catch(() => null);
     if (view && stuckIn(view)) {
+      silentSince = null;
       if (elapsed <= lastEvent + 800) continue;
       // A STUCK step may settle by itself (its next round lands) and the saga move on: the saga is judged
       // by a view read once the attempts in flight have landed, and watched further if it moved on.
@@ -71,8 +73,14 @@ export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule
       }
       continue;
     }
-    waiting = await silentWait(h, world);
-    if (waiting) break;
+    // The saga is given the time a loaded worker takes to mark a step STUCK after the call that makes it so
+    // (a look-up's last attempt, say): a silent wait is one that lasts.
+    const silent = await silentWait(h, world);
+    silentSince = silent ? (silentSince ?? Date.now()) : null;
+    if (silent && Date.now() - silentSince! >= IDLE_MS) {
+      waiting = silent;
+      break;
+    }
     if (elapsed > HARD_CAP_MS) {
       const { tail } = await openTimers(h).catch(() => ({ tail: 'unread' }));
       const local = [...world.localCalls].map(([step, n]) => `${step} x${n}`).join(', ');
