@@ -6,7 +6,8 @@ import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker } from '@temp
 import type { Workflow } from '@temporalio/workflow';
 import { createActivities, type ActivityDeps } from '../src/activities';
 import { reportAttempts } from '../src/activities/attempts';
-import { sagaViewSinks } from '../src/views/saga-view-store';
+import type { SagaView } from '../src/domain/saga';
+import { sagaViewSinks, type SagaViewStore } from '../src/views/saga-view-store';
 import { workflowBundle } from '../test/support/workflow-bundle';
 import { resolveTemporalCli } from '../src/dev/temporal-cli';
 import { DEV_SERVER_DYNAMIC_CONFIG } from '../src/dev/temporal-server';
@@ -25,6 +26,8 @@ export class Harness {
   private readonly mocks = new Map<string, Activities>();
   private readonly running: Array<{ worker: Worker; done: Promise<void> }> = [];
   private readonly unsettled = new Set<Promise<unknown>>();
+  /** The views the workers published, newest per saga: what the API reads, held back by no workflow task. */
+  private readonly views = new Map<string, SagaView>();
   private queues = { cached: `sim-${randomUUID()}`, replay: `sim-replay-${randomUUID()}` };
 
   private constructor(readonly env: TestWorkflowEnvironment) {}
@@ -40,7 +43,7 @@ export class Harness {
         taskQueue: queue,
         workflowBundle: bundle,
         activities: harness.dispatcher(),
-        sinks: sagaViewSinks(null),
+        sinks: sagaViewSinks(harness.viewStore()),
         shutdownGraceTime: '1 second',
         maxCachedWorkflows: cache,
         maxConcurrentActivityTaskExecutions: 1_000,
@@ -63,10 +66,40 @@ export class Harness {
     return this.env.client.workflow.start(workflow, { taskQueue, workflowId, args } as unknown as WorkflowStartOptions<W>);
   }
 
-  /** Ends a schedule: its workflow is terminated if it still runs, and its activities forgotten. */
+  /**
+   * The saga's view as its worker last published it. The schedules read this, as the API does, rather than
+   * query: on the worker that caches nothing every query replays the whole history, and a few hundred
+   * queries a second starved its workflow tasks.
+   */
+  view(workflowId: string): SagaView | null {
+    return this.views.get(workflowId) ?? null;
+  }
+
+  /** Ends a schedule: its workflow is terminated if it still runs, and its activities and view forgotten. */
   async forget(workflowId: string): Promise<void> {
     await this.env.client.workflow.getHandle(workflowId).terminate('schedule checked').catch(() => undefined);
     this.mocks.delete(workflowId);
+    this.views.delete(workflowId);
+  }
+
+  private viewStore(): SagaViewStore {
+    const { views, mocks } = this;
+    return {
+      async put(published) {
+        for (const view of published) {
+          // A view published after its schedule was checked is not kept.
+          if (!mocks.has(view.id)) continue;
+          const known = views.get(view.id);
+          if (!known || known.updatedAt <= view.updatedAt) views.set(view.id, view);
+        }
+      },
+      async get(sagaId) {
+        return views.get(sagaId) ?? null;
+      },
+      async forget(sagaId) {
+        views.delete(sagaId);
+      },
+    };
   }
 
   /** Calls of a checked schedule still on their way: `stop` waits for them before it closes the connection. */

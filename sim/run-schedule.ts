@@ -45,7 +45,7 @@ export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule
   let done: SagaView | { failed: string } | null = null;
   void ended.then((d) => (done = d));
   for (const e of [...schedule.events].sort((a, b) => a.at - b.at)) {
-    pending.push(sleep(e.at).then(() => (done || over ? undefined : fire(sim, schedule, h, e, world, coverage))));
+    pending.push(sleep(e.at).then(() => (done || over ? undefined : fire(sim, schedule, h, e, world, coverage, () => readView(harness, h)))));
   }
   const lastEvent = Math.max(0, ...schedule.events.map((e) => e.at));
   let view: SagaView | null = null;
@@ -58,14 +58,14 @@ export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule
     if (done) break;
     const elapsed = Date.now() - started;
     if (elapsed < lastEvent + 300) continue;
-    view = await h.query(sagaStateQuery).catch(() => null);
+    view = harness.view(h.workflowId);
     if (view && stuckIn(view)) {
       silentSince = null;
       if (elapsed <= lastEvent + 800) continue;
       // A STUCK step may settle by itself (its next round lands) and the saga move on: the saga is judged
       // by a view read once the attempts in flight have landed, and watched further if it moved on.
       await sleep(world.lateUntil - Date.now());
-      const again = await h.query(sagaStateQuery).catch(() => null);
+      const again = harness.view(h.workflowId);
       if (done) break;
       if (!again || stuckIn(again)) {
         settled = again ?? view;
@@ -91,7 +91,7 @@ export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule
   // In-progress attempts land up to a second later: the ledger is read once they have. Messages still
   // on their way (an update to a saga whose workflow task is held) are not waited for.
   await sleep(world.lateUntil - Date.now());
-  const final: SagaView | { failed: string } | null = done ?? settled ?? (await lastView(h)) ?? view;
+  const final: SagaView | { failed: string } | null = done ?? settled ?? harness.view(h.workflowId) ?? (await lastView(h));
   const unanswered = final ? null : await whyUnanswered(h).catch((err: Error) => `history unread: ${err.message}`);
   const took = Date.now() - started;
   coverage.add(`took ${took < 1_000 ? '<1' : took < 3_000 ? '<3' : took < 10_000 ? '<10' : took < 30_000 ? '<30' : '>=30'} s`);
@@ -165,17 +165,21 @@ async function lastView(h: WorkflowHandle): Promise<SagaView | null> {
   return null;
 }
 
-async function fire<P>(sim: SagaSim<P>, schedule: Schedule<P>, h: WorkflowHandle, e: Event, world: World, coverage: Coverage): Promise<void> {
+/** The view as published, or (none published yet) as the saga answers a query. */
+async function readView(harness: Harness, h: WorkflowHandle): Promise<SagaView> {
+  return harness.view(h.workflowId) ?? h.query(sagaStateQuery);
+}
+
+async function fire<P>(sim: SagaSim<P>, schedule: Schedule<P>, h: WorkflowHandle, e: Event, world: World, coverage: Coverage, read: () => Promise<SagaView>): Promise<void> {
   const tally = (what: string) => coverage.add(`event ${what}`);
   try {
     if (e.kind === 'cancel') {
       await h.executeUpdate(cancelUpdate, { args: [{ reason: 'simulated client' }] });
       tally('cancel accepted');
     } else if (e.kind === 'update') {
-      const view = await h.query(sagaStateQuery);
-      tally(await sim.update!(h, view, e.value, schedule.saga));
+      tally(await sim.update!(h, await read(), e.value, schedule.saga, read));
     } else {
-      const view = await h.query(sagaStateQuery);
+      const view = await read();
       const step = view.steps.find((s) => s.status === 'STUCK');
       if (!step) return tally(`operator ${e.action} (nothing stuck)`);
       // An operator who resolves has done it by hand first: the world records that.
