@@ -26,6 +26,15 @@ export interface ScheduleResult {
 
 /** Runs one schedule to its end (or its bound) and checks the world against the saga. */
 export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule: Schedule<P>, sabotage: Sabotage | null = null): Promise<ScheduleResult> {
+  const release = schedule.replay ? await harness.replaySlot() : () => undefined;
+  try {
+    return await runOne(harness, sim, schedule, sabotage);
+  } finally {
+    release();
+  }
+}
+
+async function runOne<P>(harness: Harness, sim: SagaSim<P>, schedule: Schedule<P>, sabotage: Sabotage | null): Promise<ScheduleResult> {
   const world = new World(sabotage);
   const coverage = new Coverage();
   let handle: WorkflowHandle | null = null;
@@ -84,7 +93,9 @@ export async function runSchedule<P>(harness: Harness, sim: SagaSim<P>, schedule
     if (elapsed > HARD_CAP_MS) {
       const { tail } = await openTimers(h).catch(() => ({ tail: 'unread' }));
       const local = [...world.localCalls].map(([step, n]) => `${step} x${n}`).join(', ');
-      waiting = `past ${HARD_CAP_MS / 1000} s; local calls: ${local || 'none'}; history ends ${tail}`;
+      const task = await h.describe().then(({ raw }) => raw.pendingWorkflowTask, () => null);
+      const pendingTask = task ? `; a workflow task ${temporal.api.enums.v1.PendingWorkflowTaskState[task.state ?? 0]} at attempt ${task.attempt}, scheduled ${Date.now() - ms(task.scheduledTime)} ms ago` : '';
+      waiting = `past ${HARD_CAP_MS / 1000} s; local calls: ${local || 'none'}; history ends ${tail}${pendingTask}`;
       break;
     }
   }
@@ -154,7 +165,7 @@ async function whyUnanswered(h: WorkflowHandle): Promise<string> {
 
 /**
  * The saga's current view; a busy worker may leave a query unanswered a few times (on the worker that
- * caches nothing, each query replays the whole history behind a hundred other tasks).
+ * replays, each query replays the whole history behind the other tasks).
  */
 async function lastView(h: WorkflowHandle): Promise<SagaView | null> {
   for (let i = 0; i < 6; i += 1) {
