@@ -12,6 +12,8 @@
  * (`label~N`); a step after the pivot is looked up by its input's reference; a pivot whose look-up
  * confirms a refusal (`refusedWhen`) is refused at any attempt; a step with no unit after a unit was kept
  * is settled as a step after the pivot (STUCK for an operator, never FAILED at once).
+ * noPassAfterStop: a unit is not passed (its door not sent) once a cancel or a deadline stopped the saga;
+ * the saga compensates, that unit included, as it would have a moment earlier.
  */
 export const Patches = {
   declaredSteps: 'declared-steps',
@@ -19,4 +21,5 @@ export const Patches = {
   definiteAnswers: 'definite-answers',
   resendApplied: 'resend-applied',
   noSilentWaits: 'no-silent-waits',
+  noPassAfterStop: 'no-pass-after-stop',
 } as const;

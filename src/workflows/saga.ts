@@ -10,7 +10,7 @@
  * The parts: forward-step.ts (a step), pivot-step.ts (the pivot), undo-stack.ts (compensation), and
  * saga-context.ts (what they share).
  */
-import { ApplicationFailure, CancellationScope, defineQuery, defineUpdate, log, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, defineQuery, defineUpdate, log, patched, setHandler } from '@temporalio/workflow';
 import { FailureType } from '../domain/failures';
 import { Messages, type CancelRequest } from '../domain/messages';
 import type { SagaError, SagaStatus, SagaView } from '../domain/saga';
@@ -20,6 +20,7 @@ import { runStep } from './forward-step';
 import { runPivot } from './pivot-step';
 import { SagaContext } from './saga-context';
 import type { SagaOptions } from './saga-options';
+import { Patches } from './patches';
 import { labelOf, type ActivityFn, type CallOptions, type Input, type Output, type StepDecl, type StepDecls } from './steps';
 import { UndoStack } from './undo-stack';
 
@@ -125,6 +126,9 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
    * the unit kept: the call may have passed.
    */
   async passUnit<T>(unit: number | string, reason: string, work: (onRefused: () => void) => Promise<T>): Promise<T> {
+    // A cancel accepted in the same task as the sensor that lets the bike out: the cancel came first.
+    const { stopReason } = this.ctx;
+    if (stopReason && patched(Patches.noPassAfterStop)) throw ApplicationFailure.nonRetryable(stopReason.message, stopReason.type);
     const before = { pivotState: this.ctx.pivotState, unitKept: this.ctx.unitKept };
     const ours = this.undos.takeUnit(unit);
     this.keepUnit(reason);
