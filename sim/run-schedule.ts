@@ -99,8 +99,9 @@ async function runOne<P>(harness: Harness, sim: SagaSim<P>, schedule: Schedule<P
       if (moving && elapsed < 2 * HARD_CAP_MS) continue;
       const { tail } = await openTimers(h).catch(() => ({ tail: 'unread' }));
       const local = [...world.localCalls].map(([step, n]) => `${step} x${n}`).join(', ');
+      const failed = await taskFailures(h).catch(() => '');
       const pendingTask = task ? `; a workflow task ${temporal.api.enums.v1.PendingWorkflowTaskState[task.state ?? 0]} at attempt ${task.attempt}, scheduled ${Date.now() - ms(task.scheduledTime)} ms ago` : '';
-      waiting = `past ${Math.round(elapsed / 1000)} s; local calls: ${local || 'none'}; history ends ${tail}${pendingTask}`;
+      waiting = `past ${Math.round(elapsed / 1000)} s; local calls: ${local || 'none'}; history ends ${tail}${pendingTask}${failed}`;
       break;
     }
   }
@@ -163,9 +164,15 @@ async function openTimers(h: WorkflowHandle): Promise<{ timers: Array<{ id: stri
 async function whyUnanswered(h: WorkflowHandle): Promise<string> {
   const queryError = await h.query(sagaStateQuery).then(() => 'answered now', (err: Error) => err.message);
   const events = (await h.fetchHistory()).events ?? [];
-  const failures = events.flatMap((e) => (e.workflowTaskFailedEventAttributes ? [e.workflowTaskFailedEventAttributes.failure?.message ?? 'no message'] : []));
   const { tail } = await openTimers(h);
-  return `query: ${queryError}; ${events.length} events; ${failures.length} workflow tasks failed${failures.length ? ` (last: ${failures.at(-1)})` : ''}; history ends ${tail}`;
+  return `query: ${queryError}; ${events.length} events${await taskFailures(h)}; history ends ${tail}`;
+}
+
+/** The saga's failed workflow tasks, and the last one's message (a determinism error, a bug in the workflow). */
+async function taskFailures(h: WorkflowHandle): Promise<string> {
+  const events = (await h.fetchHistory()).events ?? [];
+  const failures = events.flatMap((e) => (e.workflowTaskFailedEventAttributes ? [e.workflowTaskFailedEventAttributes.failure?.message ?? 'no message'] : []));
+  return failures.length ? `; ${failures.length} workflow tasks failed, the last: ${failures.at(-1)}` : '';
 }
 
 /**
