@@ -29,8 +29,8 @@ export interface SagaSim<P> {
   updates: boolean;
   specs(params: P, ctx: SimContext): CallSpecs;
   args(params: P): unknown[];
-  /** Sends the saga's update at a random moment; returns what was exercised, for the coverage. */
-  update?(handle: WorkflowHandle, view: SagaView, value: number, params: P): Promise<string>;
+  /** Sends the saga's update at a random moment (`read` gives its view as published); returns what was exercised, for the coverage. */
+  update?(handle: WorkflowHandle, view: SagaView, value: number, params: P, read: () => Promise<SagaView>): Promise<string>;
   /** The money the client was told it pays (a COMPLETED view), and the money the world took. */
   told(view: SagaView): number;
   taken(world: World): number;

@@ -15,6 +15,8 @@
  * auditTrail: every saga writes its start, each operator action it accepts and its final status to the
  * audit trail (saga-trail.ts), each write settled like a step after the pivot (STUCK past the attempts
  * bound, alerted once, still retried); a transfer's reviews are written as they are accepted.
+ * noPassAfterStop: a unit is not passed (its door not sent) once a cancel or a deadline stopped the saga;
+ * the saga compensates, that unit included, as it would have a moment earlier.
  */
 export const Patches = {
   declaredSteps: 'declared-steps',
@@ -23,4 +25,5 @@ export const Patches = {
   resendApplied: 'resend-applied',
   noSilentWaits: 'no-silent-waits',
   auditTrail: 'audit-trail',
+  noPassAfterStop: 'no-pass-after-stop',
 } as const;
