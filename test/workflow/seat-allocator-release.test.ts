@@ -4,9 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { AllocatorState, SeatRequest } from '../../src/domain/allocation';
+import { AllocatorMessages, type AllocatorState, type SeatRequest } from '../../src/domain/allocation';
 import { seatAllocatorV2 } from '../../src/workflows';
 import { allocationQuery, fileRequestSignal, releaseSeatSignal } from '../../src/workflows/messages';
+import { PAGE_WINDOW } from '../../src/workflows/seat-allocator-ledger';
 import { waitFor } from '../support/http';
 import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env';
 
@@ -32,6 +33,21 @@ const request = (sagaId: string, studentId: string): SeatRequest => ({ sagaId, s
 async function decisionsTo(workflowId: string): Promise<string[]> {
   const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
   return (history.events ?? []).flatMap((e) => (e.workflowExecutionSignaledEventAttributes?.signalName === 'seatDecision' ? [JSON.stringify(e.workflowExecutionSignaledEventAttributes.input)] : []));
+}
+
+/** How many ledger pages each workflow task of the current run asked for, for the tasks that asked any. */
+async function pagesAskedPerTask(workflowId: string): Promise<number[]> {
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  const asks: number[] = [];
+  let n = 0;
+  for (const e of history.events ?? []) {
+    if (e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === AllocatorMessages.sendPage) n += 1;
+    if (e.workflowTaskCompletedEventAttributes && n > 0) {
+      asks.push(n);
+      n = 0;
+    }
+  }
+  return n > 0 ? [...asks, n] : asks;
 }
 
 describe('a registration released before its filing arrived', { concurrency: true }, () => {
@@ -79,7 +95,11 @@ describe('a registration released before its filing arrived', { concurrency: tru
     // The new run answers once it has read its pages back.
     const view = await waitFor('the new run to answer', async () => allocator().query(allocationQuery).catch(() => null), 30_000);
     assert.deepEqual(view.waitlist.map((e) => e.sagaId).sort(), held, JSON.stringify(view));
-    console.log(`${filed.length} filings and ${undone.length} releases sent; ${view.waitlist.length} held`);
+    // The run read its pages back a window at a time: no workflow task asked more (their answers, 140 KB each
+    // in production, would otherwise all land while one task runs, past what the server buffers).
+    const asks = await pagesAskedPerTask(handle.workflowId);
+    assert.ok(asks.length > 1 && Math.max(...asks) <= PAGE_WINDOW, `pages asked per task: ${asks.join(' ')}`);
+    console.log(`${filed.length} filings and ${undone.length} releases sent; ${view.waitlist.length} held; pages asked per task: ${asks.join(' ')}`);
     await allocator().terminate();
   });
 });
