@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { priceConfirmationUpdate } from '../../src/workflows/messages';
 import { tripBooking, tripSteps } from '../../src/workflows/trip-booking';
 import type { CallSpecs } from '../backend-calls';
-import { moneyIn, plansFrom, simTuning, type SagaSim } from '../saga-sim';
+import { engineSpecs, moneyIn, plansFrom, simTuning, type SagaSim } from '../saga-sim';
 
 interface Params {
   /** The leg whose held price moves 20% from its quote: the saga asks the traveller. */
@@ -58,7 +58,7 @@ export const tripSim: SagaSim<Params> = {
     capturePayment: { phase: 'after', backend: 'payments', status: 'CAPTURED' },
     lookupPayment: { phase: 'probe', backend: 'payments' },
     sendItinerary: { phase: 'plain', backend: 'notifications', answer: () => ({ messageId: 'm-1' }) },
-    sendAlert: { phase: 'alert', backend: 'alerts', refusals: ['BackendRejected'] },
+    ...engineSpecs,
   }),
   args: ({ localSteps }): [TripInput] => [
     {

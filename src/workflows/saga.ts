@@ -139,9 +139,10 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
    * the unit kept: the call may have passed.
    */
   async passUnit<T>(unit: number | string, reason: string, work: (onRefused: () => void) => Promise<T>): Promise<T> {
-    // A cancel accepted in the same task as the sensor that lets the bike out: the cancel came first.
+    // A cancel accepted in the same task as the sensor that lets the bike out: the cancel came first. The
+    // patch is asked at every pass, so each fresh run records it (and the release's histories take it).
     const { stopReason } = this.ctx;
-    if (stopReason && patched(Patches.noPassAfterStop)) throw ApplicationFailure.nonRetryable(stopReason.message, stopReason.type);
+    if (patched(Patches.noPassAfterStop) && stopReason) throw ApplicationFailure.nonRetryable(stopReason.message, stopReason.type);
     const before = { pivotState: this.ctx.pivotState, unitKept: this.ctx.unitKept };
     const ours = this.undos.takeUnit(unit);
     this.keepUnit(reason);
