@@ -8,6 +8,7 @@ import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } fro
 import { ALLOCATION_PAGE, allocatorId, AllocatorMessages, byPriority, type AllocationPage, type AllocationView, type AllocatorState, type SeatDecision, type SeatRequest } from '../src/domain/allocation';
 import { runPool, watchProcesses } from './metrics';
 import type { ScenarioResult } from './scenarios';
+import type { temporal as proto } from '@temporalio/proto';
 
 export interface AllocatorLoad {
   requests: number;
@@ -39,6 +40,12 @@ export interface AllocatorOutcome {
   inputBytes: number[];
   /** The largest signal payload the allocator took (a filing batch, a ledger page). */
   maxSignalBytes: number;
+  /** The largest payload of any event of any run (signals, ledger pages started, continue-as-new inputs). */
+  maxPayloadBytes: number;
+  /** The longest workflow task of any run, start to completion as the server recorded them. */
+  maxTaskMs: number;
+  /** Workflow tasks that failed or timed out (the deadlock detector's 2 s, a payload refused). */
+  failedTasks: number;
 }
 
 export const TASK_QUEUE = 'allocator-load';
@@ -151,25 +158,90 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
 
 type Payloads = { payloads?: Array<{ data?: Uint8Array | null; metadata?: Record<string, Uint8Array> | null }> | null } | null | undefined;
 const sizeOf = (p: Payloads) => (p?.payloads ?? []).reduce((sum, x) => sum + (x.data?.length ?? 0) + Object.values(x.metadata ?? {}).reduce((m, v) => m + v.length, 0), 0);
+const secondsOf = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(t?.seconds ?? 0) + (t?.nanos ?? 0) / 1e9;
 
-/** Every run of the allocator (it continues as new), walked back from the current one. */
-async function historyOf(client: Client, workflowId: string) {
+const UNHANDLED_COMMAND = 1;
+
+/** The largest payload an event carries (a signal's, a child's or a continue-as-new's input, a result). */
+function payloadOf(event: proto.api.history.v1.IHistoryEvent): number {
+  let largest = 0;
+  for (const [key, attributes] of Object.entries(event)) {
+    if (!key.endsWith('Attributes') || !attributes || typeof attributes !== 'object') continue;
+    for (const field of ['input', 'result', 'details'] as const) largest = Math.max(largest, sizeOf((attributes as Record<string, Payloads>)[field]));
+  }
+  return largest;
+}
+
+/** One run's events, a page at a time: a run that read its pages back may pass gRPC's 4 MB in one answer. */
+async function* eventsOf(client: Client, workflowId: string, runId: string): AsyncGenerator<proto.api.history.v1.IHistoryEvent> {
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await client.workflowService.getWorkflowExecutionHistory({ namespace: client.options.namespace, execution: { workflowId, runId }, maximumPageSize: 20, nextPageToken });
+    yield* page.history?.events ?? [];
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+}
+
+/**
+ * Every run of the allocator (it continues as new), walked back from the current one: its events, the
+ * largest payload any event carried, and its longest workflow task (from the task's start to its completion
+ * as the server recorded them: an upper bound of the time the worker spent on it; Temporal's deadlock
+ * detector fails a task that runs 2 s in the sandbox, and such a failure is counted in `failedTasks`).
+ */
+export async function historyOf(client: Client, workflowId: string) {
   let runs = 0;
   let events = 0;
   let maxRunEvents = 0;
   let maxSignalBytes = 0;
+  let maxPayloadBytes = 0;
+  let maxTaskMs = 0;
+  let maxTaskAt = '';
+  let failedTasks = 0;
+  let redone = 0;
   const inputBytes: number[] = [];
+  /** What each failed or timed-out workflow task was. */
+  const trouble: string[] = [];
   for (let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId; runId; ) {
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    const length = history.events?.length ?? 0;
+    let length = 0;
+    let taskStarted = 0;
+    /** The events written after a failed task, before the next one started: what the server had buffered. */
+    let buffered: { events: number; bytes: number } | null = null;
+    let first: proto.api.history.v1.IHistoryEvent | undefined;
+    for await (const e of eventsOf(client, workflowId, runId)) {
+      first ??= e;
+      length += 1;
+      maxSignalBytes = Math.max(maxSignalBytes, sizeOf(e.workflowExecutionSignaledEventAttributes?.input));
+      maxPayloadBytes = Math.max(maxPayloadBytes, payloadOf(e));
+      if (e.workflowTaskStartedEventAttributes) {
+        taskStarted = secondsOf(e.eventTime);
+        if (buffered) trouble[trouble.length - 1] += `; then ${buffered.events} events of ${(buffered.bytes / 1024).toFixed(0)} KB`;
+        buffered = null;
+      } else if (buffered) {
+        buffered.events += 1;
+        buffered.bytes += payloadOf(e);
+      }
+      const taskMs = Math.round((secondsOf(e.eventTime) - taskStarted) * 1000);
+      if ((e.workflowTaskCompletedEventAttributes || e.workflowTaskFailedEventAttributes) && taskMs > maxTaskMs) {
+        maxTaskMs = taskMs;
+        maxTaskAt = `run ${runs + 1} from the last, event ${e.eventId}`;
+      }
+      // A signal that came while a task continued as new fails that task as UnhandledCommand, and the server
+      // redoes it with the signal: Temporal's way of losing nothing, counted apart.
+      if (e.workflowTaskFailedEventAttributes?.cause === UNHANDLED_COMMAND) redone += 1;
+      else if (e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes) {
+        failedTasks += 1;
+        const failed = e.workflowTaskFailedEventAttributes;
+        buffered = { events: 0, bytes: 0 };
+        trouble.push(`run ${runId.slice(0, 8)} event ${e.eventId}: ${failed ? `failed (${failed.cause}: ${failed.failure?.message?.slice(0, 160)})` : `timed out (${e.workflowTaskTimedOutEventAttributes?.timeoutType})`} after ${Math.round((secondsOf(e.eventTime) - taskStarted) * 1000)} ms`);
+      }
+    }
     runs += 1;
     events += length;
     maxRunEvents = Math.max(maxRunEvents, length);
-    for (const e of history.events ?? []) maxSignalBytes = Math.max(maxSignalBytes, sizeOf(e.workflowExecutionSignaledEventAttributes?.input));
-    inputBytes.unshift(sizeOf(history.events?.[0]?.workflowExecutionStartedEventAttributes?.input));
-    runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+    inputBytes.unshift(sizeOf(first?.workflowExecutionStartedEventAttributes?.input));
+    runId = first?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
   }
-  return { runs, events, maxRunEvents, maxInputBytes: Math.max(...inputBytes), inputBytes, maxSignalBytes };
+  return { runs, events, maxRunEvents, maxInputBytes: Math.max(...inputBytes), inputBytes, maxSignalBytes, maxPayloadBytes, maxTaskMs, maxTaskAt, failedTasks, redone, trouble };
 }
 
 /** The requests in priority order: what the allocator should have granted first. */

@@ -104,7 +104,10 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
   const outIndex = args.indexOf('--out');
-  const out = outIndex >= 0 ? args[outIndex + 1]! : join(__dirname, 'results', quick ? 'quick.json' : 'latest.json');
+  // Only a full run replaces the committed latest.json; some rows (`--levels`, `--transfers-only`, ...) go
+  // to bench/results/tmp/partial.json, which git ignores.
+  const partial = ['--levels', '--transfers-only', '--bikes-only', '--allocator-only', '--api-only', '--order-modes'].some((flag) => args.includes(flag));
+  const out = outIndex >= 0 ? args[outIndex + 1]! : join(__dirname, 'results', quick ? 'quick.json' : partial ? 'tmp/partial.json' : 'latest.json');
   if (args.includes('--cluster')) return benchCluster(args, quick, outIndex >= 0 ? out : join(__dirname, 'results', quick ? 'cluster-quick.json' : 'cluster.json'));
   const overheadOnly = args.indexOf('--overhead-only');
   if (overheadOnly >= 0) return benchOverhead(Number(args[overheadOnly + 1] ?? 100));

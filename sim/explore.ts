@@ -30,10 +30,16 @@ export async function explore<P>(harness: Harness, sim: SagaSim<P>, opts: { runs
   const coverage = new Coverage();
   const found = new Map<Invariant, { first: Found; count: number; indices: number[] }>();
   const started = Date.now();
-  let next = 0;
+  // Schedules for the replaying worker wait for one of its few slots: a lane takes another
+  // schedule meanwhile, so the rest keep every lane busy.
+  const waiting = schedules.map((_, i) => i);
+  const take = (): number | undefined => {
+    const at = harness.replayFree() ? 0 : waiting.findIndex((i) => !schedules[i]!.replay);
+    return waiting.splice(Math.max(at, 0), 1)[0];
+  };
   let done = 0;
   const lane = async () => {
-    for (let index = next++; index < schedules.length; index = next++) {
+    for (let index = take(); index !== undefined; index = take()) {
       const schedule = schedules[index]!;
       const result = await runSchedule(harness, sim, schedule, opts.sabotage ?? null);
       coverage.merge(result.coverage);
@@ -79,5 +85,5 @@ export function describeSchedule(schedule: Schedule): string {
     .filter(([, plan]) => plan && (plan.attempts.length > 0))
     .map(([name, plan]) => `    ${name}: ${plan!.attempts.map((o) => `${o.kind}${o.kind === 'ok' || o.kind === 'refused' || o.kind === 'slow' ? '' : o.applied ? ' (applied)' : ' (not applied)'}${o.kind === 'slow' || o.kind === 'inProgress' ? `(${o.delayMs}ms)` : ''}`).join(', ')}${plan!.down ? ', then the same forever' : ''}`);
   const events = [...schedule.events].sort((a, b) => a.at - b.at).map((e) => `    at ${e.at} ms: ${e.kind}${e.kind === 'operator' ? ` ${e.action}` : e.kind === 'update' ? ` ${e.value}` : ''}`);
-  return [`  saga: ${JSON.stringify(schedule.saga)}${schedule.replay ? ', on a worker that replays every task' : ''}`, '  calls:', ...calls, '  events:', ...events].join('\n');
+  return [`  saga: ${JSON.stringify(schedule.saga)}${schedule.replay ? ', on the replaying worker' : ''}`, '  calls:', ...calls, '  events:', ...events].join('\n');
 }

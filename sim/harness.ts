@@ -6,7 +6,8 @@ import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker } from '@temp
 import type { Workflow } from '@temporalio/workflow';
 import { createActivities, type ActivityDeps } from '../src/activities';
 import { reportAttempts } from '../src/activities/attempts';
-import { sagaViewSinks } from '../src/views/saga-view-store';
+import type { SagaView } from '../src/domain/saga';
+import { sagaViewSinks, type SagaViewStore } from '../src/views/saga-view-store';
 import { workflowBundle } from '../test/support/workflow-bundle';
 import { resolveTemporalCli } from '../src/dev/temporal-cli';
 import { DEV_SERVER_DYNAMIC_CONFIG } from '../src/dev/temporal-server';
@@ -15,37 +16,53 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 
 type Activities = Record<string, (input: never) => Promise<unknown>>;
 
+/** Schedules served by the replaying worker at once (SAGAWAY_SIM_REPLAY_SLOTS). */
+const REPLAY_SLOTS = Number(process.env.SAGAWAY_SIM_REPLAY_SLOTS ?? 4);
+/**
+ * Workflows the replaying worker keeps, and so the tasks it runs at once: a task of a saga whose last task
+ * was not among the worker's last two replays the whole history (with four sagas on it, most of
+ * them). Not zero: Core 1.24's worker that caches nothing re-ran a task's local activities and let the
+ * task time out again and again (attempt 5, the same local calls each time, never a failure), so sagas
+ * with local steps stood still there; production never caches nothing.
+ */
+const REPLAY_CACHE = 2;
+
 /**
  * One dev server and two workers for every schedule of the process: one that caches workflows as
- * production does, and one that caches none, so each of its workflow tasks replays the saga from its
- * history (a worker restart at every step). Activities are looked up by workflow id, so hundreds of
- * schedules run side by side.
+ * production does, and one that keeps two, shared by the sagas on it, so nearly each of its workflow tasks
+ * replays the saga from its history (a worker restart at nearly every step). Activities are looked up by
+ * workflow id, so hundreds of schedules run side by side.
  */
 export class Harness {
   private readonly mocks = new Map<string, Activities>();
   private readonly running: Array<{ worker: Worker; done: Promise<void> }> = [];
   private readonly unsettled = new Set<Promise<unknown>>();
+  /** Schedules on the replaying worker, at most REPLAY_SLOTS at once; the others wait here for a slot. */
+  private replaying = 0;
+  private readonly replayQueue: Array<() => void> = [];
+  /** The views the workers published, newest per saga: what the API reads, held back by no workflow task. */
+  private readonly views = new Map<string, SagaView>();
   private queues = { cached: `sim-${randomUUID()}`, replay: `sim-replay-${randomUUID()}` };
 
   private constructor(readonly env: TestWorkflowEnvironment) {}
 
   static async start(): Promise<Harness> {
-    // Core's own lines included (a worker that caches nothing warns about every local activity): dropped.
+    // Core's own lines included (evictions of workflows with local activities in flight warn): dropped.
     Runtime.install({ logger: new DefaultLogger('ERROR', () => undefined), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } } });
     const [env, bundle] = await Promise.all([startServer(), workflowBundle()]);
     const harness = new Harness(env);
-    for (const [queue, cache] of [[harness.queues.cached, undefined], [harness.queues.replay, 0]] as const) {
+    for (const [queue, cache] of [[harness.queues.cached, undefined], [harness.queues.replay, REPLAY_CACHE]] as const) {
       const worker = await Worker.create({
         connection: env.nativeConnection,
         taskQueue: queue,
         workflowBundle: bundle,
         activities: harness.dispatcher(),
-        sinks: sagaViewSinks(null),
+        sinks: sagaViewSinks(harness.viewStore()),
         shutdownGraceTime: '1 second',
         maxCachedWorkflows: cache,
         maxConcurrentActivityTaskExecutions: 1_000,
         maxConcurrentLocalActivityExecutions: 1_000,
-        maxConcurrentWorkflowTaskExecutions: 100,
+        maxConcurrentWorkflowTaskExecutions: cache ?? 100,
       });
       harness.running.push({ worker, done: worker.run() });
     }
@@ -63,10 +80,60 @@ export class Harness {
     return this.env.client.workflow.start(workflow, { taskQueue, workflowId, args } as unknown as WorkflowStartOptions<W>);
   }
 
-  /** Ends a schedule: its workflow is terminated if it still runs, and its activities forgotten. */
+  /**
+   * A slot on the replaying worker, for one schedule; call the answer to give it back. Nearly each of that
+   * worker's tasks replays the saga's whole history, two at a time: with thirty sagas on it at once on a
+   * loaded 2-core machine, its tasks timed out at their 10 s and sagas stood past the cap with a workflow
+   * task pending.
+   */
+  replayFree(): boolean {
+    return this.replaying < REPLAY_SLOTS;
+  }
+
+  async replaySlot(): Promise<() => void> {
+    if (this.replaying >= REPLAY_SLOTS) await new Promise<void>((resolve) => this.replayQueue.push(resolve));
+    else this.replaying += 1;
+    return () => {
+      const next = this.replayQueue.shift();
+      if (next) next();
+      else this.replaying -= 1;
+    };
+  }
+
+  /**
+   * The saga's view as its worker last published it. The schedules read this, as the API does, rather than
+   * query: on the replaying worker every query replays the whole history, and a few hundred
+   * queries a second starved its workflow tasks.
+   */
+  view(workflowId: string): SagaView | null {
+    return this.views.get(workflowId) ?? null;
+  }
+
+  /** Ends a schedule: its workflow is terminated if it still runs, and its activities and view forgotten. */
   async forget(workflowId: string): Promise<void> {
     await this.env.client.workflow.getHandle(workflowId).terminate('schedule checked').catch(() => undefined);
     this.mocks.delete(workflowId);
+    this.views.delete(workflowId);
+  }
+
+  private viewStore(): SagaViewStore {
+    const { views, mocks } = this;
+    return {
+      async put(published) {
+        for (const view of published) {
+          // A view published after its schedule was checked is not kept.
+          if (!mocks.has(view.id)) continue;
+          const known = views.get(view.id);
+          if (!known || known.updatedAt <= view.updatedAt) views.set(view.id, view);
+        }
+      },
+      async get(sagaId) {
+        return views.get(sagaId) ?? null;
+      },
+      async forget(sagaId) {
+        views.delete(sagaId);
+      },
+    };
   }
 
   /** Calls of a checked schedule still on their way: `stop` waits for them before it closes the connection. */

@@ -29,8 +29,8 @@ export interface SagaSim<P> {
   updates: boolean;
   specs(params: P, ctx: SimContext): CallSpecs;
   args(params: P): unknown[];
-  /** Sends the saga's update at a random moment; returns what was exercised, for the coverage. */
-  update?(handle: WorkflowHandle, view: SagaView, value: number, params: P): Promise<string>;
+  /** Sends the saga's update at a random moment (`read` gives its view as published); returns what was exercised, for the coverage. */
+  update?(handle: WorkflowHandle, view: SagaView, value: number, params: P, read: () => Promise<SagaView>): Promise<string>;
   /** The money the client was told it pays (a COMPLETED view), and the money the world took. */
   told(view: SagaView): number;
   taken(world: World): number;
@@ -74,3 +74,12 @@ export function scheduleArb<P>(sim: SagaSim<P>): fc.Arbitrary<Schedule<P>> {
 export function moneyIn(world: World, backend: string, status: string): number {
   return [...world.ledger(backend).records.values()].filter((r) => r.status === status && r.undoneAt === null).reduce((sum, r) => sum + r.amountMinor, 0);
 }
+
+/**
+ * What the engine calls in every saga besides its declared steps: the alert desk, and the audit trail (an
+ * entry stored under its key; planned like any call, with no effect on what the world holds).
+ */
+export const engineSpecs: CallSpecs = {
+  appendAudit: { phase: 'plain', backend: 'audit', answer: (_i, key) => ({ sagaSeq: 1, globalSeq: 1, hash: `h-${key}` }) },
+  sendAlert: { phase: 'alert', backend: 'alerts', refusals: ['BackendRejected'] },
+};

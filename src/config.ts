@@ -473,9 +473,16 @@ export function admissionLimitsFrom(source: NodeJS.ProcessEnv = process.env): { 
 }
 
 const SectionLimitSchema = z.object({
-  /** Filings one section's allocator takes; past it a filing is a 409 section-full. */
-  SAGAWAY_MAX_REQUESTS_PER_SECTION: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /**
+   * Filings one section's allocator takes; past it a filing is a 409 section-full. 50,000 is the size the
+   * allocator was measured to hold within Temporal's limits (test/workflow/seat-allocator-large.test.ts),
+   * so it is also the most it may be set to.
+   */
+  SAGAWAY_MAX_REQUESTS_PER_SECTION: z.coerce.number().int().min(1).max(50_000).default(50_000),
 });
+
+/** The section limit when nothing sets it (the schema's default). */
+export const MAX_REQUESTS_PER_SECTION: number = SectionLimitSchema.shape.SAGAWAY_MAX_REQUESTS_PER_SECTION.parse(undefined);
 
 /** Requests one class section takes before a filing is a 409 (the allocator carries them all). */
 export function sectionLimitFrom(source: NodeJS.ProcessEnv = process.env): number {

@@ -5,7 +5,7 @@ import type { SagaView } from '../../src/domain/saga';
 import { bikeCheckout, bikeSteps } from '../../src/workflows/bike-checkout';
 import { bikeSensedUpdate } from '../../src/workflows/messages';
 import type { CallSpecs } from '../backend-calls';
-import { moneyIn, plansFrom, simTuning, type SagaSim, type SimContext } from '../saga-sim';
+import { engineSpecs, moneyIn, plansFrom, simTuning, type SagaSim, type SimContext } from '../saga-sim';
 
 interface Params {
   resident: 'LOCAL' | 'VISITOR';
@@ -57,7 +57,7 @@ export const bikeSim: SagaSim<Params> = {
       },
     },
     openDoor: { phase: 'plain', backend: 'kiosk' },
-    sendAlert: { phase: 'alert', backend: 'alerts', refusals: ['BackendRejected'] },
+    ...engineSpecs,
   }),
   args: ({ bikes, sensorTimeoutMs }): [BikeCheckoutInput] => [
     {

@@ -4,7 +4,7 @@ import type { SeatDecision } from '../../src/domain/allocation';
 import { classRegistration, classSteps } from '../../src/workflows/class-registration';
 import { seatDecisionSignal } from '../../src/workflows/messages';
 import type { CallSpecs } from '../backend-calls';
-import { moneyIn, plansFrom, simTuning, type SagaSim, type SimContext } from '../saga-sim';
+import { engineSpecs, moneyIn, plansFrom, simTuning, type SagaSim, type SimContext } from '../saga-sim';
 
 interface Params {
   /** What the allocator answers once the request is filed, and how long after. */
@@ -62,7 +62,7 @@ export const classSim: SagaSim<Params> = {
       },
       releaseCharge: { phase: 'undo', backend: 'billing', status: 'RELEASED' },
       lookupCharge: { phase: 'probe', backend: 'billing' },
-      sendAlert: { phase: 'alert', backend: 'alerts', refusals: ['BackendRejected'] },
+      ...engineSpecs,
     };
   },
   args: (): [ClassRegistrationInput] => [{ studentId: 's-1001', sectionId: 'sec-sim', tuition: { amountMinor: TUITION, currency: 'EUR' }, tuning: simTuning, allocatorMaxHistory: 1_000 }],

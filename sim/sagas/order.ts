@@ -3,7 +3,7 @@ import type { OrderResult } from '../../src/domain/order';
 import type { SagaView } from '../../src/domain/saga';
 import { orderCheckout, orderSteps, type OrderCheckoutInput } from '../../src/workflows/order-checkout';
 import type { CallSpecs } from '../backend-calls';
-import { moneyIn, plansFrom, simTuning, type SagaSim } from '../saga-sim';
+import { engineSpecs, moneyIn, plansFrom, simTuning, type SagaSim } from '../saga-sim';
 
 interface Params {
   deadlineMs: number;
@@ -41,7 +41,7 @@ export const orderSim: SagaSim<Params> = {
     cancelShipment: { phase: 'undo', backend: 'shipping', status: 'CANCELLED' },
     lookupShipment: { phase: 'probe', backend: 'shipping' },
     notifyCustomer: { phase: 'plain', backend: 'notifications', answer: () => ({ messageId: 'm-1' }) },
-    sendAlert: { phase: 'alert', backend: 'alerts', refusals: ['BackendRejected'] },
+    ...engineSpecs,
   }),
   args: ({ deadlineMs, localSteps }): [OrderCheckoutInput] => [
     {

@@ -7,7 +7,7 @@ import type { TransferInput, TransferResult } from '../../src/domain/transfer';
 import { TransferRequestSchema } from '../../src/domain/transfer-request';
 import { complianceReviewUpdate, crossBorderTransfer, transferSteps } from '../../src/workflows/cross-border-transfer';
 import type { CallSpecs } from '../backend-calls';
-import { plansFrom, simTuning, type SagaSim, type SimContext } from '../saga-sim';
+import { engineSpecs, plansFrom, simTuning, type SagaSim, type SimContext } from '../saga-sim';
 import { acceptPayment, CORE, debitedIn, deliverReport, NETWORK, networkDecides, transferLedgerChecks, type Posting } from '../transfer-world';
 
 interface Review {
@@ -116,11 +116,8 @@ function specs(p: Params, ctx: SimContext): CallSpecs {
     },
     lookupPosting: { phase: 'probe', backend: CORE },
     notifyTransfer: { phase: 'plain', backend: 'notifications', answer: () => ({ messageId: 'm-1' }) },
-    // The audit trail and the message digest: no effect on the money, but planned like any call (an
-    // audit write whose answer is lost is retried under its key until stored).
-    appendAudit: { phase: 'plain', backend: 'audit', answer: (_i, key) => ({ sagaSeq: 1, globalSeq: 1, hash: `h-${key}` }) },
     digestPayment: { phase: 'plain', backend: 'worker', answer: () => ({ type: 'pacs.008.001.08', sha256: '0'.repeat(64) }) },
-    sendAlert: { phase: 'alert', backend: 'alerts', refusals: ['BackendRejected'] },
+    ...engineSpecs,
   };
 }
 

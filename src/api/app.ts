@@ -10,6 +10,7 @@ import type { SagaTuning } from '../domain/saga';
 import { metricsPlugin, type MetricsOptions } from '../observability/api-metrics';
 import { requestTracing } from '../observability/request-tracing';
 import { decorateAuth, identifyCallers, KeyRing, rateKeyOf, refuseUnknown } from './auth';
+import { refuseDeepJson } from './json-depth';
 import { kioskAccess } from './kiosk-access';
 import { errorHandler, HttpProblem, problemType, sendProblem } from './problems';
 import { auditRoutes, type AuditReader } from './routes/audit';
@@ -100,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  refuseDeepJson(app);
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, request, new HttpProblem(404, 'not-found', 'Not found', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
@@ -114,8 +116,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
     transformObject: (input) => optionalCancelBody(jsonSchemaTransformObject(input)),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await metricsPlugin(app, { stuckSagas: deps.ops ? () => deps.ops!.countStuck() : undefined, exposure: deps.metrics });
   if (deps.protection) await shedLoad(app, deps.protection);
@@ -129,6 +129,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     identifyCallers(scope, ring);
     if (deps.protection) await limitRate(scope, deps.protection.rateLimitPerMinute, deps.protection.redis ?? null);
   };
+  // The API document is open to anyone, and counted by the rate limit like every route; built once.
+  await app.register(async (scope) => {
+    await identifyAndLimit(scope);
+    await scope.register(swaggerUi, { routePrefix: '/docs' });
+    let document: string | undefined;
+    scope.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json; charset=utf-8').send((document ??= JSON.stringify(app.swagger()))));
+  });
   if (deps.codec) {
     const codec = deps.codec;
     await app.register(async (scope) => codecRoutes(scope, { ...codec, identifyAndLimit }));

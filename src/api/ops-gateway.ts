@@ -1,5 +1,6 @@
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { BusinessKeys, SearchAttribute, type BusinessKey, type SagaView, type StepView } from '../domain/saga';
 import { OPERATOR_READ_WAIT_MS, type CommandOutcome, type SagaGateway } from './saga-gateway';
 import { unavailableAs503 } from './temporal-unavailable';
@@ -96,6 +97,7 @@ export class OpsGateway {
     const id = execution.execution?.workflowId ?? '';
     const client = keyword(fields[SearchAttribute.client]);
     if (!client) return null;
+    if (execution.status === temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) this.sagas.listedRunning(id, client);
     // Not the last view seen of a busy worker: a step that went STUCK since must show in the list.
     const view = await this.sagas.view(id, client, OPERATOR_READ_WAIT_MS);
     if (!view) return null;
@@ -120,7 +122,10 @@ export class OpsGateway {
     };
   }
 
+  /** A saga's owner: known to the gateway once any read or listing saw it (it never changes), else described. */
   private async ownerOf(sagaId: string): Promise<string | null> {
+    const known = this.sagas.knownOwner(sagaId);
+    if (known !== undefined) return known;
     let description: WorkflowExecutionDescription;
     try {
       description = await unavailableAs503(() => this.client.workflow.getHandle(sagaId).describe());

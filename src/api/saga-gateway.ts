@@ -129,6 +129,20 @@ export class SagaGateway {
     }
   }
 
+  /**
+   * What a visibility listing just said of a running saga: whose it is, and that it ran a moment ago, so a
+   * read of it that follows (the operator's attention list) asks its view and not a describe first.
+   */
+  listedRunning(sagaId: string, clientId: string): void {
+    this.views.own(sagaId, clientId);
+    this.checkedEnd(sagaId);
+  }
+
+  /** The client a saga belongs to, if this API has learnt it (a saga's owner never changes). */
+  knownOwner(sagaId: string): string | undefined {
+    return this.views.ownerOf(sagaId);
+  }
+
   /** Whether this saga was started by this client (false for another client's or no saga). */
   async owns(sagaId: string, clientId: string): Promise<boolean> {
     return (await this.describeOwned(sagaId, clientId)) !== null;

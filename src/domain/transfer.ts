@@ -183,7 +183,8 @@ export interface TransferResult {
   fee: Amount;
   arrives: Amount;
   rate: string | null;
-  postingId: string;
+  /** Null when an operator resolved the posting by hand (it was made outside sagaway). */
+  postingId: string | null;
 }
 
 /** A network's status report (pacs.002) or return (pacs.004), as the API hands it to the saga. */

@@ -63,19 +63,19 @@ export const transferSteps = declareSteps<TransferSagaActivities>()({
   submitPayment: { probe: 'requestStatus', appliedWhen: ['ACSC'], refusedWhen: ['RJCT'] },
   postTransfer: { probe: 'lookupPosting', appliedWhen: ['POSTED'], summary: () => 'Post the transfer (double entry)' },
   notifyTransfer: {},
-  /** Declared for its keys: each entry is written under `appendAudit#<entry name>` of this saga's run. */
-  appendAudit: {},
 });
 type TransferSaga = Saga<TransferSagaActivities, typeof transferSteps>;
 
 export async function crossBorderTransfer(input: TransferInput): Promise<SagaView<TransferResult>> {
   const { transfer } = input;
   const saga: TransferSaga = new Saga({ type: 'transfer', tuning: input.tuning, ...activityOptions }, transferSteps);
-  const audit = new SagaAudit(saga.id, 'transfer', (name) => saga.referenceOf('appendAudit', name).reference);
+  const audit = new SagaAudit(saga.trail);
   const uetr = uuid4();
   saga.annotate({ uetr, debtorIban: transfer.debtor.iban, beneficiaryAccount: maskIban(transfer.beneficiary.iban ?? transfer.beneficiary.accountNumber!), returnSagaId: null });
   const review = awaitComplianceReview(saga, transfer.reviewSeconds, audit);
   const released: string[] = [];
+  // Written as each undo succeeds, before the engine's final status (before the trail, after the saga ended).
+  const release = (undo: string) => (audit.byEngine ? void audit.step(undo, 'RELEASED') : released.push(undo));
   const view = await saga.run(async () => {
     const requested = { request: transfer, uetr, endToEndId: transfer.endToEndId ?? 'NOTPROVIDED', travelRule: travelRuleOf(transfer) };
     await audit.write('requested', 'requested', requested, { client: input.requestedBy.clientId, keyId: input.requestedBy.keyId });
@@ -89,12 +89,12 @@ export async function crossBorderTransfer(input: TransferInput): Promise<SagaVie
     await audit.screened(screening);
     if (screening.result === 'POTENTIAL_MATCH') await review.decide(screening);
 
-    const pair = transfer.debtor.currency === transfer.beneficiary.currency ? null : await lockRate(saga, transfer, () => released.push('releasePair'));
+    const pair = transfer.debtor.currency === transfer.beneficiary.currency ? null : await lockRate(saga, transfer, () => release('releasePair'));
     if (pair) await audit.rate(pair);
     const s = settle(transfer, pair);
     const amounts = { debit: s.debit, fee: s.fee, arrives: s.credit, rate: formatRate(s.rateE6) };
     saga.annotate({ amounts });
-    const hold = await saga.step('holdFunds', { iban: transfer.debtor.iban, minor: s.debit.minor, currency: s.debit.currency }, { onCompensated: () => released.push('releaseHold') });
+    const hold = await saga.step('holdFunds', { iban: transfer.debtor.iban, minor: s.debit.minor, currency: s.debit.currency }, { onCompensated: () => release('releaseHold') });
     await audit.step('holdFunds', 'HELD', { holdId: hold?.holdId ?? null, amount: s.debit });
 
     const submission = { reference: uetr, payment: paymentOf(saga.id, uetr, transfer, s.credit), createdAt: new Date().toISOString() };
@@ -109,7 +109,7 @@ export async function crossBorderTransfer(input: TransferInput): Promise<SagaVie
     const lines = postingLines(transfer.debtor.iban, s);
     const posting = await saga.step('postTransfer', { holdReference: saga.referenceOf('holdFunds').reference, lines });
     await audit.posted(posting?.postingId ?? null, lines);
-    const result: TransferResult = { uetr, debited: s.debit, fee: s.fee, arrives: s.credit, rate: amounts.rate, postingId: posting.postingId };
+    const result: TransferResult = { uetr, debited: s.debit, fee: s.fee, arrives: s.credit, rate: amounts.rate, postingId: posting?.postingId ?? null };
     const note = await saga.step('notifyTransfer', {
       to: maskIban(transfer.debtor.iban),
       template: 'transfer-settled',
@@ -164,7 +164,9 @@ function awaitComplianceReview(saga: TransferSaga, seconds: number, audit: SagaA
   setHandler(
     complianceReviewUpdate,
     (request) => {
-      reviews.push({ ...request, at: new Date().toISOString() });
+      const review: Review = { ...request, at: new Date().toISOString() };
+      reviews.push(review);
+      if (audit.byEngine) audit.review(review);
       if (request.decision === 'refuse') decision = 'REFUSED';
       else if (new Set(reviews.filter((r) => r.decision === 'approve').map((r) => r.operator)).size >= 2) decision = 'APPROVED';
       saga.annotate({ reviews: [...reviews] });

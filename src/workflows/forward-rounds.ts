@@ -142,6 +142,8 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
 }
 
 function markStuck(step: StepView, ctx: ForwardContext): void {
+  // An audit write enters the view only once it is STUCK (saga-trail.ts); a step is there from its start.
+  if (!ctx.record.view.steps.includes(step)) ctx.record.view.steps.push(step);
   step.status = 'STUCK';
   metrics.compensationStuck(ctx.record.view.type, step.name);
   ctx.desk.open(step.name);

@@ -10,6 +10,8 @@ import type { SagaRecord } from './saga-record';
 export class OperatorDesk {
   /** Steps that wait for a decision now, and the decision once taken. */
   private readonly waiting = new Map<string, OperatorAction | null>();
+  /** Told of each accepted action (the audit trail writes it). */
+  onAccepted: ((action: OperatorAction) => void) | null = null;
 
   constructor(private readonly record: SagaRecord) {
     setHandler(operatorActionUpdate, (action) => this.accept(action), { validator: (action) => this.validate(action) });
@@ -58,6 +60,7 @@ export class OperatorDesk {
   private accept(action: OperatorAction): OperatorActionResult {
     this.waiting.set(action.step, action);
     this.record.audit(action);
+    this.onAccepted?.(action);
     const step = this.record.view.steps.find((s) => s.name === action.step)!;
     return { status: this.record.view.status, step };
   }

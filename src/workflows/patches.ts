@@ -12,6 +12,11 @@
  * (`label~N`); a step after the pivot is looked up by its input's reference; a pivot whose look-up
  * confirms a refusal (`refusedWhen`) is refused at any attempt; a step with no unit after a unit was kept
  * is settled as a step after the pivot (STUCK for an operator, never FAILED at once).
+ * auditTrail: every saga writes its start, each operator action it accepts and its final status to the
+ * audit trail (saga-trail.ts), each write settled like a step after the pivot (STUCK past the attempts
+ * bound, alerted once, still retried); a transfer's reviews are written as they are accepted.
+ * noPassAfterStop: a unit is not passed (its door not sent) once a cancel or a deadline stopped the saga;
+ * the saga compensates, that unit included, as it would have a moment earlier.
  */
 export const Patches = {
   declaredSteps: 'declared-steps',
@@ -19,4 +24,6 @@ export const Patches = {
   definiteAnswers: 'definite-answers',
   resendApplied: 'resend-applied',
   noSilentWaits: 'no-silent-waits',
+  auditTrail: 'audit-trail',
+  noPassAfterStop: 'no-pass-after-stop',
 } as const;

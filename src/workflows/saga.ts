@@ -10,7 +10,7 @@
  * The parts: forward-step.ts (a step), pivot-step.ts (the pivot), undo-stack.ts (compensation), and
  * saga-context.ts (what they share).
  */
-import { ApplicationFailure, CancellationScope, defineQuery, defineUpdate, log, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, defineQuery, defineUpdate, log, patched, setHandler } from '@temporalio/workflow';
 import { FailureType } from '../domain/failures';
 import { Messages, type CancelRequest } from '../domain/messages';
 import type { OperatorAction } from '../domain/operator';
@@ -18,9 +18,11 @@ import type { SagaError, SagaStatus, SagaView } from '../domain/saga';
 import type { Reference } from '../domain/steps';
 import { describeFailure } from './failures';
 import { runStep } from './forward-step';
+import { Patches } from './patches';
 import { runPivot } from './pivot-step';
 import { SagaContext } from './saga-context';
 import type { SagaOptions } from './saga-options';
+import { SagaTrail } from './saga-trail';
 import { labelOf, type ActivityFn, type CallOptions, type Input, type Output, type StepDecl, type StepDecls } from './steps';
 import { UndoStack } from './undo-stack';
 
@@ -33,6 +35,8 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
   private readonly ctx: SagaContext;
   private readonly undos: UndoStack;
   private readonly scope = new CancellationScope();
+  /** The saga's audit trail: its start, operator actions and final status, and whatever the saga adds. */
+  readonly trail: SagaTrail;
 
   constructor(
     options: SagaOptions,
@@ -40,6 +44,8 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
   ) {
     this.ctx = new SagaContext(options);
     this.undos = new UndoStack(this.ctx);
+    this.trail = new SagaTrail(this.ctx, patched(Patches.auditTrail));
+    if (this.trail.enabled) this.ctx.desk.onAccepted = (action) => this.trail.operatorAction(action);
     setHandler(sagaStateQuery, () => this.ctx.record.view);
     this.acceptCancels();
   }
@@ -52,6 +58,8 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
   async run<R>(body: () => Promise<R>, deadlineMs?: number): Promise<SagaView<R>> {
     const { ctx } = this;
     ctx.deadlineAt = deadlineMs ? Date.now() + deadlineMs : null;
+    // Not awaited: a slow store must not eat the steps' deadline; the trail keeps its order, and the final status waits for it.
+    if (this.trail.enabled) void this.trail.started();
     let result: R;
     try {
       result = await this.scope.run(body);
@@ -59,9 +67,15 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
       const error = ctx.stopReason ?? describeFailure(err, ctx.record.currentStep());
       if (ctx.pivotState === 'passed' || ctx.pivotState === 'inFlight') return this.fail<R>(error);
       await this.undos.compensate(error);
-      return ctx.record.finish<R>('COMPENSATED', null, error);
+      return this.finish<R>('COMPENSATED', null, error);
     }
-    return ctx.record.finish<R>('COMPLETED', result, null);
+    return this.finish<R>('COMPLETED', result, null);
+  }
+
+  /** The final status goes into the trail before the view shows it: a STUCK write keeps the saga listed for operators. */
+  private async finish<R>(status: SagaStatus, result: R | null, error: SagaError | null): Promise<SagaView<R>> {
+    if (this.trail.enabled) await this.trail.final(status, error);
+    return this.ctx.record.finish<R>(status, result, error);
   }
 
   /** Runs one declared step; its undo is registered before the call, as the call may land. */
@@ -153,6 +167,10 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
    * the unit kept: the call may have passed.
    */
   async passUnit<T>(unit: number | string, reason: string, work: (onRefused: () => void) => Promise<T>): Promise<T> {
+    // A cancel accepted in the same task as the sensor that lets the bike out: the cancel came first. The
+    // patch is asked at every pass, so each fresh run records it (and the release's histories take it).
+    const { stopReason } = this.ctx;
+    if (patched(Patches.noPassAfterStop) && stopReason) throw ApplicationFailure.nonRetryable(stopReason.message, stopReason.type);
     const before = { pivotState: this.ctx.pivotState, unitKept: this.ctx.unitKept };
     const ours = this.undos.takeUnit(unit);
     this.keepUnit(reason);
@@ -194,7 +212,7 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
 
   private async fail<R>(error: SagaError): Promise<SagaView<R>> {
     log.error('saga failed after its pivot; it needs an operator', { sagaId: this.id, error });
-    const view = this.ctx.record.finish<R>('FAILED', null, error);
+    const view = await this.finish<R>('FAILED', null, error);
     // An alert refused for good (webhook 4xx) must not turn the FAILED view into a failed workflow.
     if (this.ctx.caller.declared) await this.ctx.alert('FAILED', error.step, error.message).catch(() => undefined);
     return view;

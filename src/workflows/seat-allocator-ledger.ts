@@ -15,6 +15,7 @@ import {
   getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
+  patched,
   setHandler,
   startChild,
   workflowInfo,
@@ -34,6 +35,10 @@ import {
 } from './messages';
 import { allocate, clientViewOf, close, decisionFor, handle, heldCount, release, sendBatch, SIGNAL_BATCH, viewOf } from './seat-allocation';
 
+const PAGE_WINDOW_PATCH = 'allocator-page-window';
+/** Ledger pages asked at once by a run reading them back: 8 answers of about 150 KB each. */
+export const PAGE_WINDOW = 8;
+
 /** History a run may add beyond what reading its pages took, before it continues as new. */
 const RUN_GROWTH_BYTES = 2 * 1024 * 1024;
 
@@ -49,7 +54,12 @@ export async function ledgerAllocator(carried: AllocatorState): Promise<void> {
   setHandler(requestCountQuery, () => (state ? heldCount(state) : ledger.held) + inbox.filter((op) => op[0] === 'f').length);
 
   const entries = [...ledger.tail];
-  const { live, released } = fold(base, [...(await readPages(ledger.pages)), entries]);
+  const { live, released } = fresh(base);
+  const applyAll = (ops: LedgerOp[]) => {
+    for (const op of ops) applyOp(live, op, released);
+  };
+  await readPages(ledger.pages, applyAll);
+  applyAll(entries);
   state = live;
   live.outbox!.splice(0, ledger.told);
   let told = ledger.told;
@@ -114,26 +124,34 @@ function applyOp(state: AllocatorState, op: LedgerOp, released: Set<string>): vo
   }
 }
 
-/** The state again: the operations of every page, then the tail, applied in order over the state it started from. */
-function fold(base: AllocatorState, pages: LedgerOp[][]): { live: AllocatorState; released: Set<string> } {
+/** The state it started from, to fold the operations of every page and then the tail over, in order. */
+function fresh(base: AllocatorState): { live: AllocatorState; released: Set<string> } {
   const live: AllocatorState = JSON.parse(JSON.stringify(base)) as AllocatorState;
   live.outbox ??= [];
-  const released = new Set(live.released ?? []);
-  for (const ops of pages) for (const op of ops) applyOp(live, op, released);
-  return { live, released };
+  return { live, released: new Set(live.released ?? []) };
 }
 
-/** Asks each page for its operations (the answers come to this run by signal), in page order. */
-async function readPages(pages: AllocatorLedger['pages']): Promise<LedgerOp[][]> {
+/**
+ * Asks each page for its operations (the answers come to this run by signal) and gives them to `take`, in
+ * page order. Patched 'allocator-page-window': a window of pages at a time, so the answers that arrive while
+ * a workflow task runs stay under what the server buffers (100 events, about 2 MB: past it the server fails
+ * the task and it is done again) and one activation folds at most a window's operations. Runs from before
+ * asked every page at once.
+ */
+async function readPages(pages: AllocatorLedger['pages'], take: (ops: LedgerOp[]) => void): Promise<void> {
   const got = new Map<string, LedgerOp[]>();
   const wanted = new Set(pages.map((p) => p.id));
   setHandler(pageContentSignal, ({ pageId, ops }) => {
     if (wanted.has(pageId) && !got.has(pageId)) got.set(pageId, ops);
   });
   const to = workflowInfo().workflowId;
-  await Promise.all(pages.map((p) => getExternalWorkflowHandle(p.id).signal(sendPageSignal, { to })));
-  await condition(() => got.size === wanted.size);
-  return pages.map((p) => got.get(p.id)!);
+  const window = pages.length > 0 && patched(PAGE_WINDOW_PATCH) ? PAGE_WINDOW : Math.max(pages.length, 1);
+  for (let from = 0; from < pages.length; from += window) {
+    const asked = pages.slice(from, from + window);
+    await Promise.all(asked.map((p) => getExternalWorkflowHandle(p.id).signal(sendPageSignal, { to })));
+    await condition(() => asked.every((p) => got.has(p.id)));
+    for (const p of asked) take(got.get(p.id)!);
+  }
 }
 
 /** Full pages of the log go to new ledger pages (added to `ledger`); what is left, less than a page, stays in `entries`. */

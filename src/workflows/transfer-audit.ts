@@ -1,34 +1,34 @@
 /**
- * The audit trail of the transfer sagas (README, "Audit trail"). Each entry goes through the `appendAudit`
- * activity under a key the engine derives from the saga and the entry's stable name (never the attempt), so
- * a retried write, a replay or a restarted worker stores it once. Writes run outside the saga's cancellable
- * scope and are retried until stored: a cancel never leaves an entry unknown, and nothing is skipped.
+ * The audit trail of the transfer sagas (README, "Audit trail"), written through the engine's trail
+ * (saga-trail.ts): each entry under a key derived from the saga and the entry's stable name (never the
+ * attempt), so a retried write, a replay or a restarted worker stores it once. Writes run outside the
+ * saga's cancellable scope and are retried until stored: a cancel never leaves an entry unknown, and
+ * nothing is skipped. Since Patches.auditTrail the engine writes the start, the operator actions and the
+ * final status of every saga, and a write the store does not take shows as a STUCK step.
  */
-import { ActivityFailure, ApplicationFailure, CancellationScope, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyLocalActivities } from '@temporalio/workflow';
 import type { Reported } from '../activities/attempts';
 import type { RejectionEvidence, TransferActivities } from '../activities/transfer-activities';
-import type { AuditActivities, AuditEntryInput } from '../domain/audit';
 import { FailureType } from '../domain/failures';
 import type { SagaView } from '../domain/saga';
 import { formatRate, type LockedPair, type MessageDigest, type NetworkSettlement, type PostingLine, type Review, type Screening } from '../domain/transfer';
 import { MessageTypes } from '../domain/transfer-messages';
 import { activityOptions } from './activity-options';
+import type { AuditActor, SagaTrail } from './saga-trail';
 
-const { appendAudit } = proxyActivities<Reported<AuditActivities>>(activityOptions.afterPivot);
 const { digestPayment } = proxyLocalActivities<Reported<Pick<TransferActivities, 'digestPayment'>>>(activityOptions.local.afterPivot);
 
-/** Writes one saga's entries; `keyOf` is the engine's key for a step of that name (`saga.referenceOf`). */
+/** Writes one transfer's entries into its saga's trail. */
 export class SagaAudit {
-  constructor(
-    private readonly sagaId: string,
-    private readonly sagaType: string,
-    private readonly keyOf: (name: string) => string,
-  ) {}
+  constructor(private readonly trail: SagaTrail) {}
 
-  async write(kind: string, name: string, data: Record<string, unknown>, actor?: AuditEntryInput['actor']): Promise<void> {
-    const entry: AuditEntryInput = { sagaId: this.sagaId, sagaType: this.sagaType, kind, key: this.keyOf(name), data, ...(actor ? { actor } : {}) };
-    const options = { ...activityOptions.afterPivot, activityId: `audit:${name}`, summary: `Audit ${kind} (${name})` };
-    await CancellationScope.nonCancellable(() => appendAudit.executeWithOptions(options, [entry]));
+  write(kind: string, name: string, data: Record<string, unknown>, actor?: AuditActor): Promise<void> {
+    return this.trail.write(kind, name, data, actor);
+  }
+
+  /** Whether the engine writes the start, the operator actions and the final status (Patches.auditTrail). */
+  get byEngine(): boolean {
+    return this.trail.enabled;
   }
 
   screened(s: Screening): Promise<void> {
@@ -36,9 +36,14 @@ export class SagaAudit {
     return this.write('screened', 'screened', { screeningId: s.screeningId, result: s.result, matches });
   }
 
-  /** Each accepted review, as its officer gave it, then what the four eyes decided. */
+  /** A review as its officer gave it, written as the transfer accepts it (a first approval is in the trail while the second is awaited). */
+  review(r: Review): void {
+    void this.write('reviewed', `reviewed:${r.operator}`, { step: 'awaitComplianceReview', decision: r.decision, reason: r.reason, at: r.at }, { operator: r.operator });
+  }
+
+  /** What the four eyes decided; before the engine's trail, each review was written only now. */
   async reviewed(reviews: Review[], outcome: 'APPROVED' | 'REFUSED' | 'TIMED_OUT' | 'CANCELLED'): Promise<void> {
-    for (const r of reviews) await this.write('reviewed', `reviewed:${r.operator}`, { decision: r.decision, reason: r.reason, at: r.at }, { operator: r.operator });
+    if (!this.byEngine) for (const r of reviews) await this.write('reviewed', `reviewed:${r.operator}`, { decision: r.decision, reason: r.reason, at: r.at }, { operator: r.operator });
     await this.write('status', 'status:complianceReview', { step: 'awaitComplianceReview', status: outcome });
   }
 
@@ -58,9 +63,9 @@ export class SagaAudit {
     return this.write('message-sent', 'message-sent:notification', { type: 'notification', template, messageId });
   }
 
-  /** The saga's end, as its view says it: COMPLETED, COMPENSATED or FAILED, with the reason. */
-  final(view: SagaView): Promise<void> {
-    return this.write('status', 'status:final', { status: view.status, error: view.error });
+  /** The saga's end, as its view says it, for a transfer started before the engine wrote every saga's end. */
+  async final(view: SagaView): Promise<void> {
+    if (!this.byEngine) await this.write('status', 'status:final', { status: view.status, error: view.error });
   }
 }
 

@@ -42,8 +42,6 @@ const { awaitTransferEnd } = proxyActivities<Reported<TransferWaitActivities>>({
 export const returnSteps = declareSteps<ReturnActivities>()({
   creditReturn: { probe: 'lookupPosting', appliedWhen: ['POSTED'], summary: () => 'Credit the customer with what came back' },
   notifyTransfer: {},
-  /** Declared for its keys: each entry is written under `appendAudit#<entry name>` of this saga's run. */
-  appendAudit: {},
 });
 
 export interface TransferReturnResult {
@@ -56,7 +54,7 @@ export interface TransferReturnResult {
 
 export async function transferReturn(input: TransferReturnInput): Promise<SagaView<TransferReturnResult>> {
   const saga: ReturnSaga = new Saga({ type: 'transfer-return', tuning: input.tuning, ...activityOptions }, returnSteps);
-  const audit = new SagaAudit(saga.id, 'transfer-return', (name) => saga.referenceOf('appendAudit', name).reference);
+  const audit = new SagaAudit(saga.trail);
   const credited = creditBack(input.returned, input.debitCurrency, input.rateE6);
   const reason = describeReason(input.reason);
   saga.annotate({ transferId: input.transferId, uetr: input.uetr, returned: input.returned, credited, reason });

@@ -19,6 +19,7 @@ import { SagaGateway } from '../../src/api/saga-gateway';
 import { dataConverterFrom } from '../../src/codec';
 import { DEFAULT_TUNING, SearchAttribute } from '../../src/domain/saga';
 import { feedCounts } from '../../src/observability/api-metrics';
+import { FileSagaViewStore, viewFolder } from '../../src/views/file-view-store';
 import { addKiosk, bikeBody } from '../support/bikes';
 import { call, waitFor } from '../support/http';
 import { orderBody } from '../support/orders';
@@ -56,20 +57,23 @@ function newClient(): { id: string; key: string } {
 
 interface AppOptions {
   clients?: Array<{ id: string; key: string }>;
+  rateLimitPerMinute?: number;
   admission?: { perClient: number; total: number };
   events?: Partial<EventStreamOptions>;
   ops?: boolean;
 }
 
 async function api(options: AppOptions = {}): Promise<string> {
-  const gateway = new SagaGateway(counted.client, stack.config.taskQueue, undefined, { maxWaitsPerClient: 100, liveQueryBudgetMs: 150 });
+  // Reads go where a deployment's go: the views the stack's worker publishes in its data folder.
+  const views = new FileSagaViewStore(viewFolder(stack.config.dataDir));
+  const gateway = new SagaGateway(counted.client, stack.config.taskQueue, undefined, { maxWaitsPerClient: 100, liveQueryBudgetMs: 150 }, views);
   const deps = sagaDepsFrom(stack.config, DEFAULT_TUNING);
   const app = await buildApp({
     gateway,
     apiKeys: new Map([...stack.config.api.keys, ...(options.clients ?? []).map((c) => [c.key, c.id] as const)]),
     operatorKeys: stack.config.api.operatorKeys,
     ...deps,
-    protection: undefined,
+    protection: options.rateLimitPerMinute ? { rateLimitPerMinute: options.rateLimitPerMinute, maxEventLoopDelayMs: 10_000 } : undefined,
     ops: options.ops ? new OpsGateway(counted.client, gateway) : undefined,
     events: { ...DEFAULT_EVENT_STREAMS, ...options.events },
     admission: options.admission ? new Admission(temporalCounter(stack.client), options.admission) : undefined,
@@ -79,8 +83,8 @@ async function api(options: AppOptions = {}): Promise<string> {
 }
 
 /** A bike checkout that waits for its door sensor (two minutes): a saga that will not end during the test. */
-const hold = (url: string, key: string, idempotencyKey = randomUUID()) =>
-  call(url, 'POST', '/v1/bike-checkouts', { body: bikeBody({ kioskId: KIOSK }), idempotencyKey, key });
+const hold = (url: string, key: string, idempotencyKey = randomUUID(), kioskId = KIOSK) =>
+  call(url, 'POST', '/v1/bike-checkouts', { body: bikeBody({ kioskId }), idempotencyKey, key });
 
 /** Sagas Temporal runs for a client, as an operator counts them. */
 async function runningOf(clientId: string): Promise<number> {
@@ -191,5 +195,51 @@ describe('a body nested deep', () => {
     process.stdout.write(`# a valid order with a field nested 20,000 deep (${body.length} bytes): ${answer.status} ${answer.body?.type ?? ''}\n`);
     assert.equal(answer.status, 400, JSON.stringify(answer.body).slice(0, 300));
     assert.match(answer.body.detail, /nested/);
+  });
+});
+
+describe('the operator routes', () => {
+  it('twenty reads of one running saga by an operator cost at most five Temporal calls, as a client\'s do', async () => {
+    const client = newClient();
+    const url = await api({ clients: [client], ops: true });
+    const started = await hold(url, client.key);
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const reads = async (path: string, key: string) => {
+      assert.equal((await call(url, 'GET', path, { key })).status, 200);
+      temporalCalls = 0;
+      for (let n = 0; n < 20; n++) assert.equal((await call(url, 'GET', path, { key })).status, 200);
+      return temporalCalls;
+    };
+    const asClient = await reads(`/v1/sagas/${started.body.id}`, client.key);
+    const asOperator = await reads(`/v1/ops/sagas/${started.body.id}`, OPERATOR_KEY);
+    process.stdout.write(`# 20 reads of one running saga: ${asClient} Temporal calls as its client, ${asOperator} as an operator\n`);
+    assert.ok(asOperator <= 5, `${asOperator} Temporal calls for 20 operator reads (${asClient} for the client's)`);
+  });
+
+  it('the attention list of running sagas costs Temporal at most one call per saga it lists, plus the list', async () => {
+    const client = newClient();
+    const kiosk = 'kiosk-attention';
+    await addKiosk(stack.backendsUrl, kiosk, 20);
+    const url = await api({ clients: [client], ops: true });
+    for (let n = 0; n < 10; n++) assert.equal((await hold(url, client.key, randomUUID(), kiosk)).status, 202);
+    const path = `/v1/ops/sagas?pageSize=100&kiosk=${kiosk}`;
+    await waitFor('the sagas to be listed', async () => (await call(url, 'GET', path, { key: OPERATOR_KEY })).body.items.length === 10, 10_000);
+    const fresh = await api({ clients: [client], ops: true });
+    temporalCalls = 0;
+    const answer = await call(fresh, 'GET', path, { key: OPERATOR_KEY });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body.items.length, 10);
+    process.stdout.write(`# attention list of ${answer.body.items.length} running sagas on a fresh API: ${temporalCalls} Temporal calls\n`);
+    assert.ok(temporalCalls <= answer.body.items.length + 1, `${temporalCalls} Temporal calls to list ${answer.body.items.length} sagas`);
+  });
+});
+
+describe('the API document', () => {
+  it('counts against the per-address rate limit for callers without a key, as every other route does', async () => {
+    const url = await api({ rateLimitPerMinute: 5 });
+    const statuses: number[] = [];
+    for (let n = 0; n < 6; n++) statuses.push((await fetch(`${url}/openapi.json`).then(async (r) => (await r.arrayBuffer(), r.status))));
+    process.stdout.write(`# six anonymous /openapi.json with a limit of 5 a minute: ${JSON.stringify(statuses)}\n`);
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429]);
   });
 });

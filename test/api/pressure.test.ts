@@ -13,6 +13,7 @@ import { buildApp } from '../../src/api/app';
 import { sagaDepsFrom } from '../../src/api/deps';
 import { sagaIdFor } from '../../src/api/idempotency';
 import { SagaGateway } from '../../src/api/saga-gateway';
+import { allocatorId, type AllocatorState } from '../../src/domain/allocation';
 import { DEFAULT_TUNING } from '../../src/domain/saga';
 import { dataConverterFrom } from '../../src/codec';
 import { addKiosk, bikeBody } from '../support/bikes';
@@ -137,6 +138,34 @@ describe('a section read and filed under load', () => {
     const full = await register('s-4000');
     assert.equal(full.status, 409, JSON.stringify(full.body));
     assert.equal(full.body.type, 'urn:sagaway:problem:section-full');
-    assert.match(full.body.detail, /8 requests/);
+    assert.match(full.body.detail, /takes at most 8 requests and holds 8$/);
+    assert.equal(full.body.limit, 8);
+  });
+});
+
+describe("a big section's allocator reading its ledger back", () => {
+  it('answers a read with a 503 to retry, not a failure', async () => {
+    const url = await api({});
+    const sectionId = await createSection(stack.backendsUrl, 2, 3_600_000, 7_200_000);
+    const section = { sectionId, capacity: 2, allocationAt: new Date(Date.now() + 3_600_000).toISOString(), windowClosesAt: new Date(Date.now() + 7_200_000).toISOString() };
+    const fresh: AllocatorState = { section, granted: [], queue: [], allocated: false, closed: false, maxHistory: 5_000, generation: 0 };
+    // Its one ledger page is a workflow that takes the request for the page and never answers, so the
+    // allocator stays where a run of a 50,000-request section spends seconds: reading its pages back.
+    const silentPage = await stack.client.workflow.start('seatAllocatorV2', { taskQueue: stack.config.taskQueue, workflowId: `silent-page-${randomUUID()}`, args: [fresh] });
+    const allocator = await stack.client.workflow.start('seatAllocatorV2', {
+      taskQueue: stack.config.taskQueue,
+      workflowId: allocatorId(sectionId),
+      args: [{ ...fresh, generation: 1, ledger: { pages: [{ id: silentPage.workflowId, ops: 1 }], tail: [], told: 0, held: 1 } }],
+    });
+    let last: unknown;
+    const busy = await waitFor(() => `a 503 (last: ${JSON.stringify(last)})`, async () => {
+      const answer = await call(url, 'GET', `/v1/sections/${sectionId}/allocation`, { key: API_KEY });
+      last = { status: answer.status, body: answer.body };
+      return answer.status === 503 && answer;
+    }, 30_000);
+    assert.equal(busy.body.type, 'urn:sagaway:problem:allocator-busy');
+    assert.equal(busy.headers.get('retry-after'), '1');
+    await allocator.terminate();
+    await silentPage.terminate();
   });
 });

@@ -11,6 +11,7 @@ const body = { debtor: { iban: ADA, currency: 'EUR' }, beneficiary: CLAIRE, amou
 
 /** The entries of a clean transfer, in order, as `kind` and what it is about. */
 const CLEAN_TRAIL = [
+  'status RUNNING',
   'requested',
   'screened CLEAR',
   'rate',
@@ -72,7 +73,8 @@ describe('a transfer\'s audit trail, read by an auditor', { concurrency: true },
     assert.deepEqual(entries.map(described), CLEAN_TRAIL);
     assert.deepEqual(entries.map((e) => e.sagaSeq), CLEAN_TRAIL.map((_, i) => i + 1));
 
-    const [requested] = entries;
+    const [started, requested] = entries;
+    assert.deepEqual(started!.actor, { client: CLIENT_ID }, 'the engine\'s start entry names the client the saga was started for');
     assert.equal(requested!.actor!.client, CLIENT_ID);
     assert.match(requested!.actor!.keyId!, /^sha256:[0-9a-f]{12}$/);
     assert.ok(!JSON.stringify(entries).includes(API_KEY), 'the key itself is never written');

@@ -171,6 +171,31 @@ async function allocatorLedgerPage(stack: Stack) {
   return { sagaId: pageId, outcome: 'a page of five operations, written by its allocator as it continued as new' };
 }
 
+/**
+ * An allocator run that read its ledger pages back, a window at a time (patch allocator-page-window), and
+ * continued as new in its turn.
+ */
+async function allocatorPagesReadBack(stack: Stack) {
+  const sectionId = `pages-${Date.now().toString(36)}`;
+  const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
+  const state: AllocatorState = { section: { sectionId, capacity: 2, allocationAt: inHours(1), windowClosesAt: inHours(2) }, granted: [], queue: [], allocated: false, closed: false, maxHistory: 20, generation: 0, pageOps: 2 };
+  const handle = await stack.client.workflow.start(seatAllocatorV2, { args: [state], taskQueue: stack.config.taskQueue, workflowId: allocatorId(sectionId) });
+  const readBack = async () => {
+    for await (const run of stack.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) {
+      if (run.status.name === 'CONTINUED_AS_NEW' && run.runId !== handle.firstExecutionRunId) return run.runId;
+    }
+    return undefined;
+  };
+  const file = (n: number) => handle.signal(fileRequestSignal, { sagaId: `saga-pages-${n}`, studentId: `s-${3000 + n}`, registeredAt: '2026-01-01T00:00:00.000Z', submittedAt: Date.now() });
+  for (let n = 1; n <= 30; n += 1) await file(n);
+  // The first run takes them all (it writes pages between them); the next reads them back, then more filings end it.
+  await waitFor('a second run', async () => (await handle.describe()).runId !== handle.firstExecutionRunId);
+  await waitFor('its pages read back', async () => handle.query(allocationQuery).catch(() => undefined));
+  for (let n = 31; n <= 130 && !(await readBack()); n += 1) await file(n);
+  const runId = await waitFor('a run that read its pages back and continued as new', readBack);
+  return { sagaId: handle.workflowId, runId, outcome: 'a run that read its ledger pages back, eight at a time, then continued as new' };
+}
+
 /** The claim of a completed registration: it lasts until the section's window closes. */
 async function claimOfRegistration(stack: Stack) {
   const sectionId = await createSection(stack.backendsUrl, 1, 0, 4_000);
@@ -298,6 +323,7 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
   // On a stack of their own: a short order deadline, the capture local, a small allocator history bound.
   { name: 'seat-allocator-continued-as-new', stack: 'short', run: allocatorContinuedAsNew },
   { name: 'allocator-ledger-page', run: allocatorLedgerPage },
+  { name: 'seat-allocator-pages-read-back', run: allocatorPagesReadBack },
   { name: 'order-local-pivot-completed', stack: 'short', run: (stack) => finishedOrder(stack, {}) },
   { name: 'order-deadline-compensated', stack: 'short', run: deadlineOrder },
 ];

@@ -98,12 +98,15 @@ function dispatcher(mocks: Map<string, Activities>): Activities {
   void close();
   const forward = (name: string) => (...args: never[]) => {
     const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
-    const mock = mocks.get(workflowId)?.[name];
+    const mock = mocks.get(workflowId)?.[name] ?? (name === 'appendAudit' ? unrecordedAudit : undefined);
     if (!mock) throw ApplicationFailure.nonRetryable(`the test did not mock ${name} for ${workflowId}`, 'NotMocked');
     return mock(...args);
   };
   return Object.fromEntries(Object.keys(real).map((name) => [name, forward(name)]));
 }
+
+/** Every saga writes its trail; a test that does not look at it has it stored nowhere. */
+const unrecordedAudit = async () => ({ value: { sagaSeq: 0, globalSeq: 0, hash: '' }, attempt: 1 });
 
 /** Saga tuning for tests: an undo is retried every few milliseconds and marked stuck after 3 attempts. */
 export const fastTuning: SagaTuning = { stuckAfterAttempts: 3, compensationBackoffMs: { initial: 10, max: 50 } };

@@ -7,8 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import type { temporal as proto } from '@temporalio/proto';
-import { inPriorityOrder, TASK_QUEUE, withAllocatorWorker } from '../../bench/allocator';
+import { historyOf, inPriorityOrder, TASK_QUEUE, withAllocatorWorker } from '../../bench/allocator';
 import { ALLOCATION_PAGE, allocatorId, AllocatorMessages, type AllocationPage, type AllocationView, type AllocatorState, type SeatRequest } from '../../src/domain/allocation';
 import { resolveTemporalCli } from '../../src/dev/temporal-cli';
 import { freePort, startDevServer, type RunningDevServer } from '../../src/dev/temporal-server';
@@ -16,15 +15,20 @@ import { allocatorLoadBundle } from '../support/workflow-bundle';
 
 const REQUESTS = Number(process.env.SAGAWAY_ALLOCATOR_TEST_REQUESTS ?? 20_000);
 const BATCH = 1_000;
+/** The whole test's time: 50,000 requests take minutes on 2 shared cores. */
+const BUDGET_MS = Math.max(600_000, REQUESTS * 40);
 /** Far under Temporal's 2 MB, and under its 256 KB warning. */
 const INPUT_BOUND = 256 * 1024;
+/** Any one payload: under Temporal's 256 KB warning (it refuses 2 MB). */
+const PAYLOAD_BOUND = 256 * 1024;
 let temporal: RunningDevServer;
 let connection: Connection;
 let client: Client;
 
 before(async () => {
   temporal = await startDevServer({ cli: await resolveTemporalCli(), port: await freePort(), uiPort: null, dbFile: null });
-  connection = await Connection.connect({ address: temporal.address });
+  // One batch of a run's events (the ledger pages it read back, ~150 KB each) may pass gRPC's default 4 MB.
+  connection = await Connection.connect({ address: temporal.address, channelArgs: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 } });
   client = new Client({ connection, namespace: 'default' });
 });
 
@@ -32,9 +36,6 @@ after(async () => {
   await connection?.close();
   await temporal?.stop();
 });
-
-const sizeOf = (p: { payloads?: Array<{ data?: Uint8Array | null; metadata?: Record<string, Uint8Array> | null }> | null } | null | undefined) =>
-  (p?.payloads ?? []).reduce((sum, x) => sum + (x.data?.length ?? 0) + Object.values(x.metadata ?? {}).reduce((m, v) => m + v.length, 0), 0);
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | false>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -47,7 +48,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 }
 
 describe(`a section of ${REQUESTS} requests`, () => {
-  it('holds every filing exactly once, in priority order, and carries a bounded state across continue-as-new', { timeout: 600_000 }, async () => {
+  it('holds every filing exactly once, in priority order, and carries a bounded state across continue-as-new', { timeout: BUDGET_MS }, async () => {
     await withAllocatorWorker(temporal.address, async () => {
       const sectionId = `huge-${Date.now().toString(36)}`;
       const section = { sectionId, capacity: 20_000, allocationAt: new Date(Date.now() + 3_600_000).toISOString(), windowClosesAt: new Date(Date.now() + 7_200_000).toISOString() };
@@ -62,18 +63,27 @@ describe(`a section of ${REQUESTS} requests`, () => {
       }));
       const file = (batch: SeatRequest[]) =>
         client.workflow.signalWithStart('seatAllocatorV2', { workflowId: allocatorId(sectionId), taskQueue: TASK_QUEUE, args: [initial], signal: AllocatorMessages.fileRequests, signalArgs: [batch] });
-      for (let i = 0; i < REQUESTS; i += BATCH) await file(requests.slice(i, i + BATCH));
       const handle = client.workflow.getHandle(allocatorId(sectionId));
-      await until('every filing held', 300_000, async () => {
+      // At most eight batches (141 KB each) ahead of the allocator: fifteen sent while one task runs would pass the
+      // 2 MB of events the server buffers, and it would fail that task (the client's doing, not the allocator's).
+      let firstRun = '';
+      for (let i = 0; i < REQUESTS; i += BATCH) {
+        const { signaledRunId } = await file(requests.slice(i, i + BATCH));
+        if (i === 0) firstRun = signaledRunId;
+        await until('the batches taken', 60_000, async () => (await handle.query<number>(AllocatorMessages.requestCountQuery)) >= i - 7 * BATCH || false);
+      }
+      await until('every filing held', BUDGET_MS / 2, async () => {
         const view = await handle.query<AllocationView, [AllocationPage]>(AllocatorMessages.allocationQuery, { from: 0, limit: 1 });
         return view.waitlistCount === REQUESTS || false;
       });
 
-      // The first batch again (a retried filing), once all are held: nothing is held twice, and the allocator,
-      // idle after it, continues as new, so the line below is read from a run that read its pages back.
-      const first = (await handle.describe()).runId;
-      await file(requests.slice(0, BATCH));
-      await until('a run that read its pages back', 120_000, async () => (await handle.describe()).runId !== first || false);
+      // The first batch again (a retried filing), once all are held: nothing is held twice. Sent until the
+      // allocator has continued as new at least once, so the line below is read from a run that read its pages back.
+      for (let retry = 0; (await handle.describe()).runId === firstRun; retry++) {
+        assert.ok(retry < 10, 'the allocator never continued as new');
+        await file(requests.slice(0, BATCH));
+        await new Promise((r) => setTimeout(r, 2_000));
+      }
 
       const line: string[] = [];
       for (;;) {
@@ -87,17 +97,17 @@ describe(`a section of ${REQUESTS} requests`, () => {
       assert.equal(new Set(line).size, REQUESTS, 'each filing held once');
       assert.deepEqual(line, inPriorityOrder(requests).map((r) => r.sagaId), 'in priority order');
 
-      const inputs: number[] = [];
-      for (let runId: string | undefined = (await handle.describe()).runId; runId; ) {
-        // Only each run's first event: a run's whole history (its pages read back) may pass gRPC's 4 MB in one answer.
-        const { history }: proto.api.workflowservice.v1.IGetWorkflowExecutionHistoryResponse = await client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: handle.workflowId, runId }, maximumPageSize: 1 });
-        const started: proto.api.history.v1.IWorkflowExecutionStartedEventAttributes | null | undefined = history?.events?.[0]?.workflowExecutionStartedEventAttributes;
-        inputs.unshift(sizeOf(started?.input));
-        runId = started?.continuedExecutionRunId || undefined;
-      }
-      process.stdout.write(`allocator ${REQUESTS}: ${inputs.length} runs, continue-as-new inputs (KB): ${inputs.map((b) => (b / 1024).toFixed(1)).join(' ')}\n`);
-      assert.ok(inputs.length > 1, `continued as new (${inputs.length} runs)`);
-      assert.ok(Math.max(...inputs) < INPUT_BOUND, `largest input ${Math.max(...inputs)} bytes`);
+      const history = await historyOf(client, handle.workflowId);
+      const kb = (b: number) => (b / 1024).toFixed(1);
+      process.stdout.write(
+        `allocator ${REQUESTS}: ${history.runs} runs, continue-as-new inputs (KB): ${history.inputBytes.map(kb).join(' ')}; ` +
+          `largest payload ${kb(history.maxPayloadBytes)} KB, longest workflow task ${history.maxTaskMs} ms (${history.maxTaskAt}), ${history.failedTasks} failed tasks, ${history.redone} redone for a signal that came as it continued as new\n`,
+      );
+      assert.ok(history.runs > 1, `continued as new (${history.runs} runs)`);
+      assert.ok(history.maxInputBytes < INPUT_BOUND, `largest input ${history.maxInputBytes} bytes`);
+      assert.ok(history.maxPayloadBytes < PAYLOAD_BOUND, `largest payload ${history.maxPayloadBytes} bytes`);
+      // A task the deadlock detector stopped (2 s in the sandbox) or the server refused is a failed task.
+      assert.deepEqual(history.trouble, [], 'failed or timed-out workflow tasks');
       await handle.terminate('done');
       for await (const page of client.workflow.list({ query: `WorkflowType = 'allocatorLedger' AND ExecutionStatus = 'Running'` })) {
         await client.workflow.getHandle(page.workflowId).terminate('done').catch(() => undefined);

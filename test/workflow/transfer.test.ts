@@ -7,6 +7,7 @@ import { reportAttempts } from '../../src/activities/attempts';
 import { networkRejection } from '../../src/activities/transfer-activities';
 import type { AuditEntryInput } from '../../src/domain/audit';
 import { complianceReviewUpdate, crossBorderTransfer } from '../../src/workflows/cross-border-transfer';
+import { operatorActionUpdate } from '../../src/workflows/messages';
 import { sagaStateQuery } from '../../src/workflows/saga';
 import { transferReturn } from '../../src/workflows/transfer-return';
 import { waitFor } from '../support/http';
@@ -35,12 +36,14 @@ type Behaviour = (input: any) => Promise<unknown>;
 /**
  * The transfer's activities, mocked: calls are recorded in order, and the posting's lines kept. The audit
  * entries are kept apart (`written`: every attempt, as the store is sent them); with `auditFlaky` each
- * entry's first attempt fails after it was written, as a store whose answer is lost.
+ * entry's first attempt fails after it was written, as a store whose answer is lost; while `auditDown()`
+ * the store cannot be reached.
  */
-function mockTransfer(overrides: Record<string, Behaviour> = {}, { auditFlaky = false } = {}) {
+function mockTransfer(overrides: Record<string, Behaviour> = {}, { auditFlaky = false, auditDown = (): boolean => false } = {}) {
   const written: AuditEntryInput[] = [];
   const auditing = reportAttempts({
     appendAudit: async (entry: AuditEntryInput) => {
+      if (auditDown()) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
       written.push(entry);
       if (auditFlaky && Context.current().info.attempt === 1) throw new Error('the store applied it, and the answer was lost');
       return { sagaSeq: written.length, globalSeq: written.length, hash: 'h' };
@@ -94,6 +97,7 @@ describe('cross-border transfer, audit trail', { concurrency: true }, () => {
     const view = await env.execute(crossBorderTransfer, [input(toJpy)], activities);
     assert.equal(view.status, 'COMPLETED', JSON.stringify(view.error));
     assert.deepEqual(trail(written), [
+      'status RUNNING',
       'requested',
       'screened',
       'rate',
@@ -108,7 +112,7 @@ describe('cross-border transfer, audit trail', { concurrency: true }, () => {
     for (const e of written) keys.set(e.key, (keys.get(e.key) ?? 0) + 1);
     assert.deepEqual([...new Set(keys.values())], [2], 'each entry sent twice (the lost answer, then its retry), always under the same key');
     assert.ok([...keys.keys()].every((k) => k.startsWith(`${view.id}:appendAudit#`)), [...keys.keys()].join());
-    const requested = written[0]!;
+    const requested = written.find((e) => e.kind === 'requested')!;
     assert.deepEqual(requested.actor, { client: 'shop', keyId: 'sha256:0123456789ab' });
     assert.deepEqual(requested.data.travelRule, { payer: { name: 'Account holder', account: 'DE89370400440532013000' }, payee: { name: 'Sato Hanako', account: '1234567', agent: 'MHCBJPJT', country: 'JP' } });
     assert.equal(requested.data.uetr, view.result!.uetr);
@@ -123,7 +127,7 @@ describe('cross-border transfer, audit trail', { concurrency: true }, () => {
     });
     const view = await env.execute(crossBorderTransfer, [input(toJpy)], activities);
     assert.equal(view.status, 'COMPENSATED');
-    assert.deepEqual(trail(written).slice(4), [
+    assert.deepEqual(trail(written).slice(5), [
       'message-sent pacs.008.001.08',
       'message-received pacs.002.001.10 RJCT',
       'status releaseHold RELEASED',
@@ -132,6 +136,50 @@ describe('cross-border transfer, audit trail', { concurrency: true }, () => {
     ]);
     const report = written.find((e) => e.kind === 'message-received')!;
     assert.deepEqual([report.data.reason, report.data.sha256], ['AC04', 'f'.repeat(64)]);
+  });
+});
+
+describe('cross-border transfer, audit store unreachable', () => {
+  it('a write the store does not take is STUCK past the attempts bound, alerted once, and ends by itself when the store is back', async () => {
+    let storeDown = true;
+    const alerts: Array<{ kind: string; step: string | null }> = [];
+    const { activities, written } = mockTransfer({
+      sendAlert: async (alert) => {
+        alerts.push(alert);
+      },
+    }, { auditDown: () => storeDown });
+    const handle = await env.start(crossBorderTransfer, [input()], activities);
+    const stuckStep = async () => (await handle.query(sagaStateQuery)).steps.find((s) => s.name === 'appendAudit#status:started');
+    await waitFor('the audit write STUCK', async () => (await stuckStep())?.status === 'STUCK', 20_000);
+    const stuckAt = (await stuckStep())!.attempts;
+    assert.ok(stuckAt >= fastTuning.stuckAfterAttempts, `STUCK after ${stuckAt} attempts`);
+    await waitFor('more rounds while STUCK', async () => ((await stuckStep())?.attempts ?? 0) > stuckAt + 2, 20_000);
+    assert.deepEqual(alerts.map((a) => [a.kind, a.step]), [['STUCK', 'appendAudit#status:started']], 'alerted once for the episode');
+    storeDown = false;
+    const view = await handle.result();
+    assert.equal(view.status, 'COMPLETED');
+    assert.equal(view.steps.find((s) => s.name === 'appendAudit#status:started')?.status, 'SUCCEEDED');
+    assert.deepEqual(trail(written).slice(0, 2), ['status RUNNING', 'requested']);
+    assert.equal(trail(written).at(-1), 'status COMPLETED');
+  });
+});
+
+describe('cross-border transfer, operator actions', () => {
+  it('a posting refused after the network settled: the operator\'s resolve is in the transfer\'s trail, before its final status', async () => {
+    const { activities, written } = mockTransfer({
+      postTransfer: async () => {
+        throw businessRejection('AccountBlocked', 'corebanking: the account is blocked for postings');
+      },
+      lookupPosting: async () => ({ found: false, status: null }),
+    });
+    const handle = await env.start(crossBorderTransfer, [input()], activities);
+    await waitFor('postTransfer STUCK', async () => (await handle.query(sagaStateQuery)).steps.some((s) => s.name === 'postTransfer' && s.status === 'STUCK'), 20_000);
+    await handle.executeUpdate(operatorActionUpdate, { args: [{ action: 'resolve', step: 'postTransfer', operator: 'carla', reason: 'posted by hand, ticket OPS-7' }] });
+    const view = await handle.result();
+    assert.equal(view.status, 'COMPLETED', JSON.stringify([view.error, view.steps]));
+    assert.deepEqual(trail(written).slice(-4), ['operator-action postTransfer', 'posted', 'message-sent notification', 'status COMPLETED']);
+    const action = written.find((e) => e.kind === 'operator-action')!;
+    assert.deepEqual([action.actor, action.data.action, action.data.reason], [{ operator: 'carla' }, 'resolve', 'posted by hand, ticket OPS-7']);
   });
 });
 
@@ -233,14 +281,16 @@ describe('cross-border transfer, compliance review (four eyes)', { concurrency: 
     await awaitingReview(handle);
     assert.ok(!calls.includes('holdFunds'), 'nothing is held while it waits');
     await handle.executeUpdate(complianceReviewUpdate, review('alice', 'approve'));
+    await waitFor('alice\'s approval in the trail while the second is awaited', async () => written.some((e) => e.kind === 'reviewed' && e.actor?.operator === 'alice'), 10_000);
     await assert.rejects(handle.executeUpdate(complianceReviewUpdate, review('alice', 'approve')), (err: Error) => /already reviewed/.test(String((err.cause as Error | undefined)?.message)));
     const state = await handle.executeUpdate(complianceReviewUpdate, review('bob', 'approve'));
     assert.equal(state.decision, 'APPROVED');
     const view = await handle.result();
     assert.equal(view.status, 'COMPLETED');
     assert.deepEqual((view.details.reviews as Array<{ operator: string }>).map((r) => r.operator), ['alice', 'bob']);
-    assert.deepEqual(trail(written).slice(1, 5), ['screened', 'reviewed', 'reviewed', 'status awaitComplianceReview APPROVED']);
-    assert.deepEqual(written.filter((e) => e.kind === 'reviewed').map((e) => [e.actor?.operator, e.data.decision]), [['alice', 'approve'], ['bob', 'approve']]);
+    assert.deepEqual(trail(written).slice(2, 6), ['screened', 'reviewed awaitComplianceReview', 'reviewed awaitComplianceReview', 'status awaitComplianceReview APPROVED']);
+    assert.deepEqual(written.filter((e) => e.kind === 'reviewed').map((e) => [e.actor?.operator, e.data.decision, e.data.reason]), [['alice', 'approve', 'alice checked the list entry'], ['bob', 'approve', 'bob checked the list entry']]);
+    assert.ok(written.filter((e) => e.kind === 'reviewed').every((e) => Number.isFinite(Date.parse(String(e.data.at)))), 'each review has its time');
     assert.equal(written.find((e) => e.kind === 'screened')!.data.matches && (written.find((e) => e.kind === 'screened')!.data.matches as any[])[0].screeningHit.listEntry, 'EU-CFSP-2024/1187');
   });
 
@@ -276,7 +326,7 @@ describe('transfer return', () => {
     assert.deepEqual(calls, ['creditReturn', 'notifyTransfer']);
     assert.deepEqual(netZero(posted[0]!), [0, 0]);
     assert.match(view.result!.reason, /MD07 beneficiary deceased/);
-    assert.deepEqual(trail(written), ['message-received pacs.004.001.09', 'posted', 'message-sent notification', 'status COMPLETED']);
-    assert.equal(written[0]!.data.sha256, 'e'.repeat(64));
+    assert.deepEqual(trail(written), ['status RUNNING', 'message-received pacs.004.001.09', 'posted', 'message-sent notification', 'status COMPLETED']);
+    assert.equal(written[1]!.data.sha256, 'e'.repeat(64));
   });
 });

@@ -2,6 +2,7 @@ import { QueryNotRegisteredError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { MAX_REQUESTS_PER_SECTION } from '../../config';
 import { allocatorId, AllocatorMessages, claimId, type AllocationView, type ClientAllocation, type SeatDecision } from '../../domain/allocation';
 import { ClassRegistrationRequestSchema, type ClassRegistrationRequest } from '../../domain/class-request';
 import type { Money } from '../../domain/money';
@@ -21,8 +22,6 @@ export interface ClassRouteOptions {
   maxRequestsPerSection?: number;
 }
 
-export const DEFAULT_MAX_REQUESTS_PER_SECTION = 10_000;
-
 const SectionSchema = z.object({ sectionId: z.string(), capacity: z.number(), allocationAt: z.string(), windowClosesAt: z.string() });
 
 /** The section as the registrar has it, or null if there is no such section. */
@@ -36,8 +35,17 @@ async function sectionOf(registrarUrl: string, sectionId: string) {
   return SectionSchema.parse(await res.json());
 }
 
+/**
+ * A run of a big section's allocator answers no read until it has read its ledger pages back (a few
+ * seconds for 50,000 requests): that is a 503 to retry, not a failure.
+ */
+const readingBack = (sectionId: string) =>
+  new HttpProblem(503, 'allocator-busy', "The section's allocator is busy", `the allocator of section ${sectionId} is reading its requests back; retry shortly`, {}, { 'retry-after': '1' });
+
 async function allocationOf(gateway: SagaGateway, registrarUrl: string, sectionId: string) {
-  const live = await gateway.queryEntity<AllocationView>(allocatorId(sectionId), AllocatorMessages.allocationQuery);
+  const live = await gateway.queryEntity<AllocationView>(allocatorId(sectionId), AllocatorMessages.allocationQuery).catch((err: unknown) => {
+    throw err instanceof QueryNotRegisteredError ? readingBack(sectionId) : err;
+  });
   if (live) return live;
   const section = await sectionOf(registrarUrl, sectionId);
   if (!section) throw new HttpProblem(404, 'section-not-found', 'Section not found', `no section ${sectionId}`);
@@ -76,7 +84,7 @@ async function refuseFullSection(gateway: SagaGateway, sectionId: string, limit:
     throw err;
   }
   if (held !== null && held >= limit) {
-    throw new HttpProblem(409, 'section-full', 'The section takes no more requests', `section ${sectionId} already holds ${held} requests, its limit`, { limit });
+    throw new HttpProblem(409, 'section-full', 'The section takes no more requests', `section ${sectionId} takes at most ${limit} requests and holds ${held}`, { limit });
   }
 }
 
@@ -95,7 +103,7 @@ export function classRoutes(app: FastifyInstance, gateway: SagaGateway, options:
     precheck: async (body: ClassRegistrationRequest, sagaId: string, clientId: string, requestHash: string) => {
       const section = await sectionOf(options.registrarUrl, body.sectionId);
       if (!section) throw new HttpProblem(404, 'section-not-found', 'Section not found', `no section ${body.sectionId}`);
-      await refuseFullSection(gateway, body.sectionId, options.maxRequestsPerSection ?? DEFAULT_MAX_REQUESTS_PER_SECTION);
+      await refuseFullSection(gateway, body.sectionId, options.maxRequestsPerSection ?? MAX_REQUESTS_PER_SECTION);
       const holder = await gateway.claim(claimId(body.sectionId, body.studentId), section.windowClosesAt, { sagaId, clientId, requestHash });
       if (holder.sagaId !== sagaId) {
         const yours = holder.clientId === clientId;

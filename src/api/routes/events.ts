@@ -6,7 +6,7 @@ import { SagaFeeds, type FeedEvent } from '../../observability/saga-feeds';
 import type { SagaGateway } from '../saga-gateway';
 import { problemResponses, SagaIdSchema } from '../schemas';
 import { HttpProblem } from '../problems';
-import { ClientSlots } from '../wait-limit';
+import { StreamPlaces } from '../stream-places';
 import type { Redis } from 'ioredis';
 import { notFound } from './sagas';
 
@@ -36,11 +36,12 @@ export const EventHeadersSchema = z.object({ 'last-event-id': z.string().max(512
  */
 export function eventRoutes(app: FastifyInstance, gateway: SagaGateway, options: EventStreamOptions = DEFAULT_EVENT_STREAMS): void {
   const feeds = new SagaFeeds((sagaId, owner) => gateway.view(sagaId, owner), options);
-  const slots = new ClientSlots('streams', options.maxPerClient, options.redis ?? null);
+  const places = new StreamPlaces('streams', options.maxPerClient, options.lingerMs, options.redis ?? null);
   const count = () => feeds.size;
   feedCounts.add(count);
   app.addHook('preClose', async () => {
     feeds.close();
+    places.close();
     feedCounts.delete(count);
   });
 
@@ -58,7 +59,7 @@ export function eventRoutes(app: FastifyInstance, gateway: SagaGateway, options:
     const { id } = request.params;
     const view = await gateway.view(id, request.clientId);
     if (!view) throw notFound(id);
-    const release = await slots.acquire(request.clientId);
+    const release = await places.acquire(request.clientId, id);
     if (!release) throw tooManyStreams('client', options.maxPerClient);
     reply.hijack();
     const res = reply.raw;
@@ -68,19 +69,21 @@ export function eventRoutes(app: FastifyInstance, gateway: SagaGateway, options:
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), options.heartbeatMs);
     let unsubscribe = (): void => undefined;
     let closed = false;
-    const close = () => {
+    // The client left while the saga runs: its feed lingers, and the place with it. The saga ended: given back.
+    const close = (sagaEnded: boolean) => {
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
       unsubscribe();
-      release();
+      if (sagaEnded) release();
+      else places.keep(request.clientId, id, release);
       eventStreamsOpen.dec();
       if (!res.writableEnded) res.end();
     };
-    res.on('close', close);
+    res.on('close', () => close(false));
     unsubscribe = feeds.subscribe(id, request.clientId, request.headers['last-event-id'], {
       send: (event) => res.write(format(event)),
-      end: close,
+      end: () => close(true),
     });
   });
 }

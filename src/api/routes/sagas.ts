@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { depthGuarded } from '../json-depth';
 import { HttpProblem } from '../problems';
 import type { CommandOutcome, SagaGateway } from '../saga-gateway';
 import { presentView } from '../present';
@@ -64,7 +65,7 @@ export function sagaRoutes(app: FastifyInstance, gateway: SagaGateway): void {
 
   // Cancel takes no body, an empty one, or { reason }: its own scope reads an empty JSON body as none.
   void app.register(async (scope) => {
-    const json = scope.getDefaultJsonParser('error', 'error');
+    const json = depthGuarded(scope.getDefaultJsonParser('error', 'error'));
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
       if ((body as string).trim() === '') done(null, undefined);
