@@ -7,6 +7,7 @@ import { fileRequestSignal } from '../../src/workflows/messages';
 import { call, clearFaults, injectFault, sagaKey, waitFor, waitForView } from './http';
 import { orderBody } from './orders';
 import { OPERATOR_KEY, type Stack, type StackOptions } from './stack';
+import { returnWhilePosting } from './transfers';
 import { confirmPrice, steerSupplier, tripAwaitingConfirmation, tripBody } from './trips';
 
 /** The stack most scenarios share; a scenario with `env` runs on a stack of its own kind (see STACKS). */
@@ -245,6 +246,13 @@ async function returnedTransfer(stack: Stack) {
   return ended(stack, `${transfer.sagaId}-return`);
 }
 
+/** A pacs.004 taken while the transfer still posts: the return waits for the transfer to complete, then credits. */
+async function returnWaitedForTransfer(stack: Stack) {
+  const { id, status } = await returnWhilePosting(stack);
+  if (status !== 202) throw new Error(`the pacs.004 delivered while posting was answered ${status}`);
+  return ended(stack, `${id}-return`);
+}
+
 async function finishedTrip(stack: Stack, overrides: Record<string, unknown>) {
   const answer = await call(stack.apiUrl, 'POST', '/v1/trips', { body: tripBody(overrides), prefer: 'wait=30' });
   if (answer.status !== 200) throw new Error(`trip did not finish: ${JSON.stringify(answer.body)}`);
@@ -320,6 +328,7 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
   { name: 'transfer-network-rejected', run: (stack) => finishedTransfer(stack, TRANSFER_BENEFICIARIES.closed) },
   { name: 'transfer-reviewed-completed', run: reviewedTransfer },
   { name: 'transfer-return-completed', run: returnedTransfer },
+  { name: 'transfer-return-waited-completed', run: returnWaitedForTransfer },
   // On a stack of their own: a short order deadline, the capture local, a small allocator history bound.
   { name: 'seat-allocator-continued-as-new', stack: 'short', run: allocatorContinuedAsNew },
   { name: 'allocator-ledger-page', run: allocatorLedgerPage },
