@@ -62,7 +62,8 @@ describe('committed histories replay against today\'s workflow code', () => {
     const paths = [
       'order-cancelled', 'order-deadline-compensated', 'order-stuck-after-pivot-operator-resolve', 'order-unreadable-capture-operator-retry',
       'order-local-pivot-completed', 'bike-checkout-partial', 'registration-claim', 'seat-allocator-moved', 'seat-allocator-continued-as-new', 'allocator-ledger-page',
-      'trip-reheld', 'transfer-reviewed-completed', 'transfer-network-rejected', 'transfer-return-completed',
+      'trip-reheld', 'transfer-reviewed-completed', 'transfer-network-rejected', 'transfer-return-completed', 'transfer-return-waited-completed',
+      'seat-allocator-pages-read-back',
     ];
     assert.deepEqual(paths.filter((path) => !names.includes(`v0.3.0/${path}.json`)), []);
   });
