@@ -19,7 +19,7 @@ export class SagawayClient {
             apiKey: options.apiKey,
             retry: { ...DEFAULT_RETRY, ...options.retry },
             fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
-            userAgent: 'sagaway-client/0.2.0',
+            userAgent: 'sagaway-client/0.3.0',
         };
     }
     startOrder(order, options) {
@@ -33,6 +33,10 @@ export class SagawayClient {
     }
     startTrip(trip, options) {
         return this.start('/v1/trips', trip, options);
+    }
+    /** A cross-border transfer; a potential sanctions match waits for two officers' review (docs/sagas/transfer.md). */
+    startTransfer(transfer, options) {
+        return this.start('/v1/transfers', transfer, options);
     }
     /** Whether a kiosk has bikes (`bikesAvailable` null: unknown right now); a kiosk's key reads its own only. */
     async kioskAvailability(kioskId, options = {}) {

@@ -1,7 +1,7 @@
 import { SagawayTimeout } from './errors.js';
 import { follow, type FollowOptions, type SagaEvent } from './events.js';
 import { DEFAULT_RETRY, pause, send, type RetryPolicy, type Transport } from './http.js';
-import type { BikeCheckoutRequest, BikeInBay, ClassRegistrationRequest, KioskAvailability, ListQuery, OrderRequest, PriceConfirmation, SagaList, SagaView, SectionAllocation, TripRequest } from './types.js';
+import type { BikeCheckoutRequest, BikeInBay, ClassRegistrationRequest, KioskAvailability, ListQuery, OrderRequest, PriceConfirmation, SagaList, SagaView, SectionAllocation, TransferRequest, TripRequest } from './types.js';
 
 export interface ClientOptions {
   /** Where the API is, such as `http://127.0.0.1:3000`. */
@@ -59,7 +59,7 @@ export class SagawayClient {
       apiKey: options.apiKey,
       retry: { ...DEFAULT_RETRY, ...options.retry },
       fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
-      userAgent: 'sagaway-client/0.2.0',
+      userAgent: 'sagaway-client/0.3.0',
     };
   }
 
@@ -77,6 +77,11 @@ export class SagawayClient {
 
   startTrip(trip: TripRequest, options?: StartOptions): Promise<SagaView> {
     return this.start('/v1/trips', trip, options);
+  }
+
+  /** A cross-border transfer; a potential sanctions match waits for two officers' review (docs/sagas/transfer.md). */
+  startTransfer(transfer: TransferRequest, options?: StartOptions): Promise<SagaView> {
+    return this.start('/v1/transfers', transfer, options);
   }
 
   /** Whether a kiosk has bikes (`bikesAvailable` null: unknown right now); a kiosk's key reads its own only. */

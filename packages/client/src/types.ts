@@ -12,6 +12,7 @@ export type OrderRequest = JsonBody<'startOrder'>;
 export type BikeCheckoutRequest = JsonBody<'startBikeCheckout'>;
 export type ClassRegistrationRequest = JsonBody<'startClassRegistration'>;
 export type TripRequest = JsonBody<'startTrip'>;
+export type TransferRequest = JsonBody<'startTransfer'>;
 export type PriceConfirmation = JsonBody<'confirmTripPrice'>;
 
 export type KioskAvailability = operations['getKioskAvailability']['responses'][200]['content']['application/json'];
