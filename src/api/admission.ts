@@ -75,7 +75,11 @@ export class Admission {
     const giveBack = () => taken.splice(0).forEach((key) => this.unpend(key));
     for (const [key, limit, problem] of bounds) {
       if (limit <= 0) continue;
-      const counted = await this.fresh(key);
+      // A count that fails (Temporal's visibility away) gives back the places already taken.
+      const counted = await this.fresh(key).catch((err: unknown) => {
+        giveBack();
+        throw err;
+      });
       // No await between the check and the place taken: starts sent together are counted one by one.
       if (counted.running + counted.since + (this.pending.get(key) ?? 0) >= limit) {
         giveBack();

@@ -55,6 +55,8 @@ export function advance(cursor: Cursor, transition: Transition): Cursor {
 const STEP_LETTERS: Record<StepStatus, string> = { RUNNING: 'R', SUCCEEDED: 'S', FAILED: 'F', COMPENSATING: 'C', COMPENSATED: 'U', STUCK: 'K' };
 const STATUS_LETTERS: Record<SagaStatus, string> = { RUNNING: 'R', COMPENSATING: 'C', COMPLETED: 'D', COMPENSATED: 'U', FAILED: 'F' };
 const NONE = '-';
+/** More step statuses than any saga's path holds (a household of 10 bikes, every step's whole path, and its trail). */
+const MAX_CURSOR_STEPS = 1_000;
 
 /**
  * `<saga status>.<audit entries>.<step statuses>`, one letter a status, a run of one letter counted
@@ -78,6 +80,8 @@ export function decodeCursor(id: string | undefined): Cursor | null {
     if (stepStatus === undefined) return null;
     const n = count ? Number(count) : 1;
     if (n < 2 && count) return null;
+    // No saga has this many steps: a cursor that says so was not written by this API.
+    if (steps.length + n > MAX_CURSOR_STEPS) return null;
     for (let i = 0; i < n; i += 1) steps.push(stepStatus);
   }
   return { status, steps, audit: Number(match[2]) };

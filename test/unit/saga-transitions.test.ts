@@ -43,6 +43,8 @@ describe('event ids', () => {
     assert.equal(id, 'C.2.S3K-');
     assert.deepEqual(decodeCursor(id), { ...cursor, steps: [...cursor.steps] });
     for (const foreign of [undefined, '', 'a1b2c3d4.7', 'X.0.S', 'R.0.S1', 'R.0.Q', 'R.x.S']) assert.equal(decodeCursor(foreign), null, String(foreign));
+    // 509 characters that would stand for a million steps (8 MB copied for each event sent): not ours.
+    assert.equal(decodeCursor(`R.0.${'-9999'.repeat(101)}`), null);
   });
 });
 
