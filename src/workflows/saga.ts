@@ -212,6 +212,13 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
 
   private async fail<R>(error: SagaError): Promise<SagaView<R>> {
     log.error('saga failed after its pivot; it needs an operator', { sagaId: this.id, error });
+    if (this.trail.enabled && this.ctx.caller.declared) {
+      // The alert goes out first: a final status the audit store does not take must not hide this saga.
+      const alerted = this.ctx.alert('FAILED', error.step, error.message).catch(() => undefined);
+      const failed = await this.finish<R>('FAILED', null, error);
+      await alerted;
+      return failed;
+    }
     const view = await this.finish<R>('FAILED', null, error);
     // An alert refused for good (webhook 4xx) must not turn the FAILED view into a failed workflow.
     if (this.ctx.caller.declared) await this.ctx.alert('FAILED', error.step, error.message).catch(() => undefined);

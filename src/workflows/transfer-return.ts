@@ -58,7 +58,8 @@ export async function transferReturn(input: TransferReturnInput): Promise<SagaVi
   const credited = creditBack(input.returned, input.debitCurrency, input.rateE6);
   const reason = describeReason(input.reason);
   saga.annotate({ transferId: input.transferId, uetr: input.uetr, returned: input.returned, credited, reason });
-  if (input.transferPending) saga.refuseCancels('the money came back to us: a return is credited, not cancelled');
+  // Whenever it came: a cancelled return would leave the money on the nostro, credited to nobody.
+  saga.refuseCancels('the money came back to us: a return is credited, not cancelled');
   const view = await saga.run(async () => {
     await audit.write('message-received', 'message-received:pacs.004', {
       type: MessageTypes.pacs004, sha256: input.messageSha256, msgId: input.returnMsgId, transferId: input.transferId, uetr: input.uetr, returned: input.returned, reason: input.reason,

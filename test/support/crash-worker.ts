@@ -6,6 +6,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { orderBackends } from './order-saga';
+import { unrecordedAudit } from './workflow-env';
 import { sagaViewSinks } from '../../src/views/saga-view-store';
 
 async function main() {
@@ -22,7 +23,7 @@ async function main() {
     connection,
     taskQueue: process.env.CRASH_TASK_QUEUE!,
     workflowBundle: { code: readFileSync(process.env.CRASH_BUNDLE!, 'utf8') },
-    activities,
+    activities: { ...activities, appendAudit: unrecordedAudit },
     sinks: sagaViewSinks(null),
   });
   process.stdout.write('ready\n');

@@ -106,7 +106,8 @@ function dispatcher(mocks: Map<string, Activities>): Activities {
 }
 
 /** Every saga writes its trail; a test that does not look at it has it stored nowhere. */
-const unrecordedAudit = async () => ({ value: { sagaSeq: 0, globalSeq: 0, hash: '' }, attempt: 1 });
+/** The audit trail of a test that does not record it: stored nowhere. */
+export const unrecordedAudit = async () => ({ value: { sagaSeq: 0, globalSeq: 0, hash: '' }, attempt: 1 });
 
 /** Saga tuning for tests: an undo is retried every few milliseconds and marked stuck after 3 attempts. */
 export const fastTuning: SagaTuning = { stuckAfterAttempts: 3, compensationBackoffMs: { initial: 10, max: 50 } };

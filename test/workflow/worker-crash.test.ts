@@ -24,7 +24,7 @@ import { cancelUpdate, orderCheckout } from '../../src/workflows';
 import { waitFor } from '../support/http';
 import { input, orderBackends } from '../support/order-saga';
 import { workflowBundleFile } from '../support/workflow-bundle';
-import { startTestServer } from '../support/workflow-env';
+import { startTestServer, unrecordedAudit } from '../support/workflow-env';
 
 const UNDOS = ['releaseInventory', 'voidPayment', 'cancelShipment'];
 
@@ -59,7 +59,7 @@ async function killedDuring(hangOn: string, overrides: Parameters<typeof input>[
     doomed.kill('SIGKILL');
     const taken = meanwhile(handle);
     const { activities, calls } = orderBackends(backends);
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { code: readFileSync(bundleFile, 'utf8') }, activities, sinks: sagaViewSinks(null), shutdownGraceTime: '1 second' });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { code: readFileSync(bundleFile, 'utf8') }, activities: { ...activities, appendAudit: unrecordedAudit }, sinks: sagaViewSinks(null), shutdownGraceTime: '1 second' });
     const view = await worker.runUntil(handle.result());
     return { view, calls, taken: await taken };
   } finally {
