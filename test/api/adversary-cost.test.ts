@@ -65,7 +65,7 @@ interface AppOptions {
 
 async function api(options: AppOptions = {}): Promise<string> {
   // Reads go where a deployment's go: the views the stack's worker publishes in its data folder.
-  const views = new FileSagaViewStore(viewFolder(stack.config.dataDir));
+  const views = publishedViews();
   const gateway = new SagaGateway(counted.client, stack.config.taskQueue, undefined, { maxWaitsPerClient: 100, liveQueryBudgetMs: 150 }, views);
   const deps = sagaDepsFrom(stack.config, DEFAULT_TUNING);
   const app = await buildApp({
@@ -81,6 +81,14 @@ async function api(options: AppOptions = {}): Promise<string> {
   apps.push(app);
   return app.listen({ host: '127.0.0.1', port: 0 });
 }
+
+const publishedViews = () => new FileSagaViewStore(viewFolder(stack.config.dataDir));
+
+/**
+ * Waits until the worker published the saga's view: what a read costs is then the route's own cost, not
+ * that of a worker too loaded to have published yet (whose saga is then asked directly).
+ */
+const published = (sagaId: string) => waitFor(`the view of ${sagaId} published`, async () => (await publishedViews().get(sagaId))?.steps.some((s) => s.status === 'RUNNING'), 30_000);
 
 /** A bike checkout that waits for its door sensor (two minutes): a saga that will not end during the test. */
 const hold = (url: string, key: string, idempotencyKey = randomUUID(), kioskId = KIOSK) =>
@@ -204,6 +212,7 @@ describe('the operator routes', () => {
     const url = await api({ clients: [client], ops: true });
     const started = await hold(url, client.key);
     assert.equal(started.status, 202, JSON.stringify(started.body));
+    await published(started.body.id);
     const reads = async (path: string, key: string) => {
       assert.equal((await call(url, 'GET', path, { key })).status, 200);
       temporalCalls = 0;
@@ -221,7 +230,11 @@ describe('the operator routes', () => {
     const kiosk = 'kiosk-attention';
     await addKiosk(stack.backendsUrl, kiosk, 20);
     const url = await api({ clients: [client], ops: true });
-    for (let n = 0; n < 10; n++) assert.equal((await hold(url, client.key, randomUUID(), kiosk)).status, 202);
+    for (let n = 0; n < 10; n++) {
+      const held = await hold(url, client.key, randomUUID(), kiosk);
+      assert.equal(held.status, 202);
+      await published(held.body.id);
+    }
     const path = `/v1/ops/sagas?pageSize=100&kiosk=${kiosk}`;
     await waitFor('the sagas to be listed', async () => (await call(url, 'GET', path, { key: OPERATOR_KEY })).body.items.length === 10, 10_000);
     const fresh = await api({ clients: [client], ops: true });

@@ -58,6 +58,13 @@ before(async () => {
 
 after(async () => {
   await app?.close();
+  // A long-poll cut short may be sent again by the connection's retry a moment later: the connection is
+  // closed once none has been open for two seconds (bounded), or that retry meets a closed channel.
+  const quietUntil = Date.now() + 30_000;
+  for (let quietSince = Date.now(); Date.now() - quietSince < 2_000 && Date.now() < quietUntil; ) {
+    if (openPolls > 0) quietSince = Date.now();
+    await new Promise((r) => setTimeout(r, 50));
+  }
   await connection?.close();
   await stack?.stop();
 });

@@ -150,7 +150,9 @@ describe('bike checkout', { concurrency: true }, () => {
       await senseBike(stack.apiUrl, id, 1);
       const view = await ended(id);
       assert.equal(view.status, 'COMPLETED', JSON.stringify(view.error));
-      assert.equal(view.steps.find((s: any) => s.name === 'reserveBike#1').attempts, 2);
+      // Two attempts at least: the malformed answer and the retry that reads the stored one (a loaded machine
+      // may time one more out); whatever the count, one bike moves.
+      assert.ok(view.steps.find((s: any) => s.name === 'reserveBike#1').attempts >= 2);
       assert.deepEqual(await held(id), ['bike-reservation:RELEASED', 'checkout:CHECKED_OUT']);
     });
 
