@@ -135,7 +135,9 @@ describe('trip booking', { concurrency: true }, () => {
       assert.equal(view.error.type, 'SoldOut');
       assert.equal(view.error.step, 'holdHotel');
       assert.match(view.error.message, /PAR-OPERA has no rooms left/);
-      assert.equal(stepStatus(view).holdHotel, 'FAILED', 'a hold the supplier refused has nothing to give back');
+      // FAILED when the refusal was the first answer; COMPENSATED when an earlier attempt went unanswered (a
+      // loaded machine): a refusal after an unknown attempt is no proof, so the release is sent all the same.
+      assert.ok(['FAILED', 'COMPENSATED'].includes(stepStatus(view).holdHotel), stepStatus(view).holdHotel);
       const undone = (await effects(view.id)).map((r) => `${r.service}:${r.status}`);
       assert.deepEqual(undone, ['cars:RELEASED', 'flights:RELEASED', 'fx:RELEASED'], 'the car was held last, so it goes back first; the rate lock last');
       assert.deepEqual(await backendRecords(stack.backendsUrl, 'hotels', view.id), []);
@@ -188,14 +190,15 @@ describe('trip booking', { concurrency: true }, () => {
     it('a lost answer to the hold: the retry gets the stored answer, and there is one hold', async () => {
       const view = await bookTrip({}, [['hotels', { op: 'hold', mode: 'drop', count: 1 }]]);
       assert.equal(view.status, 'COMPLETED');
-      assert.equal(view.steps.find((s: any) => s.name === 'holdHotel').attempts, 2);
+      assert.ok(view.steps.find((s: any) => s.name === 'holdHotel').attempts >= 2);
       assert.deepEqual((await backendRecords(stack.backendsUrl, 'hotels', view.id)).map((r) => r.status), ['CONFIRMED']);
     });
 
     it('a malformed answer to the hold is not an answer: the retry under the same key reads the stored one, and there is one hold', async () => {
       const view = await bookTrip({}, [['hotels', { op: 'hold', mode: 'malformed', count: 1 }]]);
       assert.equal(view.status, 'COMPLETED', JSON.stringify(view.error));
-      assert.equal(view.steps.find((s: any) => s.name === 'holdHotel').attempts, 2);
+      // The malformed answer and the retry that reads the stored one, at least (a loaded machine may time one more out).
+      assert.ok(view.steps.find((s: any) => s.name === 'holdHotel').attempts >= 2);
       assert.deepEqual((await backendRecords(stack.backendsUrl, 'hotels', view.id)).map((r) => r.status), ['CONFIRMED']);
     });
 
