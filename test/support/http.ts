@@ -96,11 +96,13 @@ export async function waitFor<T>(what: string | (() => string), check: () => Pro
 /** Polls the saga view until `done` says so; bounded in time, and stops by itself. */
 export async function waitForView(base: string, sagaId: string, done: (view: Record<string, any>) => boolean, timeoutMs = 30_000): Promise<Record<string, any>> {
   let last: Record<string, any> = {};
+  let lastStatus = 0;
   return waitFor(
-    () => `saga ${sagaId} to get there (last view: ${JSON.stringify(last)})`,
+    () => `saga ${sagaId} to get there (last answer ${lastStatus}: ${JSON.stringify(last)})`,
     async () => {
       const answer = await call(base, 'GET', `/v1/sagas/${sagaId}`);
       last = answer.body;
+      lastStatus = answer.status;
       return answer.status === 200 && done(last) ? last : undefined;
     },
     timeoutMs,
