@@ -231,10 +231,11 @@ async function main(): Promise<void> {
     process.stderr.write(`no test files match ${args.join(' ')}\n`);
     process.exit(1);
   }
-  // Files mostly wait on servers and timers (allocation times, backoffs, sensors): three run side by side
-  // on two cores (about 86% of both busy), one more than the cores on bigger machines, four at most. Two
-  // stacks that start at once and pick one port are launched again (src/dev/stack.ts).
-  const concurrency = Number(process.env.SAGAWAY_TEST_CONCURRENCY) || Math.min(4, Math.max(3, availableParallelism() + 1));
+  // As many files side by side as there are cores, four at most: three on two cores kept both 100% busy
+  // with the audit trail in every saga, and the end-to-end files then met timings they never meet alone
+  // (a sensor's timeout, a third attempt). Two stacks that start at once and pick one port are launched
+  // again (src/dev/stack.ts).
+  const concurrency = Number(process.env.SAGAWAY_TEST_CONCURRENCY) || Math.min(4, Math.max(2, availableParallelism()));
   const started = Date.now();
   // `--checks` (npm test): the typecheck and the lint run beside the files instead of before them.
   const checks = args.includes('--checks') ? runChecks(root) : Promise.resolve([]);
