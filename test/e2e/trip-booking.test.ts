@@ -117,10 +117,8 @@ describe('trip booking', { concurrency: true }, () => {
       assert.deepEqual(await states(waiting.id), ['cars:hold:RELEASED', 'flights:hold:RELEASED', 'fx:rate-lock:RELEASED', 'hotels:hold:RELEASED']);
     });
 
-    // A todo while unexplained (issue 21): in 2 of 5 loaded runs the reads never matched for 30 s although
-    // the last body read was the COMPENSATED view; never alone. waitForView now prints the answer's status.
-    it('unanswered in the stated time: the saga compensates by itself', { todo: 'under load, reads of the compensated trip did not match for 30 s (unexplained; the status is now printed)' }, async () => {
-      const waiting = await tripAwaitingConfirmation(stack.apiUrl, { priceConfirmationSeconds: 1 });
+    it('unanswered in the stated time: the saga compensates by itself', async () => {
+      const waiting = await tripAwaitingConfirmation(stack.apiUrl, { priceConfirmationSeconds: 1 }, true);
       const view = await waitForView(stack.apiUrl, waiting.id, (v) => v.status === 'COMPENSATED');
       assert.equal(view.error.type, 'PriceConfirmationTimeout');
       assert.equal(view.priceConfirmation, 'TIMED_OUT');
