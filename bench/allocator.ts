@@ -46,6 +46,10 @@ export interface AllocatorOutcome {
   maxTaskMs: number;
   /** Workflow tasks that failed or timed out (the deadlock detector's 2 s, a payload refused). */
   failedTasks: number;
+  /** Tasks failed as UnhandledCommand (a signal came while a task continued as new) and redone. */
+  redone: number;
+  /** What each failed or timed-out task was. */
+  trouble: string[];
 }
 
 export const TASK_QUEUE = 'allocator-load';

@@ -30,6 +30,8 @@ interface FileRun {
   ms: number;
   /** Every test the file skipped (`name # reason`), expected or not. */
   skipped: string[];
+  /** For a failed file, what it printed of its failures (node:test's list, the runner's notes), bounded. */
+  failures: string;
 }
 
 function testFiles(dir: string): string[] {
@@ -98,7 +100,7 @@ function runFile(root: string, file: string): Promise<FileRun> {
       const note = notes.map((n) => `\n${n}`).join('') + (notes.length > 0 ? '\n' : '');
       process.stdout.write(`\n# ${file} (${(ms / 1000).toFixed(1)} s)\n${text}${note}`);
       const ok = code === 0 && finished && verdict.unexpectedSkips.length === 0 && verdict.unexpectedErrorLogs === 0;
-      resolve({ file, ok, ms, skipped: verdict.skipped });
+      resolve({ file, ok, ms, skipped: verdict.skipped, failures: ok ? '' : failuresOf(text) + note });
     });
   });
 }
@@ -197,8 +199,9 @@ function runChecks(root: string): Promise<FileRun[]> {
       child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
       child.on('close', (code) => {
         const ms = Date.now() - started;
-        process.stdout.write(`\n# ${name} (${(ms / 1000).toFixed(1)} s)\n${Buffer.concat(output).toString()}`);
-        resolve({ file: name, ok: code === 0, ms, skipped: [] });
+        const text = Buffer.concat(output).toString();
+        process.stdout.write(`\n# ${name} (${(ms / 1000).toFixed(1)} s)\n${text}`);
+        resolve({ file: name, ok: code === 0, ms, skipped: [], failures: code === 0 ? '' : failuresOf(text) });
       });
     });
   return Promise.all([check('typecheck (tsc -p .)', 'typescript/bin/tsc', ['-p', '.']), check('lint (eslint .)', 'eslint/bin/eslint.js', ['.'])]);
@@ -249,9 +252,23 @@ async function main(): Promise<void> {
   const checked = await checks;
   process.stdout.write(summary([...checked, ...runs], Date.now() - started));
   process.stdout.write(skipReport(runs));
+  // Last, where a log cut to its end still shows it: why each file failed in the run that counts.
+  for (const r of [...checked.filter((c) => !c.ok), ...failed]) process.stdout.write(`\nFAILED: ${r.file}\n${r.failures}\n`);
   for (const r of again) process.stdout.write(`DIAGNOSIS: ${r.file} ${r.ok ? 'passed when run again alone (fails under load)' : 'failed again alone'}\n`);
   const failures = failed.length + checked.filter((c) => !c.ok).length;
   process.exit(failures === 0 ? 0 : 1);
+}
+
+/**
+ * What a failed file said of its failures: node:test's closing list (`✖ failing tests:` and what follows),
+ * or the file's last lines when it has none (killed for its time, a crash before its totals); 60 lines at most.
+ */
+function failuresOf(text: string): string {
+  // Stack frames say little in a log cut short; the messages and the test names are what is kept.
+  const lines = text.split('\n').filter((line) => !/^\s+at /.test(line));
+  const at = lines.findIndex((line) => line.startsWith('✖ failing tests:'));
+  const chosen = at >= 0 ? lines.slice(at, at + 60) : lines.slice(-30);
+  return chosen.map((line) => `  ${line}`).join('\n');
 }
 
 /** Every skipped test, by file: a skip is printed, never silently counted as a pass. */

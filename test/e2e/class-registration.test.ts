@@ -47,9 +47,10 @@ const allocationWhen = (sectionId: string, what: string, done: (view: Record<str
  * The window of the first test closes this long after its section is created: it must outlast filing five
  * requests, seating two, a drop and the move-in after it, since the window close cannot be moved and the
  * test then waits for it. That takes about 10 s on two cores busy with other files and the tests beside
- * it; 20 s was once too short on a machine running four stacks.
+ * it; 20 s was once too short on a machine running four stacks, and 30 s once in CI with two files side by
+ * side (the file failed at 32 s, as the window closed).
  */
-const SEATING_WINDOW_MS = 30_000;
+const SEATING_WINDOW_MS = 60_000;
 
 // The tests use sections (and so allocators and claims) of their own: they run side by side.
 describe('class registration', { concurrency: true }, () => {
@@ -74,14 +75,16 @@ describe('class registration', { concurrency: true }, () => {
       assert.deepEqual(await enrolled(sectionId), ['s-1002', 's-1004']);
 
       const drop = await call(stack.apiUrl, 'POST', `/v1/sagas/${ids['s-1002']}/cancel`, { body: { reason: 'dropped the class' }, prefer: 'wait=20' });
-      assert.equal(drop.body.status, 'COMPENSATED');
+      assert.ok([200, 202].includes(drop.status), JSON.stringify(drop.body));
+      // A loaded machine may answer the wait before the undo ends (202, COMPENSATING): the drop still ends.
+      await waitForView(stack.apiUrl, ids['s-1002']!, (v) => v.status === 'COMPENSATED', 30_000);
       await stageOf(stack.apiUrl, ids['s-1005']!, 'ENROLLED');
       assert.deepEqual(await enrolled(sectionId), ['s-1004', 's-1005']);
       assert.deepEqual(students((await allocation(stack.apiUrl, sectionId)).waitlist), ['s-1001', 's-1003'], `still waiting before the window closes (${SEATING_WINDOW_MS / 1000} s after the section was created; the machine was too slow otherwise)`);
       const charges = await backendRecords(stack.backendsUrl, 'billing', ids['s-1002']);
       assert.deepEqual(charges.map((c) => c.status), ['RELEASED']);
 
-      const closed = await waitForView(stack.apiUrl, ids['s-1003']!, (v) => v.status === 'COMPENSATED', 30_000);
+      const closed = await waitForView(stack.apiUrl, ids['s-1003']!, (v) => v.status === 'COMPENSATED', SEATING_WINDOW_MS);
       assert.equal(closed.error.type, 'WindowClosed');
       const granted = await waitForView(stack.apiUrl, ids['s-1004']!, (v) => v.status === 'COMPLETED', 30_000);
       assert.equal(granted.result.registeredAt, '2019-09-02');

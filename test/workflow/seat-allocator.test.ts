@@ -52,10 +52,15 @@ describe(`a section of ${LOAD.capacity} seats with ${LOAD.requests} requests`, (
   });
 
   it('keeps its history bounded by continuing as new', () => {
-    assert.ok(outcome.runs > 1, `continued as new (${outcome.runs} runs)`);
-    assert.ok(outcome.maxRunEvents < LOAD.maxHistory + 600, `longest run: ${outcome.maxRunEvents} events`);
-    const perRequest = outcome.events / LOAD.requests;
-    process.stdout.write(`allocator quick: ${outcome.filedPerSec.toFixed(0)} requests/s filed, allocated in ${outcome.allocateMs} ms, ${perRequest.toFixed(1)} events per request over ${outcome.runs} runs\n`);
-    assert.ok(perRequest < 8, `${perRequest} events per request`);
+    // What went wrong in the tasks, printed with any failure: a loaded machine fails or redoes tasks.
+    const trouble = `${outcome.failedTasks} failed and ${outcome.redone} redone tasks${outcome.trouble.length > 0 ? `: ${outcome.trouble.slice(0, 5).join(' | ')}` : ''}`;
+    assert.ok(outcome.runs > 1, `continued as new (${outcome.runs} runs; ${trouble})`);
+    assert.ok(outcome.maxRunEvents < LOAD.maxHistory + 600, `longest run: ${outcome.maxRunEvents} events (${trouble})`);
+    // A failed or redone task adds its failure and a task scheduled and started again (3 events): that is
+    // Temporal's way of losing nothing, not the allocator's cost per request.
+    const events = outcome.events - 3 * (outcome.failedTasks + outcome.redone);
+    const perRequest = events / LOAD.requests;
+    process.stdout.write(`allocator quick: ${outcome.filedPerSec.toFixed(0)} requests/s filed, allocated in ${outcome.allocateMs} ms, ${perRequest.toFixed(1)} events per request over ${outcome.runs} runs (${trouble})\n`);
+    assert.ok(perRequest < 8, `${perRequest.toFixed(1)} events per request over ${outcome.runs} runs (${outcome.events} events; ${trouble})`);
   });
 });
