@@ -176,14 +176,24 @@ export async function runAtRate(label: string, count: number, perSecond: number,
   let done = 0;
   let failed = 0;
   const running: Promise<void>[] = [];
+  /** The first few distinct reasons, printed with the count: a failure count alone says nothing of why. */
+  const reasons = new Set<string>();
   for (let i = 0; i < count && Date.now() < deadline; i += 1) {
     const wait = started + (i * 1_000) / perSecond - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     if (i % (perSecond * 10) === 0) process.stdout.write(`  ${label}: ${i}/${count} sent at ${perSecond}/s\n`);
-    running.push(task(i).then(() => void (done += 1), () => void (failed += 1)));
+    running.push(
+      task(i).then(
+        () => void (done += 1),
+        (err: unknown) => {
+          failed += 1;
+          if (reasons.size < 3) reasons.add(String((err as Error)?.message ?? err).slice(0, 200));
+        },
+      ),
+    );
   }
   await Promise.all(running);
-  if (failed > 0) process.stdout.write(`  ${label}: ${failed} of ${done + failed} failed\n`);
+  if (failed > 0) process.stdout.write(`  ${label}: ${failed} of ${done + failed} failed (${[...reasons].join(' | ')})\n`);
   failuresByLabel.set(label, (failuresByLabel.get(label) ?? 0) + failed);
   return done;
 }

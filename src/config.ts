@@ -91,6 +91,11 @@ const EnvSchema = z.object({
   SAGAWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The worker's Temporal task queue. */
   SAGAWAY_TASK_QUEUE: z.string().min(1).default('sagaway'),
+  /**
+   * Sagas the worker keeps in memory between their tasks (about half a megabyte each); one past it is
+   * replayed from its history on its next task. The SDK's own default grows with the heap (about 2,300).
+   */
+  SAGAWAY_WORKER_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(1_000),
   /** The address the API listens on. */
   SAGAWAY_API_HOST: z.string().min(1).default('127.0.0.1'),
   /** The port the API listens on. */
@@ -216,6 +221,8 @@ export interface Config {
   dataDir: string;
   logLevel: Env['SAGAWAY_LOG_LEVEL'];
   taskQueue: string;
+  /** Sagas the worker keeps in memory between their tasks. */
+  cachedWorkflows: number;
   /** keys: API key -> client id; operatorKeys: operator key -> operator name. */
   api: { host: string; port: number; keys: Map<string, string>; operatorKeys: Map<string, string> };
   backends: { host: string; port: number; urls: Record<BackendName, string>; timeoutMs: number };
@@ -278,6 +285,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(env.SAGAWAY_DATA_DIR),
     logLevel: env.SAGAWAY_LOG_LEVEL,
     taskQueue: env.SAGAWAY_TASK_QUEUE,
+    cachedWorkflows: env.SAGAWAY_WORKER_CACHED_WORKFLOWS,
     api: { host: env.SAGAWAY_API_HOST, port: env.SAGAWAY_API_PORT, keys: env.SAGAWAY_API_KEYS, operatorKeys },
     backends: {
       host: env.SAGAWAY_BACKENDS_HOST,

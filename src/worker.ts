@@ -49,6 +49,8 @@ export async function createWorker({ config, connection, namespace, logger, work
     connection,
     namespace,
     taskQueue: config.taskQueue,
+    // Held sagas (a bike at the door, a registration waiting for its allocation) cost memory while cached.
+    maxCachedWorkflows: config.cachedWorkflows,
     workflowBundle: workflowBundle ?? (await bundleWorkflows(config, logger, tracing !== null)),
     activities,
     dataConverter,
