@@ -83,11 +83,11 @@ export class TransferGateway {
   }
 
   /**
-   * Starts the return saga linked to the transfer; `messageSha256` is the pacs.004's. A transfer has one return:
-   * the same pacs.004 again answers its saga, another one (another MsgId, amount or reason) is answered
-   * with the saga that holds the first, never merged into it. A transfer the network settled that is not
-   * COMPLETED yet (still posting) is waited for by the return itself, so the pacs.004 is kept from the
-   * moment it is accepted.
+   * Starts the return saga linked to the transfer; `messageSha256` is the pacs.004's. A transfer has one
+   * return: the same pacs.004 again answers its saga, another one (another MsgId, amount or reason) is
+   * answered with the saga that holds the first, never merged into it. A transfer the network settled that
+   * is not COMPLETED yet (still posting) is waited for by the return itself, so the pacs.004 is kept from
+   * the moment it is accepted.
    */
   async startReturn(transfer: SagaView, owner: string, returned: PaymentReturn, messageSha256: string): Promise<ReturnOutcome> {
     const d = transfer.details as { uetr: string; amounts: { debit: { currency: string }; rate: string | null } };
@@ -134,9 +134,14 @@ export function returnRequestHash(r: PaymentReturn): string {
   return `return:${r.uetr}:${sha256(JSON.stringify([r.msgId, r.originalMsgId, r.uetr, r.returned.minor, r.returned.currency, r.reason]))}`;
 }
 
-/** Whether a pacs.004 can be taken for this transfer: COMPLETED, or past its submission with the network's ACSC. */
-export function returnable(transfer: SagaView): boolean {
-  return transfer.status === 'COMPLETED' || (transfer.details.network as { status?: string } | undefined)?.status === 'ACSC';
+/**
+ * Whether a pacs.004 can be taken for this transfer now: once it is COMPLETED, or past its submission with
+ * the network's ACSC. Never once it ended COMPENSATED without an ACSC: the network refused the payment, or
+ * it was never sent, so no money left and none can come back.
+ */
+export function returnable(transfer: SagaView): 'yes' | 'not-yet' | 'never' {
+  if (transfer.status === 'COMPLETED' || (transfer.details.network as { status?: string } | undefined)?.status === 'ACSC') return 'yes';
+  return transfer.status === 'COMPENSATED' ? 'never' : 'not-yet';
 }
 
 function submitted(view: SagaView | null): boolean {

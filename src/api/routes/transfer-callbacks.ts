@@ -19,7 +19,8 @@ export interface CallbackOptions {
  * duplicate or an out-of-order report changes nothing. A 503 asks the network to deliver it again; any 4xx
  * ends its deliveries. A pacs.004 is kept (its return saga started) as soon as the network settled the
  * transfer, even while the transfer still posts: the return waits for it. The same pacs.004 again is
- * answered with that saga; another one for the same transfer is a 409 that names it.
+ * answered with that saga; another one for the same transfer is a 409 that names it. One for a transfer
+ * that ended COMPENSATED before the network settled it is a 422: there is nothing to return.
  */
 export function transferCallbackRoutes(app: FastifyInstance, options: CallbackOptions): void {
   const seen = new SeenMessages(SIGNATURE_TOLERANCE_SECONDS * 2 * 1_000);
@@ -55,11 +56,16 @@ export function transferCallbackRoutes(app: FastifyInstance, options: CallbackOp
 
 /**
  * Starts the return a pacs.004 asks for and answers its saga's id, or throws what the network is told:
- * wait (503) while the transfer may still settle, no (409, for good) when it has another return.
+ * wait (503) while the transfer may still settle, no (4xx, for good) when it cannot be returned.
  */
 async function takeReturn(transfers: TransferGateway, transfer: { view: SagaView; owner: string }, message: PaymentReturn, messageSha256: string, log: FastifyBaseLogger): Promise<string> {
   const found = { msgId: message.msgId, uetr: message.uetr, transferId: transfer.view.id };
-  if (!returnable(transfer.view)) throw retryLater('the transfer has not settled yet');
+  const verdict = returnable(transfer.view);
+  if (verdict === 'never') {
+    log.warn(found, 'a pacs.004 for a transfer the network never settled');
+    throw nothingToReturn(transfer.view);
+  }
+  if (verdict === 'not-yet') throw retryLater('the transfer has not settled yet');
   const returned = await transfers.startReturn(transfer.view, transfer.owner, message, messageSha256);
   if (returned.kind === 'taken') return returned.view.id;
   // Refused to the network for good: the log is where an operator finds it.
@@ -71,6 +77,13 @@ async function takeReturn(transfers: TransferGateway, transfer: { view: SagaView
 function otherReturn(msgId: string, returnSagaId: string): HttpProblem {
   const detail = `message ${msgId} is not the return the transfer already has (saga ${returnSagaId}); nothing more is credited`;
   return new HttpProblem(409, 'return-exists', 'The transfer already has a return', detail, { returnSagaId });
+}
+
+/** Definite: the transfer ended without the network settling it, and that never changes. */
+function nothingToReturn(transfer: SagaView): HttpProblem {
+  const why = transfer.error ? ` (${transfer.error.type})` : '';
+  const detail = `the transfer ${transfer.id} ended ${transfer.status}${why} and the network never settled it: no money left, none can be returned`;
+  return new HttpProblem(422, 'transfer-not-completed', 'The transfer was not completed', detail, { transferId: transfer.id, transferStatus: transfer.status });
 }
 
 function retryLater(why: string): HttpProblem {
