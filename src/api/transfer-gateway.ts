@@ -1,5 +1,6 @@
 import { ActivityNotFoundError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { sha256 } from '../audit/chain';
 import { FailureType } from '../domain/failures';
 import type { SagaTuning, SagaView } from '../domain/saga';
 import { describeReason, TransferMessages, type ReviewRequest, type TransferReturnInput } from '../domain/transfer';
@@ -82,11 +83,13 @@ export class TransferGateway {
   }
 
   /**
-   * Starts the return saga linked to the transfer (once: the same return again answers the same saga);
-   * `sha256` is the pacs.004's. A transfer the network settled that is not COMPLETED yet (still posting) is
-   * waited for by the return itself, so the pacs.004 is kept from the moment it is accepted.
+   * Starts the return saga linked to the transfer; `messageSha256` is the pacs.004's. A transfer has one
+   * return: the same pacs.004 again answers its saga, another one (another MsgId, amount or reason) is
+   * answered with the saga that holds the first, never merged into it. A transfer the network settled that
+   * is not COMPLETED yet (still posting) is waited for by the return itself, so the pacs.004 is kept from
+   * the moment it is accepted.
    */
-  async startReturn(transfer: SagaView, owner: string, returned: PaymentReturn, sha256: string): Promise<SagaView> {
+  async startReturn(transfer: SagaView, owner: string, returned: PaymentReturn, messageSha256: string): Promise<ReturnOutcome> {
     const d = transfer.details as { uetr: string; amounts: { debit: { currency: string }; rate: string | null } };
     const result = transfer.result as { debited: { currency: string } } | null;
     const input: TransferReturnInput = {
@@ -96,7 +99,7 @@ export class TransferGateway {
       returned: returned.returned,
       reason: returned.reason,
       returnMsgId: returned.msgId,
-      messageSha256: sha256,
+      messageSha256,
       rateE6: d.amounts.rate === null ? null : Math.round(Number(d.amounts.rate) * 1e6),
       debitCurrency: result?.debited.currency ?? d.amounts.debit.currency,
       tuning: this.tuning,
@@ -108,19 +111,37 @@ export class TransferGateway {
       input,
       sagaId: returnSagaId(transfer.id),
       clientId: owner,
-      requestHash: `return:${d.uetr}`,
+      requestHash: returnRequestHash(returned),
       summary: `Return of ${d.uetr}: ${describeReason(returned.reason)}`,
     });
-    if (outcome.kind === 'conflict') throw new Error(`a return saga ${returnSagaId(transfer.id)} exists for another transfer`);
-    return outcome.view;
+    return outcome.kind === 'conflict' ? { kind: 'other-return', sagaId: outcome.sagaId } : { kind: 'taken', view: outcome.view };
   }
 }
 
+export type ReturnOutcome =
+  | { kind: 'taken'; view: SagaView }
+  /** The transfer's return saga was started for another pacs.004. */
+  | { kind: 'other-return'; sagaId: string };
+
 export const returnSagaId = (transferId: string) => `${transferId}-return`;
 
-/** Whether a pacs.004 can be taken for this transfer: COMPLETED, or past its submission with the network's ACSC. */
-export function returnable(transfer: SagaView): boolean {
-  return transfer.status === 'COMPLETED' || (transfer.details.network as { status?: string } | undefined)?.status === 'ACSC';
+/**
+ * What tells one pacs.004 from another: what it says, not its bytes. A network that sends a message again
+ * may build it anew (another CreDtTm, as the simulated network does after a restart); the same MsgId
+ * with another amount or reason is another message.
+ */
+export function returnRequestHash(r: PaymentReturn): string {
+  return `return:${r.uetr}:${sha256(JSON.stringify([r.msgId, r.originalMsgId, r.uetr, r.returned.minor, r.returned.currency, r.reason]))}`;
+}
+
+/**
+ * Whether a pacs.004 can be taken for this transfer now: once it is COMPLETED, or past its submission with
+ * the network's ACSC. Never once it ended COMPENSATED without an ACSC: the network refused the payment, or
+ * it was never sent, so no money left and none can come back.
+ */
+export function returnable(transfer: SagaView): 'yes' | 'not-yet' | 'never' {
+  if (transfer.status === 'COMPLETED' || (transfer.details.network as { status?: string } | undefined)?.status === 'ACSC') return 'yes';
+  return transfer.status === 'COMPENSATED' ? 'never' : 'not-yet';
 }
 
 function submitted(view: SagaView | null): boolean {

@@ -23,7 +23,24 @@ export async function returnWhilePosting(urls: { apiUrl: string; backendsUrl: st
 
   // The beneficiary's bank sends the money back at once (MD07).
   const returned = pacs004Xml({ msgId: `RTR${id.slice(-12)}`, originalMsgId: id, uetr: payment.reference, returned: { minor: payment.amountMinor, currency: payment.currency }, reason: 'MD07' }, new Date().toISOString());
-  const delivered = await fetch(`${urls.apiUrl}/v1/callbacks/payment-network`, { method: 'POST', headers: { 'content-type': 'application/xml', 'x-network-signature': signNetworkBody(DEV_NETWORK_SECRET, returned) }, body: returned });
-  await delivered.arrayBuffer();
+  const delivered = await deliverToCallback(urls.apiUrl, returned);
   return { id, payment, status: delivered.status };
+}
+
+/** A transfer of 100.00 EUR to `beneficiary`, once it ended; with the payment the network holds for it. */
+export async function endedTransfer(urls: { apiUrl: string; backendsUrl: string }, beneficiary: Record<string, unknown> = clean) {
+  const body = { debtor: { iban: ADA, currency: 'EUR' }, beneficiary, amount: { value: '100.00', currency: 'EUR' }, remittanceInformation: 'ended' };
+  const started = await call(urls.apiUrl, 'POST', '/v1/transfers', { body, idempotencyKey: sagaKey().idempotencyKey, prefer: 'wait=40' });
+  if (![200, 202].includes(started.status)) throw new Error(`transfer refused: ${JSON.stringify(started.body)}`);
+  const view = await waitForView(urls.apiUrl, started.body.id, (v) => v.status !== 'RUNNING' && v.status !== 'COMPENSATING', 60_000);
+  const payment = (await backendRecords(urls.backendsUrl, 'network', view.id)).find((r) => r.kind === 'payment');
+  if (!payment) throw new Error(`the network holds no payment for ${view.id}`);
+  return { view, payment };
+}
+
+/** Delivers a message to sagaway's callback as the network does (signed now); its answer, read. */
+export async function deliverToCallback(apiUrl: string, xml: string) {
+  const res = await fetch(`${apiUrl}/v1/callbacks/payment-network`, { method: 'POST', headers: { 'content-type': 'application/xml', 'x-network-signature': signNetworkBody(DEV_NETWORK_SECRET, xml) }, body: xml });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as Record<string, any> };
 }

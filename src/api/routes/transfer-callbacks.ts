@@ -1,6 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { sha256 } from '../../audit/chain';
-import { messageKind, readPacs002, readPacs004 } from '../../domain/transfer-messages';
+import type { SagaView } from '../../domain/saga';
+import { messageKind, readPacs002, readPacs004, type PaymentReturn } from '../../domain/transfer-messages';
 import { NETWORK_SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS, signatureProblem } from '../network-signature';
 import { HttpProblem } from '../problems';
 import { returnable, type TransferGateway } from '../transfer-gateway';
@@ -15,9 +16,11 @@ export interface CallbackOptions {
  * `POST /v1/callbacks/payment-network`: the network's signed pacs.002 (status) and pacs.004 (return). No
  * client key: the signature is the network's credential. An unsigned, badly signed, stale or replayed
  * message is refused before anything is read from it; a report about no transfer we sent is a 404; a
- * duplicate or an out-of-order report changes nothing. A 503 asks the network to deliver it again. A
- * pacs.004 is kept (its return saga started) as soon as the network settled the transfer, even while the
- * transfer still posts: the return waits for it.
+ * duplicate or an out-of-order report changes nothing. A 503 asks the network to deliver it again; any 4xx
+ * ends its deliveries. A pacs.004 is kept (its return saga started) as soon as the network settled the
+ * transfer, even while the transfer still posts: the return waits for it. The same pacs.004 again is
+ * answered with that saga; another one for the same transfer is a 409 that names it. One for a transfer
+ * that ended COMPENSATED before the network settled it is a 422: there is nothing to return.
  */
 export function transferCallbackRoutes(app: FastifyInstance, options: CallbackOptions): void {
   const seen = new SeenMessages(SIGNATURE_TOLERANCE_SECONDS * 2 * 1_000);
@@ -37,10 +40,9 @@ export function transferCallbackRoutes(app: FastifyInstance, options: CallbackOp
     if (!transfer) throw new HttpProblem(404, 'unknown-uetr', 'Unknown payment', `no transfer with UETR ${report.uetr} and message ${report.originalMsgId}`);
 
     if (kind === 'pacs.004') {
-      if (!returnable(transfer.view)) throw retryLater('the transfer has not settled yet');
-      const returned = await options.transfers.startReturn(transfer.view, transfer.owner, readPacs004(body)!, sha256(body));
+      const returnSagaId = await takeReturn(options.transfers, transfer, readPacs004(body)!, sha256(body), request.log);
       seen.add(report.msgId);
-      return reply.code(202).send({ status: 'accepted', returnSagaId: returned.id });
+      return reply.code(202).send({ status: 'accepted', returnSagaId });
     }
     const status = readPacs002(body)!;
     // ACTC and PDNG say nothing final: noted, nothing changes.
@@ -50,6 +52,38 @@ export function transferCallbackRoutes(app: FastifyInstance, options: CallbackOp
     seen.add(report.msgId);
     return reply.code(200).send({ status: outcome.kind === 'applied' ? 'accepted' : 'already-settled' });
   });
+}
+
+/**
+ * Starts the return a pacs.004 asks for and answers its saga's id, or throws what the network is told:
+ * wait (503) while the transfer may still settle, no (4xx, for good) when it cannot be returned.
+ */
+async function takeReturn(transfers: TransferGateway, transfer: { view: SagaView; owner: string }, message: PaymentReturn, messageSha256: string, log: FastifyBaseLogger): Promise<string> {
+  const found = { msgId: message.msgId, uetr: message.uetr, transferId: transfer.view.id };
+  const verdict = returnable(transfer.view);
+  if (verdict === 'never') {
+    log.warn(found, 'a pacs.004 for a transfer the network never settled');
+    throw nothingToReturn(transfer.view);
+  }
+  if (verdict === 'not-yet') throw retryLater('the transfer has not settled yet');
+  const returned = await transfers.startReturn(transfer.view, transfer.owner, message, messageSha256);
+  if (returned.kind === 'taken') return returned.view.id;
+  // Refused to the network for good: the log is where an operator finds it.
+  log.warn({ ...found, returnSagaId: returned.sagaId }, 'a second, different pacs.004 for a returned transfer');
+  throw otherReturn(message.msgId, returned.sagaId);
+}
+
+/** Definite (the network stops delivering it): a transfer is returned once, and an operator looks at the second. */
+function otherReturn(msgId: string, returnSagaId: string): HttpProblem {
+  const detail = `message ${msgId} is not the return the transfer already has (saga ${returnSagaId}); nothing more is credited`;
+  return new HttpProblem(409, 'return-exists', 'The transfer already has a return', detail, { returnSagaId });
+}
+
+/** Definite: the transfer ended without the network settling it, and that never changes. */
+function nothingToReturn(transfer: SagaView): HttpProblem {
+  const why = transfer.error ? ` (${transfer.error.type})` : '';
+  const detail = `the transfer ${transfer.id} ended ${transfer.status}${why} and the network never settled it: no money left, none can be returned`;
+  return new HttpProblem(422, 'transfer-not-completed', 'The transfer was not completed', detail, { transferId: transfer.id, transferStatus: transfer.status });
 }
 
 function retryLater(why: string): HttpProblem {
