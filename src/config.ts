@@ -169,8 +169,10 @@ const EnvSchema = z.object({
   SAGAWAY_LOCAL_HOLDS: flag('false'),
   /** The order's capture and every hold but the last as local activities, for measurement. */
   SAGAWAY_LOCAL_PIVOT: flag('false'),
-  /** Failed attempts after which a step or an undo is shown as stuck and listed for an operator. */
+  /** Failed attempts after which a step or an undo is shown as stuck and listed for an operator (an audit write: SAGAWAY_AUDIT_STUCK_AFTER_SECONDS). */
   SAGAWAY_STUCK_AFTER_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(5),
+  /** How long an audit write fails (retried meanwhile) before it is shown as stuck and alerted; attempts do not count for it. */
+  SAGAWAY_AUDIT_STUCK_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   /** The port of the Temporal UI that `npm start` embeds. */
   SAGAWAY_TEMPORAL_UI_PORT: port.default(8233),
   /** Payload encryption keys as `keyId:base64key,...` (32 bytes each, `openssl rand -base64 32`): the first encrypts, all decrypt. */
@@ -226,7 +228,7 @@ export interface Config {
   /** keys: API key -> client id; operatorKeys: operator key -> operator name. */
   api: { host: string; port: number; keys: Map<string, string>; operatorKeys: Map<string, string> };
   backends: { host: string; port: number; urls: Record<BackendName, string>; timeoutMs: number };
-  sagas: { orderDeadlineMs: number; stuckAfterAttempts: number; localSteps: boolean; localHolds: boolean; localPivot: boolean; compensationBackoffMs: { initial: number; max: number } | null; stepRetryInitialMs: number | null };
+  sagas: { orderDeadlineMs: number; stuckAfterAttempts: number; auditStuckAfterMs: number; localSteps: boolean; localHolds: boolean; localPivot: boolean; compensationBackoffMs: { initial: number; max: number } | null; stepRetryInitialMs: number | null };
   bikes: { sensorTimeoutMs: number; visitorMaxBikes: number; feePerBikeMinor: number; kioskCacheMs: number };
   classes: { tuitionMinor: number; allocatorMaxHistory: number };
   temporalUiPort: number;
@@ -316,6 +318,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     sagas: {
       orderDeadlineMs: env.SAGAWAY_ORDER_DEADLINE_SECONDS * 1_000,
       stuckAfterAttempts: env.SAGAWAY_STUCK_AFTER_ATTEMPTS,
+      auditStuckAfterMs: env.SAGAWAY_AUDIT_STUCK_AFTER_SECONDS * 1_000,
       localSteps: env.SAGAWAY_LOCAL_STEPS,
       localHolds: env.SAGAWAY_LOCAL_HOLDS,
       localPivot: env.SAGAWAY_LOCAL_PIVOT,

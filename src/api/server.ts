@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   const deps = sagaDepsFrom(config, {
     ...DEFAULT_TUNING,
     stuckAfterAttempts: config.sagas.stuckAfterAttempts,
+    auditStuckAfterMs: config.sagas.auditStuckAfterMs,
     compensationBackoffMs: config.sagas.compensationBackoffMs ?? DEFAULT_TUNING.compensationBackoffMs,
     ...(config.sagas.stepRetryInitialMs === null ? {} : { stepRetryInitialMs: config.sagas.stepRetryInitialMs }),
   });

@@ -89,9 +89,17 @@ export interface SagaTuning {
    * step says); 200 ms when absent. Tests shorten it so that a step failing six times takes no 13 s.
    */
   stepRetryInitialMs?: number;
+  /**
+   * An audit write is shown as stuck (and alerted) only once it has failed for this long, whatever its
+   * attempts, so a short outage of the store pages nobody; it is retried meanwhile. 5 minutes when absent.
+   */
+  auditStuckAfterMs?: number;
 }
+
+export const DEFAULT_AUDIT_STUCK_AFTER_MS = 5 * 60_000;
 
 export const DEFAULT_TUNING: SagaTuning = {
   stuckAfterAttempts: 5,
   compensationBackoffMs: { initial: 1_000, max: 60_000 },
+  auditStuckAfterMs: DEFAULT_AUDIT_STUCK_AFTER_MS,
 };

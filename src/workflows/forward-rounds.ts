@@ -29,6 +29,11 @@ export interface ForwardPlan {
   refused?: (lookup: Lookup) => boolean;
   /** The pivot ends on a definite refusal the look-up confirms; a step after the pivot waits for an operator. */
   pivot: boolean;
+  /**
+   * A time bound in place of the attempts bound (an audit write): the step is STUCK only once it has
+   * failed for this long, and until then each round lasts until the bound, retried by the server.
+   */
+  stuckAfterMs?: number;
 }
 
 export interface ForwardContext {
@@ -56,7 +61,8 @@ type Round = { ok: true; value: unknown; attempt: number } | { ok: false; error:
  * would have had; if that answer too cannot be had, the step is STUCK for an operator at once. A refusal
  * decides only on the first attempt, before any unknown one (a retry's refusal does not prove that an
  * earlier attempt did not land). Past `stuckAfterAttempts` the step is STUCK, alerted once and open to
- * an operator, and still retried in rounds that grow like an undo's, so it ends by itself.
+ * an operator, and still retried in rounds that grow like an undo's, so it ends by itself. A plan with
+ * `stuckAfterMs` is STUCK only once it has failed that long, however many attempts that took.
  */
 export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Promise<ForwardOutcome> {
   const { step } = plan;
@@ -70,9 +76,13 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
   let lastRefused = false;
   let tryNo = 1;
   let rounds = 0;
+  /** When the step's present episode began: a time bound counts from here. */
+  let since = Date.now();
+  const bound = plan.stuckAfterMs;
   for (let round = 0; ; round += 1) {
     const local = plan.local && round === 0;
-    const outcome = await runRound(plan, ctx, local ? firstLocalRound(ctx) : roundOptions(ctx, round), local, stuck, tryNo, rounds);
+    const options = local ? firstLocalRound(ctx) : bound !== undefined && !stuck ? untilBound(ctx, since + bound - Date.now()) : roundOptions(ctx, round);
+    const outcome = await runRound(plan, ctx, options, local, stuck, tryNo, rounds);
     rounds += 1;
     if (outcome.ok) {
       ctx.desk.close(step.name);
@@ -109,7 +119,8 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
       if (definite && plan.pivot && lookup) return { kind: 'refused', error, attempts };
       Object.assign(step, { attempts, error: describeFailure(error, step.name).message });
       ctx.record.touch();
-      if (!stuck && (refusal || resent || attempts >= ctx.tuning.stuckAfterAttempts)) {
+      const overdue = bound === undefined ? attempts >= ctx.tuning.stuckAfterAttempts : Date.now() - since >= bound;
+      if (!stuck && (refusal || resent || overdue)) {
         stuck = true;
         markStuck(step, ctx);
         if (!alerted) {
@@ -135,6 +146,7 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
     }
     stuck = false;
     attempts = 0;
+    since = Date.now();
     round = -1;
     step.status = 'RUNNING';
     ctx.record.touch();
@@ -162,6 +174,12 @@ function roundOptions(ctx: ForwardContext, round: number): ActivityOptions {
   const { maximumAttempts: _unbounded, ...retry } = ctx.options.retry ?? {};
   if (round === 0) return { ...ctx.options, retry: { ...retry, maximumAttempts: ctx.tuning.stuckAfterAttempts } };
   return { ...ctx.options, scheduleToCloseTimeout: roundLengthMs(ctx.tuning, round), retry };
+}
+
+/** Before its time bound, one round until the bound: however many attempts the server makes, a few events. */
+function untilBound(ctx: ForwardContext, leftMs: number): ActivityOptions {
+  const { maximumAttempts: _unbounded, ...retry } = ctx.options.retry ?? {};
+  return { ...ctx.options, scheduleToCloseTimeout: Math.max(leftMs, 1_000), retry };
 }
 
 /** One round; an operator's decision during a round of a stuck step ends the round at once. */

@@ -15,6 +15,8 @@
  * auditTrail: every saga writes its start, each operator action it accepts and its final status to the
  * audit trail (saga-trail.ts), each write settled like a step after the pivot (STUCK past the attempts
  * bound, alerted once, still retried); a transfer's reviews are written as they are accepted.
+ * auditStuckAfterTime: an audit write is STUCK (and alerted) only once it has failed for longer than
+ * `auditStuckAfterMs`, not after `stuckAfterAttempts`: a short outage of the store alerts nobody.
  * noPassAfterStop: a unit is not passed (its door not sent) once a cancel or a deadline stopped the saga;
  * the saga compensates, that unit included, as it would have a moment earlier.
  */
@@ -26,4 +28,5 @@ export const Patches = {
   noSilentWaits: 'no-silent-waits',
   auditTrail: 'audit-trail',
   noPassAfterStop: 'no-pass-after-stop',
+  auditStuckAfterTime: 'audit-stuck-after-time',
 } as const;

@@ -5,18 +5,21 @@
  * and the entry's name (never the attempt), so a retried write stores nothing twice.
  *
  * A write is settled like a step after the pivot (forward-rounds.ts): an entry cannot be taken back, so it
- * is retried until the store has it. Past `stuckAfterAttempts` the write shows in the view as the STUCK
- * step `appendAudit#<entry>`, alerted once and open to an operator, and its rounds go on, so it ends by
- * itself when the store answers again. A write that never got stuck stays out of the view.
+ * is retried until the store has it. Once it has failed for longer than `auditStuckAfterMs` (5 minutes;
+ * `stuckAfterAttempts` before Patches.auditStuckAfterTime) the write shows in the view as the STUCK step
+ * `appendAudit#<entry>`, alerted once and open to an operator, and its rounds go on, so it ends by itself
+ * when the store answers again. A time bound, not attempts: an outage of the store shorter than it leaves
+ * no STUCK saga and pages nobody. A write that never got stuck stays out of the view.
  */
-import { CancellationScope, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Reported } from '../activities/attempts';
 import type { AuditActivities, AuditEntryInput } from '../domain/audit';
 import type { OperatorAction } from '../domain/operator';
-import { SearchAttribute, type SagaError, type SagaStatus, type StepView } from '../domain/saga';
+import { DEFAULT_AUDIT_STUCK_AFTER_MS, SearchAttribute, type SagaError, type SagaStatus, type StepView } from '../domain/saga';
 import { activityOptions } from './activity-options';
 import { settleForward } from './forward-rounds';
+import { Patches } from './patches';
 import type { SagaContext } from './saga-context';
 import { labelOf } from './steps';
 
@@ -28,12 +31,17 @@ export type AuditActor = AuditEntryInput['actor'];
 export class SagaTrail {
   private tail: Promise<void> = Promise.resolve();
   private actions = 0;
+  /** A write is STUCK past a time bound, not past the attempts bound (Patches.auditStuckAfterTime). */
+  private readonly stuckAfterMs: number | undefined;
 
   constructor(
     private readonly ctx: SagaContext,
     /** False for a saga started before every saga had a trail: it writes only what its own code writes. */
     readonly enabled: boolean,
-  ) {}
+  ) {
+    const timed = enabled && patched(Patches.auditStuckAfterTime);
+    this.stuckAfterMs = timed ? (ctx.options.tuning.auditStuckAfterMs ?? DEFAULT_AUDIT_STUCK_AFTER_MS) : undefined;
+  }
 
   /** Queues one entry behind the ones before it; resolves once the store holds it. */
   write(kind: string, name: string, data: Record<string, unknown>, actor?: AuditActor): Promise<void> {
@@ -84,6 +92,7 @@ export class SagaTrail {
           run: (options, _local, _try, round = 0) => appendAudit.executeWithOptions({ ...options, activityId: round > 0 ? `audit:${name}:round${round}` : `audit:${name}`, summary }, [entry]),
           lookUp: null,
           applied: () => false,
+          ...(this.stuckAfterMs === undefined ? {} : { stuckAfterMs: this.stuckAfterMs }),
         },
         ctx.forwardContext(),
       ),

@@ -140,7 +140,7 @@ describe('cross-border transfer, audit trail', { concurrency: true }, () => {
 });
 
 describe('cross-border transfer, audit store unreachable', () => {
-  it('a write the store does not take is STUCK past the attempts bound, alerted once, and ends by itself when the store is back', async () => {
+  it('a write the store does not take is STUCK past its time bound, alerted once, and ends by itself when the store is back', async () => {
     let storeDown = true;
     const alerts: Array<{ kind: string; step: string | null }> = [];
     const { activities, written } = mockTransfer({
@@ -148,11 +148,11 @@ describe('cross-border transfer, audit store unreachable', () => {
         alerts.push(alert);
       },
     }, { auditDown: () => storeDown });
-    const handle = await env.start(crossBorderTransfer, [input()], activities);
+    // The time bound itself is tested in audit-store-down.test.ts; short here, so the test is quick.
+    const handle = await env.start(crossBorderTransfer, [{ ...input(), tuning: { ...fastTuning, auditStuckAfterMs: 1_000 } }], activities);
     const stuckStep = async () => (await handle.query(sagaStateQuery)).steps.find((s) => s.name === 'appendAudit#status:started');
     await waitFor('the audit write STUCK', async () => (await stuckStep())?.status === 'STUCK', 20_000);
     const stuckAt = (await stuckStep())!.attempts;
-    assert.ok(stuckAt >= fastTuning.stuckAfterAttempts, `STUCK after ${stuckAt} attempts`);
     await waitFor('more rounds while STUCK', async () => ((await stuckStep())?.attempts ?? 0) > stuckAt + 2, 20_000);
     assert.deepEqual(alerts.map((a) => [a.kind, a.step]), [['STUCK', 'appendAudit#status:started']], 'alerted once for the episode');
     storeDown = false;

@@ -1,0 +1,106 @@
+/**
+ * An audit store that cannot be reached: the saga's writes are retried, and only a write that has failed
+ * for longer than `auditStuckAfterMs` is STUCK and alerted. A blip of the store (shorter than that) must not
+ * make every saga in flight STUCK and page an operator, as an attempts bound did.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { reportAttempts } from '../../src/activities/attempts';
+import type { AuditEntryInput } from '../../src/domain/audit';
+import type { SagaTuning } from '../../src/domain/saga';
+import { orderCheckout } from '../../src/workflows';
+import { sagaStateQuery } from '../../src/workflows/saga';
+import { waitFor } from '../support/http';
+import { FAST_TUNING, mockOrderActivities, ORDER } from '../support/mock-activities';
+import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env';
+
+let env: WorkflowEnv;
+before(async () => {
+  env = await startWorkflowEnv();
+});
+after(async () => {
+  await env?.teardown();
+});
+
+const STARTED = 'appendAudit#status:started';
+
+/** A store that refuses every call while `down(msSinceFirstCall)` says so, and keeps what it takes. */
+function auditStore(down: (sinceFirstCall: number) => boolean) {
+  const stored: AuditEntryInput[] = [];
+  const refusals: number[] = [];
+  let firstCall: number | null = null;
+  const activities = reportAttempts({
+    appendAudit: async (entry: AuditEntryInput) => {
+      firstCall ??= Date.now();
+      if (down(Date.now() - firstCall)) {
+        refusals.push(Date.now());
+        throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+      }
+      stored.push(entry);
+      return { sagaSeq: stored.length, globalSeq: stored.length, hash: 'h' };
+    },
+  });
+  return { activities, stored, refusals, firstCall: () => firstCall };
+}
+
+function alerting() {
+  const alerts: Array<{ kind: string; step: string | null; at: number }> = [];
+  const sendAlert = async (alert: { kind: string; step: string | null }) => {
+    alerts.push({ kind: alert.kind, step: alert.step, at: Date.now() });
+  };
+  return { alerts, sendAlert };
+}
+
+const start = (tuning: SagaTuning, activities: Record<string, (input: never) => Promise<unknown>>) =>
+  env.start(orderCheckout, [{ order: ORDER, deadlineMs: 30_000, localSteps: false, tuning }], activities);
+
+describe('audit store unreachable', () => {
+  it('down for less than the time bound: retried until it answers, no STUCK, no alert, the saga ends normally', async () => {
+    const tuning = { ...FAST_TUNING, auditStuckAfterMs: 12_000 };
+    const store = auditStore((since) => since < 4_000);
+    const { alerts, sendAlert } = alerting();
+    const handle = await start(tuning, { ...mockOrderActivities({ sendAlert }).activities, ...store.activities });
+    let everStuck = false;
+    const watching = (async () => {
+      for (;;) {
+        const view = await handle.query(sagaStateQuery).catch(() => null);
+        if (!view || view.status !== 'RUNNING') return;
+        if (view.steps.some((s) => s.status === 'STUCK')) everStuck = true;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const view = await handle.result();
+    await watching;
+    // More refusals than the attempts bound: under that bound this outage would have made the saga STUCK.
+    assert.ok(store.refusals.length >= tuning.stuckAfterAttempts, `the store refused ${store.refusals.length} calls`);
+    assert.equal(view.status, 'COMPLETED', JSON.stringify(view.error));
+    assert.deepEqual(alerts, [], 'no alert for a blip of the store');
+    assert.equal(everStuck, false, 'never STUCK while the store was down');
+    assert.ok(!view.steps.some((s) => s.name.startsWith('appendAudit#')), JSON.stringify(view.steps.map((s) => [s.name, s.status])));
+    assert.deepEqual([store.stored[0]?.data.status, store.stored.at(-1)?.data.status], ['RUNNING', 'COMPLETED']);
+  });
+
+  it('down for longer than the time bound: STUCK and alerted once past the bound, still retried, and SUCCEEDED once the store is back', async () => {
+    const tuning = { ...FAST_TUNING, auditStuckAfterMs: 5_000 };
+    let storeDown = true;
+    const store = auditStore(() => storeDown);
+    const { alerts, sendAlert } = alerting();
+    const handle = await start(tuning, { ...mockOrderActivities({ sendAlert }).activities, ...store.activities });
+    const stuckStep = async () => (await handle.query(sagaStateQuery)).steps.find((s) => s.name === STARTED);
+    await waitFor('the audit write STUCK', async () => (await stuckStep())?.status === 'STUCK', 20_000);
+    assert.deepEqual(alerts.map((a) => [a.kind, a.step]), [['STUCK', STARTED]]);
+    const failedFor = alerts[0]!.at - store.firstCall()!;
+    // The workflow's clock starts a moment before the store's first call: a little slack, not the bound's.
+    assert.ok(failedFor >= tuning.auditStuckAfterMs - 500, `alerted after the write had failed for ${failedFor} ms`);
+    assert.match((await stuckStep())?.error ?? '', /ECONNREFUSED/, 'the STUCK write says why');
+    const refusedAtStuck = store.refusals.length;
+    await waitFor('more tries while STUCK', async () => store.refusals.length > refusedAtStuck + 2, 20_000);
+    assert.equal(alerts.length, 1, 'alerted once for the episode');
+    storeDown = false;
+    const view = await handle.result();
+    assert.equal(view.status, 'COMPLETED', JSON.stringify(view.error));
+    assert.equal(view.steps.find((s) => s.name === STARTED)?.status, 'SUCCEEDED');
+    assert.equal(alerts.length, 1);
+    assert.deepEqual([store.stored[0]?.data.status, store.stored.at(-1)?.data.status], ['RUNNING', 'COMPLETED']);
+  });
+});
