@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
 import { Client, Connection } from '@temporalio/client';
@@ -184,6 +186,42 @@ describe('event streams opened and closed at once', () => {
     reconnect.close();
     assert.equal(reconnect.status, 200, 'a reconnect to a saga still polled for the client is let in');
   });
+});
+
+/**
+ * Asks for an event stream and leaves at once: the request is sent whole, then the socket is destroyed,
+ * so the client is gone while the route still reads the saga and takes a place.
+ */
+async function leaveAtOnce(url: string, path: string, key: string): Promise<void> {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  await once(socket, 'connect');
+  const request = `GET ${path} HTTP/1.1\r\nhost: ${hostname}\r\nauthorization: Bearer ${key}\r\naccept: text/event-stream\r\n\r\n`;
+  await new Promise<void>((resolve, reject) => socket.write(request, (err) => (err ? reject(err) : resolve())));
+  socket.destroy();
+}
+
+describe('event streams whose client left before they opened', () => {
+  for (const who of ['a client', 'an operator'] as const) {
+    it(`give their place back: after six such streams of ${who} whose cap is 2, a new stream is let in`, async () => {
+      const client = newClient();
+      const url = await api({ clients: [client], ops: true, events: { maxPerClient: 2, lingerMs: 10_000, heartbeatMs: 60_000 } });
+      const started = await hold(url, client.key);
+      assert.equal(started.status, 202, JSON.stringify(started.body));
+      await published(started.body.id);
+      const [path, key] = who === 'a client' ? [`/v1/sagas/${started.body.id}/events`, client.key] : [`/v1/ops/sagas/${started.body.id}/events`, OPERATOR_KEY];
+      for (let n = 0; n < 6; n++) await leaveAtOnce(url, path, key);
+      let last = 0;
+      const statuses: number[] = [];
+      await waitFor(() => `a stream let in (last answer ${last})`, async () => {
+        const stream = await openStream(url, path, key);
+        stream.close();
+        statuses.push((last = stream.status));
+        return stream.status === 200;
+      }, 5_000);
+      process.stdout.write(`# ${who}: 6 streams left at once with a cap of 2, then answers ${JSON.stringify(statuses)}\n`);
+    });
+  }
 });
 
 /** JSON text nested `depth` arrays deep: `[[[...]]]` (too deep for JSON.stringify to write). */
