@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
-import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { Admission, temporalCounter } from '../../src/api/admission';
 import { buildApp } from '../../src/api/app';
@@ -16,11 +16,11 @@ import { sagaDepsFrom } from '../../src/api/deps';
 import { OpsGateway } from '../../src/api/ops-gateway';
 import { DEFAULT_EVENT_STREAMS, type EventStreamOptions } from '../../src/api/routes/events';
 import { SagaGateway } from '../../src/api/saga-gateway';
-import { dataConverterFrom } from '../../src/codec';
 import { DEFAULT_TUNING, SearchAttribute } from '../../src/domain/saga';
 import { feedCounts } from '../../src/observability/api-metrics';
 import { FileSagaViewStore, viewFolder } from '../../src/views/file-view-store';
 import { addKiosk, bikeBody } from '../support/bikes';
+import { countedTemporal, type CountedTemporal } from '../support/counted-temporal';
 import { call, waitFor } from '../support/http';
 import { orderBody } from '../support/orders';
 import { OPERATOR_KEY, startStack, type Stack } from '../support/stack';
@@ -28,19 +28,13 @@ import { OPERATOR_KEY, startStack, type Stack } from '../support/stack';
 const KIOSK = 'kiosk-adversary';
 let stack: Stack;
 const apps: FastifyInstance[] = [];
-let counted: { client: Client; connection: Connection };
-/** Temporal calls made by the apps built on `counted` (every gRPC call of that connection). */
-let temporalCalls = 0;
-const countCalls: Interceptor = (options, nextCall) => {
-  temporalCalls += 1;
-  return new InterceptingCall(nextCall(options));
-};
+/** The Temporal client of the apps whose calls a test counts. */
+let counted: CountedTemporal;
 
 before(async () => {
   stack = await startStack();
   await addKiosk(stack.backendsUrl, KIOSK, 500);
-  const connection = await Connection.connect({ address: stack.launched.temporalAddress, interceptors: [countCalls] });
-  counted = { connection, client: new Client({ connection, namespace: 'default', dataConverter: dataConverterFrom(stack.config.codecKeys) }) };
+  counted = await countedTemporal(stack);
 });
 
 after(async () => {
@@ -130,13 +124,13 @@ describe('admission control against starts sent together', () => {
 describe('readiness asked by anyone', () => {
   it('a hundred /readyz requests without a key cost Temporal at most two calls', async () => {
     const url = await api();
-    temporalCalls = 0;
+    counted.calls = 0;
     for (let burst = 0; burst < 2; burst++) {
       const answers = await Promise.all(Array.from({ length: 50 }, () => fetch(`${url}/readyz`).then(async (r) => ({ status: r.status, body: (await r.json()) as { status: string } }))));
       assert.ok(answers.every((a) => a.status === 200 && a.body.status === 'ready'), JSON.stringify(answers[0]));
     }
-    process.stdout.write(`# 100 anonymous /readyz: ${temporalCalls} Temporal calls\n`);
-    assert.ok(temporalCalls <= 2, `${temporalCalls} Temporal calls for 100 anonymous readiness probes`);
+    process.stdout.write(`# 100 anonymous /readyz: ${counted.calls} Temporal calls\n`);
+    assert.ok(counted.calls <= 2, `${counted.calls} Temporal calls for 100 anonymous readiness probes`);
   });
 });
 
@@ -175,15 +169,51 @@ describe('event streams opened and closed at once', () => {
       statuses.push(stream.status);
       stream.close();
     }
-    const callsBefore = temporalCalls;
+    const callsBefore = counted.calls;
     await new Promise((r) => setTimeout(r, 2_000));
     const polled = feedsOpen() - before;
-    process.stdout.write(`# open-and-close on 4 sagas, cap 2: answers ${JSON.stringify(statuses)}; ${polled} sagas still polled; ${temporalCalls - callsBefore} Temporal calls in the next 2 s\n`);
+    process.stdout.write(`# open-and-close on 4 sagas, cap 2: answers ${JSON.stringify(statuses)}; ${polled} sagas still polled; ${counted.calls - callsBefore} Temporal calls in the next 2 s\n`);
     assert.ok(polled <= 2, `${polled} sagas polled for a client whose stream cap is 2`);
     const reconnect = await openStream(url, `/v1/sagas/${sagas[0]}/events`, client.key);
     reconnect.close();
     assert.equal(reconnect.status, 200, 'a reconnect to a saga still polled for the client is let in');
   });
+});
+
+/**
+ * Asks for an event stream and leaves at once: the request is sent whole, then the socket is destroyed,
+ * so the client is gone while the route still reads the saga and takes a place.
+ */
+async function leaveAtOnce(url: string, path: string, key: string): Promise<void> {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  await once(socket, 'connect');
+  const request = `GET ${path} HTTP/1.1\r\nhost: ${hostname}\r\nauthorization: Bearer ${key}\r\naccept: text/event-stream\r\n\r\n`;
+  await new Promise<void>((resolve, reject) => socket.write(request, (err) => (err ? reject(err) : resolve())));
+  socket.destroy();
+}
+
+describe('event streams whose client left before they opened', () => {
+  for (const who of ['a client', 'an operator'] as const) {
+    it(`give their place back: after six such streams of ${who} whose cap is 2, a new stream is let in`, async () => {
+      const client = newClient();
+      const url = await api({ clients: [client], ops: true, events: { maxPerClient: 2, lingerMs: 10_000, heartbeatMs: 60_000 } });
+      const started = await hold(url, client.key);
+      assert.equal(started.status, 202, JSON.stringify(started.body));
+      await published(started.body.id);
+      const [path, key] = who === 'a client' ? [`/v1/sagas/${started.body.id}/events`, client.key] : [`/v1/ops/sagas/${started.body.id}/events`, OPERATOR_KEY];
+      for (let n = 0; n < 6; n++) await leaveAtOnce(url, path, key);
+      let last = 0;
+      const statuses: number[] = [];
+      await waitFor(() => `a stream let in (last answer ${last})`, async () => {
+        const stream = await openStream(url, path, key);
+        stream.close();
+        statuses.push((last = stream.status));
+        return stream.status === 200;
+      }, 5_000);
+      process.stdout.write(`# ${who}: 6 streams left at once with a cap of 2, then answers ${JSON.stringify(statuses)}\n`);
+    });
+  }
 });
 
 /** JSON text nested `depth` arrays deep: `[[[...]]]` (too deep for JSON.stringify to write). */
@@ -215,9 +245,9 @@ describe('the operator routes', () => {
     await published(started.body.id);
     const reads = async (path: string, key: string) => {
       assert.equal((await call(url, 'GET', path, { key })).status, 200);
-      temporalCalls = 0;
+      counted.calls = 0;
       for (let n = 0; n < 20; n++) assert.equal((await call(url, 'GET', path, { key })).status, 200);
-      return temporalCalls;
+      return counted.calls;
     };
     const asClient = await reads(`/v1/sagas/${started.body.id}`, client.key);
     const asOperator = await reads(`/v1/ops/sagas/${started.body.id}`, OPERATOR_KEY);
@@ -238,12 +268,12 @@ describe('the operator routes', () => {
     const path = `/v1/ops/sagas?pageSize=100&kiosk=${kiosk}`;
     await waitFor('the sagas to be listed', async () => (await call(url, 'GET', path, { key: OPERATOR_KEY })).body.items.length === 10, 10_000);
     const fresh = await api({ clients: [client], ops: true });
-    temporalCalls = 0;
+    counted.calls = 0;
     const answer = await call(fresh, 'GET', path, { key: OPERATOR_KEY });
     assert.equal(answer.status, 200);
     assert.equal(answer.body.items.length, 10);
-    process.stdout.write(`# attention list of ${answer.body.items.length} running sagas on a fresh API: ${temporalCalls} Temporal calls\n`);
-    assert.ok(temporalCalls <= answer.body.items.length + 1, `${temporalCalls} Temporal calls to list ${answer.body.items.length} sagas`);
+    process.stdout.write(`# attention list of ${answer.body.items.length} running sagas on a fresh API: ${counted.calls} Temporal calls\n`);
+    assert.ok(counted.calls <= answer.body.items.length + 1, `${counted.calls} Temporal calls to list ${answer.body.items.length} sagas`);
   });
 });
 

@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { Admission, temporalCounter } from '../../src/api/admission';
 import { buildApp } from '../../src/api/app';
@@ -15,27 +14,21 @@ import { sagaIdFor } from '../../src/api/idempotency';
 import { SagaGateway } from '../../src/api/saga-gateway';
 import { allocatorId, type AllocatorState } from '../../src/domain/allocation';
 import { DEFAULT_TUNING } from '../../src/domain/saga';
-import { dataConverterFrom } from '../../src/codec';
 import { addKiosk, bikeBody } from '../support/bikes';
 import { createSection } from '../support/classes';
+import { countedTemporal, type CountedTemporal } from '../support/counted-temporal';
 import { call, waitFor } from '../support/http';
 import { API_KEY, CLIENT_ID, OTHER_API_KEY, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 const apps: FastifyInstance[] = [];
-let counted: { client: Client; connection: Connection };
-/** Temporal calls made by the apps built on `counted` (every gRPC call of that connection). */
-let temporalCalls = 0;
-const countCalls: Interceptor = (options, nextCall) => {
-  temporalCalls += 1;
-  return new InterceptingCall(nextCall(options));
-};
+/** The Temporal client of the apps whose calls a test counts. */
+let counted: CountedTemporal;
 
 before(async () => {
   stack = await startStack();
   await addKiosk(stack.backendsUrl, 'kiosk-pressure', 50);
-  const connection = await Connection.connect({ address: stack.launched.temporalAddress, interceptors: [countCalls] });
-  counted = { connection, client: new Client({ connection, namespace: 'default', dataConverter: dataConverterFrom(stack.config.codecKeys) }) };
+  counted = await countedTemporal(stack);
 });
 
 after(async () => {
@@ -128,12 +121,12 @@ describe('a section read and filed under load', () => {
     }
     const read = () => call(url, 'GET', `/v1/sections/${sectionId}/allocation`, { key: OTHER_API_KEY });
     await waitFor('every request filed', async () => { const a = await read(); return a.body.waitlistCount === 8 && a; }, 30_000);
-    temporalCalls = 0;
+    counted.calls = 0;
     const answer = await read();
     assert.equal(answer.status, 200);
     assert.deepEqual(answer.body.waitlist.map((e: { sagaId: string }) => e.sagaId).sort(), [...mine].sort(), "the caller's own registrations, no one else's");
     assert.equal(answer.body.waitlistCount, 8);
-    assert.ok(temporalCalls <= 2, `${temporalCalls} Temporal calls for one read of 8 entries`);
+    assert.ok(counted.calls <= 2, `${counted.calls} Temporal calls for one read of 8 entries`);
 
     const full = await register('s-4000');
     assert.equal(full.status, 409, JSON.stringify(full.body));

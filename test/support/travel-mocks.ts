@@ -7,8 +7,16 @@ import { mockActivities } from './workflow-env';
 
 export type Behaviour = (input: any, round: number) => Promise<unknown>;
 
+/** One activity call as the engine made it: the step and key it passed. */
+export interface SeenCall {
+  activity: string;
+  step: string;
+  key: string;
+  input: unknown;
+}
+
 export function mockTravel(overrides: Record<string, Behaviour>) {
-  const seen: Array<{ activity: string; step: string; key: string; input: unknown }> = [];
+  const seen: SeenCall[] = [];
   const calls = new Map<string, number>();
   const ok = (value: unknown): Behaviour => async () => value;
   const hold = (amountMinor: number): Behaviour => ok({ holdId: 'h', price: { amountMinor, currency: 'EUR' }, expiresAt: '2030-01-01T00:00:00.000Z' });

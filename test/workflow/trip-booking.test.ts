@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { currentCall } from '../../src/activities/http-client';
 import type { TripRequest } from '../../src/domain/trip-request';
 import { tripBooking } from '../../src/workflows/trip-booking';
 import { sagaStateQuery } from '../../src/workflows/saga';
 import { priceConfirmationUpdate } from '../../src/workflows/messages';
 import { waitFor } from '../support/http';
+import { mockTravel, type Behaviour, type SeenCall } from '../support/travel-mocks';
 import { tripBody } from '../support/trips';
-import { businessRejection, fastTuning, mockActivities, startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env';
+import { businessRejection, fastTuning, startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env';
 
 let env: WorkflowEnv;
 before(async () => {
@@ -17,53 +17,7 @@ after(async () => {
   await env?.teardown();
 });
 
-interface SeenCall {
-  activity: string;
-  step: string;
-  key: string;
-  input: unknown;
-}
-
 const input = () => ({ trip: { ...tripBody(), priceConfirmationSeconds: 300 } as TripRequest, localSteps: true, tuning: fastTuning });
-
-type Behaviour = (input: any, round: number) => Promise<unknown>;
-
-/** The trip's activities, mocked: each records the step and key the engine passed, and counts its calls. */
-function mockTravel(overrides: Record<string, Behaviour>) {
-  const seen: SeenCall[] = [];
-  const calls = new Map<string, number>();
-  const ok = (value: unknown): Behaviour => async () => value;
-  const hold = (amountMinor: number, currency: string): Behaviour => ok({ holdId: 'h', price: { amountMinor, currency }, expiresAt: '2030-01-01T00:00:00.000Z' });
-  const defaults: Record<string, Behaviour> = {
-    quoteFlight: ok({ offerId: 'f', price: { amountMinor: 10_000, currency: 'EUR' } }),
-    quoteHotel: ok({ offerId: 'h', price: { amountMinor: 20_000, currency: 'EUR' } }),
-    quoteCar: ok({ offerId: 'c', price: { amountMinor: 5_000, currency: 'EUR' } }),
-    quoteRate: ok({ quoteId: 'q', base: 'EUR', rates: { EUR: 1, USD: 1, GBP: 1 }, expiresAt: '2030-01-01T00:00:00.000Z' }),
-    lockRate: ok({ lockId: 'l' }),
-    holdFlight: hold(10_000, 'EUR'),
-    holdHotel: hold(20_000, 'EUR'),
-    holdCar: hold(5_000, 'EUR'),
-    authorizePayment: ok({ authorizationId: 'a' }),
-    confirmHotel: ok({ confirmation: 'HTL-1' }),
-    confirmCar: ok({ confirmation: 'CAR-1' }),
-    issueTicket: ok({ ticketNumber: 'TKT-1' }),
-    capturePayment: ok(undefined),
-    sendItinerary: ok({ messageId: 'm' }),
-    sendAlert: ok(undefined),
-  };
-  for (const undo of ['releaseRate', 'releaseFlight', 'releaseHotel', 'releaseCar', 'cancelHotel', 'cancelCar', 'voidPayment']) defaults[undo] = ok(undefined);
-  const impls: Record<string, (input: never) => Promise<unknown>> = {};
-  for (const [name, fallback] of Object.entries(defaults)) {
-    impls[name] = async (input: unknown) => {
-      const call = currentCall();
-      seen.push({ activity: name, step: call.step, key: call.key, input });
-      const round = (calls.get(name) ?? 0) + 1;
-      calls.set(name, round);
-      return (overrides[name] ?? fallback)(input, round);
-    };
-  }
-  return { activities: mockActivities(impls).activities, seen };
-}
 
 describe('trip booking, a hold held again', { concurrency: true }, () => {
   it('asks the traveller when the hold comes back at a price beyond the tolerance, and compensates unanswered, newest first', async () => {

@@ -63,6 +63,9 @@ export function eventRoutes(app: FastifyInstance, gateway: SagaGateway, options:
     if (!release) throw tooManyStreams('client', options.maxPerClient);
     reply.hijack();
     const res = reply.raw;
+    // A client that left while the saga was read or the place taken was never heard by a 'close' listener.
+    // Its place is kept as a closed stream's is: it may be the one kept for this saga's lingering feed.
+    if (res.destroyed) return places.keep(request.clientId, id, release);
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write(`retry: 2000\n\n`);
     eventStreamsOpen.inc();

@@ -114,6 +114,8 @@ export function opsConsoleRoutes(app: FastifyInstance, ops: OpsGateway, options:
     if (!release) throw tooManyStreams('operator', options.maxPerClient);
     reply.hijack();
     const res = reply.raw;
+    // An operator that left while the saga was read or the place taken was never heard by a 'close' listener.
+    if (res.destroyed) return release();
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
     res.write('retry: 2000\n\n');
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), options.heartbeatMs);
