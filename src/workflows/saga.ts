@@ -7,34 +7,38 @@
  *
  * It keeps the saga view that the state query answers, upserts the SagaStatus search attribute and the
  * current details the Temporal UI shows, and always ends with a view whose status says how it ended.
- * The parts: forward-step.ts (a step), pivot-step.ts (the pivot), undo-stack.ts (compensation), and
- * saga-context.ts (what they share).
+ * The parts: forward-step.ts (a step), pivot-step.ts (the pivot), undo-stack.ts (compensation),
+ * saga-cancels.ts (the cancel update), saga-ending.ts (the final status), and saga-context.ts (what
+ * they share).
  */
-import { ApplicationFailure, CancellationScope, defineQuery, defineUpdate, log, patched, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, defineQuery, patched, setHandler } from '@temporalio/workflow';
 import { FailureType } from '../domain/failures';
-import { Messages, type CancelRequest } from '../domain/messages';
+import { Messages } from '../domain/messages';
 import type { OperatorAction } from '../domain/operator';
-import type { SagaError, SagaStatus, SagaView } from '../domain/saga';
+import type { SagaView } from '../domain/saga';
 import type { Reference } from '../domain/steps';
 import { describeFailure } from './failures';
 import { runStep } from './forward-step';
 import { Patches } from './patches';
 import { runPivot } from './pivot-step';
+import { SagaCancels } from './saga-cancels';
 import { SagaContext } from './saga-context';
+import { failSaga, finishSaga } from './saga-ending';
 import type { SagaOptions } from './saga-options';
 import { SagaTrail } from './saga-trail';
 import { labelOf, type ActivityFn, type CallOptions, type Input, type Output, type StepDecl, type StepDecls } from './steps';
 import { UndoStack } from './undo-stack';
 
+export { cancelUpdate } from './saga-cancels';
 export type { SagaOptions } from './saga-options';
 
 export const sagaStateQuery = defineQuery<SagaView>(Messages.sagaStateQuery);
-export const cancelUpdate = defineUpdate<{ status: SagaStatus }, [CancelRequest]>(Messages.cancelUpdate);
 
 export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> {
   private readonly ctx: SagaContext;
   private readonly undos: UndoStack;
   private readonly scope = new CancellationScope();
+  private readonly cancels: SagaCancels;
   /** The saga's audit trail: its start, operator actions and final status, and whatever the saga adds. */
   readonly trail: SagaTrail;
 
@@ -43,11 +47,12 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     private readonly steps: D,
   ) {
     this.ctx = new SagaContext(options);
+    this.cancels = new SagaCancels(this.ctx, this.scope);
     this.undos = new UndoStack(this.ctx);
     this.trail = new SagaTrail(this.ctx, patched(Patches.auditTrail));
     if (this.trail.enabled) this.ctx.desk.onAccepted = (action) => this.trail.operatorAction(action);
     setHandler(sagaStateQuery, () => this.ctx.record.view);
-    this.acceptCancels();
+    this.cancels.accept();
   }
 
   get id(): string {
@@ -65,17 +70,11 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
       result = await this.scope.run(body);
     } catch (err) {
       const error = ctx.stopReason ?? describeFailure(err, ctx.record.currentStep());
-      if (ctx.pivotState === 'passed' || ctx.pivotState === 'inFlight') return this.fail<R>(error);
+      if (ctx.pivotState === 'passed' || ctx.pivotState === 'inFlight') return failSaga<R>(ctx, this.trail, error);
       await this.undos.compensate(error);
-      return this.finish<R>('COMPENSATED', null, error);
+      return finishSaga<R>(ctx, this.trail, 'COMPENSATED', null, error);
     }
-    return this.finish<R>('COMPLETED', result, null);
-  }
-
-  /** The final status goes into the trail before the view shows it: a STUCK write keeps the saga listed for operators. */
-  private async finish<R>(status: SagaStatus, result: R | null, error: SagaError | null): Promise<SagaView<R>> {
-    if (this.trail.enabled) await this.trail.final(status, error);
-    return this.ctx.record.finish<R>(status, result, error);
+    return finishSaga<R>(ctx, this.trail, 'COMPLETED', result, null);
   }
 
   /** Runs one declared step; its undo is registered before the call, as the call may land. */
@@ -133,11 +132,7 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
 
   /** From now on the saga cannot be cancelled (`reason` says why); for a saga whose first step already keeps something. */
   refuseCancels(reason: string): void {
-    setHandler(cancelUpdate, (request) => this.requestCancel(request), {
-      validator: (_request: CancelRequest) => {
-        throw ApplicationFailure.nonRetryable(reason, 'PastPivot');
-      },
-    });
+    this.cancels.refuse(reason);
   }
 
   /** Runs steps side by side; waits for all of them to settle before a failure moves on to compensation. */
@@ -183,7 +178,7 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
       if (refusedOutright) {
         this.undos.putBack(ours);
         Object.assign(this.ctx, before);
-        if (!before.unitKept) this.acceptCancels();
+        if (!before.unitKept) this.cancels.accept();
       }
       throw err;
     }
@@ -195,12 +190,6 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
     this.refuseCancels(reason);
   }
 
-  private acceptCancels(): void {
-    setHandler(cancelUpdate, (request) => this.requestCancel(request), {
-      validator: (_request: CancelRequest) => this.validateCancel(),
-    });
-  }
-
   /** Saga-specific fields shown at the top level of the view. */
   annotate(details: Record<string, unknown>): void {
     this.ctx.record.annotate(details);
@@ -208,39 +197,5 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
 
   private declOf<I>(name: string): StepDecl<A, I> {
     return (this.steps[name as keyof D] ?? {}) as StepDecl<A, I>;
-  }
-
-  private async fail<R>(error: SagaError): Promise<SagaView<R>> {
-    log.error('saga failed after its pivot; it needs an operator', { sagaId: this.id, error });
-    if (this.trail.enabled && this.ctx.caller.declared) {
-      // The alert goes out first: a final status the audit store does not take must not hide this saga.
-      const alerted = this.ctx.alert('FAILED', error.step, error.message).catch(() => undefined);
-      const failed = await this.finish<R>('FAILED', null, error);
-      await alerted;
-      return failed;
-    }
-    const view = await this.finish<R>('FAILED', null, error);
-    // An alert refused for good (webhook 4xx) must not turn the FAILED view into a failed workflow.
-    if (this.ctx.caller.declared) await this.ctx.alert('FAILED', error.step, error.message).catch(() => undefined);
-    return view;
-  }
-
-  private validateCancel(): void {
-    const { pivotState, record } = this.ctx;
-    if (pivotState === 'passed' || pivotState === 'inFlight') {
-      throw ApplicationFailure.nonRetryable('the saga passed its pivot and can no longer be cancelled', 'PastPivot');
-    }
-    const { status } = record.view;
-    if (status !== 'RUNNING') throw ApplicationFailure.nonRetryable(`the saga is already ${status}`, 'NotRunning');
-  }
-
-  private requestCancel(request: CancelRequest): { status: SagaStatus } {
-    this.stop({ type: FailureType.Cancelled, message: request.reason || 'cancelled by the client', step: this.ctx.record.currentStep() });
-    return { status: 'COMPENSATING' };
-  }
-
-  private stop(reason: SagaError): void {
-    this.ctx.stopReason ??= reason;
-    this.scope.cancel();
   }
 }
