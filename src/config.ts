@@ -93,9 +93,10 @@ const EnvSchema = z.object({
   SAGAWAY_TASK_QUEUE: z.string().min(1).default('sagaway'),
   /**
    * Sagas the worker keeps in memory between their tasks (about half a megabyte each); one past it is
-   * replayed from its history on its next task. The SDK's own default grows with the heap (about 2,300).
+   * replayed from its history on its next task. Unset: the SDK's default, which grows with the heap
+   * (about 2,300 with Node's default heap on 24 GiB).
    */
-  SAGAWAY_WORKER_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(1_000),
+  SAGAWAY_WORKER_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).optional(),
   /** The address the API listens on. */
   SAGAWAY_API_HOST: z.string().min(1).default('127.0.0.1'),
   /** The port the API listens on. */
@@ -223,8 +224,8 @@ export interface Config {
   dataDir: string;
   logLevel: Env['SAGAWAY_LOG_LEVEL'];
   taskQueue: string;
-  /** Sagas the worker keeps in memory between their tasks. */
-  cachedWorkflows: number;
+  /** Sagas the worker keeps in memory between their tasks (undefined: the SDK's default). */
+  cachedWorkflows: number | undefined;
   /** keys: API key -> client id; operatorKeys: operator key -> operator name. */
   api: { host: string; port: number; keys: Map<string, string>; operatorKeys: Map<string, string> };
   backends: { host: string; port: number; urls: Record<BackendName, string>; timeoutMs: number };

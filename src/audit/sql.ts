@@ -2,6 +2,7 @@
  * One SQL layer for the audit store, two engines with the same SQL: PostgreSQL through node-postgres when
  * a URL is configured (the cluster's), PGlite (PostgreSQL in WebAssembly) in a folder otherwise.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -108,6 +109,7 @@ export class PgliteDatabase implements SqlDatabase {
     await mkdir(dirname(this.dir), { recursive: true });
     await acquireLock(`${this.dir}.lock`);
     try {
+      await createOutOfProcess(this.dir);
       const { PGlite: Engine } = await import('@electric-sql/pglite');
       this.db = (await Engine.create(this.dir)) as unknown as PGlite;
     } catch (err) {
@@ -132,6 +134,24 @@ export class PgliteDatabase implements SqlDatabase {
 }
 
 const wantedFile = (dir: string) => `${dir}.wanted`;
+
+/**
+ * A folder with no database yet is created by a short-lived process of its own: creating one (initdb)
+ * grows PGlite's WebAssembly memory to about 800 MB, which a process never gives back, while opening one
+ * that exists takes about 250 MB. The worker would otherwise carry initdb's peak for its whole life.
+ */
+async function createOutOfProcess(dir: string): Promise<void> {
+  if (existsSync(join(dir, 'PG_VERSION'))) return;
+  const script = `const { PGlite } = require(${JSON.stringify(require.resolve('@electric-sql/pglite'))}); PGlite.create(${JSON.stringify(dir)}).then((db) => db.close());`;
+  const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((done) => {
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let text = '';
+    child.stderr.on('data', (chunk: Buffer) => void (text += chunk.toString()));
+    child.on('error', (err) => done({ code: -1, stderr: err.message }));
+    child.on('close', (exit) => done({ code: exit, stderr: text }));
+  });
+  if (code !== 0) throw new Error(`creating the audit store in ${dir} failed (exit ${code}): ${stderr.trim().slice(-300)}`);
+}
 
 async function acquireLock(lock: string): Promise<void> {
   const deadline = Date.now() + LOCK_WAIT_MS;

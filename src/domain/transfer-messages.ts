@@ -1,5 +1,6 @@
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { fromMinor, toMinor } from './iso';
+import { MessageTypes } from './message-types';
 import type { Amount } from './transfer';
 
 /**
@@ -7,7 +8,7 @@ import type { Amount } from './transfer';
  * pacs.008 (the payment), pacs.002 (its status report), pacs.028 (a status request), pacs.004 (a return).
  * Only the elements sagaway reads or writes; amounts in the currency's own decimals (JPY 0, KWD 3).
  */
-export const MessageTypes = { pacs008: 'pacs.008.001.08', pacs002: 'pacs.002.001.10', pacs028: 'pacs.028.001.03', pacs004: 'pacs.004.001.09' } as const;
+export { MessageTypes } from './message-types';
 
 /** The bank sagaway sends for (the debtor agent). */
 export const OUR_BIC = 'SAGADEFFXXX';

@@ -12,7 +12,7 @@ import type { RejectionEvidence, TransferActivities } from '../activities/transf
 import { FailureType } from '../domain/failures';
 import type { SagaView } from '../domain/saga';
 import { formatRate, type LockedPair, type MessageDigest, type NetworkSettlement, type PostingLine, type Review, type Screening } from '../domain/transfer';
-import { MessageTypes } from '../domain/transfer-messages';
+import { MessageTypes } from '../domain/message-types';
 import { activityOptions } from './activity-options';
 import type { AuditActor, SagaTrail } from './saga-trail';
 

@@ -23,7 +23,7 @@ import { FailureType } from '../domain/failures';
 import { fromMinor } from '../domain/iso';
 import type { SagaView } from '../domain/saga';
 import { creditBack, describeReason, maskIban, returnLines, type Amount, type TransferReturnInput } from '../domain/transfer';
-import { MessageTypes } from '../domain/transfer-messages';
+import { MessageTypes } from '../domain/message-types';
 import { activityOptions } from './activity-options';
 import { Saga } from './saga';
 import { declareSteps } from './steps';
