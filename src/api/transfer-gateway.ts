@@ -141,6 +141,9 @@ export function returnRequestHash(r: PaymentReturn): string {
  */
 export function returnable(transfer: SagaView): 'yes' | 'not-yet' | 'never' {
   if (transfer.status === 'COMPLETED' || (transfer.details.network as { status?: string } | undefined)?.status === 'ACSC') return 'yes';
+  // FAILED: nobody knows whether the money left, and a return says it did. Taken, the return waits for an
+  // operator (it credits only a COMPLETED transfer); a 503 would have the network deliver it for ever.
+  if (transfer.status === 'FAILED') return 'yes';
   return transfer.status === 'COMPENSATED' ? 'never' : 'not-yet';
 }
 
