@@ -114,7 +114,11 @@ export class TransferGateway {
       requestHash: returnRequestHash(returned),
       summary: `Return of ${d.uetr}: ${describeReason(returned.reason)}`,
     });
-    return outcome.kind === 'conflict' ? { kind: 'other-return', sagaId: outcome.sagaId } : { kind: 'taken', view: outcome.view };
+    if (outcome.kind !== 'conflict') return { kind: 'taken', view: outcome.view };
+    // A return taken before the hash said what the message says was answered for any pacs.004 of its
+    // transfer: its own message sent again (a 202 lost in a deploy) must not be refused now.
+    const legacy = await this.sagas.existing(outcome.sagaId, owner, `return:${d.uetr}`);
+    return legacy?.kind === 'existing' ? { kind: 'taken', view: legacy.view } : { kind: 'other-return', sagaId: outcome.sagaId };
   }
 }
 
