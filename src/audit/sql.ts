@@ -109,7 +109,7 @@ export class PgliteDatabase implements SqlDatabase {
     await mkdir(dirname(this.dir), { recursive: true });
     await acquireLock(`${this.dir}.lock`);
     try {
-      await createOutOfProcess(this.dir);
+      await createOutOfProcess(this.dir, `${this.dir}.lock`);
       const { PGlite: Engine } = await import('@electric-sql/pglite');
       this.db = (await Engine.create(this.dir)) as unknown as PGlite;
     } catch (err) {
@@ -140,18 +140,28 @@ const wantedFile = (dir: string) => `${dir}.wanted`;
  * grows PGlite's WebAssembly memory to about 800 MB, which a process never gives back, while opening one
  * that exists takes about 250 MB. The worker would otherwise carry initdb's peak for its whole life.
  */
-async function createOutOfProcess(dir: string): Promise<void> {
+async function createOutOfProcess(dir: string, lock: string): Promise<void> {
   if (existsSync(join(dir, 'PG_VERSION'))) return;
   const script = `const { PGlite } = require(${JSON.stringify(require.resolve('@electric-sql/pglite'))}); PGlite.create(${JSON.stringify(dir)}).then((db) => db.close());`;
-  const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((done) => {
+  const { exit, stderr } = await new Promise<{ exit: string; stderr: string }>((done) => {
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // The lock stays held while the child lives, even if this process is killed meanwhile (see ownerGone).
+    if (child.pid) writeFileSync(join(lock, 'child-pid'), String(child.pid));
+    const timer = setTimeout(() => child.kill('SIGKILL'), CREATE_TIMEOUT_MS);
     let text = '';
     child.stderr.on('data', (chunk: Buffer) => void (text += chunk.toString()));
-    child.on('error', (err) => done({ code: -1, stderr: err.message }));
-    child.on('close', (exit) => done({ code: exit, stderr: text }));
+    child.on('error', (err) => done({ exit: 'not started', stderr: err.message }));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      rmSync(join(lock, 'child-pid'), { force: true });
+      done({ exit: code === 0 ? 'ok' : signal ? `killed by ${signal}${signal === 'SIGKILL' ? ` (or past ${CREATE_TIMEOUT_MS / 1000} s)` : ''}` : `exit ${code}`, stderr: text });
+    });
   });
-  if (code !== 0) throw new Error(`creating the audit store in ${dir} failed (exit ${code}): ${stderr.trim().slice(-300)}`);
+  if (exit !== 'ok') throw new Error(`creating the audit store in ${dir} failed (${exit}): ${stderr.trim().slice(-300)}`);
 }
+
+/** How long creating the audit store may take (seconds on a busy machine). */
+const CREATE_TIMEOUT_MS = 120_000;
 
 async function acquireLock(lock: string): Promise<void> {
   const deadline = Date.now() + LOCK_WAIT_MS;
@@ -185,7 +195,7 @@ function lockAgeMs(lock: string): number {
 }
 
 /** A lock with no pid yet is being taken right now (unless it stayed so for long); one whose pid is not running was left by a killed process. */
-function ownerGone(lock: string): boolean {
+export function ownerGone(lock: string): boolean {
   let pid: number;
   try {
     pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
@@ -194,10 +204,24 @@ function ownerGone(lock: string): boolean {
     return lockAgeMs(lock) > 10_000;
   }
   if (!Number.isInteger(pid) || pid <= 0) return false;
+  return !alive(pid) && !alive(Number(readIfThere(join(lock, 'child-pid'))));
+}
+
+/** Whether a process runs with this pid (a pid that is no number: no). */
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return false;
+    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+function readIfThere(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
   }
 }
