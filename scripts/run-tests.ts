@@ -234,8 +234,8 @@ async function main(): Promise<void> {
     process.stderr.write(`no test files match ${args.join(' ')}\n`);
     process.exit(1);
   }
-  // As many files side by side as there are cores, four at most: three on two cores kept both 100% busy
-  // with the audit trail in every saga, and the end-to-end files then met timings they never meet alone
+  // As many files side by side as there are cores, four at most: three on two cores ran the load average
+  // to 12 to 20 with the audit trail in every saga, and the end-to-end files then met timings they never meet alone
   // (a sensor's timeout, a third attempt). Two stacks that start at once and pick one port are launched
   // again (src/dev/stack.ts).
   const concurrency = Number(process.env.SAGAWAY_TEST_CONCURRENCY) || Math.min(4, Math.max(2, availableParallelism()));

@@ -92,7 +92,7 @@ const EnvSchema = z.object({
   /** The worker's Temporal task queue. */
   SAGAWAY_TASK_QUEUE: z.string().min(1).default('sagaway'),
   /**
-   * Sagas the worker keeps in memory between their tasks (about half a megabyte each); one past it is
+   * Sagas the worker keeps in memory between their tasks (about 0.4 MB each, docs/operating.md); one past it is
    * replayed from its history on its next task. Unset: the SDK's default, which grows with the heap
    * (about 2,300 with Node's default heap on 24 GiB).
    */
