@@ -52,11 +52,16 @@ describe('saga feeds', () => {
   it('one read serves every subscriber, a resume gets only what it missed, and nothing polls after the end', async () => {
     const views = [view('RUNNING', [step('a', 'RUNNING')]), view('RUNNING', [step('a', 'SUCCEEDED')]), view('COMPLETED', [step('a', 'SUCCEEDED')])];
     let reads = 0;
-    let release: () => void = () => undefined;
-    const gate = () => new Promise<void>((r) => (release = r));
-    let opened = gate();
+    // Each read waits for a permit, so the test decides how far the feed gets before each step.
+    let permits = 0;
+    const waiting: (() => void)[] = [];
+    const permit = (n: number) => {
+      permits += n;
+      while (permits > 0 && waiting.length > 0) (permits -= 1), waiting.shift()!();
+    };
     const feeds = new SagaFeeds(async () => {
-      await opened;
+      if (permits > 0) permits -= 1;
+      else await new Promise<void>((r) => waiting.push(r));
       return views[Math.min(reads++, views.length - 1)]!;
     }, { pollMs: 1, lingerMs: 1_000 });
     const a: FeedEvent[] = [];
@@ -64,13 +69,12 @@ describe('saga feeds', () => {
     let ended = 0;
     const stopA = feeds.subscribe('saga-1', 'c', undefined, { send: (e) => a.push(e), end: () => (ended += 1) });
     feeds.subscribe('saga-1', 'c', undefined, { send: (e) => b.push(e), end: () => (ended += 1) });
-    release();
+    permit(1);
     await waitUntil(() => a.length >= 2);
     stopA();
-    opened = gate();
     const resumed: FeedEvent[] = [];
     feeds.subscribe('saga-1', 'c', a[1]!.id, { send: (e) => resumed.push(e), end: () => (ended += 1) });
-    release();
+    permit(2);
     await waitUntil(() => ended === 2);
     assert.equal(feeds.size, 0);
     assert.equal(reads, 3, 'one read per poll, not per subscriber');
