@@ -65,7 +65,8 @@ export async function classRegistration(input: ClassRegistrationInput): Promise<
     await saga.step('notifyPriority', { studentId, template: 'registration-priority', data: { sectionId, priority: student.registeredAt } });
     const request = { sagaId: saga.id, studentId, registeredAt: student.registeredAt, submittedAt: Date.now() };
     const section = await saga.step('fileWithAllocator', { sectionId, request, maxHistory: input.allocatorMaxHistory });
-    saga.annotate({ stage: 'FILED', allocationAt: section.allocationAt, windowClosesAt: section.windowClosesAt });
+    // The allocator's decision can reach the saga before the filing's own answer: the view keeps it.
+    saga.annotate({ stage: decision ? (decision as SeatDecision).status : 'FILED', allocationAt: section.allocationAt, windowClosesAt: section.windowClosesAt });
     if (Date.now() < Date.parse(section.allocationAt) && decision === null) filedBefore = section.allocationAt;
     await saga.track('awaitSeat', async () => {
       await condition(() => decision !== null && decision.status !== 'WAITLISTED');

@@ -69,6 +69,30 @@ describe('class registration saga (mocked activities)', { concurrency: true }, (
     assert.deepEqual(calls.filter((c) => UNDOS.has(c)), []);
   });
 
+  it('waitlisted while the filing is still answering (the allocator told it first): the view says waitlisted, not filed', async () => {
+    // The allocator decides as soon as it is filed with, and its signal can reach the saga before the
+    // filing's own answer does. The desk once showed "Filed; waiting for the section" to a waitlisted student.
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((r) => (answer = r));
+    const { activities } = campus(60_000, {
+      fileWithAllocator: async () => {
+        await answered;
+        return { sectionId: 'CS-101', capacity: 1, allocationAt: new Date(Date.now() - 1_000).toISOString(), windowClosesAt: new Date(Date.now() + 60_000).toISOString() };
+      },
+    });
+    const handle = await env.start(classRegistration, [input()], activities);
+    await waitFor('the filing sent', async () => (await handle.query<any>('sagaState')).steps.some((s: any) => s.name === 'fileWithAllocator'));
+    await decide(handle, { status: 'WAITLISTED', position: 1 });
+    await waitFor('waitlisted in the view', async () => (await handle.query<any>('sagaState')).details.stage === 'WAITLISTED');
+    answer();
+    await waitFor('the filing answered', async () => (await handle.query<any>('sagaState')).steps.some((s: any) => s.name === 'fileWithAllocator' && s.status === 'SUCCEEDED'));
+    const { details } = await handle.query<any>('sagaState');
+    assert.equal(details.stage, 'WAITLISTED', 'the filing\'s answer does not hide the decision that came before it');
+    assert.equal(details.waitlistPosition, 1);
+    await decide(handle, { status: 'CLOSED' });
+    assert.equal((await handle.result()).status, 'COMPENSATED');
+  });
+
   it('the window closes before a seat is free: the place in line is given back, nothing else was done', async () => {
     const { activities, calls } = campus(60_000);
     const handle = await env.start(classRegistration, [input()], activities);
