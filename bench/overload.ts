@@ -13,7 +13,7 @@ import { buildApp } from '../src/api/app';
 import { sagaDepsFrom } from '../src/api/deps';
 import { SagaGateway } from '../src/api/saga-gateway';
 import { loadConfig } from '../src/config';
-import { DEFAULT_TUNING } from '../src/domain/saga';
+import { DEFAULT_TUNING, SearchAttribute } from '../src/domain/saga';
 import { histogram, runAtRate, watchProcesses } from './metrics';
 import { orderBody, type ScenarioResult } from './scenarios';
 import type { BenchStack } from './stack';
@@ -34,9 +34,11 @@ export async function overloadRows(stack: BenchStack, plan: OverloadPlan = OVERL
 
 async function overloadRow(stack: BenchStack, plan: OverloadPlan, admitting: boolean): Promise<ScenarioResult> {
   const name = `overload-admission-${admitting ? 'on' : 'off'}`;
+  // Sagas of an earlier row still running would count against admission's bound, and slow this row.
+  await untilQuiet(stack, Date.now() + 600_000);
   const config = loadConfig({ SAGAWAY_ENV: 'development', SAGAWAY_BACKENDS_URL: stack.backendsUrl, SAGAWAY_API_KEYS: `bench:${stack.apiKey}` });
   const admission = admitting ? new Admission(temporalCounter(stack.client), { perClient: 0, total: plan.maxRunning }) : undefined;
-  const app = await buildApp({ gateway: new SagaGateway(stack.client, config.taskQueue), apiKeys: config.api.keys, ...sagaDepsFrom(config, DEFAULT_TUNING), protection: undefined, admission });
+  const app = await buildApp({ gateway: new SagaGateway(stack.client, stack.taskQueue), apiKeys: config.api.keys, ...sagaDepsFrom(config, DEFAULT_TUNING), protection: undefined, admission });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const watch = watchProcesses(stack.pids);
   const accepted: string[] = [];
@@ -93,4 +95,16 @@ async function endToEnd(stack: BenchStack, ids: string[], deadline: number) {
     }
   }
   return { latencies, ended };
+}
+
+/** Waits until no saga started through an API is running (or the deadline passes, said on stdout). */
+async function untilQuiet(stack: BenchStack, deadline: number): Promise<void> {
+  const count = temporalCounter(stack.client);
+  const query = `${SearchAttribute.client} IS NOT NULL AND ExecutionStatus = "Running"`;
+  let running = await count(query);
+  while (running > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 2_000));
+    running = await count(query);
+  }
+  if (running > 0) process.stdout.write(`bench: ${running} sagas of earlier rows still running\n`);
 }

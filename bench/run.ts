@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { apiOverhead, benchBothServers, CLUSTER_FULL, CLUSTER_QUICK, sideBySide } from './cluster';
 import { allocatorRow } from './allocator';
 import { allocationReadRow } from './allocation-read';
-import { overloadRows } from './overload';
+import { OVERLOAD, overloadRows } from './overload';
 import { apiAlone, bikesHeld } from './held';
 import { markdown, toResults } from './report';
 import { baseline, baselineAgainstModes, baselineAgainstOrders, orderThroughApi, type ScenarioResult } from './scenarios';
@@ -26,8 +26,8 @@ interface Plan {
   allocator?: number;
   /** Entries of the section the `allocation-read-N` row reads (0: no such row). */
   allocationRead?: number;
-  /** The `overload` rows: admission control off, then on (bench/overload.ts). */
-  overload?: boolean;
+  /** Seconds of the `overload` rows, admission control off then on (bench/overload.ts); 0: no such rows. */
+  overloadSeconds?: number;
   /** Only the transfer rows, at these concurrencies and counts (`--transfers-only 1:10,8:40`). */
   transfersOnly?: Array<{ concurrency: number; count: number }>;
   maxSeconds: number;
@@ -39,7 +39,7 @@ const FULL: Plan = {
   bikes: 2_000,
   allocator: 5_000,
   allocationRead: 5_000,
-  overload: true,
+  overloadSeconds: OVERLOAD.seconds,
   maxSeconds: 240,
 };
 const QUICK: Plan = { levels: [{ concurrency: 1, count: 4 }, { concurrency: 8, count: 16 }], apiCount: 16, bikes: 10, maxSeconds: 30 };
@@ -80,7 +80,7 @@ async function runAll(stack: BenchStack, plan: Plan): Promise<ScenarioResult[]> 
     rows.push(await allocatorRow(stack.plainClient, stack.temporalAddress, plan.allocator));
   }
   if (plan.allocationRead) rows.push(await allocationReadRow(stack.plainClient, stack.temporalAddress, plan.allocationRead));
-  if (plan.overload) rows.push(...(await overloadRows(stack)));
+  if (plan.overloadSeconds) rows.push(...(await overloadRows(stack, { ...OVERLOAD, seconds: plan.overloadSeconds })));
   return rows;
 }
 
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   const outIndex = args.indexOf('--out');
   // Only a full run replaces the committed latest.json; some rows (`--levels`, `--transfers-only`, ...) go
   // to bench/results/tmp/partial.json, which git ignores.
-  const partial = ['--levels', '--transfers-only', '--bikes-only', '--allocator-only', '--api-only', '--order-modes'].some((flag) => args.includes(flag));
+  const partial = ['--levels', '--transfers-only', '--bikes-only', '--allocator-only', '--api-only', '--overload-only', '--order-modes'].some((flag) => args.includes(flag));
   const out = outIndex >= 0 ? args[outIndex + 1]! : join(__dirname, 'results', quick ? 'quick.json' : partial ? 'tmp/partial.json' : 'latest.json');
   if (args.includes('--cluster')) return benchCluster(args, quick, outIndex >= 0 ? out : join(__dirname, 'results', quick ? 'cluster-quick.json' : 'cluster.json'));
   const overheadOnly = args.indexOf('--overhead-only');
@@ -114,6 +114,7 @@ async function main(): Promise<void> {
   const bikesOnly = args.indexOf('--bikes-only');
   const allocatorOnly = args.indexOf('--allocator-only');
   const apiOnly = args.indexOf('--api-only');
+  const overloadOnly = args.indexOf('--overload-only');
   const custom =
     bikesOnly >= 0
       ? { levels: [], apiCount: 0, bikes: Number(args[bikesOnly + 1]), maxSeconds: 240 }
@@ -121,7 +122,9 @@ async function main(): Promise<void> {
         ? { levels: [], apiCount: 0, bikes: 0, allocator: Number(args[allocatorOnly + 1]), maxSeconds: 240 }
         : apiOnly >= 0
           ? { levels: [], apiCount: Number(args[apiOnly + 1]), bikes: 0, maxSeconds: 240 }
-          : planFrom(args);
+          : overloadOnly >= 0
+            ? { levels: [], apiCount: 0, bikes: 0, overloadSeconds: Number(args[overloadOnly + 1] ?? OVERLOAD.seconds), maxSeconds: 240 }
+            : planFrom(args);
   const orderModes = args.includes('--order-modes');
   const plan = { ...(custom ?? (quick ? QUICK : FULL)), ...(orderModes ? { orderModes, apiCount: 0, bikes: 0, allocator: 0 } : {}) };
   process.env.SAGAWAY_NETWORK_SETTLE_MS ??= BENCH_NETWORK_SETTLE_MS;

@@ -14,6 +14,8 @@ export interface BenchStack {
   backendsUrl: string;
   apiKey: string;
   temporalAddress: string;
+  /** The task queue sagaway's worker polls (an API built in the bench process must start sagas there). */
+  taskQueue: string;
   /** sagaway's client (with the payload codec) and the baseline's plain one. */
   client: Client;
   plainClient: Client;
@@ -103,6 +105,7 @@ export async function startBenchStack(options: BenchStackOptions = { eagerActivi
     backendsUrl: stack.backendsUrl,
     apiKey: stack.apiKey,
     temporalAddress: stack.temporalAddress,
+    taskQueue: stack.taskQueue,
     client,
     plainClient,
     pids,
