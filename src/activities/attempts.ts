@@ -50,6 +50,9 @@ export function reportAttempts<A extends Record<string, AnyActivity>>(activities
         // An activity that a callback completes later (the payment network's report) stays open as it is.
         if (err instanceof CompleteAsyncError) throw err;
         const failure = withAttempt(err, attempt);
+        // Temporal's timeout of a later attempt carries the last heartbeat, not the last failure: kept there,
+        // a step that times out after refusals still says what it was refused with (failures.ts, timedOut).
+        if (!info.isLocal) Context.current().heartbeat({ lastError: failure.message.slice(0, LAST_ERROR_CHARS) });
         log.warn('step attempt failed', { step, attempt, error: failure.message, retryable: !failure.nonRetryable });
         throw failure;
       }
@@ -57,6 +60,9 @@ export function reportAttempts<A extends Record<string, AnyActivity>>(activities
   }
   return wrapped as Reported<A>;
 }
+
+/** How much of a failed attempt's message its heartbeat keeps. */
+const LAST_ERROR_CHARS = 500;
 
 function withAttempt(err: unknown, attempt: number): ApplicationFailure {
   if (err instanceof ApplicationFailure) {

@@ -8,7 +8,7 @@ export function describeFailure(err: unknown, step: string | null): SagaError {
   if (err instanceof ActivityFailure) {
     const cause = err.cause;
     if (cause instanceof ApplicationFailure) return describeGivenUp(cause, step);
-    if (cause instanceof TimeoutFailure) return { type: FailureType.RetriesExhausted, message: `timed out (${cause.timeoutType})`, step };
+    if (cause instanceof TimeoutFailure) return { type: FailureType.RetriesExhausted, message: timedOut(cause), step };
     return { type: FailureType.RetriesExhausted, message: cause?.message ?? err.message, step };
   }
   // A local activity's failure comes unwrapped: one that gave up after retries (a 5xx, TransientError) is
@@ -16,6 +16,16 @@ export function describeFailure(err: unknown, step: string | null): SagaError {
   if (err instanceof ApplicationFailure) return err.nonRetryable ? { type: err.type ?? FailureType.InternalError, message: err.message, step } : describeGivenUp(err, step);
   const message = err instanceof Error ? err.message : String(err);
   return { type: FailureType.InternalError, message, step };
+}
+
+/**
+ * A timeout after failed attempts names what the last failed attempt answered: each failed attempt leaves
+ * it as its heartbeat (activities/attempts.ts), which the timeout carries.
+ */
+function timedOut(failure: TimeoutFailure): string {
+  const details = failure.lastHeartbeatDetails as { lastError?: unknown } | undefined;
+  const last = typeof details?.lastError === 'string' ? details.lastError : failure.cause?.message;
+  return last ? `timed out (${failure.timeoutType}); the last failed attempt: ${last}` : `timed out (${failure.timeoutType})`;
 }
 
 function describeGivenUp(cause: ApplicationFailure, step: string | null): SagaError {

@@ -25,7 +25,7 @@ after(async () => {
 const STARTED = 'appendAudit#status:started';
 
 /** A store that refuses every call while `down(msSinceFirstCall)` says so, and keeps what it takes. */
-function auditStore(down: (sinceFirstCall: number) => boolean) {
+function auditStore(down: (sinceFirstCall: number) => boolean, refusalTakesMs = 0) {
   const stored: AuditEntryInput[] = [];
   const refusals: number[] = [];
   let firstCall: number | null = null;
@@ -34,6 +34,7 @@ function auditStore(down: (sinceFirstCall: number) => boolean) {
       firstCall ??= Date.now();
       if (down(Date.now() - firstCall)) {
         refusals.push(Date.now());
+        if (refusalTakesMs) await new Promise((r) => setTimeout(r, refusalTakesMs));
         throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
       }
       stored.push(entry);
@@ -102,5 +103,24 @@ describe('audit store unreachable', () => {
     assert.equal(view.steps.find((s) => s.name === STARTED)?.status, 'SUCCEEDED');
     assert.equal(alerts.length, 1);
     assert.deepEqual([store.stored[0]?.data.status, store.stored.at(-1)?.data.status], ['RUNNING', 'COMPLETED']);
+  });
+
+  it('a bound that ends during a slow attempt (a timeout, not a refusal): the STUCK write still names what the store last answered', async () => {
+    // Each refusal takes 1.5 s, so the round's schedule-to-close ends in the middle of an attempt: what
+    // Temporal reports is a timeout, and the last answer the store gave is its cause. On a loaded machine
+    // the same happens when an attempt merely waits to be picked up.
+    const tuning = { ...FAST_TUNING, auditStuckAfterMs: 4_000 };
+    let storeDown = true;
+    const store = auditStore(() => storeDown, 1_500);
+    const { alerts, sendAlert } = alerting();
+    const handle = await start(tuning, { ...mockOrderActivities({ sendAlert }).activities, ...store.activities });
+    const stuckStep = async () => (await handle.query(sagaStateQuery)).steps.find((s) => s.name === STARTED);
+    await waitFor('the audit write STUCK', async () => (await stuckStep())?.status === 'STUCK', 30_000);
+    const error = (await stuckStep())?.error ?? '';
+    assert.match(error, /timed out/, 'this case is the timeout one');
+    assert.match(error, /ECONNREFUSED/, 'the STUCK write says why');
+    await waitFor('alerted', async () => alerts.length === 1, 10_000);
+    storeDown = false;
+    assert.equal((await handle.result()).status, 'COMPLETED');
   });
 });
