@@ -50,6 +50,8 @@ export interface AllocatorOutcome {
   redone: number;
   /** What each failed or timed-out task was. */
   trouble: string[];
+  /** Stand-in sagas not started and requests not filed (each failed or not tried by the deadline). */
+  failed: number;
 }
 
 export const TASK_QUEUE = 'allocator-load';
@@ -97,7 +99,7 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
   const sectionId = `big-${Date.now().toString(36)}`;
   const sinkId = (i: number) => `sink-${sectionId}-${i}`;
   const deadline = Date.now() + 1_800_000;
-  await runPool('stand-in sagas started', load.requests, 64, deadline, async (i) => {
+  const standIns = await runPool('stand-in sagas started', load.requests, 64, deadline, async (i) => {
     await client.workflow.start('decisionSink', { taskQueue: TASK_QUEUE, workflowId: sinkId(i), workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE });
   });
   // The allocation time is an hour away while the requests are filed, then moved to now once all are in,
@@ -113,6 +115,7 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
   }));
   const filing = Date.now();
   const batch = load.fileBatch ?? 1;
+  let filed = 0;
   // Batches are filed one after another: their order is the filing order, as single filings' is not.
   await runPool('requests filed', Math.ceil(load.requests / batch), batch > 1 ? 1 : 64, deadline, async (i) => {
     await client.workflow.signalWithStart('seatAllocatorV2', {
@@ -123,6 +126,7 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
         ? { signal: AllocatorMessages.fileRequests, signalArgs: [requests.slice(i * batch, (i + 1) * batch)] }
         : { signal: AllocatorMessages.fileRequest, signalArgs: [requests[i]!] }),
     });
+    filed += Math.min(batch, load.requests - i * batch);
   });
   const filedPerSec = load.requests / ((Date.now() - filing) / 1000);
   await until('filed', 120_000, async () => (await allocationOf(client, sectionId)).waitlistCount === load.requests);
@@ -157,7 +161,7 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
   for await (const page of client.workflow.list({ query: `WorkflowType = 'allocatorLedger' AND ExecutionStatus = 'Running'` })) {
     if (page.workflowId.startsWith(`${allocatorId(sectionId)}-page-`)) await client.workflow.getHandle(page.workflowId).terminate('load done').catch(() => undefined);
   }
-  return { requests, decisions, grantedAtAllocation, filedPerSec, allocateMs, ...history };
+  return { requests, decisions, grantedAtAllocation, filedPerSec, allocateMs, ...history, failed: load.requests - standIns + (load.requests - filed) };
 }
 
 type Payloads = { payloads?: Array<{ data?: Uint8Array | null; metadata?: Record<string, Uint8Array> | null }> | null } | null | undefined;
@@ -276,6 +280,7 @@ export async function allocatorRow(client: Client, temporalAddress: string, requ
     workflowTasksPerSaga: null,
     workerRssMb: 0,
     processes: watch.stop(),
-    note: `largest carried state ${(outcome.maxInputBytes / 1024).toFixed(0)} KB, largest signal ${(outcome.maxSignalBytes / 1024).toFixed(0)} KB (Temporal refuses 2,048)`,
+    failed: outcome.failed,
+    note: `largest carried state ${(outcome.maxInputBytes / 1024).toFixed(0)} KB, largest signal ${(outcome.maxSignalBytes / 1024).toFixed(0)} KB (Temporal refuses 2,048)${outcome.failedTasks ? `; ${outcome.failedTasks} workflow tasks failed or timed out` : ''}`,
   };
 }

@@ -2,9 +2,9 @@
  * The `overload` rows: orders sent at three times the rate the stack sustains, for several minutes, to an
  * API with admission control off, then on. Each row reports the accepted and refused starts per second,
  * the start-to-end latency of the accepted sagas (from Temporal's start and close times), and how many of
- * them ended. Off, the backlog grows and every saga gets slower; on, the excess is refused at the door and
- * the accepted sagas' p99 stays near the unloaded one. The APIs run in the bench process, in front of the
- * stack's Temporal and worker.
+ * them completed; every order neither refused nor completed counts as failed. Off, the backlog grows and
+ * every saga gets slower; on, the excess is refused at the door and the accepted sagas' p99 stays near the
+ * unloaded one. The APIs run in the bench process, in front of the stack's Temporal and worker.
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -44,9 +44,10 @@ async function overloadRow(stack: BenchStack, plan: OverloadPlan, admitting: boo
   const accepted: string[] = [];
   let refused = 0;
   const started = Date.now();
+  const planned = plan.perSecond * plan.seconds;
   process.stdout.write(`bench: ${name}, ${plan.perSecond} orders/s for ${plan.seconds} s\n`);
   try {
-    await runAtRate(name, plan.perSecond * plan.seconds, plan.perSecond, started + plan.seconds * 1_000 + 5_000, async () => {
+    await runAtRate(name, planned, plan.perSecond, started + plan.seconds * 1_000 + 5_000, async () => {
       const res = await fetch(`${url}/v1/orders`, {
         method: 'POST',
         headers: { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
@@ -61,9 +62,12 @@ async function overloadRow(stack: BenchStack, plan: OverloadPlan, admitting: boo
     await app.close();
   }
   const sendSeconds = (Date.now() - started) / 1000;
-  const { latencies, ended } = await endToEnd(stack, accepted, Date.now() + 600_000);
+  const { latencies, completed } = await endToEnd(stack, accepted, Date.now() + 600_000);
   const summary = latencies.summary();
-  process.stdout.write(`  ${name}: ${(accepted.length / sendSeconds).toFixed(1)} accepted/s, ${(refused / sendSeconds).toFixed(1)} refused/s, p99 ${summary.p99Ms} ms, ${ended} of ${accepted.length} ended\n`);
+  // A refusal is admission doing its work. Every other order that did not complete failed: a start that
+  // errored, one not sent by the deadline, an accepted saga that did not end or ended otherwise.
+  const failed = planned - refused - completed;
+  process.stdout.write(`  ${name}: ${(accepted.length / sendSeconds).toFixed(1)} accepted/s, ${(refused / sendSeconds).toFixed(1)} refused/s, p99 ${summary.p99Ms} ms, ${completed} of ${accepted.length} completed\n`);
   return {
     name,
     concurrency: plan.perSecond,
@@ -73,28 +77,34 @@ async function overloadRow(stack: BenchStack, plan: OverloadPlan, admitting: boo
     workflowTasksPerSaga: null,
     workerRssMb: 0,
     processes: watch.stop(),
-    note: `${(refused / sendSeconds).toFixed(1)} refused/s; ${ended} of ${accepted.length} accepted sagas ended`,
+    failed,
+    note: `${(refused / sendSeconds).toFixed(1)} refused/s; ${completed} of ${accepted.length} accepted sagas completed`,
   };
 }
 
-/** Each accepted saga's start-to-close time, from Temporal's record, once it has ended (or the deadline passed). */
+/**
+ * Each accepted saga's start-to-close time, from Temporal's record, once it has completed (or the deadline
+ * passed). A saga that closed otherwise (failed, terminated, timed out) is left out.
+ */
 async function endToEnd(stack: BenchStack, ids: string[], deadline: number) {
   const latencies = histogram();
-  let ended = 0;
+  let completed = 0;
   for (const id of ids) {
     const handle = stack.client.workflow.getHandle(id);
     for (;;) {
       const description = await handle.describe().catch((err: unknown) => (err instanceof WorkflowNotFoundError ? null : Promise.reject(err)));
       if (description?.closeTime) {
-        ended += 1;
-        latencies.record(description.closeTime.getTime() - description.startTime.getTime());
+        if (description.status.name === 'COMPLETED') {
+          completed += 1;
+          latencies.record(description.closeTime.getTime() - description.startTime.getTime());
+        }
         break;
       }
       if (!description || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 500));
     }
   }
-  return { latencies, ended };
+  return { latencies, completed };
 }
 
 /** Waits until no saga started through an API is running (or the deadline passes, said on stdout). */

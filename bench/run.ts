@@ -3,14 +3,14 @@
  * workflow, on its own stack on 127.0.0.1. `--quick` runs small counts (the test suite uses it);
  * `--out FILE` writes the results elsewhere than bench/results/latest.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { apiOverhead, benchBothServers, CLUSTER_FULL, CLUSTER_QUICK, sideBySide } from './cluster';
 import { allocatorRow } from './allocator';
 import { allocationReadRow } from './allocation-read';
 import { OVERLOAD, overloadRows } from './overload';
 import { apiAlone, bikesHeld } from './held';
-import { markdown, toResults } from './report';
+import { markdown, previousRelease, sinceRelease, toResults } from './report';
 import { baseline, baselineAgainstModes, baselineAgainstOrders, orderThroughApi, type ScenarioResult } from './scenarios';
 import { startBenchStack, type BenchStack, type OrderMode } from './stack';
 import { BENCH_NETWORK_SETTLE_MS, transferRow } from './transfers';
@@ -134,14 +134,18 @@ async function main(): Promise<void> {
   try {
     await warmUp(stack);
     const results = toResults(await runAll(stack, plan), quick);
-    const table = markdown(results);
+    const report = `${markdown(results)}\n\n${sinceRelease(results, previousRelease(join(__dirname, 'results'), packageVersion()))}`;
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(out.replace(/\.json$/, '.md'), `${table}\n`);
-    process.stdout.write(`\n${table}\n\nbench: wrote ${out}\n`);
+    writeFileSync(out.replace(/\.json$/, '.md'), `${report}\n`);
+    process.stdout.write(`\n${report}\n\nbench: wrote ${out}\n`);
   } finally {
     await stack.stop();
   }
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /** `--overhead-only N`: the API's own overhead on the dev server, N starts per contender (see cluster.ts). */
