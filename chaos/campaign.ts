@@ -1,7 +1,7 @@
 import { bikeInvariants, capturedInvariant, check, classInvariants, orderInvariants, outcomeInvariant, waitsForOperator, type Invariant } from './invariants';
 import { apiAnswers, pause, readView, startWithRetry, ticket, type Ticket } from './load';
 import { FaultLedger } from './faults';
-import { PLANNED_EVENTS, type CampaignSize, type FaultStep, type Probe } from './plan';
+import { IN_PROGRESS_KIND, PLANNED_EVENTS, type CampaignSize, type FaultStep, type Probe } from './plan';
 import type { LaunchedStack as Stack } from '../src/dev/stack';
 import { CHAOS_KIOSK, CHAOS_SECTIONS, sagaMix } from './mix';
 import { runSensors } from './sensor';
@@ -10,6 +10,8 @@ import { cancelDuringPivot, dropDuringAddDrop, newPivotCancels, type Drops } fro
 import { retryStuckThroughOperators } from './operators';
 import { followReturns, injectTransferFaults, runReviews, transferTicket, type Officer, type Reviews } from './transfers';
 import { transferInvariants } from './transfer-invariants';
+import type { ChaosRedis } from './redis';
+import { inProgressAnswers } from './worker-logs';
 
 export interface CampaignResult {
   sagas: number;
@@ -28,16 +30,17 @@ export interface CampaignResult {
   pivotCancels: Record<number, number>;
 }
 
-export async function runCampaign(stack: Stack, plan: FaultStep[], size: CampaignSize): Promise<CampaignResult> {
+export async function runCampaign(stack: Stack, redis: ChaosRedis, plan: FaultStep[], size: CampaignSize): Promise<CampaignResult> {
   const events: Record<string, number> = Object.fromEntries(PLANNED_EVENTS.map((kind) => [kind, 0]));
   const probes: Probe[] = [];
   const ledger = new FaultLedger(() => stack.backendsUrl);
-  const ctx = { stack, probes, ledger, count: (kind: string) => void (events[kind] = (events[kind] ?? 0) + 1) };
+  const tickets: Ticket[] = [];
+  const sagaIds = () => tickets.flatMap((t) => (t.sagaId ? [t.sagaId] : []));
+  const ctx = { stack, probes, ledger, redis, sagaIds, count: (kind: string) => void (events[kind] = (events[kind] ?? 0) + 1) };
   const drops: Drops = { sent: 0, odd: [] };
   const duplicates = { sent: 0 };
   const started = Date.now();
   const endBy = started + size.seconds * 1_000;
-  const tickets: Ticket[] = [];
   const starts: Promise<void>[] = [];
   const cancels = newPivotCancels();
   const api = () => stack.apiUrl;
@@ -105,6 +108,7 @@ export async function runCampaign(stack: Stack, plan: FaultStep[], size: Campaig
   const returns = await followReturns(api, stack.apiKey, stack.backendsUrl, Date.now() + size.drainSeconds * 1_000);
   const operators = await retryStuckThroughOperators(stack, views, Date.now() + size.drainSeconds * 1_000);
   await ledger.tally();
+  ledger.fired[IN_PROGRESS_KIND] = inProgressAnswers([stack.parts.worker!.logFile, stack.parts['worker-2']!.logFile]);
   events['duplicate sensor update'] = duplicates.sent;
   events['duplicate drop (cancel)'] = drops.sent;
   const cancelsSent = Object.values(cancels.byStatus).reduce((a, b) => a + b, 0);
@@ -125,7 +129,7 @@ export async function runCampaign(stack: Stack, plan: FaultStep[], size: Campaig
     check('every 503 carried Retry-After', apiAnswers.byStatus.get(503) ?? 0, apiAnswers.unavailableWithoutRetryAfter > 0 ? [`${apiAnswers.unavailableWithoutRetryAfter} without`] : []),
     check('every fault injection was accepted (HTTP 201)', ledger.injections, ledger.refused),
     check('every planned fault and event happened', Object.keys(ledger.fired).length + Object.keys(events).length, unfired),
-    ...probes.map((p) => ({ name: p.name, cases: 1, held: p.ok, detail: p.detail })),
+    ...probes.map((p) => ({ name: p.name, cases: p.cases ?? 1, held: p.ok && p.cases !== 0, detail: p.detail })),
   ];
   const outcomes: Record<string, number> = {};
   for (const view of views.values()) outcomes[`${view.type} ${view.status}`] = (outcomes[`${view.type} ${view.status}`] ?? 0) + 1;

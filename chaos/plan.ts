@@ -1,6 +1,9 @@
 import type { LaunchedStack as Stack } from '../src/dev/stack';
 import type { FaultLedger } from './faults';
 import { apiFetch, pause } from './load';
+import type { ChaosRedis } from './redis';
+import { redisAwayAndBack } from './redis-outage';
+import { untilInProgressSeen } from './worker-logs';
 
 export interface CampaignSize {
   /** Sagas of the mixed load (chaos/mix.ts), and cross-border transfers beside them (chaos/transfers.ts). */
@@ -13,6 +16,8 @@ export interface CampaignSize {
 export interface Probe {
   name: string;
   ok: boolean;
+  /** Cases the probe judged, when more than one. */
+  cases?: number;
   detail: string;
 }
 
@@ -21,6 +26,10 @@ export interface FaultContext {
   probes: Probe[];
   /** The backend faults, counted when they fire. */
   ledger: FaultLedger;
+  /** The Redis the API and the workers share. */
+  redis: ChaosRedis;
+  /** The sagas started so far. */
+  sagaIds(): string[];
   /** Counts an event the campaign caused itself (a SIGKILL, a duplicate delivery). */
   count(kind: string): void;
 }
@@ -76,7 +85,33 @@ export const PLANNED_EVENTS = [
   'second worker started',
   'duplicate sensor update',
   'duplicate drop (cancel)',
+  'redis SIGKILL',
+  'redis restarted',
 ];
+
+/**
+ * Read from the workers' logs at the end (chaos/worker-logs.ts), not injected: the 409 "in progress" an
+ * idempotency layer answers a retry while the first attempt with its key still runs (the `slow` fault).
+ */
+export const IN_PROGRESS_KIND = 'request in progress (409 to a retry, in the workers\' logs)';
+
+/** Answers that are neither a success nor a refusal: a 2xx that cannot be read, after applying the call or without. */
+async function answersInBetween(ledger: FaultLedger): Promise<void> {
+  await ledger.inject('unreadable 2xx after applying (pivot)', 'payments', { op: 'capture', mode: 'malformed', rate: 0.15 });
+  await ledger.inject('unreadable 2xx, not applied', 'storage', { op: 'reserve', mode: 'malformed', applied: false, rate: 0.2 });
+}
+
+/**
+ * Two authorizations that run 14 s whatever the caller does: the activity's attempt times out at 10 s and
+ * its retries meet the call in flight. Injected once the restarted worker had time to come back (a worker
+ * killed while the call runs brings its retry too late to meet it), and the campaign's next fault waits
+ * (bounded) until a worker was answered 409, so a backends restart does not wipe the call first.
+ */
+async function slowPastTheTimeout(ctx: FaultContext): Promise<void> {
+  await ctx.ledger.inject('slow past the activity timeout (retries answered in progress)', 'payments', { op: 'authorize', mode: 'slow', latencyMs: 14_000, count: 2 });
+  const logs = [ctx.stack.parts.worker!.logFile, ctx.stack.parts['worker-2']!.logFile];
+  if ((await untilInProgressSeen(logs, 60_000)) === 0) process.stdout.write('chaos: no 409 "in progress" within 60 s of the slow authorizations\n');
+}
 
 /**
  * The campaign: what breaks and when. Every step is bounded; the last one clears the injected faults.
@@ -96,6 +131,7 @@ export function campaignPlan(size: CampaignSize): FaultStep[] {
       await ledger.inject('latency spike', 'notifications', { op: 'send', mode: 'latency', latencyMs: 800, rate: 0.3 });
       await ledger.inject('5xx during compensation', 'payments', { op: 'void', mode: 'error', status: 500, rate: 0.3 });
       await ledger.inject('lost hotel hold answer', 'hotels', { op: 'hold', mode: 'drop', rate: 0.25 });
+      await answersInBetween(ledger);
     } },
     { at: 0.06, kind: 'transfer faults', run: async ({ ledger }) => {
       // Screening is a transfer's first call, so this fires early; the rest are aimed at one transfer each
@@ -114,6 +150,7 @@ export function campaignPlan(size: CampaignSize): FaultStep[] {
       ctx.count('second worker started');
     } },
     { at: 0.3, kind: 'api', run: (ctx) => killAndRestart(ctx, 'api', 1_000) },
+    { at: 0.33, kind: 'slow authorizations', run: slowPastTheTimeout },
     { at: 0.4, kind: 'temporal', run: async (ctx) => {
       await ctx.stack.parts.temporal!.kill();
       ctx.count('temporal SIGKILL');
@@ -122,6 +159,7 @@ export function campaignPlan(size: CampaignSize): FaultStep[] {
       await pause(2_000);
       await ctx.stack.parts.temporal!.restart();
     } },
+    { at: 0.48, kind: 'redis', run: (ctx) => redisAwayAndBack(ctx, 3_000) },
     { at: 0.55, kind: 'backends', run: (ctx) => killAndRestart(ctx, 'backends', Math.min(3_000, size.seconds * 100)) },
     { at: 0.62, kind: 'second worker', run: async (ctx) => {
       await ctx.stack.parts['worker-2']!.kill();

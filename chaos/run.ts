@@ -10,12 +10,16 @@ import { DEV_OPERATOR_KEYS } from '../src/config';
 import { launchStack, type LaunchedStack } from '../src/dev/stack';
 import { runCampaign } from './campaign';
 import { campaignPlan, type CampaignSize } from './plan';
+import { ChaosRedis } from './redis';
 import { printReport } from './report';
 
 const CHAOS_OPERATOR_KEYS = `${DEV_OPERATOR_KEYS},officer-b:chaos-second-officer-key-0001`;
 
-/** Temporal as its own part (killed and restarted with its database), two workers (one on standby). */
-function startChaosStack(keep: boolean): Promise<LaunchedStack> {
+/**
+ * Temporal as its own part (killed and restarted with its database), two workers (one on standby), and a
+ * Redis the API and the workers share (killed and started again by the campaign).
+ */
+function startChaosStack(keep: boolean, redis: ChaosRedis): Promise<LaunchedStack> {
   return launchStack({
     label: 'chaos',
     start: ['temporal', 'backends', 'worker', 'api'],
@@ -37,6 +41,8 @@ function startChaosStack(keep: boolean): Promise<LaunchedStack> {
       SAGAWAY_LOG_LEVEL: 'info',
       // Two compliance officers: a potential match needs both (the first is also the one who retries stuck steps).
       SAGAWAY_OPERATOR_KEYS: CHAOS_OPERATOR_KEYS,
+      // Shared rate limits, the kiosk stock cache and the saga views the workers publish for the API.
+      SAGAWAY_REDIS_URL: redis.url,
     },
   });
 }
@@ -61,16 +67,21 @@ function parseArgs(argv: string[]): { size: CampaignSize; json: string | null; k
 async function main(): Promise<number> {
   const { size, json, keep } = parseArgs(process.argv.slice(2));
   process.stdout.write(`chaos: ${size.sagas} sagas and ${size.transfers} transfers over ${size.seconds} s\n`);
-  const stack = await startChaosStack(keep);
-  process.stdout.write(`chaos: logs in ${stack.dataDir}${keep ? '' : ' (removed at the end; --keep keeps them)'}\n`);
-  process.once('SIGINT', () => void stack.stop().then(() => process.exit(130)));
+  const redis = await ChaosRedis.start();
+  const stack = await startChaosStack(keep, redis).catch(async (err: unknown) => {
+    await redis.stop(keep);
+    throw err;
+  });
+  const stopAll = () => Promise.all([stack.stop(), redis.stop(keep)]);
+  process.stdout.write(`chaos: logs in ${stack.dataDir} and ${redis.dir}${keep ? '' : ' (removed at the end; --keep keeps them)'}\n`);
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
   try {
-    const result = await runCampaign(stack, campaignPlan(size), size);
+    const result = await runCampaign(stack, redis, campaignPlan(size), size);
     printReport(result);
     if (json) writeFileSync(json, JSON.stringify(result, null, 2));
     return result.invariants.every((i) => i.held) ? 0 : 1;
   } finally {
-    await stack.stop();
+    await stopAll();
   }
 }
 
