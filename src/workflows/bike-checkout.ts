@@ -116,8 +116,9 @@ interface Rider {
 
 /**
  * bike-doors: the bikes one by one; a failure once a bike has left gives back only the bike that failed,
- * and the fee is captured for the bikes that left. A failure around a door itself (its command sent, its
- * answer lost) is not guessed at: it ends the saga FAILED for an operator.
+ * and the fee is captured for the bikes that left. A door whose answer is unknown (its command sent, its
+ * answer lost) is not guessed at: it is retried under its key, STUCK past the attempts bound and open to
+ * an operator (unit-pass-settles; sagas started before it end FAILED for an operator).
  */
 async function handOver(saga: BikeSaga, input: BikeCheckoutInput, rider: Rider, t: Tracking): Promise<BikeCheckoutResult> {
   const out: BikeCheckoutResult['bikes'] = [];
@@ -171,7 +172,7 @@ async function dispenseBike(saga: BikeSaga, input: BikeCheckoutInput, verificati
       onRefused();
       doors.delete(n);
     };
-    await saga.passUnit(n, reason, (onRefused) => saga.step('openDoor', door, { unit: n, onRefused: refusedOutright(onRefused) }));
+    await saga.passUnit(n, reason, (onRefused) => saga.step('openDoor', door, { unit: n, onRefused: refusedOutright(onRefused), passesUnit: true }));
   } else {
     await saga.step('openDoor', door, { unit: n });
   }

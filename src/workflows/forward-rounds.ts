@@ -30,6 +30,11 @@ export interface ForwardPlan {
   /** The pivot ends on a definite refusal the look-up confirms; a step after the pivot waits for an operator. */
   pivot: boolean;
   /**
+   * A pivot with no look-up whose definite refusal (its first attempt, before any unknown answer) decides
+   * by itself: a unit's door, which the kiosk refuses only when it did not open it.
+   */
+  refusalDecides?: boolean;
+  /**
    * A time bound in place of the attempts bound (an audit write): the step is STUCK only once it has
    * failed for this long, and until then each round lasts until the bound, retried by the server.
    */
@@ -116,7 +121,7 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
         applied = `reconciled: ${lookup.status}`;
         continue;
       }
-      if (definite && plan.pivot && lookup) return { kind: 'refused', error, attempts };
+      if (definite && plan.pivot && (lookup || plan.refusalDecides)) return { kind: 'refused', error, attempts };
       Object.assign(step, { attempts, error: describeFailure(error, step.name).message });
       ctx.record.touch();
       const overdue = bound === undefined ? attempts >= ctx.tuning.stuckAfterAttempts : Date.now() - since >= bound;

@@ -1,8 +1,10 @@
-import { CancellationScope, isCancellation, type ActivityOptions } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched, type ActivityOptions } from '@temporalio/workflow';
 import type { Attempted } from '../activities/attempts';
+import type { StepView } from '../domain/saga';
 import type { Reference } from '../domain/steps';
 import { attemptOf, describeFailure } from './failures';
 import { settleForward } from './forward-rounds';
+import { Patches } from './patches';
 import { refused, type SagaContext } from './saga-context';
 import type { Invocation } from './step-caller';
 import { labelOf, type CallOptions, type StepDecl } from './steps';
@@ -30,6 +32,7 @@ export async function runStep<A, I>(ctx: SagaContext, undos: UndoStack, name: st
     if (undo) undo.uncertain = false;
     return outcome.kind === 'done' ? outcome.value : undefined;
   }
+  if (call.passesUnit && ctx.definite && patched(Patches.unitPassSettles)) return settleUnitPass(ctx, undos, { decl, activity, input, label, local, summary, step }, call);
   for (let tryNo = 1; ; tryNo += 1) {
     const tryLabel = tryNo === 1 ? label : `${label}~${tryNo}`;
     let fellBack = false;
@@ -59,6 +62,35 @@ export async function runStep<A, I>(ctx: SagaContext, undos: UndoStack, name: st
       if ((await ctx.afterPivotDecision(step, err)) === 'resolve') return undefined;
     }
   }
+}
+
+interface UnitPass<A, I> {
+  decl: StepDecl<A, I>;
+  activity: string;
+  input: I;
+  label: string;
+  local: boolean;
+  summary: string;
+  step: StepView;
+}
+
+/**
+ * The call that passes a unit's own point of no return (unitPassSettles), settled like the pivot: an
+ * unknown answer is retried, STUCK past the attempts bound and open to an operator, never FAILED at once.
+ * A definite refusal at its first attempt means it took no effect: the unit is given back (`onRefused`).
+ */
+async function settleUnitPass<A, I>(ctx: SagaContext, undos: UndoStack, pass: UnitPass<A, I>, call: CallOptions): Promise<unknown> {
+  const { decl, activity, input, label, local, summary, step } = pass;
+  const plan = { ...ctx.forwardPlan(decl, { activity, input, label, local, summary }, true, step), refusalDecides: true };
+  const outcome = await CancellationScope.nonCancellable(() => settleForward(plan, ctx.forwardContext()));
+  if (outcome.kind === 'refused') {
+    ctx.record.end(step, 'FAILED', outcome.attempts, describeFailure(outcome.error, label).message);
+    undos.drop(step);
+    call.onRefused?.();
+    throw outcome.error;
+  }
+  ctx.record.end(step, 'SUCCEEDED', outcome.attempts, outcome.kind === 'resolved' ? `resolved by ${outcome.action.operator}` : outcome.note);
+  return outcome.kind === 'done' ? outcome.value : undefined;
 }
 
 /**

@@ -19,6 +19,10 @@
  * `auditStuckAfterMs`, not after `stuckAfterAttempts`: a short outage of the store alerts nobody.
  * noPassAfterStop: a unit is not passed (its door not sent) once a cancel or a deadline stopped the saga;
  * the saga compensates, that unit included, as it would have a moment earlier.
+ * unitPassSettles: the call that passes a unit's own point of no return (a bike's door) is settled like the
+ * pivot: an unknown answer is retried, STUCK past the attempts bound (alerted once, open to an operator) and
+ * still retried, so a kiosk that was away a few seconds no longer ends the saga FAILED; only a definite
+ * refusal at its first attempt gives the unit back, as before.
  */
 export const Patches = {
   declaredSteps: 'declared-steps',
@@ -29,4 +33,5 @@ export const Patches = {
   auditTrail: 'audit-trail',
   noPassAfterStop: 'no-pass-after-stop',
   auditStuckAfterTime: 'audit-stuck-after-time',
+  unitPassSettles: 'unit-pass-settles',
 } as const;

@@ -57,6 +57,11 @@ export interface CallOptions {
   onCompensated?: () => void;
   /** Called when the backend refused the call outright (a definite refusal at its first attempt): it took no effect. */
   onRefused?: () => void;
+  /**
+   * The call passes its unit's own point of no return (a bike's door, inside `passUnit`): it is settled
+   * like the pivot, never given up on; only a definite refusal at its first attempt (`onRefused`) undoes it.
+   */
+  passesUnit?: boolean;
 }
 
 /** The step as the view and the keys name it: `reserveBike#2` for the second bike. */
