@@ -129,11 +129,12 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
     filed += Math.min(batch, load.requests - i * batch);
   });
   const filedPerSec = load.requests / ((Date.now() - filing) / 1000);
-  await until('filed', 120_000, async () => (await allocationOf(client, sectionId)).waitlistCount === load.requests);
+  // The bounds grow with the section: the allocator takes its signals one by one (about 36 a second here).
+  await until('filed', Math.max(120_000, load.requests * 10), async () => (await allocationOf(client, sectionId)).waitlistCount === load.requests);
   const allocationAt = Date.now();
   await client.workflow.getHandle(allocatorId(sectionId)).signal(AllocatorMessages.moveAllocation, { allocationAt: new Date(allocationAt).toISOString() });
 
-  await until('allocated and every decision sent', 600_000, async () => {
+  await until('allocated and every decision sent', Math.max(600_000, load.requests * 60), async () => {
     const view = await allocationOf(client, sectionId);
     return view.allocated && view.pendingDecisions === 0;
   });
