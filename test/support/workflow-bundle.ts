@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
-import { WORKFLOW_TRACING_MODULE } from '../../src/observability/temporal-tracing';
-import { CLIENT_HEADER_INTERCEPTOR } from '../../src/worker';
+import { workflowBundleOptions } from '../../src/worker';
 
 const root = join(__dirname, '..', '..');
 const cacheDir = join(root, 'node_modules', '.cache', 'sagaway-workflow-bundle');
@@ -26,8 +25,7 @@ export async function workflowBundle(traced = false): Promise<WorkflowBundle> {
 }
 
 function buildOnce(traced: boolean): Promise<string> {
-  const workflowInterceptorModules = [CLIENT_HEADER_INTERCEPTOR, ...(traced ? [WORKFLOW_TRACING_MODULE] : [])];
-  return cachedBundle(traced ? '-traced' : '', { workflowsPath: require.resolve('../../src/workflows'), workflowInterceptorModules });
+  return cachedBundle(traced ? '-traced' : '', workflowBundleOptions(traced));
 }
 
 let allocatorBundleFile: Promise<string> | null = null;
@@ -38,10 +36,10 @@ export async function allocatorLoadBundle(): Promise<WorkflowBundle> {
   return { code: readFileSync(await allocatorBundleFile, 'utf8') };
 }
 
-async function cachedBundle(suffix: string, what: { workflowsPath: string; workflowInterceptorModules?: string[]; extraSources?: string[] }): Promise<string> {
+async function cachedBundle(suffix: string, what: { workflowsPath: string; workflowInterceptorModules?: string[]; preloadModules?: string[]; extraSources?: string[] }): Promise<string> {
   const file = join(cacheDir, `${sourceHash(what.extraSources)}${suffix}.js`);
   if (existsSync(file)) return file;
-  const { code } = await bundleWorkflowCode({ workflowsPath: what.workflowsPath, workflowInterceptorModules: what.workflowInterceptorModules, logger: quietBundlerLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath: what.workflowsPath, workflowInterceptorModules: what.workflowInterceptorModules, preloadModules: what.preloadModules, logger: quietBundlerLogger });
   mkdirSync(cacheDir, { recursive: true });
   // Written aside and renamed, so a file running in parallel never reads half a bundle.
   const staging = `${file}.${process.pid}.tmp`;
