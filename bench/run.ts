@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   const orderModes = args.includes('--order-modes');
   const plan = { ...(custom ?? (quick ? QUICK : FULL)), ...(orderModes ? { orderModes, apiCount: 0, bikes: 0, allocator: 0 } : {}) };
   process.env.SAGAWAY_NETWORK_SETTLE_MS ??= BENCH_NETWORK_SETTLE_MS;
-  const stack = await startBenchStack({ eagerActivities: !args.includes('--no-eager-activities'), redis: args.includes('--redis'), orderModes });
+  const stack = await startBenchStack({ eagerActivities: !args.includes('--no-eager-activities'), redis: args.includes('--redis'), auditPostgres: args.includes('--audit-postgres'), orderModes });
   const stop = () => void stack.stop().then(() => process.exit(130));
   process.once('SIGINT', stop);
   try {

@@ -1,10 +1,10 @@
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFrom } from '../src/codec';
 import { DEV_CODEC_KEYS } from '../src/config';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRedis } from '../src/dev/cluster-stores';
+import { startPostgres, startRedis } from '../src/dev/cluster-stores';
 import { launchStack } from '../src/dev/stack';
 import { DEV_SERVER_DYNAMIC_CONFIG, freePort } from '../src/dev/temporal-server';
 import { MACHINE, postgresUnder } from './metrics';
@@ -37,6 +37,8 @@ export interface BenchStackOptions {
   server?: 'dev' | 'cluster';
   /** Runs Debian's redis-server for SAGAWAY_REDIS_URL: shared limits, and the saga view store. */
   redis?: boolean;
+  /** Runs Debian's PostgreSQL for SAGAWAY_AUDIT_DATABASE_URL, as production does, instead of the embedded PGlite store in the worker. */
+  auditPostgres?: boolean;
   /** Starts one API per order mode (ORDER_MODES), so the modes are measured side by side in one run. */
   orderModes?: boolean;
 }
@@ -62,6 +64,12 @@ const MODE_PARTS: Record<OrderMode, 'api' | 'api-2' | 'api-3'> = { 'holds-remote
 export async function startBenchStack(options: BenchStackOptions = { eagerActivities: true }): Promise<BenchStack> {
   const redisDir = options.redis ? mkdtempSync(join(tmpdir(), 'sagaway-bench-redis-')) : null;
   const redis = redisDir ? await startRedis({ port: await freePort(), dir: redisDir, logFile: join(redisDir, 'redis.log'), log: (line) => process.stdout.write(`${line}\n`) }) : null;
+  const auditDir = options.auditPostgres ? mkdtempSync(join(tmpdir(), 'sagaway-bench-audit-')) : null;
+  if (auditDir) chmodSync(auditDir, 0o755);
+  const auditPort = auditDir ? await freePort() : 0;
+  const audit = auditDir
+    ? await startPostgres({ dataDir: join(auditDir, 'postgres'), port: auditPort, user: 'audit', password: 'audit-bench', logFile: join(auditDir, 'postgres.log'), log: (line) => process.stdout.write(`${line}\n`) })
+    : null;
   const modePorts = options.orderModes ? { 'api-2': await freePort(), 'api-3': await freePort() } : null;
   const launched = launchStack({
     label: 'bench',
@@ -80,9 +88,10 @@ export async function startBenchStack(options: BenchStackOptions = { eagerActivi
       SAGAWAY_RATE_LIMIT_PER_MINUTE: '1000000',
       SAGAWAY_BIKE_SENSOR_TIMEOUT_SECONDS: '3600',
       ...(redis ? { SAGAWAY_REDIS_URL: redis.url } : {}),
+      ...(audit ? { SAGAWAY_AUDIT_DATABASE_URL: `postgres://audit:audit-bench@127.0.0.1:${auditPort}/sagaway_audit` } : {}),
     },
   });
-  launched.catch(() => redis?.stop());
+  launched.catch(() => Promise.all([redis?.stop(), audit?.stop()]));
   const stack = await launched;
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection, dataConverter: dataConverterFrom(process.env.SAGAWAY_CODEC_KEYS ?? DEV_CODEC_KEYS) });
@@ -128,6 +137,7 @@ export async function startBenchStack(options: BenchStackOptions = { eagerActivi
       await connection.close();
       await stack.stop();
       await redis?.stop();
+      await audit?.stop();
     },
   };
 }

@@ -16,12 +16,7 @@ export async function retryStuckThroughOperators(stack: Stack, views: Map<string
   const refused: string[] = [];
   for (const view of stuck) {
     for (const step of view.steps.filter((s: View) => s.status === 'STUCK')) {
-      const res = await apiFetch('operator', `${stack.apiUrl}/v1/ops/sagas/${view.id}/steps/${encodeURIComponent(step.name)}/retry`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${operatorKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ reason: 'chaos: the faults are cleared, try again' }),
-        signal: AbortSignal.timeout(15_000),
-      });
+      const res = await retryStep(stack.apiUrl, operatorKey, view.id, step.name, deadline);
       if (res?.status === 200) continue;
       // A 409 for a step that moved on by itself meanwhile (its undo went through) is no refusal.
       const now = await readView(() => stack.apiUrl, stack.apiKey, view.id);
@@ -46,3 +41,25 @@ export async function retryStuckThroughOperators(stack: Stack, views: Map<string
     detail: stuck.length === 0 ? 'no case: no saga got stuck' : unfinished.slice(0, 5).join('; ') || 'ok',
   };
 }
+
+/**
+ * One operator's retry of a step, sent again (as a person would) while the API answers 503 with
+ * Retry-After: the saga's worker or Temporal is busy for now. Each 503 is said on stdout.
+ */
+async function retryStep(apiUrl: string, operatorKey: string, sagaId: string, step: string, deadline: number) {
+  for (let tries = 1; ; tries += 1) {
+    const res = await apiFetch('operator', `${apiUrl}/v1/ops/sagas/${sagaId}/steps/${encodeURIComponent(step)}/retry`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operatorKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'chaos: the faults are cleared, try again' }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    const after = Number(res?.headers.get('retry-after') ?? NaN);
+    if (res?.status !== 503 || !Number.isFinite(after) || tries >= OPERATOR_TRIES || Date.now() + after * 1_000 > deadline) return res;
+    process.stdout.write(`chaos: the operator's retry of ${sagaId} ${step} was answered 503 (try ${tries}); again in ${after} s\n`);
+    await pause(after * 1_000);
+  }
+}
+
+/** How often the campaign's operator sends one retry that was answered 503. */
+const OPERATOR_TRIES = 5;

@@ -108,7 +108,7 @@ async function answersInBetween(ledger: FaultLedger): Promise<void> {
  * (bounded) until a worker was answered 409, so a backends restart does not wipe the call first.
  */
 async function slowPastTheTimeout(ctx: FaultContext): Promise<void> {
-  await ctx.ledger.inject('slow past the activity timeout (retries answered in progress)', 'payments', { op: 'authorize', mode: 'slow', latencyMs: 14_000, count: 2 });
+  await ctx.ledger.inject('slow past the activity timeout (retries answered in progress)', 'payments', { op: 'authorize', mode: 'slow', latencyMs: 25_000, count: 2 });
   const logs = [ctx.stack.parts.worker!.logFile, ctx.stack.parts['worker-2']!.logFile];
   if ((await untilInProgressSeen(logs, 60_000)) === 0) process.stdout.write('chaos: no 409 "in progress" within 60 s of the slow authorizations\n');
 }

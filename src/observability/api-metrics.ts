@@ -40,6 +40,19 @@ export const sagasRefused = new Counter({
   registers: [apiRegistry],
 });
 
+/**
+ * A pacs.004 refused for good (a 4xx the network stops delivering): money in the nostro account that no
+ * saga credits, for an operator to look at. Both reasons start at 0, so an alert on its increase fires
+ * on the first one.
+ */
+export const paymentReturnsRefused = new Counter({
+  name: 'sagaway_payment_returns_refused_total',
+  help: 'pacs.004 messages refused for good, by reason (return-exists: another return for a returned transfer; transfer-not-completed)',
+  labelNames: ['reason'] as const,
+  registers: [apiRegistry],
+});
+for (const reason of ['return-exists', 'transfer-not-completed']) paymentReturnsRefused.inc({ reason }, 0);
+
 export const waitsInProgress = new Gauge({
   name: 'sagaway_waits_in_progress',
   help: 'Requests waiting for a saga to end (Prefer: wait=N)',

@@ -28,6 +28,13 @@ function returnOf(transferId: string, payment: Record<string, any>, msgId: strin
   return pacs004Xml(message, new Date().toISOString());
 }
 
+/** The API's count of pacs.004 refused for `reason`. */
+async function refusedReturns(reason: string): Promise<number> {
+  const text = await (await fetch(`${stack.apiUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`sagaway_payment_returns_refused_total{reason="${reason}"}`));
+  return Number(line?.split(' ').at(-1) ?? NaN);
+}
+
 async function restartApi(): Promise<void> {
   const api = stack.launched.parts.api!;
   await api.stop();
@@ -45,8 +52,10 @@ describe('the answers to a pacs.004', () => {
     const first = await deliverToCallback(stack.apiUrl, returnOf(id, transfer.payment, `RTRA${id.slice(-12)}`, full, 'MD07'));
     assert.deepEqual([first.status, first.body.returnSagaId], [202, `${id}-return`]);
 
+    const refusedBefore = await refusedReturns('return-exists');
     const other = await deliverToCallback(stack.apiUrl, returnOf(id, transfer.payment, `RTRB${id.slice(-12)}`, full / 2, 'AC06'));
     assert.equal(other.status, 409, JSON.stringify(other.body));
+    assert.equal(await refusedReturns('return-exists'), refusedBefore + 1, 'counted for the PaymentReturnRefused alert');
     assert.equal(other.body.type, 'urn:sagaway:problem:return-exists');
     assert.equal(other.body.returnSagaId, `${id}-return`);
 
@@ -67,8 +76,10 @@ describe('the answers to a pacs.004', () => {
     assert.equal(transfer.view.status, 'COMPENSATED', JSON.stringify(transfer.view));
     const { id } = transfer.view;
 
+    const refusedBefore = await refusedReturns('transfer-not-completed');
     const answer = await deliverToCallback(stack.apiUrl, returnOf(id, transfer.payment, `RTRC${id.slice(-12)}`, transfer.payment.amountMinor, 'MD07'));
     assert.equal(answer.status, 422, JSON.stringify(answer.body));
+    assert.equal(await refusedReturns('transfer-not-completed'), refusedBefore + 1, 'counted for the PaymentReturnRefused alert');
     assert.equal(answer.headers.get('content-type'), 'application/problem+json; charset=utf-8');
     assert.equal(answer.body.type, 'urn:sagaway:problem:transfer-not-completed');
     assert.match(answer.body.detail, /COMPENSATED/);

@@ -3,6 +3,7 @@ import { sha256 } from '../../audit/chain';
 import type { SagaView } from '../../domain/saga';
 import { messageKind, readPacs002, readPacs004, type PaymentReturn } from '../../domain/transfer-messages';
 import { NETWORK_SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS, signatureProblem } from '../network-signature';
+import { paymentReturnsRefused } from '../../observability/api-metrics';
 import { HttpProblem } from '../problems';
 import { returnable, type TransferGateway } from '../transfer-gateway';
 
@@ -62,13 +63,15 @@ async function takeReturn(transfers: TransferGateway, transfer: { view: SagaView
   const found = { msgId: message.msgId, uetr: message.uetr, transferId: transfer.view.id };
   const verdict = returnable(transfer.view);
   if (verdict === 'never') {
+    paymentReturnsRefused.inc({ reason: 'transfer-not-completed' });
     log.warn(found, 'a pacs.004 for a transfer the network never settled');
     throw nothingToReturn(transfer.view);
   }
   if (verdict === 'not-yet') throw retryLater('the transfer has not settled yet');
   const returned = await transfers.startReturn(transfer.view, transfer.owner, message, messageSha256);
   if (returned.kind === 'taken') return returned.view.id;
-  // Refused to the network for good: the log is where an operator finds it.
+  // Refused to the network for good: the PaymentReturnRefused alert and this log line are where an operator finds it.
+  paymentReturnsRefused.inc({ reason: 'return-exists' });
   log.warn({ ...found, returnSagaId: returned.sagaId }, 'a second, different pacs.004 for a returned transfer');
   throw otherReturn(message.msgId, returned.sagaId);
 }
