@@ -2,7 +2,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Client } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
-import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -15,10 +15,11 @@ import { dataConverterFrom } from './codec';
 import { auditConfigFrom, exitOnConfigError, loadConfigOrExit, type AuditConfig, type BackendName, type Config } from './config';
 import { createLogger, temporalLoggerFrom } from './logger';
 import { observabilitySettings, type ObservabilitySettings } from './observability/settings';
-import { WORKFLOW_TRACING_MODULE, workerTracing } from './observability/temporal-tracing';
+import { workerTracing } from './observability/temporal-tracing';
 import { setupTracing, type Tracing } from './observability/tracing';
 import { temporalSettings, waitFor } from './temporal';
 import { FileSagaViewStore, viewFolder } from './views/file-view-store';
+import { bundleOutOfProcess } from './workflow-bundle';
 import { RedisSagaViewStore, sagaViewSinks, type SagaViewStore } from './views/saga-view-store';
 
 export interface WorkerDeps {
@@ -82,20 +83,6 @@ function viewStoreFrom(redisUrl: string | null, dataDir: string): { store: SagaV
   return { store: new RedisSagaViewStore(redis), close: async () => void (await redis.quit().catch(() => redis.disconnect())) };
 }
 
-/** The workflow interceptor module (bundles that the tests build in advance include it too). */
-export const CLIENT_HEADER_INTERCEPTOR = require.resolve('./workflows/client-header');
-
-/**
- * What goes into the workflow bundle; the tests build theirs from the same options. The workflows are
- * preloaded: evaluated once into the worker's shared V8 context (and frozen there) instead of once per
- * cached saga, which otherwise holds its own copy of every workflow module: 172 -> 79 KB of workflow
- * heap a held bike checkout (heap snapshots of the workflow thread at 100 and 400 held).
- */
-export function workflowBundleOptions(traced: boolean): { workflowsPath: string; workflowInterceptorModules: string[]; preloadModules: string[] } {
-  const workflowsPath = require.resolve('./workflows');
-  return { workflowsPath, workflowInterceptorModules: [CLIENT_HEADER_INTERCEPTOR, ...(traced ? [WORKFLOW_TRACING_MODULE] : [])], preloadModules: [workflowsPath] };
-}
-
 /** Each backend's credentials: a federation token per call, and OAuth client credentials for payments. */
 export function authorizersFrom(config: Config): (backend: BackendName) => Authorizer {
   const signer = new FederationSigner(config.security.federationKeys);
@@ -123,9 +110,10 @@ export async function publishJwks(config: Config): Promise<void> {
 async function bundleWorkflows(config: Config, logger: Logger, traced: boolean): Promise<WorkflowBundle> {
   if (config.workflowBundlePath) return { code: readFileSync(config.workflowBundlePath, 'utf8') };
   const started = Date.now();
-  const bundle = await bundleWorkflowCode({ ...workflowBundleOptions(traced), logger: bundlerLoggerFrom(logger) });
-  logger.info({ ms: Date.now() - started, bytes: bundle.code.length }, 'workflows bundled');
-  return bundle;
+  const { code, report } = await bundleOutOfProcess(traced);
+  if (report.trim()) bundlerLoggerFrom(logger).info(report.trim());
+  logger.info({ ms: Date.now() - started, bytes: code.length }, 'workflows bundled');
+  return { code };
 }
 
 /**

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
-import { workflowBundleOptions } from '../../src/worker';
+import { workflowBundleOptions } from '../../src/workflow-bundle';
 
 const root = join(__dirname, '..', '..');
 const cacheDir = join(root, 'node_modules', '.cache', 'sagaway-workflow-bundle');
