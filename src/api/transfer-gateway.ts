@@ -5,6 +5,7 @@ import { FailureType } from '../domain/failures';
 import type { SagaTuning, SagaView } from '../domain/saga';
 import { describeReason, TransferMessages, type ReviewRequest, type TransferReturnInput } from '../domain/transfer';
 import type { PaymentReturn, StatusReport } from '../domain/transfer-messages';
+import { TemporalUnavailable } from './problems';
 import type { CommandOutcome, SagaGateway } from './saga-gateway';
 import { unavailableAs503 } from './temporal-unavailable';
 import { keys } from './visibility';
@@ -39,7 +40,15 @@ export class TransferGateway {
     if (!description) return null;
     if (!owner || description.typedSearchAttributes.get(keys.type) !== 'transfer') return null;
     const view = await this.sagas.view(msgId, owner, 3_000);
-    if (!view || view.details.uetr !== uetr) return null;
+    if (!view) return null;
+    // A view from visibility alone (a busy worker, a terminated run) has no UETR to compare. A running
+    // transfer is asked again (503: a 404 would end the network's deliveries); a closed one is matched by
+    // its message id, which only the signed network knows.
+    if (view.details.uetr === undefined) {
+      if (description.status.name === 'RUNNING') throw new TemporalUnavailable(`the transfer ${msgId} cannot be read right now`);
+      return { view, owner, description };
+    }
+    if (view.details.uetr !== uetr) return null;
     return { view, owner, description };
   }
 

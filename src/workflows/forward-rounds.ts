@@ -35,6 +35,11 @@ export interface ForwardPlan {
    */
   refusalDecides?: boolean;
   /**
+   * Once STUCK, sent again only when an operator says so (a bike's door: opened hours later, it would open
+   * a bay with nobody in front of it). Other steps go on being retried while STUCK.
+   */
+  holdWhenStuck?: boolean;
+  /**
    * A time bound in place of the attempts bound (an audit write): the step is STUCK only once it has
    * failed for this long, and until then each round lasts until the bound, retried by the server.
    */
@@ -86,7 +91,11 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
   const bound = plan.stuckAfterMs;
   for (let round = 0; ; round += 1) {
     const local = plan.local && round === 0;
-    const options = local ? firstLocalRound(ctx) : bound !== undefined && !stuck ? untilBound(ctx, since + bound - Date.now()) : roundOptions(ctx, round);
+    // A step declared local has had its first tries in the worker: its first activity round holds the rest
+    // of the attempts bound, so it is STUCK after `stuckAfterAttempts` in all, not after a long round.
+    const activityRound = plan.local ? round - 1 : round;
+    const spent = plan.local ? firstLocalRound(ctx).retry!.maximumAttempts! : 0;
+    const options = local ? firstLocalRound(ctx) : bound !== undefined && !stuck ? untilBound(ctx, since + bound - Date.now()) : roundOptions(ctx, activityRound, spent);
     const outcome = await runRound(plan, ctx, options, local, stuck, tryNo, rounds);
     rounds += 1;
     if (outcome.ok) {
@@ -124,7 +133,10 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
       if (definite && plan.pivot && (lookup || plan.refusalDecides)) return { kind: 'refused', error, attempts };
       Object.assign(step, { attempts, error: describeFailure(error, step.name).message });
       ctx.record.touch();
-      const overdue = bound === undefined ? attempts >= ctx.tuning.stuckAfterAttempts : Date.now() - since >= bound;
+      // The round under the attempts bound that ended on a retryable failure ran all its attempts, however
+      // few of them the failure counts (a timeout carries no attempt number).
+      const boundSpent = !local && activityRound === 0 && bound === undefined && !isNonRetryable(error);
+      const overdue = bound === undefined ? attempts >= ctx.tuning.stuckAfterAttempts || boundSpent : Date.now() - since >= bound;
       if (!stuck && (refusal || resent || overdue)) {
         stuck = true;
         markStuck(step, ctx);
@@ -136,7 +148,7 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
         }
       }
       // A refusal sent again under the same key is answered the same: only an operator moves it on.
-      if (refusal && !ctx.desk.decided(step.name)) await condition(() => ctx.desk.decided(step.name));
+      if ((refusal || (plan.holdWhenStuck && stuck)) && !ctx.desk.decided(step.name)) await condition(() => ctx.desk.decided(step.name));
       // An unknown answer the retry policy does not retry (from an older client) would loop without a pause.
       else if (!refusal && isNonRetryable(error)) await sleep(ctx.tuning.compensationBackoffMs.initial);
     }
@@ -174,10 +186,13 @@ function firstLocalRound(ctx: ForwardContext): LocalActivityOptions {
   return { ...ctx.localOptions, retry: { ...retry, maximumAttempts: Math.min(2, ctx.tuning.stuckAfterAttempts) } };
 }
 
-/** The first round holds `stuckAfterAttempts` attempts; later ones last longer and longer, like an undo's. */
-function roundOptions(ctx: ForwardContext, round: number): ActivityOptions {
+/**
+ * The first round holds `stuckAfterAttempts` attempts (less the `spent` ones a local round made); later
+ * ones last longer and longer, like an undo's.
+ */
+function roundOptions(ctx: ForwardContext, round: number, spent = 0): ActivityOptions {
   const { maximumAttempts: _unbounded, ...retry } = ctx.options.retry ?? {};
-  if (round === 0) return { ...ctx.options, retry: { ...retry, maximumAttempts: ctx.tuning.stuckAfterAttempts } };
+  if (round <= 0) return { ...ctx.options, retry: { ...retry, maximumAttempts: Math.max(ctx.tuning.stuckAfterAttempts - spent, 1) } };
   return { ...ctx.options, scheduleToCloseTimeout: roundLengthMs(ctx.tuning, round), retry };
 }
 

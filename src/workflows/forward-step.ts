@@ -81,7 +81,7 @@ interface UnitPass<A, I> {
  */
 async function settleUnitPass<A, I>(ctx: SagaContext, undos: UndoStack, pass: UnitPass<A, I>, call: CallOptions): Promise<unknown> {
   const { decl, activity, input, label, local, summary, step } = pass;
-  const plan = { ...ctx.forwardPlan(decl, { activity, input, label, local, summary }, true, step), refusalDecides: true };
+  const plan = { ...ctx.forwardPlan(decl, { activity, input, label, local, summary }, true, step), refusalDecides: true, holdWhenStuck: true };
   const outcome = await CancellationScope.nonCancellable(() => settleForward(plan, ctx.forwardContext()));
   if (outcome.kind === 'refused') {
     ctx.record.end(step, 'FAILED', outcome.attempts, describeFailure(outcome.error, label).message);
