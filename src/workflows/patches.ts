@@ -20,9 +20,9 @@
  * noPassAfterStop: a unit is not passed (its door not sent) once a cancel or a deadline stopped the saga;
  * the saga compensates, that unit included, as it would have a moment earlier.
  * unitPassSettles: the call that passes a unit's own point of no return (a bike's door) is settled like the
- * pivot: an unknown answer is retried, STUCK past the attempts bound (alerted once, open to an operator) and
- * still retried, so a kiosk that was away a few seconds no longer ends the saga FAILED; only a definite
- * refusal at its first attempt gives the unit back, as before.
+ * pivot: an unknown answer is retried up to the attempts bound, then STUCK (alerted once) and sent again
+ * only when an operator says so, so a kiosk that was away a few seconds no longer ends the saga FAILED;
+ * only a definite refusal at its first attempt gives the unit back, as before.
  */
 export const Patches = {
   declaredSteps: 'declared-steps',
