@@ -23,8 +23,9 @@ export function workflowBundleOptions(traced: boolean): { workflowsPath: string;
  */
 export async function bundleOutOfProcess(traced: boolean): Promise<{ code: string; report: string }> {
   const { code, stderr, exit } = await new Promise<{ code: string; stderr: string; exit: string }>((done) => {
-    // The same loader as this process (tsx in development): the child runs this very module.
-    const child = spawn(process.execPath, [...process.execArgv, __filename, ...(traced ? [TRACED_FLAG] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The same loader as this process (tsx in development), and no other flag of its (an inspector, say):
+    // the child runs this very module.
+    const child = spawn(process.execPath, [...loaderFlags(process.execArgv), __filename, ...(traced ? [TRACED_FLAG] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), BUNDLE_TIMEOUT_MS);
@@ -38,6 +39,17 @@ export async function bundleOutOfProcess(traced: boolean): Promise<{ code: strin
   });
   if (exit !== 'ok' || code.length === 0) throw new Error(`bundling the workflows failed (${exit}): ${stderr.trim().slice(-2_000)}`);
   return { code, report: stderr };
+}
+
+/** The `--import`/`--require` flags (and their values) of a process's own options. */
+export function loaderFlags(execArgv: string[]): string[] {
+  const flags: string[] = [];
+  for (let i = 0; i < execArgv.length; i += 1) {
+    const arg = execArgv[i]!;
+    if (/^(--import|--require|-r|--loader|--experimental-loader)=/.test(arg)) flags.push(arg);
+    else if (/^(--import|--require|-r|--loader|--experimental-loader)$/.test(arg) && i + 1 < execArgv.length) flags.push(arg, execArgv[(i += 1)]!);
+  }
+  return flags;
 }
 
 const TRACED_FLAG = '--traced';

@@ -51,8 +51,9 @@ export function reportAttempts<A extends Record<string, AnyActivity>>(activities
         if (err instanceof CompleteAsyncError) throw err;
         const failure = withAttempt(err, attempt);
         // Temporal's timeout of a later attempt carries the last heartbeat, not the last failure: kept there,
-        // a step that times out after refusals still says what it was refused with (failures.ts, timedOut).
-        if (!info.isLocal) Context.current().heartbeat({ lastError: failure.message.slice(0, LAST_ERROR_CHARS) });
+        // a step that times out after failed attempts still says what they answered (failures.ts, timedOut).
+        // A failure that is not retried ends the activity with its own message: nothing to keep.
+        if (!info.isLocal && !failure.nonRetryable) Context.current().heartbeat({ lastError: [...failure.message].slice(0, LAST_ERROR_CHARS).join('') });
         log.warn('step attempt failed', { step, attempt, error: failure.message, retryable: !failure.nonRetryable });
         throw failure;
       }
