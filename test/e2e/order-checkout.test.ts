@@ -8,7 +8,7 @@ let stack: Stack;
 
 before(async () => {
   // Steps retried 20 ms after a failure, doubling: the tests count attempts, and the pivot's seven take 1.3 s, not 13.
-  stack = await startStack({ tuning: { stepRetryInitialMs: 20 }, expectErrorLogs: [afterPivotLog('orderCheckout', 'capturePayment')] });
+  stack = await startStack({ tuning: { stepRetryInitialMs: 20 }, expectErrorLogs: [afterPivotLog('orderCheckout', 'capturePayment'), afterPivotLog('orderCheckout', 'notifyCustomer')] });
 });
 
 after(async () => {
@@ -130,6 +130,8 @@ describe('order checkout', { concurrency: true }, () => {
       assert.deepEqual(auths.map((r) => r.status), ['CAPTURED'], 'exactly one authorization despite the retries');
     });
 
+    // Five failures are the attempts bound: the notice is STUCK (logged, alerted) for a moment, still
+    // retried, and the sixth attempt ends it.
     it('after the pivot, keeps retrying a failing step until it succeeds', async () => {
       const view = await placeOrder({}, [['notifications', { op: 'send', mode: 'error', status: 500, count: 5 }]]);
       assert.equal(view.status, 'COMPLETED');

@@ -57,7 +57,10 @@ describe('saga feeds', () => {
     const waiting: (() => void)[] = [];
     const permit = (n: number) => {
       permits += n;
-      while (permits > 0 && waiting.length > 0) (permits -= 1), waiting.shift()!();
+      while (permits > 0 && waiting.length > 0) {
+        permits -= 1;
+        waiting.shift()!();
+      }
     };
     const feeds = new SagaFeeds(async () => {
       if (permits > 0) permits -= 1;
