@@ -53,8 +53,8 @@ export async function runCampaign(stack: Stack, redis: ChaosRedis, plan: FaultSt
 
   /**
    * One order in ten has its shipment and then its void refused, so it waits STUCK for an operator;
-   * one order in ten is cancelled by its client once its capture is in flight (slowed for that saga so
-   * the cancel meets it); one registration in ten is dropped in its add/drop period, the drop sent twice.
+   * two orders in ten are cancelled by their client once the capture is in flight (slowed for that saga so
+   * the cancel meets it; two, since an order the other faults end before its pivot has none); one registration in ten is dropped in its add/drop period, the drop sent twice.
    */
   const followUp = async (i: number, t: Ticket) => {
     const until = endBy + size.drainSeconds * 1_000;
@@ -64,7 +64,7 @@ export async function runCampaign(stack: Stack, redis: ChaosRedis, plan: FaultSt
       await ledger.inject('refused shipment (one saga)', 'shipping', { op: 'create', mode: 'error', status: 422, sagaId: t.sagaId, count: 1 });
       await ledger.inject('refused undo (STUCK for an operator)', 'payments', { op: 'void', mode: 'error', status: 409, sagaId: t.sagaId, count: 1 });
     }
-    if (i % 10 === 3 && t.sagaId) {
+    if ((i % 10 === 2 || i % 10 === 3) && t.sagaId) {
       await ledger.inject('slow pivot for a late cancel', 'payments', { op: 'capture', mode: 'latency', latencyMs: 3_000, sagaId: t.sagaId, count: 1 });
       await cancelDuringPivot(api, stack.apiKey, t, until, cancels);
     }
