@@ -102,7 +102,7 @@ async function answersInBetween(ledger: FaultLedger): Promise<void> {
 }
 
 /**
- * Two authorizations that run 14 s whatever the caller does: the activity's attempt times out at 10 s and
+ * Two authorizations that run 25 s whatever the caller does: the activity's attempt times out at 10 s and
  * its retries meet the call in flight. Injected once the restarted worker had time to come back (a worker
  * killed while the call runs brings its retry too late to meet it), and the campaign's next fault waits
  * (bounded) until a worker was answered 409, so a backends restart does not wipe the call first.

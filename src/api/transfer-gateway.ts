@@ -2,7 +2,7 @@ import { ActivityNotFoundError, WorkflowNotFoundError, type Client, type Workflo
 import { ApplicationFailure } from '@temporalio/common';
 import { sha256 } from '../audit/chain';
 import { FailureType } from '../domain/failures';
-import type { SagaTuning, SagaView } from '../domain/saga';
+import { TERMINAL_STATUSES, type SagaTuning, type SagaView } from '../domain/saga';
 import { describeReason, TransferMessages, type ReviewRequest, type TransferReturnInput } from '../domain/transfer';
 import type { PaymentReturn, StatusReport } from '../domain/transfer-messages';
 import { TemporalUnavailable } from './problems';
@@ -33,23 +33,26 @@ export class TransferGateway {
     private readonly tuning: SagaTuning,
   ) {}
 
-  /** The transfer `msgId` names, if its UETR is `uetr`; with its owner. */
-  async transfer(msgId: string, uetr: string): Promise<{ view: SagaView; owner: string; description: WorkflowExecutionDescription } | null> {
+  /**
+   * The transfer `msgId` names, if its UETR is `uetr`; with its owner. `unreadable`: it ended without a
+   * final view of its own (terminated), so there is nothing to compare the UETR with, and nothing to build
+   * a return from; only the signed network knows its message id.
+   */
+  async transfer(msgId: string, uetr: string): Promise<{ view: SagaView; owner: string; description: WorkflowExecutionDescription; unreadable: boolean } | null> {
     const description = await this.describe(msgId);
     const owner = description?.typedSearchAttributes.get(keys.client);
     if (!description) return null;
     if (!owner || description.typedSearchAttributes.get(keys.type) !== 'transfer') return null;
     const view = await this.sagas.view(msgId, owner, 3_000);
     if (!view) return null;
-    // A view from visibility alone (a busy worker, a terminated run) has no UETR to compare. A running
-    // transfer is asked again (503: a 404 would end the network's deliveries); a closed one is matched by
-    // its message id, which only the signed network knows.
-    if (view.details.uetr === undefined) {
-      if (description.status.name === 'RUNNING') throw new TemporalUnavailable(`the transfer ${msgId} cannot be read right now`);
-      return { view, owner, description };
-    }
+    // The view can lag Temporal's record: a running transfer read from visibility alone (a busy worker),
+    // or a closed one still shown as its last published view. Asked again (503): a 404 would end the
+    // network's deliveries.
+    const running = description.status.name === 'RUNNING';
+    if (running ? view.details.uetr === undefined : !TERMINAL_STATUSES.has(view.status)) throw new TemporalUnavailable(`the transfer ${msgId} cannot be read right now`);
+    if (view.details.uetr === undefined) return { view, owner, description, unreadable: true };
     if (view.details.uetr !== uetr) return null;
-    return { view, owner, description };
+    return { view, owner, description, unreadable: false };
   }
 
   /** A compliance officer's review of any client's transfer (an operator action, with its reason). */

@@ -47,11 +47,11 @@ export const sagasRefused = new Counter({
  */
 export const paymentReturnsRefused = new Counter({
   name: 'sagaway_payment_returns_refused_total',
-  help: 'pacs.004 messages refused for good, by reason (return-exists: another return for a returned transfer; transfer-not-completed)',
+  help: 'pacs.004 messages refused for good, by reason (return-exists: another return for a returned transfer; transfer-not-completed; transfer-unreadable: it ended terminated)',
   labelNames: ['reason'] as const,
   registers: [apiRegistry],
 });
-for (const reason of ['return-exists', 'transfer-not-completed']) paymentReturnsRefused.inc({ reason }, 0);
+for (const reason of ['return-exists', 'transfer-not-completed', 'transfer-unreadable']) paymentReturnsRefused.inc({ reason }, 0);
 
 export const waitsInProgress = new Gauge({
   name: 'sagaway_waits_in_progress',

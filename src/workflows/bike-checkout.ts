@@ -117,8 +117,8 @@ interface Rider {
 /**
  * bike-doors: the bikes one by one; a failure once a bike has left gives back only the bike that failed,
  * and the fee is captured for the bikes that left. A door whose answer is unknown (its command sent, its
- * answer lost) is not guessed at: it is retried under its key, STUCK past the attempts bound and open to
- * an operator (unit-pass-settles; sagas started before it end FAILED for an operator).
+ * answer lost) is not guessed at: it is sent again under its key up to the attempts bound, then STUCK and
+ * sent again only when an operator says so (unit-pass-settles; without it, FAILED for an operator).
  */
 async function handOver(saga: BikeSaga, input: BikeCheckoutInput, rider: Rider, t: Tracking): Promise<BikeCheckoutResult> {
   const out: BikeCheckoutResult['bikes'] = [];

@@ -89,12 +89,12 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
   /** When the step's present episode began: a time bound counts from here. */
   let since = Date.now();
   const bound = plan.stuckAfterMs;
+  // A step declared local has its first tries in the worker: its first activity round holds the rest of
+  // the attempts bound, so it is STUCK after `stuckAfterAttempts` in all, not after a long round.
+  const spent = plan.local ? firstLocalRound(ctx).retry!.maximumAttempts! : 0;
   for (let round = 0; ; round += 1) {
     const local = plan.local && round === 0;
-    // A step declared local has had its first tries in the worker: its first activity round holds the rest
-    // of the attempts bound, so it is STUCK after `stuckAfterAttempts` in all, not after a long round.
     const activityRound = plan.local ? round - 1 : round;
-    const spent = plan.local ? firstLocalRound(ctx).retry!.maximumAttempts! : 0;
     const options = local ? firstLocalRound(ctx) : bound !== undefined && !stuck ? untilBound(ctx, since + bound - Date.now()) : roundOptions(ctx, activityRound, spent);
     const outcome = await runRound(plan, ctx, options, local, stuck, tryNo, rounds);
     rounds += 1;

@@ -85,4 +85,24 @@ describe('the answers to a pacs.004', () => {
     assert.match(answer.body.detail, /COMPENSATED/);
     assert.equal((await call(stack.apiUrl, 'GET', `/v1/sagas/${id}-return`)).status, 404, 'no return saga');
   });
+
+  it('a return for a transfer an operator terminated (its record unreadable) is a 422 that pages, never a 500', async () => {
+    const body = { debtor: { iban: ADA, currency: 'EUR' }, beneficiary: closedAccount, amount: { value: '100.00', currency: 'EUR' }, remittanceInformation: 'terminated' };
+    const started = await call(stack.apiUrl, 'POST', '/v1/transfers', { body, idempotencyKey: `terminated-${Date.now()}` });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const id = started.body.id as string;
+    const payment = await waitFor('the payment at the network', async () => (await backendRecords(stack.backendsUrl, 'network', id)).find((r) => r.kind === 'payment'));
+    await stack.client.workflow.getHandle(id).terminate('an operator stopped it');
+    const refusedBefore = await refusedReturns('transfer-unreadable');
+    // Delivered again on a 503, as the network does: a view published before the end can answer first.
+    const xml = returnOf(id, payment, `RTRD${id.slice(-12)}`, payment.amountMinor, 'MD07');
+    let answer = await deliverToCallback(stack.apiUrl, xml);
+    for (let again = 0; again < 20 && answer.status === 503; again += 1) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      answer = await deliverToCallback(stack.apiUrl, xml);
+    }
+    assert.equal(answer.status, 422, JSON.stringify(answer.body));
+    assert.equal(answer.body.type, 'urn:sagaway:problem:transfer-unreadable');
+    assert.equal(await refusedReturns('transfer-unreadable'), refusedBefore + 1, 'counted for the PaymentReturnRefused alert');
+  });
 });

@@ -27,7 +27,8 @@ function gateway(view: SagaView, status: 'RUNNING' | 'TERMINATED'): TransferGate
 describe('finding the transfer a network report names', () => {
   it('a view with the UETR: found; another UETR: not ours', async () => {
     const view = { ...base, details: { uetr: UETR } };
-    assert.equal((await gateway(view, 'RUNNING').transfer('tr-1', UETR))?.view, view);
+    const found = await gateway(view, 'RUNNING').transfer('tr-1', UETR);
+    assert.deepEqual([found?.view, found?.owner, found?.unreadable], [view, 'client-a', false]);
     assert.equal(await gateway(view, 'RUNNING').transfer('tr-1', 'another-uetr'), null);
   });
 
@@ -36,8 +37,15 @@ describe('finding the transfer a network report names', () => {
     await assert.rejects(gateway(view, 'RUNNING').transfer('tr-1', UETR), (err: unknown) => err instanceof TemporalUnavailable);
   });
 
-  it('a closed transfer that cannot be read (terminated): matched by its message id, which only the signed network knows', async () => {
+  it('a closed transfer still shown as its last published view: ask again, the final view comes on a later read', async () => {
+    const view = { ...base, details: { uetr: UETR } };
+    await assert.rejects(gateway(view, 'TERMINATED').transfer('tr-1', UETR), (err: unknown) => err instanceof TemporalUnavailable);
+  });
+
+  it('a closed transfer with no record of its own (terminated): matched by its message id, marked unreadable', async () => {
     const view = { ...base, status: 'FAILED' as const, details: {} };
-    assert.equal((await gateway(view, 'TERMINATED').transfer('tr-1', UETR))?.view, view);
+    const found = await gateway(view, 'TERMINATED').transfer('tr-1', UETR);
+    assert.equal(found?.view, view);
+    assert.equal(found?.unreadable, true);
   });
 });

@@ -59,8 +59,13 @@ export function transferCallbackRoutes(app: FastifyInstance, options: CallbackOp
  * Starts the return a pacs.004 asks for and answers its saga's id, or throws what the network is told:
  * wait (503) while the transfer may still settle, no (4xx, for good) when it cannot be returned.
  */
-async function takeReturn(transfers: TransferGateway, transfer: { view: SagaView; owner: string }, message: PaymentReturn, messageSha256: string, log: FastifyBaseLogger): Promise<string> {
+async function takeReturn(transfers: TransferGateway, transfer: { view: SagaView; owner: string; unreadable: boolean }, message: PaymentReturn, messageSha256: string, log: FastifyBaseLogger): Promise<string> {
   const found = { msgId: message.msgId, uetr: message.uetr, transferId: transfer.view.id };
+  if (transfer.unreadable) {
+    paymentReturnsRefused.inc({ reason: 'transfer-unreadable' });
+    log.warn(found, 'a pacs.004 for a transfer that ended without its record (terminated): credit or return it by hand');
+    throw unreadableTransfer(transfer.view);
+  }
   const verdict = returnable(transfer.view);
   if (verdict === 'never') {
     paymentReturnsRefused.inc({ reason: 'transfer-not-completed' });
@@ -80,6 +85,12 @@ async function takeReturn(transfers: TransferGateway, transfer: { view: SagaView
 function otherReturn(msgId: string, returnSagaId: string): HttpProblem {
   const detail = `message ${msgId} is not the return the transfer already has (saga ${returnSagaId}); nothing more is credited`;
   return new HttpProblem(409, 'return-exists', 'The transfer already has a return', detail, { returnSagaId });
+}
+
+/** Definite: the transfer ended without a record of its own (an operator terminated it); a person takes it from here. */
+function unreadableTransfer(transfer: SagaView): HttpProblem {
+  const detail = `the transfer ${transfer.id} ended without its record (terminated), so no return can be built from it; an operator credits or returns it by hand`;
+  return new HttpProblem(422, 'transfer-unreadable', 'The transfer cannot be read', detail, { transferId: transfer.id });
 }
 
 /** Definite: the transfer ended without the network settling it, and that never changes. */
