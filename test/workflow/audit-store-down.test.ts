@@ -24,24 +24,31 @@ after(async () => {
 
 const STARTED = 'appendAudit#status:started';
 
-/** A store that refuses every call while `down(msSinceFirstCall)` says so, and keeps what it takes. */
-function auditStore(down: (sinceFirstCall: number) => boolean, refusalTakesMs = 0) {
+/**
+ * A store that refuses every call while `down(msSinceFirstCall)` says so, and keeps what it takes.
+ * `refusalTakesMs(call)` is how long the refusal of the n-th call (from 0) takes.
+ */
+function auditStore(down: (sinceFirstCall: number) => boolean, refusalTakesMs: (call: number) => number = () => 0) {
   const stored: AuditEntryInput[] = [];
   const refusals: number[] = [];
+  /** When each refusal was answered (epoch ms). */
+  const refused: number[] = [];
   let firstCall: number | null = null;
   const activities = reportAttempts({
     appendAudit: async (entry: AuditEntryInput) => {
       firstCall ??= Date.now();
       if (down(Date.now() - firstCall)) {
+        const takes = refusalTakesMs(refusals.length);
         refusals.push(Date.now());
-        if (refusalTakesMs) await new Promise((r) => setTimeout(r, refusalTakesMs));
+        if (takes) await new Promise((r) => setTimeout(r, takes));
+        refused.push(Date.now());
         throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
       }
       stored.push(entry);
       return { sagaSeq: stored.length, globalSeq: stored.length, hash: 'h' };
     },
   });
-  return { activities, stored, refusals, firstCall: () => firstCall };
+  return { activities, stored, refusals, refused, firstCall: () => firstCall };
 }
 
 function alerting() {
@@ -106,19 +113,27 @@ describe('audit store unreachable', () => {
   });
 
   it('a bound that ends during a slow attempt (a timeout, not a refusal): the STUCK write still names what the store last answered', async () => {
-    // Each refusal takes 1.5 s, so the round's schedule-to-close ends in the middle of an attempt: what
-    // Temporal reports is a timeout, and the last answer the store gave is its cause. On a loaded machine
-    // the same happens when an attempt merely waits to be picked up.
+    // The first refusal is at once, each later one takes 1.5 s, so the round's schedule-to-close ends in the
+    // middle of an attempt: what Temporal reports is a timeout, and the last answer the store gave is its
+    // cause. On a loaded machine the same happens when an attempt merely waits to be picked up.
     const tuning = { ...FAST_TUNING, auditStuckAfterMs: 4_000 };
     let storeDown = true;
-    const store = auditStore(() => storeDown, 1_500);
+    const store = auditStore(() => storeDown, (call) => (call === 0 ? 0 : 1_500));
     const { alerts, sendAlert } = alerting();
     const handle = await start(tuning, { ...mockOrderActivities({ sendAlert }).activities, ...store.activities });
     const stuckStep = async () => (await handle.query(sagaStateQuery)).steps.find((s) => s.name === STARTED);
     await waitFor('the audit write STUCK', async () => (await stuckStep())?.status === 'STUCK', 30_000);
     const error = (await stuckStep())?.error ?? '';
     assert.match(error, /timed out/, 'this case is the timeout one');
-    assert.match(error, /ECONNREFUSED/, 'the STUCK write says why');
+    // Judged from what was recorded: the refusals the store had answered before the round's bound ended
+    // (the history's timed-out event), with a margin for the answer to reach the server.
+    const { events } = await handle.fetchHistory();
+    const timedOutAt = events?.find((e) => e.activityTaskTimedOutEventAttributes)?.eventTime;
+    assert.ok(timedOutAt, 'the round timed out');
+    const boundEnded = Number(timedOutAt.seconds) * 1000 + Math.floor((timedOutAt.nanos ?? 0) / 1e6);
+    const answeredBefore = store.refused.filter((at) => at < boundEnded - 250).length;
+    assert.ok(answeredBefore > 0, `no refusal was answered before the bound ended (first call ${store.firstCall()! - boundEnded} ms from it): nothing to judge`);
+    assert.match(error, /ECONNREFUSED/, `the STUCK write says why (${answeredBefore} refusals answered before the bound ended)`);
     await waitFor('alerted', async () => alerts.length === 1, 10_000);
     storeDown = false;
     assert.equal((await handle.result()).status, 'COMPLETED');
