@@ -22,6 +22,8 @@ export interface AllocatorLoad {
   pageOps?: number;
   /** File the requests this many at once (one fileRequests signal each) instead of one signal-with-start each. */
   fileBatch?: number;
+  /** Filings in flight at once (64 unless set; batches are always filed one after another). */
+  filers?: number;
 }
 
 export interface AllocatorOutcome {
@@ -29,8 +31,12 @@ export interface AllocatorOutcome {
   decisions: Map<string, SeatDecision[]>;
   /** Granted at allocation time, before any seat was given back. */
   grantedAtAllocation: string[];
+  /** The waitlist once every decision was sent and the seats given back went to the next in line, in order. */
+  waitlistAtEnd: string[];
   filedPerSec: number;
   allocateMs: number;
+  /** Runs of the allocator seen while requests were still being filed (more than one: it continued as new during the stream). */
+  runsWhileFiling: number;
   runs: number;
   events: number;
   maxRunEvents: number;
@@ -76,13 +82,13 @@ async function allocationOf(client: Client, sectionId: string): Promise<Allocati
   return { ...view, grantedCount: view.grantedCount ?? view.granted.length, waitlistCount: view.waitlistCount ?? view.waitlist.length };
 }
 
-/** Every granted entry's saga, read a page at a time: no answer passes a page. */
-async function grantedOf(client: Client, sectionId: string): Promise<string[]> {
+/** Every granted (or waitlisted) entry's saga, in order, read a page at a time: no answer passes a page. */
+async function grantedOf(client: Client, sectionId: string, list: 'granted' | 'waitlist' = 'granted'): Promise<string[]> {
   const all: string[] = [];
   for (;;) {
     const view = await client.workflow.getHandle(allocatorId(sectionId)).query<AllocationView, [AllocationPage]>(AllocatorMessages.allocationQuery, { from: all.length, limit: ALLOCATION_PAGE });
-    all.push(...view.granted.map((e) => e.sagaId));
-    if (view.granted.length === 0 || all.length >= (view.grantedCount ?? 0)) return all;
+    all.push(...view[list].map((e) => e.sagaId));
+    if (view[list].length === 0 || all.length >= ((list === 'granted' ? view.grantedCount : view.waitlistCount) ?? 0)) return all;
   }
 }
 
@@ -102,6 +108,12 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
   const standIns = await runPool('stand-in sagas started', load.requests, 64, deadline, async (i) => {
     await client.workflow.start('decisionSink', { taskQueue: TASK_QUEUE, workflowId: sinkId(i), workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE });
   });
+  // Each stand-in has run its first task before any filing: their tasks do not hold the allocator's back,
+  // so the filings reach it as the stream they are.
+  await runPool('stand-in sagas ready', load.requests, 64, deadline, async (i) => {
+    // Its first task completed: the fourth event of its history.
+    await until(`stand-in ${i} ready`, 600_000, async () => (await client.workflow.getHandle(sinkId(i)).describe()).historyLength >= 4);
+  });
   // The allocation time is an hour away while the requests are filed, then moved to now once all are in,
   // as a registrar would: no race between filing and the clock.
   const section = { sectionId, capacity: load.capacity, allocationAt: new Date(Date.now() + 3_600_000).toISOString(), windowClosesAt: new Date(Date.now() + 7_200_000).toISOString() };
@@ -116,8 +128,19 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
   const filing = Date.now();
   const batch = load.fileBatch ?? 1;
   let filed = 0;
+  // Which runs of the allocator were current while requests were still being filed: a steady stream of
+  // filings must not keep it from continuing as new.
+  const runsWhileFiling = new Set<string>();
+  let filingDone = false;
+  const watching = (async () => {
+    while (!filingDone) {
+      const d = await client.workflow.getHandle(allocatorId(sectionId)).describe().catch(() => null);
+      if (d) runsWhileFiling.add(d.runId);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
   // Batches are filed one after another: their order is the filing order, as single filings' is not.
-  await runPool('requests filed', Math.ceil(load.requests / batch), batch > 1 ? 1 : 64, deadline, async (i) => {
+  await runPool('requests filed', Math.ceil(load.requests / batch), batch > 1 ? 1 : (load.filers ?? 64), deadline, async (i) => {
     await client.workflow.signalWithStart('seatAllocatorV2', {
       workflowId: allocatorId(sectionId),
       taskQueue: TASK_QUEUE,
@@ -128,6 +151,8 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
     });
     filed += Math.min(batch, load.requests - i * batch);
   });
+  filingDone = true;
+  await watching;
   const filedPerSec = load.requests / ((Date.now() - filing) / 1000);
   // The bounds grow with the section: the allocator takes its signals one by one (about 36 a second here).
   await until('filed', Math.max(120_000, load.requests * 10), async () => (await allocationOf(client, sectionId)).waitlistCount === load.requests);
@@ -151,6 +176,11 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
     const view = await allocationOf(client, sectionId);
     return view.pendingDecisions === 0 && view.waitlistCount === Math.max(load.requests - load.capacity - load.released, 0);
   });
+  let waitlistAtEnd: string[] = [];
+  await until('read the waitlist', 120_000, async () => {
+    waitlistAtEnd = await grantedOf(client, sectionId, 'waitlist');
+    return true;
+  });
   const decisions = new Map<string, SeatDecision[]>();
   if (load.readDecisions) {
     await runPool('decisions read', load.requests, 64, deadline, async (i) => {
@@ -162,7 +192,7 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
   for await (const page of client.workflow.list({ query: `WorkflowType = 'allocatorLedger' AND ExecutionStatus = 'Running'` })) {
     if (page.workflowId.startsWith(`${allocatorId(sectionId)}-page-`)) await client.workflow.getHandle(page.workflowId).terminate('load done').catch(() => undefined);
   }
-  return { requests, decisions, grantedAtAllocation, filedPerSec, allocateMs, ...history, failed: load.requests - standIns + (load.requests - filed) };
+  return { requests, decisions, grantedAtAllocation, waitlistAtEnd, filedPerSec, allocateMs, runsWhileFiling: runsWhileFiling.size, ...history, failed: load.requests - standIns + (load.requests - filed) };
 }
 
 type Payloads = { payloads?: Array<{ data?: Uint8Array | null; metadata?: Record<string, Uint8Array> | null }> | null } | null | undefined;

@@ -36,6 +36,7 @@ import {
 import { allocate, clientViewOf, close, decisionFor, handle, heldCount, release, sendBatch, SIGNAL_BATCH, viewOf } from './seat-allocation';
 
 const PAGE_WINDOW_PATCH = 'allocator-page-window';
+const FOLD_INBOX_PATCH = 'allocator-folds-inbox';
 /** Ledger pages asked at once by a run reading them back: 8 answers of about 150 KB each. */
 export const PAGE_WINDOW = 8;
 
@@ -47,10 +48,22 @@ export async function ledgerAllocator(carried: AllocatorState): Promise<void> {
   const base: AllocatorState = { ...carried, ledger: undefined };
   const inbox: LedgerOp[] = [];
   let state: AllocatorState | null = null;
-  setHandler(fileRequestSignal, (request) => void inbox.push(filing(request)));
-  setHandler(fileRequestsSignal, (requests) => void inbox.push(...requests.slice(0, LEDGER_PAGE_OPS).map(filing)));
-  setHandler(releaseSeatSignal, ({ sagaId }) => void inbox.push(['r', sagaId]));
-  setHandler(moveAllocationSignal, (move) => void inbox.push(['m', (move as { allocationAt?: unknown } | null)?.allocationAt]));
+  // Patched 'allocator-folds-inbox'. Before it, a run continued as new only at a turn that ended with its
+  // inbox empty, which a steady stream of filings never gives it, and the signals its first task took
+  // counted as reading pages, not as growth: its history grew for as long as the stream lasted (past
+  // Temporal's limit for a big enough section). Now the inbox is applied and carried, and every signal
+  // counts. Runs from before keep their rules.
+  const folds = patched(FOLD_INBOX_PATCH);
+  /** Signals of requests, releases and moves taken so far: events of this run's growth, not of its reading. */
+  let taken = 0;
+  const take = (...ops: LedgerOp[]) => {
+    taken += 1;
+    inbox.push(...ops);
+  };
+  setHandler(fileRequestSignal, (request) => take(filing(request)));
+  setHandler(fileRequestsSignal, (requests) => take(...requests.slice(0, LEDGER_PAGE_OPS).map(filing)));
+  setHandler(releaseSeatSignal, ({ sagaId }) => take(['r', sagaId]));
+  setHandler(moveAllocationSignal, (move) => take(['m', (move as { allocationAt?: unknown } | null)?.allocationAt]));
   setHandler(requestCountQuery, () => (state ? heldCount(state) : ledger.held) + inbox.filter((op) => op[0] === 'f').length);
 
   const entries = [...ledger.tail];
@@ -66,7 +79,7 @@ export async function ledgerAllocator(carried: AllocatorState): Promise<void> {
   setHandler(allocationQuery, (page) => viewOf(live, page ?? {}));
   setHandler(positionQuery, (sagaId) => decisionFor(live, sagaId));
   setHandler(clientAllocationQuery, (clientId) => clientViewOf(live, clientId));
-  const read = { length: workflowInfo().historyLength, size: workflowInfo().historySize };
+  const read = { length: workflowInfo().historyLength - (folds ? taken : 0), size: workflowInfo().historySize };
   const apply = (op: LedgerOp) => {
     applyOp(live, op, released);
     entries.push(op);
@@ -83,10 +96,19 @@ export async function ledgerAllocator(carried: AllocatorState): Promise<void> {
     if (!live.closed && Date.now() >= closesAt) apply(['c']);
     told += Math.min(live.outbox!.length, SIGNAL_BATCH);
     for (const sagaId of await sendBatch(live)) apply(['u', sagaId]);
-    if (runIsLarge(carried.maxHistory, read) && inbox.length === 0) {
-      await writePages(ledger, entries, Math.min(Math.max(carried.pageOps ?? LEDGER_PAGE_OPS, 1), LEDGER_PAGE_OPS));
+    if (runIsLarge(carried.maxHistory, read) && (inbox.length === 0 || folds)) {
+      const pageOps = Math.min(Math.max(carried.pageOps ?? LEDGER_PAGE_OPS, 1), LEDGER_PAGE_OPS);
+      while (inbox.length > 0) apply(inbox.shift()!);
+      await writePages(ledger, entries, pageOps);
       // A signal taken while the pages were written is applied first; none is lost by continuing.
       await condition(allHandlersFinished);
+      if (folds && inbox.length > 0) {
+        while (inbox.length > 0) apply(inbox.shift()!);
+        // What one more task took, written as pages if it filled one: the carried tail stays bounded.
+        await writePages(ledger, entries, pageOps);
+        await condition(allHandlersFinished);
+        while (inbox.length > 0) apply(inbox.shift()!);
+      }
       if (inbox.length === 0) {
         await continueAsNew<typeof ledgerAllocator>({ ...base, generation: carried.generation + 1, ledger: { ...ledger, tail: entries, told, held: heldCount(live) } });
       }

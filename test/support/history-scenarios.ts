@@ -202,6 +202,27 @@ async function allocatorPagesReadBack(stack: Stack) {
   return { sagaId: handle.workflowId, runId, outcome: 'a run that read its ledger pages back, eight at a time, then continued as new' };
 }
 
+/**
+ * An allocator run that continued as new while filings kept arriving, four at a time (patch
+ * allocator-folds-inbox): what came in while it wrote its pages went into the tail it carried.
+ */
+async function allocatorStreamFolded(stack: Stack) {
+  const sectionId = `stream-${Date.now().toString(36)}`;
+  const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
+  const state: AllocatorState = { section: { sectionId, capacity: 2, allocationAt: inHours(1), windowClosesAt: inHours(2) }, granted: [], queue: [], allocated: false, closed: false, maxHistory: 20, generation: 0, pageOps: 5 };
+  const handle = await stack.client.workflow.start(seatAllocatorV2, { args: [state], taskQueue: stack.config.taskQueue, workflowId: allocatorId(sectionId) });
+  let next = 1;
+  const filer = async () => {
+    for (let n = next++; n <= 120; n = next++) await handle.signal(fileRequestSignal, { sagaId: `saga-stream-${n}`, studentId: `s-${4000 + n}`, registeredAt: '2026-01-01T00:00:00.000Z', submittedAt: n });
+  };
+  await Promise.all([filer(), filer(), filer(), filer()]);
+  const runId = await waitFor('a run that continued as new', async () => {
+    for await (const run of stack.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) if (run.status.name === 'CONTINUED_AS_NEW' && run.runId === handle.firstExecutionRunId) return run.runId;
+    return undefined;
+  });
+  return { sagaId: handle.workflowId, runId, outcome: 'a first run that continued as new while filings kept coming, four at a time' };
+}
+
 /** The claim of a completed registration: it lasts until the section's window closes. */
 async function claimOfRegistration(stack: Stack) {
   const sectionId = await createSection(stack.backendsUrl, 1, 0, 4_000);
@@ -336,6 +357,7 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
   { name: 'seat-allocator-continued-as-new', stack: 'short', run: allocatorContinuedAsNew },
   { name: 'allocator-ledger-page', run: allocatorLedgerPage },
   { name: 'seat-allocator-pages-read-back', run: allocatorPagesReadBack },
+  { name: 'seat-allocator-stream-folded', run: allocatorStreamFolded },
   { name: 'order-local-pivot-completed', stack: 'short', run: (stack) => finishedOrder(stack, {}) },
   { name: 'order-deadline-compensated', stack: 'short', run: deadlineOrder },
 ];

@@ -1,0 +1,49 @@
+/**
+ * A steady stream of filings: the allocator continues as new while requests are still arriving, not only
+ * once they stop. Before, it continued only at a turn that ended with its inbox empty, which a stream never
+ * gives it: its history grew for as long as the stream lasted, past Temporal's limit for a big section.
+ * Judged from what Temporal recorded (the runs seen while filing) and from the allocator's lists.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { inPriorityOrder, runAllocatorLoad, withAllocatorWorker, type AllocatorOutcome } from '../../bench/allocator';
+import { resolveTemporalCli } from '../../src/dev/temporal-cli';
+import { freePort, startDevServer, type RunningDevServer } from '../../src/dev/temporal-server';
+import { allocatorLoadBundle } from '../support/workflow-bundle';
+
+// Four filings in flight at once, one signal each: the allocator is never without one arriving.
+const LOAD = { requests: 400, capacity: 150, released: 0, maxHistory: 40, readDecisions: false, pageOps: 25, filers: 4 };
+let temporal: RunningDevServer;
+let connection: Connection;
+let outcome: AllocatorOutcome;
+
+before(async () => {
+  temporal = await startDevServer({ cli: await resolveTemporalCli(), port: await freePort(), uiPort: null, dbFile: null });
+  connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: 'default' });
+  outcome = await withAllocatorWorker(temporal.address, () => runAllocatorLoad(client, LOAD), await allocatorLoadBundle());
+});
+
+after(async () => {
+  await connection?.close();
+  await temporal?.stop();
+});
+
+describe(`${LOAD.requests} requests filed in a steady stream`, () => {
+  it('continues as new while the stream lasts, and keeps its runs short', () => {
+    const trouble = `${outcome.failedTasks} failed and ${outcome.redone} redone tasks${outcome.trouble.length > 0 ? `: ${outcome.trouble.slice(0, 5).join(' | ')}` : ''}`;
+    process.stdout.write(`allocator stream: ${outcome.filedPerSec.toFixed(0)} requests/s filed; ${outcome.runsWhileFiling} runs seen while filing, ${outcome.runs} in all; longest run ${outcome.maxRunEvents} events (${trouble})\n`);
+    assert.ok(outcome.runsWhileFiling > 1, `one run for the whole stream (${outcome.runs} in all)`);
+    // A run ends at the first turn past its budget; the longest is the one that sends every decision (two
+    // events a signal). With one run for the whole stream it was over 1,250 events.
+    assert.ok(outcome.maxRunEvents < LOAD.maxHistory + 2 * LOAD.requests + 200, `longest run: ${outcome.maxRunEvents} events (${trouble})`);
+  });
+
+  it('holds every filing exactly once, in priority order, across the runs', () => {
+    // Judged from the allocator's own lists, read page by page once every decision was sent.
+    const ordered = inPriorityOrder(outcome.requests).map((r) => r.sagaId);
+    assert.deepEqual([...outcome.grantedAtAllocation].sort(), ordered.slice(0, LOAD.capacity).sort());
+    assert.deepEqual(outcome.waitlistAtEnd, ordered.slice(LOAD.capacity), 'the rest wait, each once, in priority order');
+  });
+});
