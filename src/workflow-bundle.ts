@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { loaderFlags } from './child-flags';
 import { WORKFLOW_TRACING_MODULE } from './observability/temporal-tracing';
+
+export { loaderFlags };
 
 /** The workflow interceptor module (bundles that the tests build in advance include it too). */
 export const CLIENT_HEADER_INTERCEPTOR = require.resolve('./workflows/client-header');
@@ -39,17 +42,6 @@ export async function bundleOutOfProcess(traced: boolean): Promise<{ code: strin
   });
   if (exit !== 'ok' || code.length === 0) throw new Error(`bundling the workflows failed (${exit}): ${stderr.trim().slice(-2_000)}`);
   return { code, report: stderr };
-}
-
-/** The `--import`/`--require` flags (and their values) of a process's own options. */
-export function loaderFlags(execArgv: string[]): string[] {
-  const flags: string[] = [];
-  for (let i = 0; i < execArgv.length; i += 1) {
-    const arg = execArgv[i]!;
-    if (/^(--import|--require|-r|--loader|--experimental-loader)=/.test(arg)) flags.push(arg);
-    else if (/^(--import|--require|-r|--loader|--experimental-loader)$/.test(arg) && i + 1 < execArgv.length) flags.push(arg, execArgv[(i += 1)]!);
-  }
-  return flags;
 }
 
 const TRACED_FLAG = '--traced';

@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { Pool } from 'pg';
+import { PgliteEngine } from './pglite-engine';
 
 export interface SqlSession {
   query<T>(text: string, params?: unknown[]): Promise<T[]>;
@@ -85,10 +85,11 @@ const LOCK_WAIT_MS = 30_000;
  * read), so each opens it under a lock folder beside it. Opening costs up to seconds of CPU on a busy
  * machine (WebAssembly start), so the holder keeps it open until another process asks for it: a waiter
  * leaves a `wanted` file beside the lock, and the holder closes between transactions once it sees one.
- * A lock whose process is gone is taken over.
+ * A lock whose process is gone is taken over. The store is open in an engine process of its own
+ * (pglite-engine.ts), not in the process that uses it: PGlite's memory is not the worker's.
  */
 export class PgliteDatabase implements SqlDatabase {
-  private db: PGlite | null = null;
+  private db: PgliteEngine | null = null;
   private watch: NodeJS.Timeout | null = null;
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -97,7 +98,15 @@ export class PgliteDatabase implements SqlDatabase {
   transaction<T>(work: (sql: SqlSession) => Promise<T>): Promise<T> {
     return this.serially(async () => {
       const db = await this.open();
-      return db.transaction((tx: Transaction) => work({ query: async <R>(text: string, params?: unknown[]) => (await tx.query<R>(text, params)).rows }));
+      await db.query('BEGIN');
+      try {
+        const result = await work({ query: <R>(text: string, params?: unknown[]) => db.query<R>(text, params) });
+        await db.query('COMMIT');
+        return result;
+      } catch (err) {
+        await db.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
     });
   }
 
@@ -111,16 +120,20 @@ export class PgliteDatabase implements SqlDatabase {
     return next;
   }
 
-  private async open(): Promise<PGlite> {
-    if (this.db) return this.db;
+  private async open(): Promise<PgliteEngine> {
+    if (this.db?.open) return this.db;
+    // An engine that ended on its own (killed, out of memory) left the lock to this process: opened again.
+    if (this.db) await this.release();
     await mkdir(dirname(this.dir), { recursive: true });
-    await acquireLock(`${this.dir}.lock`);
+    const lock = `${this.dir}.lock`;
+    await acquireLock(lock);
     try {
-      await createOutOfProcess(this.dir, `${this.dir}.lock`);
-      const { PGlite: Engine } = await import('@electric-sql/pglite');
-      this.db = (await Engine.create(this.dir, { startParams: [...Engine.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`] })) as unknown as PGlite;
+      await createOutOfProcess(this.dir, lock);
+      this.db = await PgliteEngine.open(this.dir, SHARED_BUFFERS, CREATE_TIMEOUT_MS);
+      // The lock stays held while the engine lives, even if this process is killed meanwhile (see ownerGone).
+      if (this.db.pid) writeFileSync(join(lock, 'child-pid'), String(this.db.pid));
     } catch (err) {
-      releaseLock(`${this.dir}.lock`);
+      releaseLock(lock);
       throw err;
     }
     this.watch = setInterval(() => {
