@@ -1,4 +1,4 @@
-import { histogram, rssMb, runAtRate, runPool, watchProcesses } from './metrics';
+import { descendantsRssMb, histogram, rssMb, runAtRate, runPool, watchProcesses } from './metrics';
 
 /** Door sensors fire as bikes reach their bays: independent events at a steady rate, not a burst. */
 const SENSORS_PER_SECOND = 25;
@@ -50,6 +50,8 @@ export async function bikesHeld(stack: BenchStack, count: number, maxSeconds: nu
     await new Promise((r) => setTimeout(r, 1_000));
   }
   const waitingRss = rssMb(stack.pids.worker!);
+  // The embedded audit store's engine (PGlite) is a process of its own under the worker: shown beside it.
+  const engineRss = descendantsRssMb(stack.pids.worker!, 'pglite-engine');
   // The kiosk screen knows which bike is coming; reading it is not part of the sensor's latency.
   const bikeIds: string[] = [];
   await runPool('bike ids read', ids.length, 32, deadline, async (i) => {
@@ -81,6 +83,6 @@ export async function bikesHeld(stack: BenchStack, count: number, maxSeconds: nu
     workerRssMb: waitingRss,
     processes,
     failed: count - done,
-    note: `worker RSS ${waitingRss} MB with ${ids.length} checkouts waiting; latency is bike-sensed to door open (saga end), sensors at ${SENSORS_PER_SECOND}/s`,
+    note: `worker RSS ${waitingRss} MB with ${ids.length} checkouts waiting${engineRss ? ` (its audit store's PGlite engine, a process of its own: ${engineRss} MB more)` : ''}; latency is bike-sensed to door open (saga end), sensors at ${SENSORS_PER_SECOND}/s`,
   };
 }

@@ -104,6 +104,30 @@ export function rssMb(pid: number | null): number {
   }
 }
 
+/** The RSS of the live processes under `pid` (children, theirs, ...) whose command line names `match`. */
+export function descendantsRssMb(pid: number | null, match: string): number {
+  if (!pid || pid === MACHINE) return 0;
+  const parentOf = new Map<number, number>();
+  for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    const fields = statFields(Number(name));
+    if (fields) parentOf.set(Number(name), Number(fields[1]));
+  }
+  const under = (p: number): boolean => {
+    for (let at = parentOf.get(p), hops = 0; at && hops < 16; at = parentOf.get(at), hops += 1) if (at === pid) return true;
+    return false;
+  };
+  let total = 0;
+  for (const child of parentOf.keys()) {
+    if (!under(child)) continue;
+    try {
+      if (readFileSync(`/proc/${child}/cmdline`, 'utf8').includes(match)) total += rssMb(child);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return total;
+}
+
 export interface ProcessUse {
   cpuSeconds: number;
   peakRssMb: number;

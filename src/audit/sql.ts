@@ -129,9 +129,12 @@ export class PgliteDatabase implements SqlDatabase {
     await acquireLock(lock);
     try {
       await createOutOfProcess(this.dir, lock);
-      this.db = await PgliteEngine.open(this.dir, SHARED_BUFFERS, CREATE_TIMEOUT_MS);
-      // The lock stays held while the engine lives, even if this process is killed meanwhile (see ownerGone).
-      if (this.db.pid) writeFileSync(join(lock, 'child-pid'), String(this.db.pid));
+      const engine = PgliteEngine.start(this.dir, SHARED_BUFFERS);
+      // Named in the lock before the store is opened: while the engine lives the lock is held, even if this
+      // process is killed meanwhile (see ownerGone).
+      if (engine.pid) writeFileSync(join(lock, 'child-pid'), String(engine.pid));
+      await engine.ready(CREATE_TIMEOUT_MS);
+      this.db = engine;
     } catch (err) {
       releaseLock(lock);
       throw err;

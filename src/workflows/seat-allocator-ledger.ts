@@ -37,6 +37,8 @@ import { allocate, clientViewOf, close, decisionFor, handle, heldCount, release,
 
 const PAGE_WINDOW_PATCH = 'allocator-page-window';
 const FOLD_INBOX_PATCH = 'allocator-folds-inbox';
+/** Page writes for what came in while continuing as new, before it continues anyway. */
+const MAX_EXTRA_WRITES = 2;
 /** Ledger pages asked at once by a run reading them back: 8 answers of about 150 KB each. */
 export const PAGE_WINDOW = 8;
 
@@ -48,12 +50,11 @@ export async function ledgerAllocator(carried: AllocatorState): Promise<void> {
   const base: AllocatorState = { ...carried, ledger: undefined };
   const inbox: LedgerOp[] = [];
   let state: AllocatorState | null = null;
-  // Patched 'allocator-folds-inbox'. Before it, a run continued as new only at a turn that ended with its
-  // inbox empty, which a steady stream of filings never gives it, and the signals its first task took
-  // counted as reading pages, not as growth: its history grew for as long as the stream lasted (past
-  // Temporal's limit for a big enough section). Now the inbox is applied and carried, and every signal
-  // counts. Runs from before keep their rules.
-  const folds = patched(FOLD_INBOX_PATCH);
+  // Patched 'allocator-folds-inbox' (asked where it decides, so a run already going when the new code came
+  // takes it from then on). Before it, a run continued as new only at a turn that ended with its inbox
+  // empty, which a steady stream of filings never gives it, and the signals its first task took counted as
+  // reading its pages, not as growth: its history grew for as long as the stream lasted (past Temporal's
+  // limit for a big enough section). Now every signal counts, and the inbox is applied and carried.
   /** Signals of requests, releases and moves taken so far: events of this run's growth, not of its reading. */
   let taken = 0;
   const take = (...ops: LedgerOp[]) => {
@@ -79,7 +80,8 @@ export async function ledgerAllocator(carried: AllocatorState): Promise<void> {
   setHandler(allocationQuery, (page) => viewOf(live, page ?? {}));
   setHandler(positionQuery, (sagaId) => decisionFor(live, sagaId));
   setHandler(clientAllocationQuery, (clientId) => clientViewOf(live, clientId));
-  const read = { length: workflowInfo().historyLength - (folds ? taken : 0), size: workflowInfo().historySize };
+  const read = { length: workflowInfo().historyLength, size: workflowInfo().historySize };
+  const readCountingSignals = { ...read, length: read.length - taken };
   const apply = (op: LedgerOp) => {
     applyOp(live, op, released);
     entries.push(op);
@@ -96,18 +98,22 @@ export async function ledgerAllocator(carried: AllocatorState): Promise<void> {
     if (!live.closed && Date.now() >= closesAt) apply(['c']);
     told += Math.min(live.outbox!.length, SIGNAL_BATCH);
     for (const sagaId of await sendBatch(live)) apply(['u', sagaId]);
-    if (runIsLarge(carried.maxHistory, read) && (inbox.length === 0 || folds)) {
-      const pageOps = Math.min(Math.max(carried.pageOps ?? LEDGER_PAGE_OPS, 1), LEDGER_PAGE_OPS);
+    const pageOps = Math.min(Math.max(carried.pageOps ?? LEDGER_PAGE_OPS, 1), LEDGER_PAGE_OPS);
+    if ((runIsLarge(carried.maxHistory, read) && inbox.length === 0) || (runIsLarge(carried.maxHistory, readCountingSignals) && patched(FOLD_INBOX_PATCH))) {
       while (inbox.length > 0) apply(inbox.shift()!);
       await writePages(ledger, entries, pageOps);
       // A signal taken while the pages were written is applied first; none is lost by continuing.
       await condition(allHandlersFinished);
-      if (folds && inbox.length > 0) {
-        while (inbox.length > 0) apply(inbox.shift()!);
-        // What one more task took, written as pages if it filled one: the carried tail stays bounded.
-        await writePages(ledger, entries, pageOps);
-        await condition(allHandlersFinished);
-        while (inbox.length > 0) apply(inbox.shift()!);
+      if (inbox.length > 0 && patched(FOLD_INBOX_PATCH)) {
+        // Nothing between the last signal applied and continuing. What came while pages were written is
+        // written too, twice at most: a stream faster than pages are written would never end otherwise.
+        // The tail carried is then under a page plus what one page write let in.
+        for (let round = 0; ; round += 1) {
+          while (inbox.length > 0) apply(inbox.shift()!);
+          if (entries.length < pageOps || round === MAX_EXTRA_WRITES) break;
+          await writePages(ledger, entries, pageOps);
+          await condition(allHandlersFinished);
+        }
       }
       if (inbox.length === 0) {
         await continueAsNew<typeof ledgerAllocator>({ ...base, generation: carried.generation + 1, ledger: { ...ledger, tail: entries, told, held: heldCount(live) } });

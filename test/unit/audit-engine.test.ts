@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loaderFlags } from '../../src/child-flags';
-import { PgliteDatabase } from '../../src/audit/sql';
+import { ownerGone, PgliteDatabase } from '../../src/audit/sql';
 import { waitFor } from '../support/http';
 
 const dir = join(mkdtempSync(join(tmpdir(), 'audit-engine-')), 'pglite');
@@ -64,6 +64,35 @@ describe('the audit store engine', () => {
     if (failed) assert.match(failed.message, /engine process ended/);
     assert.deepEqual(await db.transaction((sql) => sql.query('SELECT id FROM things ORDER BY id')), [{ id: 1 }]);
     assert.notEqual(enginePid(), first);
+  });
+
+  it('keeps answering through a Ctrl-C sent to its process group: it ends only when closed', async () => {
+    await db.transaction((sql) => sql.query('SELECT 1'));
+    const engine = enginePid();
+    process.kill(engine, 'SIGINT');
+    process.kill(engine, 'SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(await db.transaction((sql) => sql.query('SELECT id FROM things ORDER BY id')), [{ id: 1 }]);
+    assert.equal(enginePid(), engine, 'the same engine answered');
+  });
+
+  it('holds the lock from the moment the engine starts, even for a parent killed before the store opened', async () => {
+    await db.close();
+    const script = `const { PgliteDatabase } = require(${JSON.stringify(require.resolve('../../src/audit/sql'))});
+      new PgliteDatabase(${JSON.stringify(dir)}).transaction((sql) => sql.query('SELECT 1'));
+      setInterval(() => {}, 1000);`;
+    const parent = spawn(process.execPath, [...loaderFlags(process.execArgv), '-e', script], { stdio: 'ignore' });
+    const lock = `${dir}.lock`;
+    await waitFor('the engine named in the lock', async () => existsSync(join(lock, 'child-pid')), 20_000);
+    const engine = enginePid();
+    parent.kill('SIGKILL');
+    await new Promise((r) => parent.on('exit', r));
+    // While the engine lives the lock is not taken over, whatever it is doing.
+    if (alive(engine)) assert.equal(ownerGone(lock), false);
+    await waitFor('the orphaned engine to end', async () => !alive(engine), 20_000);
+    assert.equal(ownerGone(lock), true);
+    db = new PgliteDatabase(dir);
+    assert.deepEqual(await db.transaction((sql) => sql.query('SELECT id FROM things ORDER BY id')), [{ id: 1 }]);
   });
 
   it('ends when the process that started it is killed, and the store can be opened again', async () => {
