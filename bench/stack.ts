@@ -93,7 +93,8 @@ export async function startBenchStack(options: BenchStackOptions = { eagerActivi
   });
   launched.catch(() => Promise.all([redis?.stop(), audit?.stop()]));
   const stack = await launched;
-  const connection = await Connection.connect({ address: stack.temporalAddress });
+  // One page of an allocator's history (ledger pages it read back, about 150 KB each) may pass gRPC's default 4 MB.
+  const connection = await Connection.connect({ address: stack.temporalAddress, channelArgs: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 } });
   const client = new Client({ connection, dataConverter: dataConverterFrom(process.env.SAGAWAY_CODEC_KEYS ?? DEV_CODEC_KEYS) });
   const plainClient = new Client({ connection });
   const pid = (name: 'worker' | 'api' | 'api-2' | 'api-3' | 'baseline-worker' | 'backends') => stack.parts[name]?.pid ?? null;
