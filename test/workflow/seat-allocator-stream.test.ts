@@ -5,33 +5,17 @@
  * Judged from what Temporal recorded (the runs seen while filing) and from the allocator's lists.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
-import { inPriorityOrder, runAllocatorLoad, withAllocatorWorker, type AllocatorOutcome } from '../../bench/allocator';
-import { resolveTemporalCli } from '../../src/dev/temporal-cli';
-import { freePort, startDevServer, type RunningDevServer } from '../../src/dev/temporal-server';
-import { allocatorLoadBundle } from '../support/workflow-bundle';
+import { describe, it } from 'node:test';
+import { inPriorityOrder } from '../../bench/allocator';
+import { allocatorLoadOutcome } from '../support/allocator-load';
 
 // Four filings in flight at once, one signal each: the allocator is never without one arriving.
 const LOAD = { requests: 400, capacity: 150, released: 0, maxHistory: 40, readDecisions: false, pageOps: 25, filers: 4 };
-let temporal: RunningDevServer;
-let connection: Connection;
-let outcome: AllocatorOutcome;
-
-before(async () => {
-  temporal = await startDevServer({ cli: await resolveTemporalCli(), port: await freePort(), uiPort: null, dbFile: null });
-  connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection, namespace: 'default' });
-  outcome = await withAllocatorWorker(temporal.address, () => runAllocatorLoad(client, LOAD), await allocatorLoadBundle());
-});
-
-after(async () => {
-  await connection?.close();
-  await temporal?.stop();
-});
+const outcomeOf = allocatorLoadOutcome(LOAD);
 
 describe(`${LOAD.requests} requests filed in a steady stream`, () => {
   it('continues as new while the stream lasts, and keeps its runs short', () => {
+    const outcome = outcomeOf();
     const trouble = `${outcome.failedTasks} failed and ${outcome.redone} redone tasks${outcome.trouble.length > 0 ? `: ${outcome.trouble.slice(0, 5).join(' | ')}` : ''}`;
     process.stdout.write(`allocator stream: ${outcome.filedPerSec.toFixed(0)} requests/s filed; ${outcome.runsWhileFiling} runs seen while filing, ${outcome.runs} in all; longest run ${outcome.maxRunEvents} events (${trouble})\n`);
     assert.ok(outcome.runsWhileFiling > 1, `one run for the whole stream (${outcome.runs} in all)`);
@@ -41,6 +25,7 @@ describe(`${LOAD.requests} requests filed in a steady stream`, () => {
   });
 
   it('holds every filing exactly once, in priority order, across the runs', () => {
+    const outcome = outcomeOf();
     // Judged from the allocator's own lists, read page by page once every decision was sent.
     const ordered = inPriorityOrder(outcome.requests).map((r) => r.sagaId);
     assert.deepEqual([...outcome.grantedAtAllocation].sort(), ordered.slice(0, LOAD.capacity).sort());

@@ -3,34 +3,18 @@
  * order, every saga answered, never over capacity, bounded history, O(1) signals per request.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
-import { inPriorityOrder, runAllocatorLoad, withAllocatorWorker, type AllocatorOutcome } from '../../bench/allocator';
-import { resolveTemporalCli } from '../../src/dev/temporal-cli';
-import { freePort, startDevServer, type RunningDevServer } from '../../src/dev/temporal-server';
-import { allocatorLoadBundle } from '../support/workflow-bundle';
+import { describe, it } from 'node:test';
+import { inPriorityOrder } from '../../bench/allocator';
+import { allocatorLoadOutcome } from '../support/allocator-load';
 
 // 120 filings are at least 120 events, far past 60 however the signals are batched into tasks (with 150, a
 // loaded machine once batched them so well that the run stayed under it and never continued as new).
 const LOAD = { requests: 120, capacity: 40, released: 3, maxHistory: 60, readDecisions: true, pageOps: 25 };
-let temporal: RunningDevServer;
-let connection: Connection;
-let outcome: AllocatorOutcome;
-
-before(async () => {
-  temporal = await startDevServer({ cli: await resolveTemporalCli(), port: await freePort(), uiPort: null, dbFile: null });
-  connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection, namespace: 'default' });
-  outcome = await withAllocatorWorker(temporal.address, () => runAllocatorLoad(client, LOAD), await allocatorLoadBundle());
-});
-
-after(async () => {
-  await connection?.close();
-  await temporal?.stop();
-});
+const outcomeOf = allocatorLoadOutcome(LOAD);
 
 describe(`a section of ${LOAD.capacity} seats with ${LOAD.requests} requests`, () => {
   it('grants in priority order and waitlists the rest, never over capacity', () => {
+    const outcome = outcomeOf();
     const ordered = inPriorityOrder(outcome.requests).map((r) => r.sagaId);
     assert.deepEqual([...outcome.grantedAtAllocation].sort(), ordered.slice(0, LOAD.capacity).sort());
     const granted = [...outcome.decisions].filter(([, d]) => d.some((x) => x.status === 'GRANTED')).map(([id]) => id);
@@ -43,6 +27,7 @@ describe(`a section of ${LOAD.capacity} seats with ${LOAD.requests} requests`, (
   });
 
   it('answers every saga, with at most two signals each, and tells waitlisted ones their position once', () => {
+    const outcome = outcomeOf();
     const ordered = inPriorityOrder(outcome.requests).map((r) => r.sagaId);
     for (const request of outcome.requests) {
       const decisions = outcome.decisions.get(request.sagaId) ?? [];
@@ -54,6 +39,7 @@ describe(`a section of ${LOAD.capacity} seats with ${LOAD.requests} requests`, (
   });
 
   it('keeps its history bounded', () => {
+    const outcome = outcomeOf();
     // What went wrong in the tasks, printed with any failure: a loaded machine fails or redoes tasks.
     const trouble = `${outcome.failedTasks} failed and ${outcome.redone} redone tasks${outcome.trouble.length > 0 ? `: ${outcome.trouble.slice(0, 5).join(' | ')}` : ''}`;
     // It continued as new: a run's budget counts every signal it took, even those of its first task, and a
