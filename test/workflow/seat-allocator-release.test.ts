@@ -61,6 +61,9 @@ describe('a registration released before its filing arrived', { concurrency: tru
     const handle = await env.start(seatAllocatorV2, [state(-1_000, 1)], {});
     const allocator = () => env.client.workflow.getHandle(handle.workflowId);
     await handle.signal(releaseSeatSignal, { sagaId: undone.workflowId });
+    // A second signal: two are past the history bound of 1 even when both come in the run's first task (a
+    // worker slow to pick it up), where one is not and the run would wait for more.
+    await handle.signal(releaseSeatSignal, { sagaId: 'never-filed' });
     await waitFor('a new run', async () => (await allocator().describe()).runId !== handle.firstExecutionRunId, 60_000);
     await allocator().signal(fileRequestSignal, request(undone.workflowId, 'late-student'));
     await allocator().signal(fileRequestSignal, request(next.workflowId, 'next-student'));
