@@ -38,6 +38,8 @@ export interface AllocatorOutcome {
   /** Runs of the allocator seen while requests were still being filed (more than one: it continued as new during the stream). */
   runsWhileFiling: number;
   runs: number;
+  /** Runs of the allocator whose history holds a filing: more than one, and it continued as new while requests came. */
+  runsFiledTo: number;
   events: number;
   maxRunEvents: number;
   /** The largest state one run started with (the continue-as-new input, as Temporal stores it). */
@@ -139,8 +141,7 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
-  // Batches are filed one after another: their order is the filing order, as single filings' is not.
-  await runPool('requests filed', Math.ceil(load.requests / batch), batch > 1 ? 1 : (load.filers ?? 64), deadline, async (i) => {
+  const file = async (i: number) => {
     await client.workflow.signalWithStart('seatAllocatorV2', {
       workflowId: allocatorId(sectionId),
       taskQueue: TASK_QUEUE,
@@ -150,7 +151,12 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
         : { signal: AllocatorMessages.fileRequest, signalArgs: [requests[i]!] }),
     });
     filed += Math.min(batch, load.requests - i * batch);
-  });
+  };
+  // The first filing starts the allocator; the rest come once it has run its first task, as a stream.
+  await file(0);
+  await until('the allocator running', 120_000, async () => (await client.workflow.getHandle(allocatorId(sectionId)).query<number>(AllocatorMessages.requestCountQuery)) >= 1);
+  // Batches are filed one after another: their order is the filing order, as single filings' is not.
+  await runPool('requests filed', Math.ceil(load.requests / batch) - 1, batch > 1 ? 1 : (load.filers ?? 64), deadline, (i) => file(i + 1));
   filingDone = true;
   await watching;
   const filedPerSec = load.requests / ((Date.now() - filing) / 1000);
@@ -237,6 +243,7 @@ export async function historyOf(client: Client, workflowId: string) {
   let maxTaskAt = '';
   let failedTasks = 0;
   let redone = 0;
+  let runsFiledTo = 0;
   const inputBytes: number[] = [];
   /** What each failed or timed-out workflow task was. */
   const trouble: string[] = [];
@@ -246,9 +253,12 @@ export async function historyOf(client: Client, workflowId: string) {
     /** The events written after a failed task, before the next one started: what the server had buffered. */
     let buffered: { events: number; bytes: number } | null = null;
     let first: proto.api.history.v1.IHistoryEvent | undefined;
+    let filedTo = false;
     for await (const e of eventsOf(client, workflowId, runId)) {
       first ??= e;
       length += 1;
+      const signal = e.workflowExecutionSignaledEventAttributes?.signalName;
+      if (signal === AllocatorMessages.fileRequest || signal === AllocatorMessages.fileRequests) filedTo = true;
       maxSignalBytes = Math.max(maxSignalBytes, sizeOf(e.workflowExecutionSignaledEventAttributes?.input));
       maxPayloadBytes = Math.max(maxPayloadBytes, payloadOf(e));
       if (e.workflowTaskStartedEventAttributes) {
@@ -275,12 +285,13 @@ export async function historyOf(client: Client, workflowId: string) {
       }
     }
     runs += 1;
+    if (filedTo) runsFiledTo += 1;
     events += length;
     maxRunEvents = Math.max(maxRunEvents, length);
     inputBytes.unshift(sizeOf(first?.workflowExecutionStartedEventAttributes?.input));
     runId = first?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
   }
-  return { runs, events, maxRunEvents, maxInputBytes: Math.max(...inputBytes), inputBytes, maxSignalBytes, maxPayloadBytes, maxTaskMs, maxTaskAt, failedTasks, redone, trouble };
+  return { runs, runsFiledTo, events, maxRunEvents, maxInputBytes: Math.max(...inputBytes), inputBytes, maxSignalBytes, maxPayloadBytes, maxTaskMs, maxTaskAt, failedTasks, redone, trouble };
 }
 
 /** The requests in priority order: what the allocator should have granted first. */

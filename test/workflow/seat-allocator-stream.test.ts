@@ -2,14 +2,14 @@
  * A steady stream of filings: the allocator continues as new while requests are still arriving, not only
  * once they stop. Before, it continued only at a turn that ended with its inbox empty, which a stream never
  * gives it: its history grew for as long as the stream lasted, past Temporal's limit for a big section.
- * Judged from what Temporal recorded (the runs seen while filing) and from the allocator's lists.
+ * Judged from what Temporal recorded (the runs whose history holds a filing) and from the allocator's lists.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { inPriorityOrder } from '../../bench/allocator';
 import { allocatorLoadOutcome } from '../support/allocator-load';
 
-// Four filings in flight at once, one signal each: the allocator is never without one arriving.
+// Four filings in flight at once, one signal each, once the allocator runs: it is never without one arriving.
 const LOAD = { requests: 400, capacity: 150, released: 0, maxHistory: 40, readDecisions: false, pageOps: 25, filers: 4 };
 const outcomeOf = allocatorLoadOutcome(LOAD);
 
@@ -17,8 +17,10 @@ describe(`${LOAD.requests} requests filed in a steady stream`, () => {
   it('continues as new while the stream lasts, and keeps its runs short', () => {
     const outcome = outcomeOf();
     const trouble = `${outcome.failedTasks} failed and ${outcome.redone} redone tasks${outcome.trouble.length > 0 ? `: ${outcome.trouble.slice(0, 5).join(' | ')}` : ''}`;
-    process.stdout.write(`allocator stream: ${outcome.filedPerSec.toFixed(0)} requests/s filed; ${outcome.runsWhileFiling} runs seen while filing, ${outcome.runs} in all; longest run ${outcome.maxRunEvents} events (${trouble})\n`);
-    assert.ok(outcome.runsWhileFiling > 1, `one run for the whole stream (${outcome.runs} in all)`);
+    process.stdout.write(`allocator stream: ${outcome.filedPerSec.toFixed(0)} requests/s filed; ${outcome.runsFiledTo} runs took filings (${outcome.runsWhileFiling} seen while filing), ${outcome.runs} in all; longest run ${outcome.maxRunEvents} events (${trouble})\n`);
+    // Judged from the histories: the filings landed in more than one run, so it continued as new while
+    // they came (a loaded machine may answer the client's describe late, so the runs seen are printed only).
+    assert.ok(outcome.runsFiledTo > 1, `one run took every filing (${outcome.runs} in all)`);
     // A run ends at the first turn past its budget; the longest is the one that sends every decision (two
     // events a signal). With one run for the whole stream it was over 1,250 events.
     assert.ok(outcome.maxRunEvents < LOAD.maxHistory + 2 * LOAD.requests + 200, `longest run: ${outcome.maxRunEvents} events (${trouble})`);
