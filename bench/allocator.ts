@@ -40,6 +40,8 @@ export interface AllocatorOutcome {
   runs: number;
   /** Runs of the allocator whose history holds a filing: more than one, and it continued as new while requests came. */
   runsFiledTo: number;
+  /** Workflow tasks of the allocator's first run that took filings: how much of a stream it saw as one. */
+  firstRunFilingTasks: number;
   events: number;
   maxRunEvents: number;
   /** The largest state one run started with (the continue-as-new input, as Temporal stores it). */
@@ -244,6 +246,7 @@ export async function historyOf(client: Client, workflowId: string) {
   let failedTasks = 0;
   let redone = 0;
   let runsFiledTo = 0;
+  let firstRunFilingTasks = 0;
   const inputBytes: number[] = [];
   /** What each failed or timed-out workflow task was. */
   const trouble: string[] = [];
@@ -254,11 +257,17 @@ export async function historyOf(client: Client, workflowId: string) {
     let buffered: { events: number; bytes: number } | null = null;
     let first: proto.api.history.v1.IHistoryEvent | undefined;
     let filedTo = false;
+    let filingSinceTask = false;
+    let tasksWithFilings = 0;
     for await (const e of eventsOf(client, workflowId, runId)) {
       first ??= e;
       length += 1;
       const signal = e.workflowExecutionSignaledEventAttributes?.signalName;
-      if (signal === AllocatorMessages.fileRequest || signal === AllocatorMessages.fileRequests) filedTo = true;
+      if (signal === AllocatorMessages.fileRequest || signal === AllocatorMessages.fileRequests) filedTo = filingSinceTask = true;
+      if (e.workflowTaskStartedEventAttributes && filingSinceTask) {
+        tasksWithFilings += 1;
+        filingSinceTask = false;
+      }
       maxSignalBytes = Math.max(maxSignalBytes, sizeOf(e.workflowExecutionSignaledEventAttributes?.input));
       maxPayloadBytes = Math.max(maxPayloadBytes, payloadOf(e));
       if (e.workflowTaskStartedEventAttributes) {
@@ -286,12 +295,14 @@ export async function historyOf(client: Client, workflowId: string) {
     }
     runs += 1;
     if (filedTo) runsFiledTo += 1;
+    // Walked from the newest run back: the last value is the first run's.
+    firstRunFilingTasks = tasksWithFilings;
     events += length;
     maxRunEvents = Math.max(maxRunEvents, length);
     inputBytes.unshift(sizeOf(first?.workflowExecutionStartedEventAttributes?.input));
     runId = first?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
   }
-  return { runs, runsFiledTo, events, maxRunEvents, maxInputBytes: Math.max(...inputBytes), inputBytes, maxSignalBytes, maxPayloadBytes, maxTaskMs, maxTaskAt, failedTasks, redone, trouble };
+  return { runs, runsFiledTo, firstRunFilingTasks, events, maxRunEvents, maxInputBytes: Math.max(...inputBytes), inputBytes, maxSignalBytes, maxPayloadBytes, maxTaskMs, maxTaskAt, failedTasks, redone, trouble };
 }
 
 /** The requests in priority order: what the allocator should have granted first. */

@@ -17,10 +17,12 @@ describe(`${LOAD.requests} requests filed in a steady stream`, () => {
   it('continues as new while the stream lasts, and keeps its runs short', () => {
     const outcome = outcomeOf();
     const trouble = `${outcome.failedTasks} failed and ${outcome.redone} redone tasks${outcome.trouble.length > 0 ? `: ${outcome.trouble.slice(0, 5).join(' | ')}` : ''}`;
-    process.stdout.write(`allocator stream: ${outcome.filedPerSec.toFixed(0)} requests/s filed; ${outcome.runsFiledTo} runs took filings (${outcome.runsWhileFiling} seen while filing), ${outcome.runs} in all; longest run ${outcome.maxRunEvents} events (${trouble})\n`);
-    // Judged from the histories: the filings landed in more than one run, so it continued as new while
-    // they came (a loaded machine may answer the client's describe late, so the runs seen are printed only).
-    assert.ok(outcome.runsFiledTo > 1, `one run took every filing (${outcome.runs} in all)`);
+    process.stdout.write(`allocator stream: ${outcome.filedPerSec.toFixed(0)} requests/s filed; ${outcome.runsFiledTo} runs took filings (${outcome.runsWhileFiling} seen while filing), ${outcome.runs} in all; the first run took filings in ${outcome.firstRunFilingTasks} tasks; longest run ${outcome.maxRunEvents} events (${trouble})\n`);
+    // Judged from the histories. A first run that took the stream in 12 tasks or more (each at least 4
+    // events) was past its budget of 40 events before the stream ended, so the filings must have landed in more than one run (before the
+    // patch, one run took them all, in dozens of tasks). A worker too busy to keep pace hands the stream
+    // over in a task or two, which is no stream to judge: printed, not asserted.
+    if (outcome.firstRunFilingTasks >= 12) assert.ok(outcome.runsFiledTo > 1, `one run took every filing, in ${outcome.firstRunFilingTasks} tasks (${outcome.runs} runs in all)`);
     // A run ends at the first turn past its budget; the longest is the one that sends every decision (two
     // events a signal). With one run for the whole stream it was over 1,250 events.
     assert.ok(outcome.maxRunEvents < LOAD.maxHistory + 2 * LOAD.requests + 200, `longest run: ${outcome.maxRunEvents} events (${trouble})`);
