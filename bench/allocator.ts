@@ -35,8 +35,6 @@ export interface AllocatorOutcome {
   waitlistAtEnd: string[];
   filedPerSec: number;
   allocateMs: number;
-  /** Runs of the allocator seen while requests were still being filed (more than one: it continued as new during the stream). */
-  runsWhileFiling: number;
   runs: number;
   /** Runs of the allocator whose history holds a filing: more than one, and it continued as new while requests came. */
   runsFiledTo: number;
@@ -132,17 +130,6 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
   const filing = Date.now();
   const batch = load.fileBatch ?? 1;
   let filed = 0;
-  // Which runs of the allocator were current while requests were still being filed: a steady stream of
-  // filings must not keep it from continuing as new.
-  const runsWhileFiling = new Set<string>();
-  let filingDone = false;
-  const watching = (async () => {
-    while (!filingDone) {
-      const d = await client.workflow.getHandle(allocatorId(sectionId)).describe().catch(() => null);
-      if (d) runsWhileFiling.add(d.runId);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
   const file = async (i: number) => {
     await client.workflow.signalWithStart('seatAllocatorV2', {
       workflowId: allocatorId(sectionId),
@@ -159,8 +146,6 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
   await until('the allocator running', 120_000, async () => (await client.workflow.getHandle(allocatorId(sectionId)).query<number>(AllocatorMessages.requestCountQuery)) >= 1);
   // Batches are filed one after another: their order is the filing order, as single filings' is not.
   await runPool('requests filed', Math.ceil(load.requests / batch) - 1, batch > 1 ? 1 : (load.filers ?? 64), deadline, (i) => file(i + 1));
-  filingDone = true;
-  await watching;
   const filedPerSec = load.requests / ((Date.now() - filing) / 1000);
   // The bounds grow with the section: the allocator takes its signals one by one (about 36 a second here).
   await until('filed', Math.max(120_000, load.requests * 10), async () => (await allocationOf(client, sectionId)).waitlistCount === load.requests);
@@ -200,7 +185,7 @@ export async function runAllocatorLoad(client: Client, load: AllocatorLoad): Pro
   for await (const page of client.workflow.list({ query: `WorkflowType = 'allocatorLedger' AND ExecutionStatus = 'Running'` })) {
     if (page.workflowId.startsWith(`${allocatorId(sectionId)}-page-`)) await client.workflow.getHandle(page.workflowId).terminate('load done').catch(() => undefined);
   }
-  return { requests, decisions, grantedAtAllocation, waitlistAtEnd, filedPerSec, allocateMs, runsWhileFiling: runsWhileFiling.size, ...history, failed: load.requests - standIns + (load.requests - filed) };
+  return { requests, decisions, grantedAtAllocation, waitlistAtEnd, filedPerSec, allocateMs, ...history, failed: load.requests - standIns + (load.requests - filed) };
 }
 
 type Payloads = { payloads?: Array<{ data?: Uint8Array | null; metadata?: Record<string, Uint8Array> | null }> | null } | null | undefined;

@@ -9,7 +9,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { loaderFlags } from '../child-flags';
 
 type Request = { kind: 'open'; dir: string; sharedBuffers: string } | { kind: 'query'; id: number; text: string; params?: unknown[] } | { kind: 'close' };
-type Reply = { kind: 'opened' } | { kind: 'result'; id: number; rows: unknown[] } | { kind: 'failed'; id: number; error: EngineError } | { kind: 'closed' };
+type Reply = { kind: 'opened' } | { kind: 'result'; id: number; rows: unknown[] } | { kind: 'failed'; id: number; error: EngineError };
 
 /** What of an error crosses the channel: its message and PostgreSQL's fields (code, detail, constraint...). */
 type EngineError = Record<string, unknown> & { message: string };
@@ -152,7 +152,6 @@ function serve(): void {
     void (tail = tail.then(async () => {
       await db?.close().catch(() => undefined);
       db = null;
-      reply({ kind: 'closed' });
       process.exit(0);
     }));
   process.on('disconnect', closeAndExit);

@@ -2,7 +2,6 @@
  * One SQL layer for the audit store, two engines with the same SQL: PostgreSQL through node-postgres when
  * a URL is configured (the cluster's), PGlite (PostgreSQL in WebAssembly) in a folder otherwise.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -165,22 +164,17 @@ const wantedFile = (dir: string) => `${dir}.wanted`;
  */
 async function createOutOfProcess(dir: string, lock: string): Promise<void> {
   if (existsSync(join(dir, 'PG_VERSION'))) return;
-  const script = `const { PGlite } = require(${JSON.stringify(require.resolve('@electric-sql/pglite'))}); PGlite.create(${JSON.stringify(dir)}).then((db) => db.close());`;
-  const { exit, stderr } = await new Promise<{ exit: string; stderr: string }>((done) => {
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
-    // The lock stays held while the child lives, even if this process is killed meanwhile (see ownerGone).
-    if (child.pid) writeFileSync(join(lock, 'child-pid'), String(child.pid));
-    const timer = setTimeout(() => child.kill('SIGKILL'), CREATE_TIMEOUT_MS);
-    let text = '';
-    child.stderr.on('data', (chunk: Buffer) => void (text += chunk.toString()));
-    child.on('error', (err) => done({ exit: 'not started', stderr: err.message }));
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      rmSync(join(lock, 'child-pid'), { force: true });
-      done({ exit: code === 0 ? 'ok' : signal ? `killed by ${signal}${signal === 'SIGKILL' ? ` (or past ${CREATE_TIMEOUT_MS / 1000} s)` : ''}` : `exit ${code}`, stderr: text });
-    });
-  });
-  if (exit !== 'ok') throw new Error(`creating the audit store in ${dir} failed (${exit}): ${stderr.trim().slice(-300)}`);
+  const creator = PgliteEngine.start(dir, SHARED_BUFFERS);
+  // The lock stays held while the creator lives, even if this process is killed meanwhile (see ownerGone).
+  if (creator.pid) writeFileSync(join(lock, 'child-pid'), String(creator.pid));
+  try {
+    await creator.ready(CREATE_TIMEOUT_MS);
+    await creator.close();
+  } catch (err) {
+    throw new Error(`creating the audit store in ${dir} failed: ${(err as Error).message}`);
+  } finally {
+    rmSync(join(lock, 'child-pid'), { force: true });
+  }
 }
 
 /** How long creating the audit store may take (seconds on a busy machine). */
