@@ -11,7 +11,7 @@
  * when the store answers again. A time bound, not attempts: an outage of the store shorter than it leaves
  * no STUCK saga and pages nobody. A write that never got stuck stays out of the view.
  */
-import { CancellationScope, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, patched, proxyActivities, proxyLocalActivities, workflowInfo, type LocalActivityOptions } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Reported } from '../activities/attempts';
 import type { AuditActivities, AuditEntryInput } from '../domain/audit';
@@ -24,6 +24,12 @@ import type { SagaContext } from './saga-context';
 import { labelOf } from './steps';
 
 const { appendAudit } = proxyActivities<Reported<AuditActivities>>(activityOptions.afterPivot);
+/**
+ * A write's first tries in the worker (Patches.auditLocalFirst): short, so a slow store holds the saga's
+ * workflow task for two seconds at most before the write goes on as an ordinary activity.
+ */
+const AUDIT_LOCAL: LocalActivityOptions = { startToCloseTimeout: '1 second', retry: { initialInterval: '50 milliseconds', backoffCoefficient: 2, maximumAttempts: 2 } };
+const { appendAudit: appendAuditHere } = proxyLocalActivities<Reported<AuditActivities>>(AUDIT_LOCAL);
 const clientKey = defineSearchAttributeKey(SearchAttribute.client, SearchAttributeType.KEYWORD);
 
 export type AuditActor = AuditEntryInput['actor'];
@@ -33,6 +39,8 @@ export class SagaTrail {
   private actions = 0;
   /** A write is STUCK past a time bound, not past the attempts bound (Patches.auditStuckAfterTime). */
   private readonly stuckAfterMs: number | undefined;
+  /** First tried in the worker itself, then as an activity (Patches.auditLocalFirst). */
+  private readonly localFirst: boolean;
 
   constructor(
     private readonly ctx: SagaContext,
@@ -41,6 +49,7 @@ export class SagaTrail {
   ) {
     const timed = enabled && patched(Patches.auditStuckAfterTime);
     this.stuckAfterMs = timed ? (ctx.options.tuning.auditStuckAfterMs ?? DEFAULT_AUDIT_STUCK_AFTER_MS) : undefined;
+    this.localFirst = timed && patched(Patches.auditLocalFirst);
   }
 
   /** Queues one entry behind the ones before it; resolves once the store holds it. */
@@ -88,13 +97,14 @@ export class SagaTrail {
         {
           step,
           pivot: false,
-          local: false,
-          run: (options, _local, _try, round = 0) => appendAudit.executeWithOptions({ ...options, activityId: round > 0 ? `audit:${name}:round${round}` : `audit:${name}`, summary }, [entry]),
+          local: this.localFirst,
+          run: (options, local, _try, round = 0) =>
+            local ? appendAuditHere.executeWithOptions({ ...options, summary }, [entry]) : appendAudit.executeWithOptions({ ...options, activityId: round > 0 ? `audit:${name}:round${round}` : `audit:${name}`, summary }, [entry]),
           lookUp: null,
           applied: () => false,
           ...(this.stuckAfterMs === undefined ? {} : { stuckAfterMs: this.stuckAfterMs }),
         },
-        ctx.forwardContext(),
+        { ...ctx.forwardContext(), localOptions: AUDIT_LOCAL },
       ),
     );
     if (!ctx.record.view.steps.includes(step)) return;

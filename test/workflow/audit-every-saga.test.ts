@@ -98,3 +98,17 @@ describe('operator actions are in the audit trail', () => {
     assert.deepEqual([...new Set(sends.values())], [2], 'each entry sent twice (the lost answer, then its retry), under one key');
   });
 });
+
+describe('the trail costs the client no round trip through the server', () => {
+  it('an order whose store answers at once writes its start and final status in the worker: no audit activity in its history', async () => {
+    const store = auditStore();
+    const handle = await env.start(orderCheckout, [{ order: ORDER, deadlineMs: 30_000, localSteps: false, tuning: FAST_TUNING }], { ...mockOrderActivities().activities, ...store.activities });
+    const view = await handle.result();
+    assert.equal(view.status, 'COMPLETED');
+    assert.deepEqual(summary(store.stored()), ['status RUNNING', 'status COMPLETED']);
+    const { events } = await handle.fetchHistory();
+    const scheduled = (events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
+    assert.ok(scheduled.length > 0, 'the order scheduled its steps as activities');
+    assert.deepEqual(scheduled.filter((name) => name === 'appendAudit'), [], `audit writes scheduled as activities: ${scheduled.join(', ')}`);
+  });
+});
