@@ -8,7 +8,7 @@ import { keys, keyword, timestamp } from './visibility';
 
 /** The operator's action, as CONTRACTS.md item 1 names it (`src/domain/operator.ts` on the engine side). */
 export interface OperatorAction {
-  action: 'retry' | 'resolve';
+  action: 'retry' | 'resolve' | 'giveBack';
   step: string;
   operator: string;
   reason: string;

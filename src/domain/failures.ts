@@ -21,6 +21,8 @@ export const FailureType = {
   IdRejected: 'IdRejected',
   TooManyBikes: 'TooManyBikes',
   SensorTimeout: 'SensorTimeout',
+  /** An operator found a STUCK door shut and gave its unit back. */
+  OperatorGaveBack: 'OperatorGaveBack',
   AccountHold: 'AccountHold',
   WindowClosed: 'WindowClosed',
   AlreadyRegistered: 'AlreadyRegistered',

@@ -1,9 +1,15 @@
 import type { SagaStatus, SagaType, StepView } from './saga';
 
+export const OperatorActionKinds = ['retry', 'resolve', 'giveBack'] as const;
+export type OperatorActionKind = (typeof OperatorActionKinds)[number];
+
 /** What an operator decides about a step the saga cannot settle by itself (CONTRACTS.md 1). */
 export interface OperatorAction {
-  /** retry: try the step now with a fresh Idempotency-Key; resolve: it was fixed by hand. */
-  action: 'retry' | 'resolve';
+  /**
+   * retry: try the step now with a fresh Idempotency-Key; resolve: it was fixed by hand; giveBack (a
+   * unit's door only): the operator found it shut, so the unit is given back as if the door was refused.
+   */
+  action: OperatorActionKind;
   step: string;
   operator: string;
   reason: string;

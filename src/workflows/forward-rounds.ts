@@ -139,7 +139,7 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
       const overdue = bound === undefined ? attempts >= ctx.tuning.stuckAfterAttempts || boundSpent : Date.now() - since >= bound;
       if (!stuck && (refusal || resent || overdue)) {
         stuck = true;
-        markStuck(step, ctx);
+        markStuck(step, ctx, plan.refusalDecides === true);
         if (!alerted) {
           alerted = true;
           // An alert that cannot be delivered does not hold up a decision the operator takes meanwhile.
@@ -155,6 +155,8 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
     const decision = ctx.desk.take(step.name);
     if (!decision) continue;
     if (decision.action === 'resolve') return { kind: 'resolved', action: decision, attempts };
+    // The operator found the door shut: a refusal, which gives the unit back.
+    if (decision.action === 'giveBack') return { kind: 'refused', error: ApplicationFailure.nonRetryable(`${decision.operator} found it did not take effect: ${decision.reason}`, FailureType.OperatorGaveBack), attempts };
     // The same key would get the stored refusal back: an operator's retry of a refusal is a new call. An
     // unknown answer keeps its key, as the earlier call may have landed.
     if (ctx.bounded) {
@@ -170,12 +172,13 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
   }
 }
 
-function markStuck(step: StepView, ctx: ForwardContext): void {
+/** `unit`: a unit's door, which an operator may also give back (it never opened). */
+function markStuck(step: StepView, ctx: ForwardContext, unit: boolean): void {
   // An audit write enters the view only once it is STUCK (saga-trail.ts); a step is there from its start.
   if (!ctx.record.view.steps.includes(step)) ctx.record.view.steps.push(step);
   step.status = 'STUCK';
   metrics.compensationStuck(ctx.record.view.type, step.name);
-  ctx.desk.open(step.name);
+  ctx.desk.open(step.name, unit);
   ctx.record.touch();
   log.error('a step that cannot go back has no definite answer; STUCK, still retried, open to an operator', { sagaId: ctx.record.view.id, step: step.name, attempts: step.attempts, error: step.error });
 }

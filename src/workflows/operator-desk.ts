@@ -10,6 +10,8 @@ import type { SagaRecord } from './saga-record';
 export class OperatorDesk {
   /** Steps that wait for a decision now, and the decision once taken. */
   private readonly waiting = new Map<string, OperatorAction | null>();
+  /** Steps that take more than retry and resolve: a unit's door also takes giveBack. */
+  private readonly units = new Set<string>();
   /** Told of each accepted action (the audit trail writes it). */
   onAccepted: ((action: OperatorAction) => void) | null = null;
 
@@ -17,9 +19,10 @@ export class OperatorDesk {
     setHandler(operatorActionUpdate, (action) => this.accept(action), { validator: (action) => this.validate(action) });
   }
 
-  /** Opens the desk for a step: from now on an operator may decide about it. */
-  open(step: string): void {
+  /** Opens the desk for a step: from now on an operator may decide about it; `unit`: a unit's door (giveBack too). */
+  open(step: string, unit = false): void {
     if (!this.waiting.has(step)) this.waiting.set(step, null);
+    if (unit) this.units.add(step);
   }
 
   /** Closes the desk for a step that settled by itself (its backend recovered). */
@@ -48,8 +51,11 @@ export class OperatorDesk {
   private validate(action: OperatorAction): void {
     const step = this.record.view.steps.find((s) => s.name === action?.step);
     if (!step) throw ApplicationFailure.nonRetryable(`the saga has no step ${String(action?.step)}`, 'UnknownStep');
-    if (action.action !== 'retry' && action.action !== 'resolve') {
-      throw ApplicationFailure.nonRetryable(`unknown action ${String(action.action)}: retry or resolve`, 'ActionNotAllowed');
+    if (action.action !== 'retry' && action.action !== 'resolve' && action.action !== 'giveBack') {
+      throw ApplicationFailure.nonRetryable(`unknown action ${String(action.action)}: retry, resolve or giveBack`, 'ActionNotAllowed');
+    }
+    if (action.action === 'giveBack' && !this.units.has(step.name)) {
+      throw ApplicationFailure.nonRetryable(`step ${step.name} cannot be given back: giveBack is only for a unit's door that is STUCK`, 'ActionNotAllowed');
     }
     if (!this.waiting.has(step.name)) {
       throw ApplicationFailure.nonRetryable(`step ${step.name} is ${step.status}; only a STUCK undo or a step that failed after the pivot waits for an operator`, 'ActionNotAllowed');

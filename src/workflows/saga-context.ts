@@ -165,7 +165,8 @@ export class SagaContext {
     await Promise.race([alerted, condition(() => this.desk.decided(step.name))]);
     const decision = await this.desk.decision(step.name);
     if (decision.action === 'resolve') this.record.end(step, 'SUCCEEDED', step.attempts, `resolved by ${decision.operator}`);
-    return decision.action;
+    // The desk takes giveBack only on a unit's door, which this step is not.
+    return decision.action === 'resolve' ? 'resolve' : 'retry';
   }
 }
 

@@ -134,6 +134,9 @@ describe('operator actions', { skip: !workflowsTakeActions && 'the workflows do 
     const id = await stuckOrder('c-refuse-1');
     assert.equal((await ops('POST', `/v1/ops/sagas/${id}/steps/noSuchStep/retry`, { reason: 'r' })).status, 404);
     assert.equal((await ops('POST', `/v1/ops/sagas/${id}/steps/reserveInventory/resolve`, { reason: 'r' })).status, 409);
+    const giveBack = await ops('POST', `/v1/ops/sagas/${id}/steps/authorizePayment/give-back`, { reason: 'r' });
+    assert.equal(giveBack.status, 409, 'give-back is only for a unit\'s door');
+    assert.match(JSON.stringify(giveBack.body), /only for a unit's door/);
     await resolved(id);
   });
 });

@@ -108,6 +108,17 @@ async function stuckAfterPivotResolved(stack: Stack) {
   }
 }
 
+/** A door the kiosk never answers (503): STUCK past the attempts bound; an operator finds the bay shut and gives the bike back. */
+async function doorGivenBack(stack: Stack) {
+  await addKiosk(stack.backendsUrl, 'kiosk-history-door', 10);
+  const id = await startWith(stack, '/v1/bike-checkouts', bikeBody({ kioskId: 'kiosk-history-door', bikes: 1, credentials: VISITOR, paymentToken: 'tok_visa' }), [['kiosk', { op: 'open-door', mode: 'error', status: 503 }]]);
+  await senseBike(stack.apiUrl, id, 1);
+  await waitForView(stack.apiUrl, id, stepIs('openDoor#1', 'STUCK'), 60_000);
+  await clearFaults(stack.backendsUrl, 'kiosk');
+  await operator(stack, id, 'giveBack', 'openDoor#1');
+  return ended(stack, id);
+}
+
 /** A capture answered unreadably and not applied, past the attempts bound: STUCK at the pivot; an operator resends it. */
 async function unreadablePivotRetried(stack: Stack) {
   const id = await startWith(stack, '/v1/orders', orderBody(), [['payments', { op: 'capture', mode: 'malformed', applied: false }]]);
@@ -332,6 +343,7 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
   { name: 'bike-checkout-completed', run: (stack) => bikeCheckout(stack, 2) },
   { name: 'bike-checkout-partial', run: (stack) => bikeCheckout(stack, 1) },
   { name: 'bike-checkout-compensated', run: (stack) => bikeCheckout(stack, 0) },
+  { name: 'bike-checkout-door-given-back', run: doorGivenBack },
   {
     name: 'class-registration-completed',
     run: async (stack) => ended(stack, await register(stack.apiUrl, 's-1004', await createSection(stack.backendsUrl, 1, 0, 5_000))),

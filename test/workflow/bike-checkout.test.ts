@@ -187,6 +187,32 @@ describe('bike checkout saga (mocked activities)', { concurrency: true }, () => 
     assert.ok(calls.includes('captureFee'), 'the fee is captured for both bikes');
   });
 
+  it('a STUCK door an operator found shut (give-back): that bike given back, the first kept and its fee captured; give-back refused on a step that is no door', async () => {
+    let doors = 0;
+    const { activities, calls } = kiosk('VISITOR', {
+      openDoor: async () => {
+        doors += 1;
+        if (doors >= 2) throw new Error('connection reset');
+      },
+    });
+    const handle = await env.start(bikeCheckout, [input({ bikes: 2, paymentToken: 'tok_visa' })], activities);
+    await sensors(handle, 2);
+    await waitFor('the second door STUCK', async () => (await handle.query<any>('sagaState')).steps.some((s: any) => s.name === 'openDoor#2' && s.status === 'STUCK'), 20_000);
+    await assert.rejects(
+      handle.executeUpdate(operatorActionUpdate, { args: [{ action: 'giveBack', step: 'reserveBike#1', operator: 'ops', reason: 'wrong step' }] }),
+      (err: any) => /only for a unit's door/.test(String(err?.cause?.message ?? err?.message)),
+    );
+    await handle.executeUpdate(operatorActionUpdate, { args: [{ action: 'giveBack', step: 'openDoor#2', operator: 'ops', reason: 'bay 2 is shut, bike b2 still inside' }] });
+    const view = await handle.result();
+    assert.equal(view.status, 'COMPLETED', JSON.stringify(view.error));
+    assert.equal(view.result?.partial, true);
+    assert.deepEqual(view.result?.bikes.map((b: any) => b.bikeId), ['b1']);
+    assert.deepEqual(calls.filter((c) => UNDOS.has(c)), ['checkInBike', 'returnBike'], 'only the second bike given back');
+    assert.ok(calls.includes('captureFee'), 'the first bike left: its fee is captured');
+    assert.equal(view.steps.find((s) => s.name === 'openDoor#2')?.status, 'FAILED');
+    assert.deepEqual(view.audit?.map((a) => `${a.action} ${a.step}`), ['giveBack openDoor#2']);
+  });
+
   it('a door refused outright for the second bike (it never opened): that bike given back, the first kept, no STUCK', async () => {
     let doors = 0;
     const { activities, calls } = kiosk('LOCAL', {

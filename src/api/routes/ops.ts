@@ -29,8 +29,9 @@ const AttentionQuerySchema = z.object({
 export function opsRoutes(app: FastifyInstance, ops: OpsGateway): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
-  for (const action of ['retry', 'resolve'] as const) {
-    typed.post(`/v1/ops/sagas/:id/steps/:step/${action}`, {
+  // give-back: a unit's door an operator found shut; the unit is given back (the saga refuses it on any other step).
+  for (const [path, action] of [['retry', 'retry'], ['resolve', 'resolve'], ['give-back', 'giveBack']] as const) {
+    typed.post(`/v1/ops/sagas/:id/steps/:step/${path}`, {
       schema: { hide: true, params: StepParamsSchema, body: ActionBodySchema },
     }, async (request) => {
       const { id, step } = request.params;
