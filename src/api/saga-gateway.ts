@@ -8,6 +8,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { ClaimHolder } from '../domain/allocation';
 import { Messages, type CancelRequest } from '../domain/messages';
 import { BusinessKeys, SearchAttribute, TERMINAL_STATUSES, type BusinessKey, type SagaType, type SagaView } from '../domain/saga';
@@ -76,6 +77,8 @@ export class SagaGateway {
     private readonly limits: GatewayLimits = DEFAULT_LIMITS,
     /** The views workers publish (Redis, or the data folder); null (an app a test builds): read from the worker. */
     private readonly store: SagaViewStore | null = null,
+    /** Where an update sent again is logged (`executeUpdateOnce`). */
+    private readonly logger: Pick<Logger, 'warn'> | null = null,
   ) {
     this.waits = new WaitLimit(limits.maxWaitsPerClient, limits.redis ?? null);
     this.claims = new RegistrationClaims(client, taskQueue, async (sagaId, requestHash) => {
@@ -241,7 +244,7 @@ export class SagaGateway {
     if (!description) return { kind: 'not-found' };
     if (description.status.name !== 'RUNNING') return { kind: 'refused', code: 'NotRunning', reason: `the saga has already ended` };
     try {
-      const value = await unavailableAs503(() => executeUpdateOnce(this.client.workflow.getHandle(sagaId), name, arg));
+      const value = await unavailableAs503(() => executeUpdateOnce(this.client.workflow.getHandle(sagaId), name, arg, { logger: this.logger }));
       this.views.forget(sagaId);
       // Only a store is skipped while a command settles (storedView deletes the mark); without one, nothing would.
       if (this.store) noteTime(this.commanded, sagaId, Date.now());

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const views = deps.shared?.redis ? new RedisSagaViewStore(deps.shared.redis) : new FileSagaViewStore(viewFolder(config.dataDir));
   const auditConfig = exitOnConfigError(() => auditConfigFrom());
   const audit = openAuditStore(auditConfig);
-  const gateway = new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret)), { ...apiLimitsFrom(), redis: deps.shared?.redis ?? null }, views);
+  const gateway = new SagaGateway(client, config.taskQueue, new PageTokens(Buffer.from(config.security.pageTokenSecret)), { ...apiLimitsFrom(), redis: deps.shared?.redis ?? null }, views, logger);
   const metrics = metricsExposureFrom();
   const app = await buildApp({
     gateway,

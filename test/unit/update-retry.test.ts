@@ -1,6 +1,6 @@
 /**
  * An update whose workflow task failed under it (Temporal's FAILED_PRECONDITION, "unexpected workflow task
- * failure") is sent again under the same update id; anything else is not.
+ * failure") is sent again under the same update id, each resend logged; anything else is not.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -32,6 +32,14 @@ describe('an update under a failed workflow task', () => {
     assert.deepEqual(await executeUpdateOnce(h as never, 'cancel', { reason: 'x' }), { status: 'COMPENSATING' });
     assert.equal(h.ids.length, 3);
     assert.equal(new Set(h.ids).size, 1, 'one update id for every try');
+  });
+
+  it('logs each resend, and a history it cannot read does not stop it', async () => {
+    const h = { ...handle([taskFailure()]), workflowId: 'saga-1', client: { withDeadline: () => Promise.reject(new Error('no Temporal')) } };
+    const warnings: Array<Record<string, unknown>> = [];
+    const logger = { warn: (fields: Record<string, unknown>) => warnings.push(fields) };
+    assert.deepEqual(await executeUpdateOnce(h as never, 'cancel', {}, { logger: logger as never }), { status: 'COMPENSATING' });
+    assert.deepEqual(warnings, [{ sagaId: 'saga-1', update: 'cancel', updateId: h.ids[0], attempt: 1, taskFailure: { cause: 'history unread: no Temporal' } }]);
   });
 
   it('gives up after three tries, with the last error', async () => {
