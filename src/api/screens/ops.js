@@ -1,5 +1,5 @@
 // The operator console: the sagas that need a person, one saga's steps drawn as its shape with live
-// status, and retry / resolve with a reason. Text only in the DOM (see common.js), the operator key kept
+// status, and retry / resolve (or give back a unit's door) with a reason. Text only in the DOM (see common.js), the operator key kept
 // in this browser like the kiosk's.
 import { api, deviceKey, el, formatTime, TERMINAL } from './common.js';
 
@@ -62,6 +62,8 @@ function stepBox(view, step) {
   // A FAILED step waits for a person only while the saga still runs (past its pivot); while it compensates, its undo is what may stick.
   const canAct = step.status === 'STUCK' || (step.status === 'FAILED' && view.status === 'RUNNING');
   const pivot = PIVOTS[view.type] === step.name.split('#')[0];
+  // A unit's door with no answer from the kiosk may also be given back: the bay was found shut.
+  const door = step.status === 'STUCK' && step.name.startsWith('openDoor#');
   return el('div', { class: `step ${step.status}${pivot ? ' pivot' : ''}`, 'data-step': step.name },
     el('span', { class: 'badge' }, step.status),
     el('div', { class: 'name' }, step.name, pivot ? ' · pivot' : ''),
@@ -70,7 +72,8 @@ function stepBox(view, step) {
     step.compensation ? el('p', { class: 'undo' }, `undo: ${step.compensation.attempts} attempt${step.compensation.attempts === 1 ? '' : 's'}${step.compensation.stuck ? ', stuck' : ''}${step.compensation.lastError ? ` · last error: ${step.compensation.lastError}` : ''}`) : null,
     canAct ? el('div', { class: 'buttons' },
       el('button', { type: 'button', 'data-action': 'retry', onclick: () => askReason('retry', step.name) }, 'Retry'),
-      el('button', { type: 'button', 'data-action': 'resolve', onclick: () => askReason('resolve', step.name) }, 'Resolve')) : null);
+      el('button', { type: 'button', 'data-action': 'resolve', onclick: () => askReason('resolve', step.name) }, 'Resolve'),
+      door ? el('button', { type: 'button', 'data-action': 'give-back', onclick: () => askReason('give-back', step.name) }, 'Give back') : null) : null);
 }
 
 function render(view) {
@@ -130,6 +133,8 @@ async function refresh(sagaId) {
   if (answer.status === 200 && current?.id === sagaId) render(answer.body);
 }
 
+const ACTION_TITLES = { retry: 'Retry', resolve: 'Resolve', 'give-back': 'Give back (the door never opened)' };
+
 function askReason(action, step) {
   const form = $('action-form');
   form.dataset.action = action;
@@ -137,7 +142,7 @@ function askReason(action, step) {
   form.hidden = false;
   form.reset();
   $('action-problem').textContent = '';
-  $('action-title').textContent = `${action === 'retry' ? 'Retry' : 'Resolve'} ${step}: why?`;
+  $('action-title').textContent = `${ACTION_TITLES[action]} ${step}: why?`;
   form.elements.reason.focus();
 }
 
