@@ -101,7 +101,8 @@ export async function runCampaign(stack: Stack, redis: ChaosRedis, plan: FaultSt
   await Promise.all([load, transfers, faultsDone]);
   const lastFault = Date.now();
   await Promise.all(starts);
-  const views = await drain(stack, tickets, lastFault + size.drainSeconds * 1_000);
+  // The follow-ups (a late cancel, a drop) may wait into the drain's time: it counts from when they are done.
+  const views = await drain(stack, tickets, Date.now() + size.drainSeconds * 1_000);
   const drainSeconds = (Date.now() - lastFault) / 1000;
   settled = true;
   await Promise.all([sensors, officersAtWork]);
@@ -165,13 +166,14 @@ function officers(stack: Stack): [Officer, Officer] {
 async function drain(stack: Stack, tickets: Ticket[], deadline: number): Promise<Map<string, Record<string, any>>> {
   const views = new Map<string, Record<string, any>>();
   const open = () => tickets.filter((t) => t.sagaId && !isSettled(views.get(t.sagaId)));
-  while (Date.now() < deadline && open().length > 0) {
+  // Every saga is read at least once, however late the drain began.
+  do {
     for (const t of open()) {
       const view = await readView(() => stack.apiUrl, stack.apiKey, t.sagaId!);
       if (view) views.set(t.sagaId!, view);
     }
-    if (open().length > 0) await pause(1_000);
-  }
+    if (open().length > 0 && Date.now() < deadline) await pause(1_000);
+  } while (Date.now() < deadline && open().length > 0);
   for (const t of tickets) if (t.sagaId && !views.has(t.sagaId)) views.set(t.sagaId, { id: t.sagaId, type: t.kind, status: 'UNREADABLE' });
   return views;
 }
