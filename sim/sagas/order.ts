@@ -8,6 +8,8 @@ import { engineSpecs, moneyIn, plansFrom, simTuning, type SagaSim } from '../sag
 interface Params {
   deadlineMs: number;
   localSteps: boolean;
+  /** Where the holds and the capture run: as activities (the default), the holds local, or the capture local too. */
+  mode: 'remote' | 'localHolds' | 'localPivot';
 }
 
 const SUBTOTAL = 2_000;
@@ -17,7 +19,7 @@ export const orderSim: SagaSim<Params> = {
   name: 'orderCheckout',
   workflow: orderCheckout,
   plans: plansFrom(orderSteps, { capturePayment: 'pivot', commitInventory: 'after' }),
-  params: fc.record({ deadlineMs: fc.oneof(fc.integer({ min: 200, max: 3_000 }), fc.constant(60_000)), localSteps: fc.boolean() }),
+  params: fc.record({ deadlineMs: fc.oneof(fc.integer({ min: 200, max: 3_000 }), fc.constant(60_000)), localSteps: fc.boolean(), mode: fc.constantFrom('remote', 'localHolds', 'localPivot') }),
   updates: false,
   specs: (): CallSpecs => ({
     priceOrder: { phase: 'plain', backend: 'pricing', answer: (i) => ({ quoteId: 'q-1', subtotal: { amountMinor: SUBTOTAL, currency: i.currency } }), refusals: ['UnknownSku'] },
@@ -43,7 +45,7 @@ export const orderSim: SagaSim<Params> = {
     notifyCustomer: { phase: 'plain', backend: 'notifications', answer: () => ({ messageId: 'm-1' }) },
     ...engineSpecs,
   }),
-  args: ({ deadlineMs, localSteps }): [OrderCheckoutInput] => [
+  args: ({ deadlineMs, localSteps, mode }): [OrderCheckoutInput] => [
     {
       order: {
         customerId: 'c-sim',
@@ -54,6 +56,8 @@ export const orderSim: SagaSim<Params> = {
       },
       deadlineMs,
       localSteps,
+      localHolds: mode === 'localHolds',
+      localPivot: mode === 'localPivot',
       tuning: simTuning,
     },
   ],

@@ -23,10 +23,9 @@
  * pivot: an unknown answer is retried up to the attempts bound, then STUCK (alerted once) and sent again
  * only when an operator says so, so a kiosk that was away a few seconds no longer ends the saga FAILED;
  * only a definite refusal at its first attempt gives the unit back, as before.
- * auditLocalFirst: an audit write is first tried in the worker (a local activity, two short tries), and
- * only then as an activity in rounds: the entry's key makes a write that landed in a lost workflow task
- * store nothing twice, and an order's start and final status no longer cost a round trip through the
- * server each (the final one was on the client's wait).
+ * auditLocalFirst: a saga's final status is first written from the worker (a local activity, two short
+ * tries), and only then as an activity in rounds: the entry's key makes a write that landed in a lost
+ * workflow task store nothing twice, and the client's wait no longer holds a round trip through the server.
  */
 export const Patches = {
   declaredSteps: 'declared-steps',

@@ -25,8 +25,8 @@ import { labelOf } from './steps';
 
 const { appendAudit } = proxyActivities<Reported<AuditActivities>>(activityOptions.afterPivot);
 /**
- * A write's first tries in the worker (Patches.auditLocalFirst): short, so a slow store holds the saga's
- * workflow task for two seconds at most before the write goes on as an ordinary activity.
+ * The final status's first tries in the worker (Patches.auditLocalFirst): short, so a slow store holds the
+ * saga's workflow task for two seconds at most before the write goes on as an ordinary activity.
  */
 const AUDIT_LOCAL: LocalActivityOptions = { startToCloseTimeout: '1 second', retry: { initialInterval: '50 milliseconds', backoffCoefficient: 2, maximumAttempts: 2 } };
 const { appendAudit: appendAuditHere } = proxyLocalActivities<Reported<AuditActivities>>(AUDIT_LOCAL);
@@ -39,7 +39,7 @@ export class SagaTrail {
   private actions = 0;
   /** A write is STUCK past a time bound, not past the attempts bound (Patches.auditStuckAfterTime). */
   private readonly stuckAfterMs: number | undefined;
-  /** First tried in the worker itself, then as an activity (Patches.auditLocalFirst). */
+  /** The final status first tried in the worker itself, then as an activity (Patches.auditLocalFirst). */
   private readonly localFirst: boolean;
 
   constructor(
@@ -52,10 +52,10 @@ export class SagaTrail {
     this.localFirst = timed && patched(Patches.auditLocalFirst);
   }
 
-  /** Queues one entry behind the ones before it; resolves once the store holds it. */
-  write(kind: string, name: string, data: Record<string, unknown>, actor?: AuditActor): Promise<void> {
+  /** Queues one entry behind the ones before it; resolves once the store holds it. `localFirst`: see `final`. */
+  write(kind: string, name: string, data: Record<string, unknown>, actor?: AuditActor, localFirst = false): Promise<void> {
     const entry: AuditEntryInput = { sagaId: this.ctx.id, sagaType: this.ctx.options.type, kind, key: this.keyOf(name), data, ...(actor ? { actor } : {}) };
-    const written = this.tail.then(() => (this.enabled ? this.settle(name, entry) : this.once(name, entry)));
+    const written = this.tail.then(() => (this.enabled ? this.settle(name, entry, localFirst) : this.once(name, entry)));
     // A legacy write refused for good fails its own caller, not every entry after it.
     this.tail = written.catch(() => undefined);
     return written;
@@ -73,9 +73,14 @@ export class SagaTrail {
     void this.write('operator-action', `operator-action:${this.actions}`, { action, step, reason, at: new Date().toISOString() }, { operator });
   }
 
-  /** After every entry queued before it, so the final status is the chain's last word. */
+  /**
+   * After every entry queued before it, so the final status is the chain's last word. It alone is tried in
+   * the worker first: it is awaited with nothing else in flight, while a local write beside other calls (the
+   * start, beside a trip's local quotes) may resolve in another order when a worker replays the history,
+   * and the saga would stand still on a non-determinism error (test/workflow/audit-every-saga).
+   */
   async final(status: SagaStatus, error: SagaError | null): Promise<void> {
-    await this.write('status', 'status:final', { status, error });
+    await this.write('status', 'status:final', { status, error }, undefined, this.localFirst);
   }
 
   private keyOf(name: string): string {
@@ -88,7 +93,7 @@ export class SagaTrail {
     await CancellationScope.nonCancellable(() => appendAudit.executeWithOptions(options, [entry]));
   }
 
-  private async settle(name: string, entry: AuditEntryInput): Promise<void> {
+  private async settle(name: string, entry: AuditEntryInput, localFirst: boolean): Promise<void> {
     const { ctx } = this;
     const step: StepView = { name: labelOf('appendAudit', name), status: 'RUNNING', attempts: 0, startedAt: new Date().toISOString(), finishedAt: null, error: null, compensation: null };
     const summary = `Audit ${entry.kind} (${name})`;
@@ -97,7 +102,7 @@ export class SagaTrail {
         {
           step,
           pivot: false,
-          local: this.localFirst,
+          local: localFirst,
           run: (options, local, _try, round = 0) =>
             local ? appendAuditHere.executeWithOptions({ ...options, summary }, [entry]) : appendAudit.executeWithOptions({ ...options, activityId: round > 0 ? `audit:${name}:round${round}` : `audit:${name}`, summary }, [entry]),
           lookUp: null,
