@@ -12,6 +12,13 @@ interface Params {
   mode: 'remote' | 'localHolds' | 'localPivot';
 }
 
+/**
+ * SAGAWAY_SIM_LOCAL_MODES=1: the holds and the capture also run local (SAGAWAY_LOCAL_HOLDS, _PIVOT), the
+ * modes production refuses. Measured 2026-12-07, 1,500 schedules (seed 42): 5 violations, all on the
+ * replaying worker (a local capture compensated after it took effect; local holds left held after a cancel).
+ */
+const LOCAL_MODES = process.env.SAGAWAY_SIM_LOCAL_MODES === '1';
+
 const SUBTOTAL = 2_000;
 const SHIPPING = 500;
 
@@ -19,7 +26,7 @@ export const orderSim: SagaSim<Params> = {
   name: 'orderCheckout',
   workflow: orderCheckout,
   plans: plansFrom(orderSteps, { capturePayment: 'pivot', commitInventory: 'after' }),
-  params: fc.record({ deadlineMs: fc.oneof(fc.integer({ min: 200, max: 3_000 }), fc.constant(60_000)), localSteps: fc.boolean(), mode: fc.constantFrom('remote', 'localHolds', 'localPivot') }),
+  params: fc.record({ deadlineMs: fc.oneof(fc.integer({ min: 200, max: 3_000 }), fc.constant(60_000)), localSteps: fc.boolean(), mode: LOCAL_MODES ? fc.constantFrom('remote', 'localHolds', 'localPivot') : fc.constant('remote') }),
   updates: false,
   specs: (): CallSpecs => ({
     priceOrder: { phase: 'plain', backend: 'pricing', answer: (i) => ({ quoteId: 'q-1', subtotal: { amountMinor: SUBTOTAL, currency: i.currency } }), refusals: ['UnknownSku'] },
