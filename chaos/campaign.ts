@@ -6,7 +6,7 @@ import type { LaunchedStack as Stack } from '../src/dev/stack';
 import { CHAOS_KIOSK, CHAOS_SECTIONS, sagaMix } from './mix';
 import { runSensors } from './sensor';
 import { tripInvariants } from './trip-invariants';
-import { cancelDuringPivot, dropDuringAddDrop, newPivotCancels, type Drops } from './cancels';
+import { cancelDuringPivot, dropDuringAddDrop, newPivotCancels, type Drops, type PivotCancels } from './cancels';
 import { retryStuckThroughOperators } from './operators';
 import { followReturns, injectTransferFaults, runReviews, transferTicket, type Officer, type Reviews } from './transfers';
 import { transferInvariants } from './transfer-invariants';
@@ -101,6 +101,7 @@ export async function runCampaign(stack: Stack, redis: ChaosRedis, plan: FaultSt
   await Promise.all([load, transfers, faultsDone]);
   const lastFault = Date.now();
   await Promise.all(starts);
+  await lateCancelIfNone(stack, tickets, ledger, cancels, size);
   // The follow-ups (a late cancel, a drop) may wait into the drain's time: it counts from when they are done.
   const views = await drain(stack, tickets, Date.now() + size.drainSeconds * 1_000);
   const drainSeconds = (Date.now() - lastFault) / 1000;
@@ -160,6 +161,22 @@ export async function runCampaign(stack: Stack, redis: ChaosRedis, plan: FaultSt
 function officers(stack: Stack): [Officer, Officer] {
   const [first, second] = stack.env.SAGAWAY_OPERATOR_KEYS!.split(',').map((pair) => ({ name: pair.slice(0, pair.indexOf(':')), key: pair.slice(pair.indexOf(':') + 1) }));
   return [first!, second!];
+}
+
+/**
+ * One more order, after the faults were cleared, when no cancel met a capture in flight: on a loaded
+ * machine the orders picked for it can all end before their pivot (a deadline, another fault), and the
+ * campaign would have judged no late cancel at all.
+ */
+async function lateCancelIfNone(stack: Stack, tickets: Ticket[], ledger: FaultLedger, cancels: PivotCancels, size: CampaignSize): Promise<void> {
+  if (Object.keys(cancels.byStatus).length > 0) return;
+  const t = sagaMix(size.sagas * 10 + 2, ticket);
+  tickets.push(t);
+  const until = Date.now() + size.drainSeconds * 1_000;
+  await startWithRetry(() => stack.apiUrl, stack.apiKey, t, until);
+  if (!t.sagaId) return;
+  await ledger.inject('slow pivot for a late cancel', 'payments', { op: 'capture', mode: 'latency', latencyMs: 3_000, sagaId: t.sagaId, count: 1 });
+  await cancelDuringPivot(() => stack.apiUrl, stack.apiKey, t, until, cancels);
 }
 
 /** Polls every saga until it ended or is visibly stuck, or the drain time is up. */
