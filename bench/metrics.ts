@@ -68,8 +68,11 @@ export function postgresUnder(dir: string): number | null {
   return null;
 }
 
-/** The process names whose CPU is read with their children's (cpuSeconds' `tree`). */
-const TREES = new Set(['postgres']);
+/**
+ * The process names whose CPU is read with their children's (cpuSeconds' `tree`): a worker's PGlite engine
+ * (its audit store) and webpack are its children.
+ */
+const TREES = new Set(['postgres', 'auditPostgres', 'worker', 'worker2']);
 
 /**
  * Waits until the workers are quiet (under 5% of a core over a second), so a row does not start while

@@ -48,11 +48,11 @@ export function markdown(results: BenchResults): string {
   const lines = [
     `Machine: ${results.machine}; ${results.date}${results.quick ? ' (quick run)' : ''}`,
     '',
-    '| scenario | conc. | count | failed | sagas/s | p50 ms | p95 ms | p99 ms | events/saga | WF tasks/saga | worker RSS MB | CPU s worker / API / Temporal (+PostgreSQL) | CPU s backends / bench | machine busy | vs baseline |',
+    '| scenario | conc. | count | failed | sagas/s | p50 ms | p95 ms | p99 ms | events/saga | WF tasks/saga | worker RSS MB | CPU s worker (+audit store) / API / Temporal (+PostgreSQL) | CPU s backends / bench | machine busy | vs baseline |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: |',
   ];
   for (const s of results.scenarios) {
-    const worker = s.name.startsWith('baseline') ? s.cpuSeconds.baselineWorker : s.cpuSeconds.worker;
+    const worker = s.name.startsWith('baseline') ? s.cpuSeconds.baselineWorker : +((s.cpuSeconds.worker ?? 0) + (s.cpuSeconds.auditPostgres ?? 0)).toFixed(2);
     const cpu = `${worker ?? 0} / ${s.name.startsWith('baseline') ? '-' : (s.cpuSeconds.api ?? 0)} / ${temporalCpu(s.cpuSeconds)}`;
     const others = `${s.cpuSeconds.backends ?? '-'} / ${s.cpuSeconds.bench ?? '-'}`;
     // The share of every core the machine spent busy while the row ran, all processes counted.

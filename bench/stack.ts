@@ -102,6 +102,8 @@ export async function startBenchStack(options: BenchStackOptions = { eagerActivi
   const pids: Record<string, number | null> = { worker: pid('worker'), api: pid('api'), temporal: stack.temporalPid(), baselineWorker: pid('baseline-worker'), backends: pid('backends'), bench: process.pid, machine: MACHINE };
   // On the cluster, Temporal's database does part of its work: read with its connections' processes.
   if (options.server === 'cluster') pids.postgres = postgresUnder(stack.dataDir);
+  // The audit store's CPU is the workers' cost: counted in their column (report.ts).
+  if (auditDir) pids.auditPostgres = postgresUnder(auditDir);
   const modeApis: BenchStack['modeApis'] = {};
   if (modePorts) {
     for (const [mode, part] of Object.entries(MODE_PARTS) as Array<[OrderMode, 'api' | 'api-2' | 'api-3']>) {

@@ -56,13 +56,20 @@ type UpdateHandle = Pick<WorkflowHandle, 'executeUpdate' | 'workflowId' | 'clien
  */
 export async function executeUpdateOnce<T>(handle: UpdateHandle, name: string, arg: unknown, options: { updateId?: string; logger?: Pick<Logger, 'warn'> | null } = {}): Promise<T> {
   const updateId = options.updateId ?? randomUUID();
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await handle.executeUpdate<T, [unknown]>(name, { args: [arg], updateId });
-    } catch (err) {
-      if (attempt >= UPDATE_TRIES || !isTaskFailureUnderUpdate(err)) throw err;
-      options.logger?.warn({ sagaId: handle.workflowId, update: name, updateId, attempt, taskFailure: await lastTaskFailure(handle) }, 'update sent again: the workflow task carrying it failed');
+  const { logger } = options;
+  // The cause is read beside the resend, not before it: the request waits for the longer of the two.
+  const warnings: Array<Promise<void>> = [];
+  try {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await handle.executeUpdate<T, [unknown]>(name, { args: [arg], updateId });
+      } catch (err) {
+        if (attempt >= UPDATE_TRIES || !isTaskFailureUnderUpdate(err)) throw err;
+        if (logger) warnings.push(lastTaskFailure(handle).then((taskFailure) => logger.warn({ sagaId: handle.workflowId, update: name, updateId, attempt, taskFailure }, 'update sent again: the workflow task carrying it failed')));
+      }
     }
+  } finally {
+    await Promise.all(warnings);
   }
 }
 

@@ -28,12 +28,13 @@ export class OperatorDesk {
   /** Closes the desk for a step that settled by itself (its backend recovered). */
   close(step: string): void {
     this.waiting.delete(step);
+    this.units.delete(step);
   }
 
   /** The decision taken since the desk opened for this step, if any; the desk closes when there is one. */
   take(step: string): OperatorAction | null {
     const decision = this.waiting.get(step) ?? null;
-    if (decision) this.waiting.delete(step);
+    if (decision) this.close(step);
     return decision;
   }
 

@@ -26,9 +26,10 @@ import { labelOf } from './steps';
 const { appendAudit } = proxyActivities<Reported<AuditActivities>>(activityOptions.afterPivot);
 /**
  * The final status's first tries in the worker (Patches.auditLocalFirst): short, so a slow store holds the
- * saga's workflow task for two seconds at most before the write goes on as an ordinary activity.
+ * saga's workflow task for three seconds at most (a busy worker's queue included) before the write goes on
+ * as an ordinary activity.
  */
-const AUDIT_LOCAL: LocalActivityOptions = { startToCloseTimeout: '1 second', retry: { initialInterval: '50 milliseconds', backoffCoefficient: 2, maximumAttempts: 2 } };
+const AUDIT_LOCAL: LocalActivityOptions = { startToCloseTimeout: '1 second', scheduleToCloseTimeout: '3 seconds', retry: { initialInterval: '50 milliseconds', backoffCoefficient: 2, maximumAttempts: 2 } };
 const { appendAudit: appendAuditHere } = proxyLocalActivities<Reported<AuditActivities>>(AUDIT_LOCAL);
 const clientKey = defineSearchAttributeKey(SearchAttribute.client, SearchAttributeType.KEYWORD);
 
