@@ -14,12 +14,6 @@ import { expectedSkips, verdictOf } from './test-verdict';
 
 /** Folders whose tests need no backends, worker or API: `npm run test:unit`. */
 const UNIT_FOLDERS = ['test/unit/', 'test/workflow/', 'test/replay/'];
-/**
- * Run only when named. None today: the quick fault campaign, once kept out because beside the rest of the
- * suite it broke an invariant now and then, is in `npm test` again since its drain began only after its
- * own deadline when the follow-ups (a late cancel, a drop) ran long, as they do on a loaded machine.
- */
-const NAMED_ONLY: string[] = [];
 /** A file that runs longer than this is killed and counted as failed, so a hung wait cannot hang CI. */
 const FILE_TIMEOUT_MS = 5 * 60_000;
 
@@ -227,8 +221,7 @@ async function main(): Promise<void> {
   const files = testFiles(join(root, 'test'))
     .map((f) => relative(root, f))
     .filter((f) => !unitOnly || UNIT_FOLDERS.some((folder) => f.startsWith(folder)))
-    .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
-    .filter((f) => !NAMED_ONLY.some((folder) => f.startsWith(folder)) || filter.some((part) => f.includes(part)));
+    .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)));
   if (files.length === 0) {
     process.stderr.write(`no test files match ${args.join(' ')}\n`);
     process.exit(1);

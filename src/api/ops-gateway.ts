@@ -1,6 +1,7 @@
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import type { OperatorActionKind } from '../domain/operator';
 import { BusinessKeys, SearchAttribute, type BusinessKey, type SagaView, type StepView } from '../domain/saga';
 import { OPERATOR_READ_WAIT_MS, type CommandOutcome, type SagaGateway } from './saga-gateway';
 import { unavailableAs503 } from './temporal-unavailable';
@@ -8,7 +9,7 @@ import { keys, keyword, timestamp } from './visibility';
 
 /** The operator's action, as CONTRACTS.md item 1 names it (`src/domain/operator.ts` on the engine side). */
 export interface OperatorAction {
-  action: 'retry' | 'resolve' | 'giveBack';
+  action: OperatorActionKind;
   step: string;
   operator: string;
   reason: string;

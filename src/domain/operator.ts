@@ -1,7 +1,6 @@
 import type { SagaStatus, SagaType, StepView } from './saga';
 
-export const OperatorActionKinds = ['retry', 'resolve', 'giveBack'] as const;
-export type OperatorActionKind = (typeof OperatorActionKinds)[number];
+export type OperatorActionKind = 'retry' | 'resolve' | 'giveBack';
 
 /** What an operator decides about a step the saga cannot settle by itself (CONTRACTS.md 1). */
 export interface OperatorAction {
