@@ -101,6 +101,8 @@ describe('only a definite answer decides', { concurrency: true }, () => {
     }, 30_000);
     assert.equal(stuck.status, 'RUNNING', JSON.stringify(stuck.error));
     assert.equal(count('voidPayment') + count('cancelHotel') + count('releaseFlight'), 0, 'nothing undone');
+    // The alert goes out beside the STUCK view, not before it: on a loaded machine it may come a moment later.
+    await waitFor('the operator to be alerted', async () => count('sendAlert') >= 1, 10_000);
     assert.equal(count('sendAlert'), 1);
     await handle.executeUpdate(operatorActionUpdate, { args: [{ action: 'resolve', step: 'issueTicket', operator: 'ops', reason: 'ticketed, seen at the airline' }] });
     assert.equal((await handle.result()).status, 'COMPLETED');
@@ -127,6 +129,8 @@ describe('no silent waits', { concurrency: true }, () => {
     assert.equal(stepOf(stuck, 'holdCar').status, 'COMPENSATED');
     const tries = count('releaseFlight');
     await waitFor('the release to be tried again', async () => count('releaseFlight') > tries, 10_000);
+    // The alert goes out beside the STUCK view, not before it: on a loaded machine it may come a moment later.
+    await waitFor('the operator to be alerted', async () => count('sendAlert') >= 1, 10_000);
     assert.equal(count('sendAlert'), 1);
     await handle.terminate('test done');
   });
@@ -145,6 +149,8 @@ describe('no silent waits', { concurrency: true }, () => {
       return stepOf(view, 'sendItinerary')?.status === 'STUCK' ? view : null;
     }, 30_000);
     assert.equal(stuck.status, 'RUNNING');
+    // The alert goes out beside the STUCK view, not before it: on a loaded machine it may come a moment later.
+    await waitFor('the operator to be alerted', async () => count('sendAlert') >= 1, 10_000);
     assert.equal(count('sendAlert'), 1);
     const sent = count('sendItinerary');
     await waitFor('the itinerary to be retried while STUCK', async () => count('sendItinerary') > sent, 10_000);
