@@ -96,6 +96,8 @@ describe('audit store unreachable', () => {
     const handle = await start(tuning, { ...mockOrderActivities({ sendAlert }).activities, ...store.activities });
     const stuckStep = async () => (await handle.query(sagaStateQuery)).steps.find((s) => s.name === STARTED);
     await waitFor('the audit write STUCK', async () => (await stuckStep())?.status === 'STUCK', 20_000);
+    // The alert is an activity that goes out beside the STUCK view: a busy worker may show the view first.
+    await waitFor('alerted', async () => alerts.length > 0, 10_000);
     assert.deepEqual(alerts.map((a) => [a.kind, a.step]), [['STUCK', STARTED]]);
     const failedFor = alerts[0]!.at - store.firstCall()!;
     // The workflow's clock starts a moment before the store's first call: a little slack, not the bound's.
