@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
-import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker } from '@temporalio/worker';
+import type { HistoryAndWorkflowId, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
+import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
 import type { Workflow } from '@temporalio/workflow';
 import { createActivities, type ActivityDeps } from '../src/activities';
 import { reportAttempts } from '../src/activities/attempts';
@@ -44,6 +44,8 @@ export class Harness {
   private readonly views = new Map<string, SagaView>();
   private queues = { cached: `sim-${randomUUID()}`, replay: `sim-replay-${randomUUID()}` };
 
+  private replayer: Replayer | null = null;
+
   private constructor(readonly env: TestWorkflowEnvironment) {}
 
   static async start(): Promise<Harness> {
@@ -51,6 +53,7 @@ export class Harness {
     Runtime.install({ logger: new DefaultLogger('ERROR', () => undefined), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } } });
     const [env, bundle] = await Promise.all([startServer(), workflowBundle()]);
     const harness = new Harness(env);
+    harness.replayer = new Replayer(bundle, harness.viewStore());
     for (const [queue, cache] of [[harness.queues.cached, undefined], [harness.queues.replay, REPLAY_CACHE]] as const) {
       const worker = await Worker.create({
         connection: env.nativeConnection,
@@ -142,8 +145,14 @@ export class Harness {
     this.unsettled.add(tracked);
   }
 
+  /** Replays a schedule's history from its start on a worker of its own: what the code does again must match it. */
+  replay(workflowId: string, history: HistoryAndWorkflowId['history']): Promise<ReplayResult> {
+    return this.replayer!.check(workflowId, history);
+  }
+
   async stop(): Promise<void> {
     await Promise.race([Promise.allSettled(this.unsettled), sleep(15_000)]);
+    await this.replayer?.close();
     for (const { worker } of this.running) worker.shutdown();
     await Promise.all(this.running.map((r) => r.done));
     await this.env.teardown();
@@ -175,4 +184,52 @@ async function startServer(): Promise<TestWorkflowEnvironment> {
       ],
     },
   });
+}
+
+/**
+ * One replay worker for the whole run, fed every history checked: creating a replay worker per history
+ * costs more than the replay.
+ */
+class Replayer {
+  private readonly queued: HistoryAndWorkflowId[] = [];
+  private wake: (() => void) | null = null;
+  private closed = false;
+  private readonly answers = new Map<string, (result: ReplayResult) => void>();
+  private readonly done: Promise<void>;
+
+  constructor(bundle: Awaited<ReturnType<typeof workflowBundle>>, views: SagaViewStore) {
+    this.done = (async () => {
+      for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, sinks: sagaViewSinks(views) }, this.feed())) {
+        this.answers.get(result.workflowId)?.(result);
+        this.answers.delete(result.workflowId);
+      }
+    })();
+  }
+
+  check(workflowId: string, history: HistoryAndWorkflowId['history']): Promise<ReplayResult> {
+    return new Promise((resolve) => {
+      this.answers.set(workflowId, resolve);
+      this.queued.push({ workflowId, history });
+      this.wake?.();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wake?.();
+    await this.done;
+  }
+
+  private async *feed(): AsyncIterable<HistoryAndWorkflowId> {
+    for (;;) {
+      const next = this.queued.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      if (this.closed) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = null;
+    }
+  }
 }

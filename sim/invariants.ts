@@ -17,6 +17,8 @@ export const Invariants = {
   moneyLeftUnsettled: 'money-left-unsettled',
   /** The network rejected the payment, and the hold or the rate is still held with no undo under way. */
   rejectedStillHeld: 'rejected-still-held',
+  /** A workflow task failed on replay: the workflow code did not do what its history says it did. */
+  nondeterminism: 'nondeterminism',
 } as const;
 export type Invariant = (typeof Invariants)[keyof typeof Invariants];
 

@@ -1,4 +1,8 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { SagaView } from '../src/domain/saga';
@@ -54,7 +58,17 @@ async function runOne<P>(harness: Harness, sim: SagaSim<P>, schedule: Schedule<P
   let done: SagaView | { failed: string } | null = null;
   void ended.then((d) => (done = d));
   for (const e of [...schedule.events].sort((a, b) => a.at - b.at)) {
-    pending.push(sleep(e.at).then(() => (done || over ? undefined : fire(sim, schedule, h, e, world, coverage, () => readView(harness, h)))));
+    const firstSettled = async () => {
+      // A message that reaches a saga while its first workflow task still runs a local step is left out:
+      // on a busy worker the SDK (1.24) hands that step's answer to the next task live but to the same task
+      // on replay, so the history does not replay (a known Core defect, docs/engine.md, "Known limits").
+      for (let i = 0; i < HARD_CAP_MS / 25 && !done && !over; i += 1) {
+        const first = harness.view(h.workflowId)?.steps[0];
+        if (first && first.status !== 'RUNNING') return;
+        await sleep(25);
+      }
+    };
+    pending.push(sleep(e.at).then(firstSettled).then(() => (done || over ? undefined : fire(sim, schedule, h, e, world, coverage, () => readView(harness, h)))));
   }
   const lastEvent = Math.max(0, ...schedule.events.map((e) => e.at));
   let view: SagaView | null = null;
@@ -112,16 +126,35 @@ async function runOne<P>(harness: Harness, sim: SagaSim<P>, schedule: Schedule<P
   const unanswered = final ? null : await whyUnanswered(h).catch((err: Error) => `history unread: ${err.message}`);
   const took = Date.now() - started;
   coverage.add(`took ${took < 1_000 ? '<1' : took < 3_000 ? '<3' : took < 10_000 ? '<10' : took < 30_000 ? '<30' : '>=30'} s`);
+  const replayFailure = await nondeterminism(harness, h, sim.name).catch(() => null);
   await harness.forget(h.workflowId);
   over = true;
   harness.settling(Promise.allSettled(pending));
   if (!final || 'failed' in final) {
     const violation: Violation = final ? { invariant: 'view-vs-ledger', detail: `the workflow failed: ${final.failed}` } : { invariant: 'unanswered', detail: `the saga answered no state query (${unanswered})` };
-    return { violations: [violation], coverage, view: null, world };
+    return { violations: replayFailure ? [violation, replayFailure] : [violation], coverage, view: null, world };
   }
   coverage.add(`final ${final.status}`);
   if (final.error) coverage.add(`final error ${final.error.type}`);
-  return { violations: check(sim, schedule.saga, world, final, waiting), coverage, view: final, world };
+  const violations = check(sim, schedule.saga, world, final, waiting);
+  if (replayFailure) violations.push(replayFailure);
+  return { violations, coverage, view: final, world };
+}
+
+/**
+ * A workflow task that failed as nondeterministic: the code, replayed, did not do what its history
+ * says it did. The history is written to a file, so the failure replays without the schedule's timing.
+ */
+async function nondeterminism(harness: Harness, h: WorkflowHandle, type: string): Promise<Violation | null> {
+  const history = await h.fetchHistory();
+  const failed = (history.events ?? []).find((e) => /Nondeterminism|TMPRL1100/.test(e.workflowTaskFailedEventAttributes?.failure?.message ?? ''));
+  const message = failed ? failed.workflowTaskFailedEventAttributes?.failure?.message : (await harness.replay(h.workflowId, history)).error?.message;
+  if (!message) return null;
+  const dir = join(tmpdir(), 'sagaway-sim');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${type}-${h.workflowId}.json`);
+  writeFileSync(file, JSON.stringify({ workflowId: h.workflowId, workflowType: type, outcome: 'nondeterminism (saved by npm run simulate)', history: JSON.parse(historyToJSON(history)) }, null, 1));
+  return { invariant: 'nondeterminism', detail: `${failed ? 'on the replaying worker' : 'replayed after the schedule'}: ${message}; the history: ${file}` };
 }
 
 /**

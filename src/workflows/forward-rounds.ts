@@ -1,4 +1,5 @@
-import { ApplicationFailure, CancellationScope, condition, isCancellation, log, patched, sleep, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, log, patched, sleep, TimeoutFailure, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import { TimeoutType } from '@temporalio/common';
 import type { Attempted } from '../activities/attempts';
 import { FailureType } from '../domain/failures';
 import type { OperatorAction } from '../domain/operator';
@@ -136,7 +137,7 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
       // The round under the attempts bound that ended on a retryable failure ran all its attempts, however
       // few of them the failure counts (a timeout carries no attempt number).
       const boundSpent = !local && activityRound === 0 && bound === undefined && !isNonRetryable(error);
-      const overdue = bound === undefined ? attempts >= ctx.tuning.stuckAfterAttempts || boundSpent : Date.now() - since >= bound;
+      const overdue = bound === undefined ? attempts >= ctx.tuning.stuckAfterAttempts || boundSpent : patched(Patches.clockFree) ? !local && timedOutAtBound(error) : Date.now() - since >= bound;
       if (!stuck && (refusal || resent || overdue)) {
         stuck = true;
         markStuck(step, ctx, plan.refusalDecides === true);
@@ -170,6 +171,15 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
     step.status = 'RUNNING';
     ctx.record.touch();
   }
+}
+
+/**
+ * A round held to the time bound (untilBound) that ran out: the bound has passed. Judged by the failure the
+ * history holds, never by the clock, which after a local round reads differently when the task replays.
+ */
+function timedOutAtBound(error: unknown): boolean {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  return cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.SCHEDULE_TO_CLOSE;
 }
 
 /** `unit`: a unit's door, which an operator may also give back (it never opened). */

@@ -26,6 +26,11 @@
  * auditLocalFirst: a saga's final status is first written from the worker (a local activity, two short
  * tries), and only then as an activity in rounds: the entry's key makes a write that landed in a lost
  * workflow task store nothing twice, and the client's wait no longer holds a round trip through the server.
+ * clockFree: no command depends on the clock read in a task a local activity resumed (that reading is the
+ * worker's own clock when the task runs, its history's when it replays: seconds apart on a busy worker).
+ * The deadline is a timer: a step is not started once it fired, and a step started before gets what is
+ * left, a timeout of the schedule counting as the deadline; a time bound is passed when a round held to
+ * it times out, not when the clock says so.
  */
 export const Patches = {
   declaredSteps: 'declared-steps',
@@ -38,4 +43,5 @@ export const Patches = {
   auditStuckAfterTime: 'audit-stuck-after-time',
   unitPassSettles: 'unit-pass-settles',
   auditLocalFirst: 'audit-local-first',
+  clockFree: 'clock-free',
 } as const;

@@ -1,4 +1,5 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, log, patched, TimeoutFailure, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, log, patched, sleep, TimeoutFailure, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import { TimeoutType } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
 import type { SagaError, StepView } from '../domain/saga';
 import type { Lookup } from '../domain/steps';
@@ -34,6 +35,11 @@ export class SagaContext {
   stopReason: SagaError | null = null;
   /** Workflow time by which the pivot must be reached; every step before it is bounded by what is left. */
   deadlineAt: number | null = null;
+  /**
+   * The deadline judged by its timer (Patches.clockFree), not by the clock: null for a saga that began
+   * before it; then whether the timer fired.
+   */
+  private deadlineFired: boolean | null = null;
 
   constructor(options: SagaOptions) {
     this.options = withStepRetryInitial(options);
@@ -72,18 +78,34 @@ export class SagaContext {
   withinDeadline<O extends ActivityOptions | LocalActivityOptions>(opts: O, step: string): O {
     if (this.deadlineAt === null) return opts;
     const left = this.deadlineAt - Date.now();
-    if (left <= 0) {
+    if (this.deadlineFired === null ? left <= 0 : this.deadlineFired) {
       this.stopReason ??= deadlineError(step);
       throw ApplicationFailure.nonRetryable(this.stopReason.message, FailureType.DeadlineExceeded);
     }
-    return { ...opts, scheduleToCloseTimeout: left };
+    // Before the timer fired, the clock (the worker's, after a local activity) may already read past the
+    // deadline: the step is sent all the same, and the server ends it at once.
+    return { ...opts, scheduleToCloseTimeout: Math.max(left, MIN_LEFT_MS) };
+  }
+
+  /** The saga's deadline, from now; a timer of its own unless the saga began before Patches.clockFree. */
+  startDeadline(deadlineMs: number | undefined): void {
+    if (!deadlineMs) return;
+    this.deadlineAt = Date.now() + deadlineMs;
+    if (!patched(Patches.clockFree)) return;
+    this.deadlineFired = false;
+    void CancellationScope.nonCancellable(() => sleep(deadlineMs)).then(() => {
+      this.deadlineFired = true;
+    });
   }
 
   noteDeadline(err: unknown, step: string): void {
-    if (this.deadlineAt === null || this.pivotState !== 'before' || Date.now() < this.deadlineAt) return;
+    if (this.deadlineAt === null || this.pivotState !== 'before') return;
     // An activity's timeout comes wrapped in its failure, a local activity's as it is.
     const cause = err instanceof ActivityFailure ? err.cause : err;
-    if (cause instanceof TimeoutFailure) this.stopReason ??= deadlineError(step);
+    if (!(cause instanceof TimeoutFailure)) return;
+    // A step before the pivot has a schedule-to-close timeout only from the deadline.
+    const passed = this.deadlineFired === null ? Date.now() >= this.deadlineAt : this.deadlineFired || cause.timeoutType === TimeoutType.SCHEDULE_TO_CLOSE;
+    if (passed) this.stopReason ??= deadlineError(step);
   }
 
   alert(kind: 'STUCK' | 'FAILED', step: string | null, error: string | null): Promise<void> {
@@ -169,6 +191,9 @@ export class SagaContext {
     return decision.action === 'resolve' ? 'resolve' : 'retry';
   }
 }
+
+/** A step sent when the clock already reads past the deadline, its timer not yet fired, is given this long. */
+const MIN_LEFT_MS = 50;
 
 function deadlineError(step: string): SagaError {
   return { type: FailureType.DeadlineExceeded, message: 'the saga did not reach its point of no return before its deadline', step };

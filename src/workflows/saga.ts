@@ -62,7 +62,7 @@ export class Saga<A extends Record<string, ActivityFn>, D extends StepDecls<A>> 
   /** Runs the saga body and returns the final view: COMPLETED, COMPENSATED, or FAILED after the pivot. */
   async run<R>(body: () => Promise<R>, deadlineMs?: number): Promise<SagaView<R>> {
     const { ctx } = this;
-    ctx.deadlineAt = deadlineMs ? Date.now() + deadlineMs : null;
+    ctx.startDeadline(deadlineMs);
     // Not awaited: a slow store must not eat the steps' deadline; the trail keeps its order, and the final status waits for it.
     if (this.trail.enabled) void this.trail.started();
     let result: R;
