@@ -194,6 +194,7 @@ class Replayer {
   private readonly queued: HistoryAndWorkflowId[] = [];
   private wake: (() => void) | null = null;
   private closed = false;
+  private failed: Error | null = null;
   private readonly answers = new Map<string, (result: ReplayResult) => void>();
   private readonly done: Promise<void>;
 
@@ -203,10 +204,16 @@ class Replayer {
         this.answers.get(result.workflowId)?.(result);
         this.answers.delete(result.workflowId);
       }
-    })();
+    })().catch((err: Error) => {
+      // A replay worker that stopped answers every history still waiting, and every later one, as failed.
+      this.failed = err;
+      for (const [workflowId, answer] of this.answers) answer({ workflowId, runId: '', error: err as ReplayResult['error'] });
+      this.answers.clear();
+    });
   }
 
   check(workflowId: string, history: HistoryAndWorkflowId['history']): Promise<ReplayResult> {
+    if (this.failed) return Promise.resolve({ workflowId, runId: '', error: this.failed as ReplayResult['error'] });
     return new Promise((resolve) => {
       this.answers.set(workflowId, resolve);
       this.queued.push({ workflowId, history });

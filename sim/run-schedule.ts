@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -126,7 +126,7 @@ async function runOne<P>(harness: Harness, sim: SagaSim<P>, schedule: Schedule<P
   const unanswered = final ? null : await whyUnanswered(h).catch((err: Error) => `history unread: ${err.message}`);
   const took = Date.now() - started;
   coverage.add(`took ${took < 1_000 ? '<1' : took < 3_000 ? '<3' : took < 10_000 ? '<10' : took < 30_000 ? '<30' : '>=30'} s`);
-  const replayFailure = await nondeterminism(harness, h, sim.name).catch(() => null);
+  const replayFailure = await nondeterminism(harness, h, sim.name).catch((err: Error): Violation => ({ invariant: 'nondeterminism', detail: `the history could not be replayed: ${err.message}` }));
   await harness.forget(h.workflowId);
   over = true;
   harness.settling(Promise.allSettled(pending));
@@ -150,11 +150,15 @@ async function nondeterminism(harness: Harness, h: WorkflowHandle, type: string)
   const failed = (history.events ?? []).find((e) => /Nondeterminism|TMPRL1100/.test(e.workflowTaskFailedEventAttributes?.failure?.message ?? ''));
   const message = failed ? failed.workflowTaskFailedEventAttributes?.failure?.message : (await harness.replay(h.workflowId, history)).error?.message;
   if (!message) return null;
-  const dir = join(tmpdir(), 'sagaway-sim');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${type}-${h.workflowId}.json`);
-  writeFileSync(file, JSON.stringify({ workflowId: h.workflowId, workflowType: type, outcome: 'nondeterminism (saved by npm run simulate)', history: JSON.parse(historyToJSON(history)) }, null, 1));
-  return { invariant: 'nondeterminism', detail: `${failed ? 'on the replaying worker' : 'replayed after the schedule'}: ${message}; the history: ${file}` };
+  const file = join(tmpdir(), 'sagaway-sim', `${type}-${h.workflowId}.json`);
+  let saved = `the history: ${file}`;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify({ workflowId: h.workflowId, workflowType: type, outcome: 'nondeterminism (saved by npm run simulate)', history: JSON.parse(historyToJSON(history)) }, null, 1));
+  } catch (err) {
+    saved = `the history could not be saved: ${(err as Error).message}`;
+  }
+  return { invariant: 'nondeterminism', detail: `${failed ? 'on the replaying worker' : 'replayed after the schedule'}: ${message}; ${saved}` };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, log, patched, sleep, TimeoutFailure, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
-import { TimeoutType } from '@temporalio/common';
+import { RetryState, TimeoutType } from '@temporalio/common';
 import type { Attempted } from '../activities/attempts';
 import { FailureType } from '../domain/failures';
 import type { OperatorAction } from '../domain/operator';
@@ -137,7 +137,8 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
       // The round under the attempts bound that ended on a retryable failure ran all its attempts, however
       // few of them the failure counts (a timeout carries no attempt number).
       const boundSpent = !local && activityRound === 0 && bound === undefined && !isNonRetryable(error);
-      const overdue = bound === undefined ? attempts >= ctx.tuning.stuckAfterAttempts || boundSpent : patched(Patches.clockFree) ? !local && timedOutAtBound(error) : Date.now() - since >= bound;
+      // A legacy unknown answer the policy does not retry never runs a round out: only the clock can tell.
+      const overdue = bound === undefined ? attempts >= ctx.tuning.stuckAfterAttempts || boundSpent : patched(Patches.clockFree) && !isNonRetryable(error) ? !local && ranOutAtBound(error) : Date.now() - since >= bound;
       if (!stuck && (refusal || resent || overdue)) {
         stuck = true;
         markStuck(step, ctx, plan.refusalDecides === true);
@@ -176,8 +177,11 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
 /**
  * A round held to the time bound (untilBound) that ran out: the bound has passed. Judged by the failure the
  * history holds, never by the clock, which after a local round reads differently when the task replays.
+ * The server ends such a round either by its schedule-to-close timeout or, when the next retry would land
+ * past it, at once with the last failure and the retry state TIMEOUT.
  */
-function timedOutAtBound(error: unknown): boolean {
+export function ranOutAtBound(error: unknown): boolean {
+  if (error instanceof ActivityFailure && error.retryState === RetryState.TIMEOUT) return true;
   const cause = error instanceof ActivityFailure ? error.cause : error;
   return cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.SCHEDULE_TO_CLOSE;
 }

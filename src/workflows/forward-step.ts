@@ -104,7 +104,8 @@ async function boundedLocal(ctx: SagaContext, call: Omit<Invocation, 'opts' | 'l
   try {
     return await ctx.caller.invoke({ ...call, local: true, opts: { ...local, retry: { ...local.retry, maximumAttempts: tries } } });
   } catch (err) {
-    if (isCancellation(err) || refused(err, true) || (max !== undefined && max <= tries)) throw err;
+    // A local try the deadline cut short is not sent again as an activity after it (Patches.clockFree).
+    if (isCancellation(err) || refused(err, true) || (max !== undefined && max <= tries) || ctx.cutByDeadline(err)) throw err;
     fellBack();
     const opts = ctx.optionsFor(label, false).opts as ActivityOptions;
     const retry = max === undefined ? opts.retry : { ...opts.retry, maximumAttempts: max - tries };

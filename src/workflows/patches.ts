@@ -29,8 +29,8 @@
  * clockFree: no command depends on the clock read in a task a local activity resumed (that reading is the
  * worker's own clock when the task runs, its history's when it replays: seconds apart on a busy worker).
  * The deadline is a timer: a step is not started once it fired, and a step started before gets what is
- * left, a timeout of the schedule counting as the deadline; a time bound is passed when a round held to
- * it times out, not when the clock says so.
+ * left, its schedule-to-close running out counting as the deadline; a time bound is passed when a round
+ * held to it runs out (a schedule-to-close timeout, or the retry state TIMEOUT), not when the clock says so.
  */
 export const Patches = {
   declaredSteps: 'declared-steps',

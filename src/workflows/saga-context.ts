@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, condition, log, patched, sleep, TimeoutFailure, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
-import { TimeoutType } from '@temporalio/common';
+import { RetryState, TimeoutType } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
 import type { SagaError, StepView } from '../domain/saga';
 import type { Lookup } from '../domain/steps';
@@ -102,10 +102,23 @@ export class SagaContext {
     if (this.deadlineAt === null || this.pivotState !== 'before') return;
     // An activity's timeout comes wrapped in its failure, a local activity's as it is.
     const cause = err instanceof ActivityFailure ? err.cause : err;
-    if (!(cause instanceof TimeoutFailure)) return;
-    // A step before the pivot has a schedule-to-close timeout only from the deadline.
-    const passed = this.deadlineFired === null ? Date.now() >= this.deadlineAt : this.deadlineFired || cause.timeoutType === TimeoutType.SCHEDULE_TO_CLOSE;
-    if (passed) this.stopReason ??= deadlineError(step);
+    if (this.deadlineFired === null) {
+      if (cause instanceof TimeoutFailure && Date.now() >= this.deadlineAt) this.stopReason ??= deadlineError(step);
+      return;
+    }
+    if (this.cutByDeadline(err) || (this.deadlineFired && cause instanceof TimeoutFailure)) this.stopReason ??= deadlineError(step);
+  }
+
+  /**
+   * A step before the pivot that its deadline ended (Patches.clockFree): only the deadline gives such a step
+   * a schedule-to-close, which the server enforces by a timeout or, when the next retry would land past
+   * it, by failing the step at once with the retry state TIMEOUT.
+   */
+  cutByDeadline(err: unknown): boolean {
+    if (this.deadlineFired === null || this.pivotState !== 'before') return false;
+    if (err instanceof ActivityFailure && err.retryState === RetryState.TIMEOUT) return true;
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    return cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.SCHEDULE_TO_CLOSE;
   }
 
   alert(kind: 'STUCK' | 'FAILED', step: string | null, error: string | null): Promise<void> {
