@@ -26,6 +26,11 @@ export interface CallSpec {
   amountMinor?: (input: any) => number;
   /** The failure types the backend documents as final for this call; the plan picks one. */
   refusals?: string[];
+  /**
+   * An operator who resolves this call when it is STUCK has done it by hand (a door opened at the bay), as
+   * for a pivot or a step after it.
+   */
+  byHand?: boolean;
   /** Something the world does once the call applied (the allocator answering a filed request). */
   onApplied?: (input: any) => void;
   /** The call's effect on the world, in place of its phase's (a submission the network settles later). */
@@ -75,7 +80,7 @@ export function worldActivities(specs: CallSpecs, schedule: Schedule, world: Wor
 async function answer(name: string, spec: CallSpec, input: any, call: { step: string; key: string }, outcome: Outcome, world: World): Promise<unknown> {
   const path = `/${name}`;
   const apply = () => applyCall(spec, input, call, world);
-  if (spec.phase === 'pivot' || spec.phase === 'after') world.byHandFor.set(call.step.replace(/~\d+/g, ''), apply);
+  if (spec.phase === 'pivot' || spec.phase === 'after' || spec.byHand) world.byHandFor.set(call.step.replace(/~\d+/g, ''), apply);
   // A backend that applied this key answers it again as it did: a refusal only comes while nothing is applied.
   if (outcome.kind === 'refused' && alreadyApplied(spec, input, call.key, world)) return apply();
   if (outcome.kind === 'refused') throw refusal(spec, path, spec.refusals?.[outcome.refusal % spec.refusals.length] ?? 'BackendRejected');

@@ -59,7 +59,8 @@ async function runOne<P>(harness: Harness, sim: SagaSim<P>, schedule: Schedule<P
   void ended.then((d) => (done = d));
   for (const e of [...schedule.events].sort((a, b) => a.at - b.at)) {
     const firstSettled = async () => {
-      // A message that reaches a saga while its first workflow task still runs a local step is left out:
+      if (!sim.localFirst?.(schedule.saga)) return;
+      // A message that reaches a saga while its first workflow task still runs a local step is held back:
       // on a busy worker the SDK (1.24) hands that step's answer to the next task live but to the same task
       // on replay, so the history does not replay (a known Core defect, docs/engine.md, "Known limits").
       for (let i = 0; i < HARD_CAP_MS / 25 && !done && !over; i += 1) {

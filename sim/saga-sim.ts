@@ -47,6 +47,11 @@ export interface SagaSim<P> {
   ledgerChecks?(view: SagaView, world: World): Violation[];
   /** Events and phases that must be exercised over a run of this saga, besides the outcome kinds. */
   required: string[];
+  /**
+   * Whether the saga's first workflow task may run a local step: its schedule's messages then wait until
+   * the first step settled (the known SDK limit in docs/engine.md, "Time and replay").
+   */
+  localFirst?(params: P): boolean;
 }
 
 export const simTuning: SagaTuning = { ...fastTuning, stepRetryInitialMs: 10, undoRoundMaxMs: 400 };

@@ -56,7 +56,8 @@ export const bikeSim: SagaSim<Params> = {
         if (sensorMs !== null) ctx.later(sensorMs, (h) => h.executeUpdate(bikeSensedUpdate, { args: [{ bikeId: i.bikeId }] }), 'sensor');
       },
     },
-    openDoor: { phase: 'plain', backend: 'kiosk' },
+    // An operator's resolve of a STUCK door says it opened: the bay was opened by hand.
+    openDoor: { phase: 'plain', backend: 'kiosk', byHand: true },
     ...engineSpecs,
   }),
   args: ({ bikes, sensorTimeoutMs }): [BikeCheckoutInput] => [

@@ -52,6 +52,7 @@ export const orderSim: SagaSim<Params> = {
     notifyCustomer: { phase: 'plain', backend: 'notifications', answer: () => ({ messageId: 'm-1' }) },
     ...engineSpecs,
   }),
+  localFirst: ({ localSteps }) => localSteps,
   args: ({ deadlineMs, localSteps, mode }): [OrderCheckoutInput] => [
     {
       order: {

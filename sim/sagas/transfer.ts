@@ -137,6 +137,8 @@ export const transferSim: SagaSim<Params> = {
   }),
   updates: false,
   specs,
+  // Its rate is quoted in the worker (quotePair), beside the screening.
+  localFirst: () => true,
   args: (p): [TransferInput] => [
     {
       requestedBy: { clientId: 'sim', keyId: 'sha256:000000000000' },

@@ -60,6 +60,7 @@ export const tripSim: SagaSim<Params> = {
     sendItinerary: { phase: 'plain', backend: 'notifications', answer: () => ({ messageId: 'm-1' }) },
     ...engineSpecs,
   }),
+  localFirst: ({ localSteps }) => localSteps,
   args: ({ localSteps }): [TripInput] => [
     {
       trip: {
