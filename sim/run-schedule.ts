@@ -62,7 +62,7 @@ async function runOne<P>(harness: Harness, sim: SagaSim<P>, schedule: Schedule<P
       if (!sim.localFirst?.(schedule.saga)) return;
       // A message that reaches a saga while its first workflow task still runs a local step is held back:
       // on a busy worker the SDK (1.24) hands that step's answer to the next task live but to the same task
-      // on replay, so the history does not replay (a known Core defect, docs/engine.md, "Known limits").
+      // on replay, so the history does not replay (a known Core defect, docs/engine.md, "Time and replay").
       for (let i = 0; i < HARD_CAP_MS / 25 && !done && !over; i += 1) {
         const first = harness.view(h.workflowId)?.steps[0];
         if (first && first.status !== 'RUNNING') return;
@@ -127,7 +127,7 @@ async function runOne<P>(harness: Harness, sim: SagaSim<P>, schedule: Schedule<P
   const unanswered = final ? null : await whyUnanswered(h).catch((err: Error) => `history unread: ${err.message}`);
   const took = Date.now() - started;
   coverage.add(`took ${took < 1_000 ? '<1' : took < 3_000 ? '<3' : took < 10_000 ? '<10' : took < 30_000 ? '<30' : '>=30'} s`);
-  const replayFailure = await nondeterminism(harness, h, sim.name).catch((err: Error): Violation => ({ invariant: 'nondeterminism', detail: `the history could not be replayed: ${err.message}` }));
+  const replayFailure = await nondeterminism(harness, h, sim.name, coverage).catch((err: Error): Violation => ({ invariant: 'nondeterminism', detail: `the history could not be replayed: ${err.message}` }));
   await harness.forget(h.workflowId);
   over = true;
   harness.settling(Promise.allSettled(pending));
@@ -146,10 +146,11 @@ async function runOne<P>(harness: Harness, sim: SagaSim<P>, schedule: Schedule<P
  * A workflow task that failed as nondeterministic: the code, replayed, did not do what its history
  * says it did. The history is written to a file, so the failure replays without the schedule's timing.
  */
-async function nondeterminism(harness: Harness, h: WorkflowHandle, type: string): Promise<Violation | null> {
+async function nondeterminism(harness: Harness, h: WorkflowHandle, type: string, coverage: Coverage): Promise<Violation | null> {
   const history = await h.fetchHistory();
   const failed = (history.events ?? []).find((e) => /Nondeterminism|TMPRL1100/.test(e.workflowTaskFailedEventAttributes?.failure?.message ?? ''));
   const message = failed ? failed.workflowTaskFailedEventAttributes?.failure?.message : (await harness.replay(h.workflowId, history)).error?.message;
+  coverage.add('history replayed');
   if (!message) return null;
   const file = join(tmpdir(), 'sagaway-sim', `${type}-${h.workflowId}.json`);
   let saved = `the history: ${file}`;

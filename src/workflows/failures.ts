@@ -1,4 +1,5 @@
 import { ActivityFailure, ApplicationFailure, isCancellation, TimeoutFailure } from '@temporalio/workflow';
+import { RetryState, TimeoutType } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
 import type { SagaError } from '../domain/saga';
 
@@ -65,4 +66,15 @@ export function attemptOf(err: unknown): number {
 /** A failure the retry policy does not retry: a refusal, or an answer nobody can read. */
 export function isNonRetryable(err: unknown): boolean {
   return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable === true;
+}
+
+/**
+ * A call whose schedule-to-close ran out (a deadline's, a time bound's). The server ends it by that timeout
+ * or, when the next retry would land past it, at once with the last failure and the retry state TIMEOUT.
+ * Read from the failure the history holds, never from the clock (Patches.clockFree).
+ */
+export function ranOutOfTime(err: unknown): boolean {
+  if (err instanceof ActivityFailure && err.retryState === RetryState.TIMEOUT) return true;
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.SCHEDULE_TO_CLOSE;
 }

@@ -1,11 +1,10 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, log, patched, sleep, TimeoutFailure, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
-import { RetryState, TimeoutType } from '@temporalio/common';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, log, patched, sleep, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { Attempted } from '../activities/attempts';
 import { FailureType } from '../domain/failures';
 import type { OperatorAction } from '../domain/operator';
 import type { SagaTuning, StepView } from '../domain/saga';
 import type { Lookup } from '../domain/steps';
-import { attemptOf, describeFailure, isBusinessRejection, isLocalRejection, isNonRetryable } from './failures';
+import { attemptOf, describeFailure, isBusinessRejection, isLocalRejection, isNonRetryable, ranOutOfTime } from './failures';
 import type { OperatorDesk } from './operator-desk';
 import { Patches } from './patches';
 import type { SagaRecord } from './saga-record';
@@ -138,7 +137,7 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
       // few of them the failure counts (a timeout carries no attempt number).
       const boundSpent = !local && activityRound === 0 && bound === undefined && !isNonRetryable(error);
       // A legacy unknown answer the policy does not retry never runs a round out: only the clock can tell.
-      const overdue = bound === undefined ? attempts >= ctx.tuning.stuckAfterAttempts || boundSpent : patched(Patches.clockFree) && !isNonRetryable(error) ? !local && ranOutAtBound(error) : Date.now() - since >= bound;
+      const overdue = bound === undefined ? attempts >= ctx.tuning.stuckAfterAttempts || boundSpent : patched(Patches.clockFree) && !isNonRetryable(error) ? !local && ranOutOfTime(error) : Date.now() - since >= bound;
       if (!stuck && (refusal || resent || overdue)) {
         stuck = true;
         markStuck(step, ctx, plan.refusalDecides === true);
@@ -172,18 +171,6 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
     step.status = 'RUNNING';
     ctx.record.touch();
   }
-}
-
-/**
- * A round held to the time bound (untilBound) that ran out: the bound has passed. Judged by the failure the
- * history holds, never by the clock, which after a local round reads differently when the task replays.
- * The server ends such a round either by its schedule-to-close timeout or, when the next retry would land
- * past it, at once with the last failure and the retry state TIMEOUT.
- */
-export function ranOutAtBound(error: unknown): boolean {
-  if (error instanceof ActivityFailure && error.retryState === RetryState.TIMEOUT) return true;
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  return cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.SCHEDULE_TO_CLOSE;
 }
 
 /** `unit`: a unit's door, which an operator may also give back (it never opened). */

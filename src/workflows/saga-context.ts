@@ -1,9 +1,8 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, condition, log, patched, sleep, TimeoutFailure, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
-import { RetryState, TimeoutType } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
 import type { SagaError, StepView } from '../domain/saga';
 import type { Lookup } from '../domain/steps';
-import { describeFailure, isBusinessRejection, isLocalRejection } from './failures';
+import { describeFailure, isBusinessRejection, isLocalRejection, ranOutOfTime } from './failures';
 import type { ForwardContext, ForwardPlan } from './forward-rounds';
 import { OperatorDesk } from './operator-desk';
 import { Patches } from './patches';
@@ -109,16 +108,9 @@ export class SagaContext {
     if (this.cutByDeadline(err) || (this.deadlineFired && cause instanceof TimeoutFailure)) this.stopReason ??= deadlineError(step);
   }
 
-  /**
-   * A step before the pivot that its deadline ended (Patches.clockFree): only the deadline gives such a step
-   * a schedule-to-close, which the server enforces by a timeout or, when the next retry would land past
-   * it, by failing the step at once with the retry state TIMEOUT.
-   */
+  /** A step before the pivot that its deadline ended (Patches.clockFree): only the deadline gives it a schedule-to-close. */
   cutByDeadline(err: unknown): boolean {
-    if (this.deadlineFired === null || this.pivotState !== 'before') return false;
-    if (err instanceof ActivityFailure && err.retryState === RetryState.TIMEOUT) return true;
-    const cause = err instanceof ActivityFailure ? err.cause : err;
-    return cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.SCHEDULE_TO_CLOSE;
+    return this.deadlineFired !== null && this.pivotState === 'before' && ranOutOfTime(err);
   }
 
   alert(kind: 'STUCK' | 'FAILED', step: string | null, error: string | null): Promise<void> {
