@@ -24,6 +24,8 @@ export interface CallSpec {
   answer?: (input: any, key: string) => unknown;
   /** Money a forward call holds (an authorization, a charge). */
   amountMinor?: (input: any) => number;
+  /** A pivot or step after it that moves part of the record's amount (a partial capture): how much. */
+  moves?: (input: any) => number | undefined;
   /** The failure types the backend documents as final for this call; the plan picks one. */
   refusals?: string[];
   /**
@@ -142,7 +144,7 @@ function applyCall(spec: CallSpec, input: any, call: { step: string; key: string
     case 'pivot':
     case 'after':
       if (spec.phase === 'pivot' && world.sabotage === 'pivot-no-effect') return spec.answer?.(input, call.key);
-      if (!world.move(spec.backend, input.reference, call.key, spec.status ?? 'MOVED', spec.phase === 'pivot')) {
+      if (!world.move(spec.backend, input.reference, call.key, spec.status ?? 'MOVED', spec.phase === 'pivot', spec.moves?.(input))) {
         throw refusal(spec, call.step, 'BackendRejected');
       }
       return spec.answer?.(input, call.key);

@@ -127,12 +127,16 @@ export class World {
     this.note(`${backend}: ${record.step} undone${byHand ? ' by hand' : ''}`);
   }
 
-  /** Moves an applied record (capture, ticket, commit); false when there is nothing live to move. */
-  move(backend: string, reference: string, key: string, status: string, pivot: boolean): boolean {
+  /**
+   * Moves an applied record (capture, ticket, commit); false when there is nothing live to move. `amountMinor`:
+   * what the move takes of the record's amount (a capture of part of an authorization), all of it when absent.
+   */
+  move(backend: string, reference: string, key: string, status: string, pivot: boolean, amountMinor?: number): boolean {
     const record = this.find(backend, reference);
     if (!record || record.undoneAt !== null) return false;
     // A backend moves a record by its state: a second capture of a captured authorization changes nothing.
     if (record.status === status) return true;
+    if (amountMinor !== undefined) record.amountMinor = amountMinor;
     if (this.sabotage === 'capture-more' && status === 'CAPTURED') record.amountMinor += 1;
     if (!record.movedBy.includes(key)) record.movedBy.push(key);
     record.status = status;

@@ -39,7 +39,8 @@ export const bikeSim: SagaSim<Params> = {
       refusals: ['PaymentDeclined'],
     },
     voidFee: { phase: 'undo', backend: 'payments', status: 'VOIDED' },
-    captureFee: { phase: 'pivot', backend: 'payments', status: 'CAPTURED' },
+    // A partial checkout captures the fee of the bikes that left, the rest of the authorization released.
+    captureFee: { phase: 'pivot', backend: 'payments', status: 'CAPTURED', moves: (i: { amountMinor?: number }) => i.amountMinor },
     lookupFee: { phase: 'probe', backend: 'payments' },
     reserveBike: { phase: 'forward', backend: 'storage', status: 'MOVED', answer: (_i, key) => ({ bikeId: `bike-${key.split(':')[1]?.split('@')[0]}`, bay: 1 }), refusals: ['KioskEmpty', 'BikeUnavailable'] },
     returnBike: { phase: 'undo', backend: 'storage', status: 'RETURNED' },
