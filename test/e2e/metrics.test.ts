@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import { freePort } from '../../src/dev/temporal-server';
 import { call, clearFaults, injectFault, waitForView } from '../support/http';
@@ -53,8 +54,15 @@ describe('metrics after a run of orders', () => {
     await clearFaults(stack.backendsUrl, 'payments');
     await clearFaults(stack.backendsUrl, 'shipping');
     await waitForView(stack.apiUrl, stuck.body.id, (v) => v.status === 'COMPENSATED');
+    // A workflow task that fails is counted, by workflow type and reason: WorkflowTaskFailing pages on it.
+    // Here a saga started around the API with no input, whose code cannot read it.
+    const broken = await stack.client.workflow.start('orderCheckout', { taskQueue: stack.config.taskQueue, workflowId: `metrics-broken-${Date.now()}`, args: [null] });
+    const failedTasks = /temporal_workflow_task_execution_failed_total\{[^}]*failure_reason="WorkflowError"[^}]*workflow_type="orderCheckout"[^}]*\} [1-9]/;
+    for (let i = 0; i < 100 && !failedTasks.test(await (await fetch(workerMetricsUrl)).text()); i += 1) await sleep(100);
+    await broken.terminate('the metrics test is done with it');
     const worker = await exported(workerMetricsUrl);
     const workerText = await (await fetch(workerMetricsUrl)).text();
+    assert.match(workerText, failedTasks);
     assert.match(workerText, /sagaway_sagas_ended_total\{[^}]*outcome="COMPLETED"[^}]*\} 3\b/);
     const missing = [...namedInDeploy()].filter((name) => !api.has(name) && !worker.has(name));
     assert.deepEqual(missing, [], `named in deploy/ but not exported; worker exports ${[...worker].filter((n) => n.startsWith('sagaway')).join(', ')}`);
