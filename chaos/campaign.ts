@@ -2,7 +2,9 @@ import { bikeInvariants, capturedInvariant, check, classInvariants, orderInvaria
 import { apiAnswers, pause, readView, startWithRetry, ticket, type Ticket } from './load';
 import { FaultLedger } from './faults';
 import { IN_PROGRESS_KIND, PLANNED_EVENTS, type CampaignSize, type FaultStep, type Probe } from './plan';
+import { Client, Connection } from '@temporalio/client';
 import type { LaunchedStack as Stack } from '../src/dev/stack';
+import { serverSideOf } from '../src/dev/workflow-diagnosis';
 import { CHAOS_KIOSK, CHAOS_SECTIONS, sagaMix } from './mix';
 import { runSensors } from './sensor';
 import { tripInvariants } from './trip-invariants';
@@ -118,7 +120,7 @@ export async function runCampaign(stack: Stack, redis: ChaosRedis, plan: FaultSt
   const unfired = [...Object.entries(ledger.fired), ...Object.entries(events)].filter(([, n]) => n === 0).map(([kind]) => `${kind}: never`);
   const invariants: Invariant[] = [
     operators,
-    ...outcomeInvariant(views, tickets.length),
+    ...outcomeInvariant(views, tickets.length, await serverSideOfUnsettled(stack, views)),
     ...(await orderInvariants(stack.backendsUrl, views)),
     ...(await capturedInvariant(stack.backendsUrl, views)),
     ...(await bikeInvariants(stack.backendsUrl, views)),
@@ -193,6 +195,22 @@ async function drain(stack: Stack, tickets: Ticket[], deadline: number): Promise
   } while (Date.now() < deadline && open().length > 0);
   for (const t of tickets) if (t.sagaId && !views.has(t.sagaId)) views.set(t.sagaId, { id: t.sagaId, type: t.kind, status: 'UNREADABLE' });
   return views;
+}
+
+/** What Temporal shows of each saga that neither ended nor waits for an operator: why it stands still. */
+async function serverSideOfUnsettled(stack: Stack, views: Map<string, Record<string, any>>): Promise<Map<string, string>> {
+  const unsettled = [...views.keys()].filter((id) => !isSettled(views.get(id)));
+  const found = new Map<string, string>();
+  if (unsettled.length === 0) return found;
+  const connection = await Connection.connect({ address: stack.temporalAddress, connectTimeout: 5_000 }).catch(() => null);
+  if (!connection) return new Map(unsettled.map((id) => [id, '; Temporal unreachable']));
+  try {
+    const client = new Client({ connection });
+    for (const id of unsettled.slice(0, 20)) found.set(id, await serverSideOf(client.workflow.getHandle(id)));
+  } finally {
+    await connection.close();
+  }
+  return found;
 }
 
 function isSettled(view: Record<string, any> | undefined): boolean {

@@ -73,11 +73,14 @@ export async function capturedInvariant(backendsUrl: string, views: Map<string, 
   return [check('captured implies completed or failed, never compensated', captured.length, wrong)];
 }
 
-/** Every saga ended, or is visibly stuck in compensation with the step named: none silently lost. */
-export function outcomeInvariant(views: Map<string, Rec>, started: number): Invariant[] {
+/**
+ * Every saga ended, or is visibly stuck in compensation with the step named: none silently lost. A lost one
+ * is reported with what Temporal shows of it (`serverSide`: its pending task, failed tasks, history's end).
+ */
+export function outcomeInvariant(views: Map<string, Rec>, started: number, serverSide: Map<string, string> = new Map()): Invariant[] {
   const lost: string[] = [];
   for (const [id, view] of views) {
-    if (!['COMPLETED', 'COMPENSATED'].includes(view.status) && !waitsForOperator(view)) lost.push(`${id} ${view.type}: ${view.status}${whereItWaits(view)}`);
+    if (!['COMPLETED', 'COMPENSATED'].includes(view.status) && !waitsForOperator(view)) lost.push(`${id} ${view.type}: ${view.status}${whereItWaits(view)}${serverSide.get(id) ?? ''}`);
   }
   return [
     check('every saga ended COMPLETED or COMPENSATED, or is visibly stuck', views.size, lost),

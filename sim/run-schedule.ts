@@ -15,6 +15,7 @@ import { check, type Violation } from './invariants';
 import { simTuning, type SagaSim } from './saga-sim';
 import type { Event, Schedule } from './schedule';
 import { World, type Sabotage } from './world';
+import { openTimers, protoMs, taskFailures } from '../src/dev/workflow-diagnosis';
 
 /** However busy the machine, a saga that has neither ended nor shown STUCK by then waits in silence. */
 export const HARD_CAP_MS = 60_000;
@@ -115,7 +116,7 @@ async function runOne<P>(harness: Harness, sim: SagaSim<P>, schedule: Schedule<P
       const { tail } = await openTimers(h).catch(() => ({ tail: 'unread' }));
       const local = [...world.localCalls].map(([step, n]) => `${step} x${n}`).join(', ');
       const failed = await taskFailures(h).catch(() => '');
-      const pendingTask = task ? `; a workflow task ${temporal.api.enums.v1.PendingWorkflowTaskState[task.state ?? 0]} at attempt ${task.attempt}, scheduled ${Date.now() - ms(task.scheduledTime)} ms ago` : '';
+      const pendingTask = task ? `; a workflow task ${temporal.api.enums.v1.PendingWorkflowTaskState[task.state ?? 0]} at attempt ${task.attempt}, scheduled ${Date.now() - protoMs(task.scheduledTime)} ms ago` : '';
       waiting = `past ${Math.round(elapsed / 1000)} s; local calls: ${local || 'none'}; history ends ${tail}${pendingTask}${failed}`;
       break;
     }
@@ -183,21 +184,6 @@ async function silentWait(h: WorkflowHandle, world: World): Promise<string | nul
 
 const stuckIn = (view: SagaView) => view.steps.some((s) => s.status === 'STUCK');
 
-const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(t?.seconds ?? 0) * 1_000 + Math.floor((t?.nanos ?? 0) / 1e6);
-
-/** The saga's timers started and neither fired nor cancelled, when each is due; and its history's last events. */
-async function openTimers(h: WorkflowHandle): Promise<{ timers: Array<{ id: string; firesAt: number }>; tail: string }> {
-  const events = (await h.fetchHistory()).events ?? [];
-  const open = new Map<string, number>();
-  for (const e of events) {
-    const started = e.timerStartedEventAttributes;
-    if (started) open.set(started.timerId ?? '', ms(e.eventTime) + ms(started.startToFireTimeout));
-    const id = e.timerFiredEventAttributes?.timerId ?? e.timerCanceledEventAttributes?.timerId;
-    if (id) open.delete(id);
-  }
-  const names = events.slice(-6).map((e) => (temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, ''));
-  return { timers: [...open].map(([id, firesAt]) => ({ id, firesAt })), tail: names.join(' > ') };
-}
 
 /** What the server shows of a saga that answered no query: its last query error, failed workflow tasks, its history's end. */
 async function whyUnanswered(h: WorkflowHandle): Promise<string> {
@@ -205,13 +191,6 @@ async function whyUnanswered(h: WorkflowHandle): Promise<string> {
   const events = (await h.fetchHistory()).events ?? [];
   const { tail } = await openTimers(h);
   return `query: ${queryError}; ${events.length} events${await taskFailures(h)}; history ends ${tail}`;
-}
-
-/** The saga's failed workflow tasks, and the last one's message (a determinism error, a bug in the workflow). */
-async function taskFailures(h: WorkflowHandle): Promise<string> {
-  const events = (await h.fetchHistory()).events ?? [];
-  const failures = events.flatMap((e) => (e.workflowTaskFailedEventAttributes ? [e.workflowTaskFailedEventAttributes.failure?.message ?? 'no message'] : []));
-  return failures.length ? `; ${failures.length} workflow tasks failed, the last: ${failures.at(-1)}` : '';
 }
 
 /**
