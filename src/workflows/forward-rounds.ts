@@ -119,6 +119,8 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
       const lookup: Lookup | null = plan.lookUp && !resent ? await plan.lookUp(tryNo) : null;
       if (lookup) lastLookup = lookup;
       if (lookup && plan.pivot && plan.refused?.(lookup)) {
+        // Settled by itself: an operator has nothing left to decide about it.
+        ctx.desk.close(step.name);
         const confirmed = refusal ? error : ApplicationFailure.nonRetryable(`the look-up shows the call refused (${lookup.status})`, FailureType.BackendRejected, { status: lookup.status });
         return { kind: 'refused', error: confirmed, attempts };
       }
@@ -130,7 +132,10 @@ export async function settleForward(plan: ForwardPlan, ctx: ForwardContext): Pro
         applied = `reconciled: ${lookup.status}`;
         continue;
       }
-      if (definite && plan.pivot && (lookup || plan.refusalDecides)) return { kind: 'refused', error, attempts };
+      if (definite && plan.pivot && (lookup || plan.refusalDecides)) {
+        ctx.desk.close(step.name);
+        return { kind: 'refused', error, attempts };
+      }
       Object.assign(step, { attempts, error: describeFailure(error, step.name).message });
       ctx.record.touch();
       // The round under the attempts bound that ended on a retryable failure ran all its attempts, however

@@ -181,6 +181,33 @@ describe('cross-border transfer, operator actions', () => {
     const action = written.find((e) => e.kind === 'operator-action')!;
     assert.deepEqual([action.actor, action.data.action, action.data.reason], [{ operator: 'carla' }, 'resolve', 'posted by hand, ticket OPS-7']);
   });
+
+  it('a payment STUCK without an answer, then found rejected by the network: no operator decision is taken about it any more', async () => {
+    let rejected = false;
+    const { activities, written } = mockTransfer({
+      submitPayment: async () => {
+        if (!rejected) throw new Error('no pacs.002 within the timeout');
+        throw networkRejection('AC04');
+      },
+      requestStatus: async () => (rejected ? { found: true, status: 'RJCT', report: null } : { found: false, status: null, report: null }),
+      // Keeps the transfer compensating, so that it still takes updates.
+      releaseHold: async () => {
+        throw businessRejection('HoldLocked', 'corebanking: the hold is locked');
+      },
+    });
+    const handle = await env.start(crossBorderTransfer, [input()], activities);
+    const step = async (name: string) => (await handle.query(sagaStateQuery)).steps.find((s) => s.name === name);
+    await waitFor('submitPayment STUCK', async () => (await step('submitPayment'))?.status === 'STUCK', 20_000);
+    rejected = true;
+    await waitFor('the hold\'s release STUCK', async () => (await step('holdFunds'))?.status === 'STUCK', 20_000);
+    assert.notEqual((await step('submitPayment'))?.status, 'STUCK');
+    await assert.rejects(
+      handle.executeUpdate(operatorActionUpdate, { args: [{ action: 'retry', step: 'submitPayment', operator: 'carla', reason: 'send it again' }] }),
+      (err: Error) => /submitPayment is \w+; only a STUCK undo/.test(String((err.cause as Error | undefined)?.message ?? err.message)),
+    );
+    assert.ok(!written.some((e) => e.kind === 'operator-action'), 'no operator action in the trail');
+    await handle.terminate('test done');
+  });
 });
 
 describe('cross-border transfer', { concurrency: true }, () => {
