@@ -39,7 +39,7 @@ export async function runCampaign(stack: Stack, redis: ChaosRedis, plan: FaultSt
   const tickets: Ticket[] = [];
   const sagaIds = () => tickets.flatMap((t) => (t.sagaId ? [t.sagaId] : []));
   const ctx = { stack, probes, ledger, redis, sagaIds, count: (kind: string) => void (events[kind] = (events[kind] ?? 0) + 1) };
-  const drops: Drops = { sent: 0, odd: [] };
+  const drops: Drops = { sent: 0, odd: [], missed: [] };
   const duplicates = { sent: 0 };
   const started = Date.now();
   const endBy = started + size.seconds * 1_000;
@@ -70,7 +70,9 @@ export async function runCampaign(stack: Stack, redis: ChaosRedis, plan: FaultSt
       await ledger.inject('slow pivot for a late cancel', 'payments', { op: 'capture', mode: 'latency', latencyMs: 3_000, sagaId: t.sagaId, count: 1 });
       await cancelDuringPivot(api, stack.apiKey, t, until, cancels);
     }
-    if (i % 20 === 8) await dropDuringAddDrop(api, stack.apiKey, t, until, drops);
+    // Registrations for the first section; the second of them too (i = 18), as a short campaign has only two
+    // others and a section of three seats may be full by the time the later one asks.
+    if (i % 20 === 8 || i === 18) await dropDuringAddDrop(api, stack.apiKey, t, until, drops);
   };
   const load = (async () => {
     const gapMs = (size.seconds * 1_000 * 0.75) / size.sagas;
@@ -117,7 +119,8 @@ export async function runCampaign(stack: Stack, redis: ChaosRedis, plan: FaultSt
   events['duplicate drop (cancel)'] = drops.sent;
   const cancelsSent = Object.values(cancels.byStatus).reduce((a, b) => a + b, 0);
   const requests = [...apiAnswers.byStatus.values()].reduce((a, b) => a + b, 0);
-  const unfired = [...Object.entries(ledger.fired), ...Object.entries(events)].filter(([, n]) => n === 0).map(([kind]) => `${kind}: never`);
+  const why: Record<string, string[]> = { 'duplicate drop (cancel)': drops.missed };
+  const unfired = [...Object.entries(ledger.fired), ...Object.entries(events)].filter(([, n]) => n === 0).map(([kind]) => `${kind}: never${why[kind]?.length ? ` (${why[kind].join('; ')})` : ''}`);
   const invariants: Invariant[] = [
     operators,
     ...outcomeInvariant(views, tickets.length, await serverSideOfUnsettled(stack, views)),

@@ -40,6 +40,8 @@ export async function cancelDuringPivot(api: () => string, apiKey: string, t: Ti
 /** Registrations dropped in their add/drop period: the answers to both copies of each drop. */
 export interface Drops {
   sent: number;
+  /** `sagaId: why` for each registration the campaign meant to drop and could not (the report names them). */
+  missed: string[];
   /** `sagaId: status,status` for a drop whose copies were not both accepted (2xx) or one refused as done (409). */
   odd: string[];
 }
@@ -50,9 +52,14 @@ export interface Drops {
  * COMPENSATED with no enrollment and no charge (the invariants judge that from the backends).
  */
 export async function dropDuringAddDrop(api: () => string, apiKey: string, t: Ticket, until: number, out: Drops): Promise<void> {
+  let last = 'no readable view';
   while (t.sagaId && Date.now() < until) {
     const view = await readView(api, apiKey, t.sagaId);
-    if (view && view.status !== 'RUNNING') return;
+    if (view) last = `${view.status} at ${[...(view.steps ?? [])].reverse().find((s: Record<string, any>) => s.status !== 'SUCCEEDED')?.name ?? view.steps?.at(-1)?.name ?? 'its start'}`;
+    if (view && view.status !== 'RUNNING') {
+      out.missed.push(`${t.sagaId}: ${last} before its charge`);
+      return;
+    }
     if (view?.steps?.some((s: Record<string, any>) => s.name === 'placeCharge' && s.status === 'SUCCEEDED')) {
       const answers = await Promise.all([1, 2].map(() => cancel(api, apiKey, t.sagaId!, 'dropping the class')));
       // No answer, or 503 with Retry-After (Temporal restarting) for both: neither was delivered; send both again.
@@ -72,6 +79,7 @@ export async function dropDuringAddDrop(api: () => string, apiKey: string, t: Ti
     }
     await pause(250);
   }
+  out.missed.push(`${t.sagaId ?? 'a registration with no saga'}: still ${last} when the drain time was up`);
 }
 
 /** How the saga ended, read until `until` (null if it had not ended by then). */
