@@ -5,6 +5,7 @@ import { IN_PROGRESS_KIND, PLANNED_EVENTS, type CampaignSize, type FaultStep, ty
 import { Client, Connection } from '@temporalio/client';
 import type { LaunchedStack as Stack } from '../src/dev/stack';
 import { serverSideOf } from '../src/dev/workflow-diagnosis';
+import { sagaIdFor } from '../src/api/idempotency';
 import { CHAOS_KIOSK, CHAOS_SECTIONS, sagaMix } from './mix';
 import { runSensors } from './sensor';
 import { tripInvariants } from './trip-invariants';
@@ -90,7 +91,8 @@ export async function runCampaign(stack: Stack, redis: ChaosRedis, plan: FaultSt
     for (let i = 0; i < size.transfers && Date.now() < endBy; i += 1) {
       const t = transferTicket(i);
       tickets.push(t);
-      starts.push(startWithRetry(api, stack.apiKey, t, endBy + size.drainSeconds * 1_000).then(() => injectTransferFaults(ledger, t)));
+      await injectTransferFaults(ledger, t, sagaIdFor(stack.clientId, t.key));
+      starts.push(startWithRetry(api, stack.apiKey, t, endBy + size.drainSeconds * 1_000));
       await pause(gapMs);
     }
   })();

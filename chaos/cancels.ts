@@ -71,10 +71,13 @@ export async function dropDuringAddDrop(api: () => string, apiKey: string, t: Ti
       const statuses = answers.map((r) => r!.status);
       // A 503 beside an answer is a copy not delivered (the client would send it again); the others decide.
       const delivered = statuses.filter((s, i) => !(s === 503 && answers[i]!.headers.get('retry-after')));
-      // Both refused is right only when the add/drop period closed first (on a busy machine it can close
-      // between the read above and the drop): the registration then stands, COMPLETED with its enrollment.
-      const bothRefused = delivered.every((s) => s === 409) && (await endedAs(api, apiKey, t.sagaId, until)) !== 'COMPLETED';
-      if (!delivered.every((s) => s < 300 || s === 409) || bothRefused) out.odd.push(`${t.sagaId}: ${statuses.join(',')}`);
+      // Both refused is right when the add/drop period closed first (on a busy machine it can close between
+      // the read above and the drop): the registration then stands, COMPLETED with its enrollment. Or when
+      // it was already being undone (a step after the charge failed): it ends COMPENSATED, as the drop asked.
+      const allRefused = delivered.every((s) => s === 409);
+      const ended = allRefused ? await endedAs(api, apiKey, t.sagaId, until) : null;
+      const bothRefused = allRefused && !['COMPLETED', 'COMPENSATED'].includes(ended ?? '');
+      if (!delivered.every((s) => s < 300 || s === 409) || bothRefused) out.odd.push(`${t.sagaId}: ${statuses.join(',')}${bothRefused ? ` and it ended ${ended ?? 'not at all'}` : ''}`);
       return;
     }
     await pause(250);

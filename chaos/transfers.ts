@@ -40,10 +40,11 @@ export function transferTicket(i: number): Ticket {
  * (a potential match makes its hold only once reviewed): the answer to a hold, to the pacs.008 or to a
  * posting lost after the backend applied it, a posting that answers 503 after the pivot, the network's
  * report lost (the pacs.028 must find the settlement), a hold release that fails during compensation.
+ * Injected before the transfer starts, under the saga id its Idempotency-Key will give it: a transfer
+ * rejected at once reached its hold release before a fault injected after its start.
  */
-export async function injectTransferFaults(ledger: FaultLedger, t: Ticket): Promise<void> {
-  if (!t.sagaId) return;
-  const once = (kind: string, service: string, fault: Record<string, unknown>) => ledger.inject(kind, service, { ...fault, count: 1, sagaId: t.sagaId });
+export async function injectTransferFaults(ledger: FaultLedger, t: Ticket, sagaId: string): Promise<void> {
+  const once = (kind: string, service: string, fault: Record<string, unknown>) => ledger.inject(kind, service, { ...fault, count: 1, sagaId });
   if (t.transfer === 'clean') {
     await once('lost pacs.008 answer', 'network', { op: 'submit', mode: 'drop' });
     await once('posting 5xx (after the pivot)', 'corebanking', { op: 'postTransfer', mode: 'error', status: 503 });

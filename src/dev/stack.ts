@@ -40,6 +40,8 @@ export interface LaunchedStack {
   apiUrl: string;
   backendsUrl: string;
   temporalAddress: string;
+  /** The client the API knows `apiKey` by (the saga ids it derives from Idempotency-Keys start with it). */
+  clientId: string;
   apiKey: string;
   taskQueue: string;
   dataDir: string;
@@ -126,6 +128,7 @@ async function launchOnce(options: LaunchOptions): Promise<LaunchedStack> {
     apiUrl: `http://127.0.0.1:${ports.api}`,
     backendsUrl: `http://127.0.0.1:${ports.backends}`,
     temporalAddress,
+    clientId: options.label,
     apiKey,
     taskQueue: env.SAGAWAY_TASK_QUEUE!,
     dataDir,
