@@ -50,7 +50,9 @@ async function main(): Promise<number> {
         continue;
       }
       console.log(`\n${sim.name}: ${values.runs} schedules, seed ${seed}`);
-      const x = await explore(harness, sim, { runs: Number(values.runs), seed, concurrency: Number(values.concurrency), sabotage: sabotageOf(values.sabotage), onProgress: (n) => n % 1000 === 0 && console.log(`  ${n} done`) });
+      const began = Date.now();
+      const onProgress = (n: number) => n % 1000 === 0 && console.log(`  ${n} done, ${((Date.now() - began) / 1000).toFixed(0)} s`);
+      const x = await explore(harness, sim, { runs: Number(values.runs), seed, concurrency: Number(values.concurrency), sabotage: sabotageOf(values.sabotage), onProgress });
       console.log(`${sim.name}: ${x.runs} schedules in ${(x.ms / 1000).toFixed(1)} s, ${(x.runs / (x.ms / 1000)).toFixed(1)} schedules/s\n${x.coverage.table()}`);
       if (x.missing.length > 0) {
         failed = true;
