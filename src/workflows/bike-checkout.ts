@@ -63,10 +63,13 @@ export async function bikeCheckout(input: BikeCheckoutInput): Promise<SagaView<B
     bikeSensedUpdate,
     ({ bikeId }) => {
       sensed.add(bikeId);
-      const bike = bikes.find((b) => b.bikeId === bikeId)!;
-      bike.status = 'IN_BAY';
+      // The validator saw the bike on its way; on replay it does not run, and the update can be handed over
+      // before the answer that listed the bike (a sensor that came while a local step ran): the bike then
+      // takes its status when it is listed (dispenseBike). Throwing here failed every replay of the saga.
+      const bike = bikes.find((b) => b.bikeId === bikeId);
+      if (bike) bike.status = 'IN_BAY';
       show();
-      return { bikeId, bay: bike.bay, status: bike.status };
+      return { bikeId, bay: bike?.bay ?? 0, status: 'IN_BAY' };
     },
     {
       validator: ({ bikeId }) => {
@@ -150,7 +153,7 @@ async function dispenseBike(saga: BikeSaga, input: BikeCheckoutInput, verificati
     summary: `Bring bike ${n} of ${input.bikes} from storage`,
     onCompensated: () => markReturned(t, n),
   });
-  const bike: BikeView = { bikeId: reserved.bikeId, bay: reserved.bay, status: 'ON_ITS_WAY' };
+  const bike: BikeView = { bikeId: reserved.bikeId, bay: reserved.bay, status: t.sensed.has(reserved.bikeId) ? 'IN_BAY' : 'ON_ITS_WAY' };
   t.bikes.push(bike);
   t.show();
   await saga.step('notifyRider', { kioskId, message: `Your bike ${bike.bikeId} is on its way to bay ${bike.bay}` }, { unit: n });
