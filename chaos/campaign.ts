@@ -1,7 +1,7 @@
 import { bikeInvariants, capturedInvariant, check, classInvariants, orderInvariants, outcomeInvariant, waitsForOperator, type Invariant } from './invariants';
 import { apiAnswers, pause, readView, startWithRetry, ticket, type Ticket } from './load';
 import { FaultLedger } from './faults';
-import { IN_PROGRESS_KIND, PLANNED_EVENTS, type CampaignSize, type FaultStep, type Probe } from './plan';
+import { IN_PROGRESS_KIND, PLANNED_EVENTS, type CampaignSize, type FaultContext, type FaultStep, type Probe } from './plan';
 import { Client, Connection } from '@temporalio/client';
 import type { LaunchedStack as Stack } from '../src/dev/stack';
 import { serverSideOf } from '../src/dev/workflow-diagnosis';
@@ -39,13 +39,25 @@ export async function runCampaign(stack: Stack, redis: ChaosRedis, plan: FaultSt
   const ledger = new FaultLedger(() => stack.backendsUrl);
   const tickets: Ticket[] = [];
   const sagaIds = () => tickets.flatMap((t) => (t.sagaId ? [t.sagaId] : []));
-  const ctx = { stack, probes, ledger, redis, sagaIds, count: (kind: string) => void (events[kind] = (events[kind] ?? 0) + 1) };
   const drops: Drops = { sent: 0, odd: [], missed: [] };
   const duplicates = { sent: 0 };
   const started = Date.now();
   const endBy = started + size.seconds * 1_000;
   const starts: Promise<void>[] = [];
   const cancels = newPivotCancels();
+  const ctx: FaultContext = {
+    stack,
+    probes,
+    ledger,
+    redis,
+    sagaIds,
+    sagaIdOf: (t) => sagaIdFor(stack.clientId, t.key),
+    launch: (t) => {
+      tickets.push(t);
+      starts.push(startWithRetry(api, stack.apiKey, t, endBy + size.drainSeconds * 1_000));
+    },
+    count: (kind: string) => void (events[kind] = (events[kind] ?? 0) + 1),
+  };
   const api = () => stack.apiUrl;
   await prepareDemoData(stack, size);
   let settled = false;

@@ -1,6 +1,7 @@
 import type { LaunchedStack as Stack } from '../src/dev/stack';
 import type { FaultLedger } from './faults';
-import { apiFetch, pause } from './load';
+import { apiFetch, pause, ticket, type Ticket } from './load';
+import { sagaMix } from './mix';
 import type { ChaosRedis } from './redis';
 import { redisAwayAndBack } from './redis-outage';
 import { untilInProgressSeen } from './worker-logs';
@@ -30,6 +31,10 @@ export interface FaultContext {
   redis: ChaosRedis;
   /** The sagas started so far. */
   sagaIds(): string[];
+  /** The saga id a ticket's Idempotency-Key gives it, known before it starts (to aim a fault at it). */
+  sagaIdOf(t: Ticket): string;
+  /** Starts a saga of the step's own, judged with the load's. */
+  launch(t: Ticket): void;
   /** Counts an event the campaign caused itself (a SIGKILL, a duplicate delivery). */
   count(kind: string): void;
 }
@@ -102,16 +107,23 @@ async function answersInBetween(ledger: FaultLedger): Promise<void> {
 }
 
 /**
- * Two authorizations that run 25 s whatever the caller does: the activity's attempt times out at 10 s and
- * its retries meet the call in flight. Injected once the restarted worker had time to come back (a worker
- * killed while the call runs brings its retry too late to meet it), and the campaign's next fault waits
- * (bounded) until a worker was answered 409, so a backends restart does not wipe the call first.
+ * An authorization that runs 25 s whatever the caller does: the activity's attempt times out at 10 s and
+ * its retries meet the call in flight. Aimed at a bike checkout the step starts itself: a bike has no
+ * deadline (an order's, 20 s here, could end the step before its first retry) and asks for its fee at
+ * once. Injected once the restarted worker had time to come back (a worker killed while the call runs
+ * brings its retry too late to meet it), and the campaign's next fault waits (bounded) until a worker was
+ * answered 409, so a backends restart does not wipe the call first.
  */
 async function slowPastTheTimeout(ctx: FaultContext): Promise<void> {
-  await ctx.ledger.inject('slow past the activity timeout (retries answered in progress)', 'payments', { op: 'authorize', mode: 'slow', latencyMs: 25_000, count: 2 });
+  const t = sagaMix(SLOW_AUTHORIZATION_SLOT, ticket);
+  await ctx.ledger.inject('slow past the activity timeout (retries answered in progress)', 'payments', { op: 'authorize', mode: 'slow', latencyMs: 25_000, count: 1, sagaId: ctx.sagaIdOf(t) });
+  ctx.launch(t);
   const logs = [ctx.stack.parts.worker!.logFile, ctx.stack.parts['worker-2']!.logFile];
-  if ((await untilInProgressSeen(logs, 60_000)) === 0) process.stdout.write('chaos: no 409 "in progress" within 60 s of the slow authorizations\n');
+  if ((await untilInProgressSeen(logs, 60_000)) === 0) process.stdout.write('chaos: no 409 "in progress" within 60 s of the slow authorization\n');
 }
+
+/** A visitor's bike checkout whose bike the sensor sees (chaos/mix.ts slot 6), far past the mix's numbers. */
+const SLOW_AUTHORIZATION_SLOT = 100_006;
 
 /**
  * The campaign: what breaks and when. Every step is bounded; the last one clears the injected faults.
