@@ -38,7 +38,23 @@ export interface AttentionItem {
   attempts: number | null;
   createdAt: string;
   updatedAt: string | null;
+  /**
+   * The saga's workflow task failing over and over (a determinism error after a deploy, a bug in the
+   * workflow code): the saga cannot go on by itself, whatever its steps show, and no step action moves it;
+   * docs/operating.md says what to do. Null when its task is not failing.
+   */
+  workflowTask: WorkflowTaskTrouble | null;
 }
+
+export interface WorkflowTaskTrouble {
+  /** The attempt the server is at with the saga's pending workflow task. */
+  attempts: number;
+  /** Why the last one failed, as the worker reported it (or that it timed out). */
+  error: string;
+}
+
+/** How many of a saga's last history events are read to find why its workflow task failed. */
+const TAIL_EVENTS = 20;
 
 const VIEW_READS_AT_ONCE = 8;
 
@@ -51,6 +67,8 @@ export class OpsGateway {
   constructor(
     private readonly client: Client,
     private readonly sagas: SagaGateway,
+    /** A workflow task past this many attempts makes its saga need an operator (SAGAWAY_STUCK_AFTER_ATTEMPTS). */
+    private readonly stuckAfterAttempts = 5,
   ) {}
 
   async act(sagaId: string, action: OperatorAction): Promise<CommandOutcome> {
@@ -66,7 +84,8 @@ export class OpsGateway {
 
   /**
    * Sagas of every client that match the filter, newest first. With `stuck`, only those that need an
-   * operator: a STUCK undo or a STUCK step after the pivot (waiting for a decision), or ended FAILED.
+   * operator: a STUCK undo or a STUCK step after the pivot (waiting for a decision), a workflow task that
+   * keeps failing, or ended FAILED.
    * It reads the views of the newest `pageSize` sagas that are running, compensating or failed, so a
    * business-key filter is how to find an older one among many running sagas.
    */
@@ -90,7 +109,7 @@ export class OpsGateway {
   /** Sagas with a STUCK undo right now (for the stuck gauge); counts the first 100 compensating ones. */
   async countStuck(): Promise<number> {
     const items = await this.attention({ stuck: true, keys: {}, pageSize: 100 });
-    return items.filter((item) => item.stepStatus === 'STUCK').length;
+    return items.filter((item) => item.stepStatus === 'STUCK' || item.workflowTask !== null).length;
   }
 
   private async itemOf(execution: ListedExecution): Promise<AttentionItem | null> {
@@ -98,9 +117,10 @@ export class OpsGateway {
     const id = execution.execution?.workflowId ?? '';
     const client = keyword(fields[SearchAttribute.client]);
     if (!client) return null;
-    if (execution.status === temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) this.sagas.listedRunning(id, client);
+    const running = execution.status === temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+    if (running) this.sagas.listedRunning(id, client);
     // Not the last view seen of a busy worker: a step that went STUCK since must show in the list.
-    const view = await this.sagas.view(id, client, OPERATOR_READ_WAIT_MS);
+    const [view, workflowTask] = await Promise.all([this.sagas.view(id, client, OPERATOR_READ_WAIT_MS), running ? this.workflowTaskTrouble(execution) : null]);
     if (!view) return null;
     const step = attentionStep(view.steps);
     const businessKeys: AttentionItem['keys'] = {};
@@ -120,7 +140,28 @@ export class OpsGateway {
       attempts: step ? (step.compensation?.attempts ?? step.attempts) : null,
       createdAt: timestamp(execution.startTime) ?? view.createdAt,
       updatedAt: view.updatedAt,
+      workflowTask,
     };
+  }
+
+  /**
+   * A running saga's workflow task past the attempts bound, and why its last attempt failed (the history's
+   * last WorkflowTaskFailed or timed-out task). A saga that answers no query shows only its last published
+   * view, so this asks the server, which knows. Null when the task is not failing or cannot be read.
+   */
+  private async workflowTaskTrouble(execution: ListedExecution): Promise<WorkflowTaskTrouble | null> {
+    const { namespace } = this.client.options;
+    const at = { workflowId: execution.execution?.workflowId ?? '', runId: execution.execution?.runId ?? '' };
+    try {
+      const described = await this.client.workflowService.describeWorkflowExecution({ namespace, execution: at });
+      const attempts = described.pendingWorkflowTask?.attempt ?? 0;
+      if (attempts <= this.stuckAfterAttempts) return null;
+      const tail = await this.client.workflowService.getWorkflowExecutionHistoryReverse({ namespace, execution: at, maximumPageSize: TAIL_EVENTS });
+      return { attempts, error: lastTaskFailure(tail.history?.events ?? []) };
+    } catch {
+      // The listing still answers; this saga's task is judged on the next read.
+      return null;
+    }
   }
 
   /** A saga's owner: known to the gateway once any read or listing saw it (it never changes), else described. */
@@ -158,5 +199,17 @@ function attentionStep(steps: StepView[]): StepView | undefined {
 }
 
 function needsOperator(item: AttentionItem): boolean {
-  return item.stepStatus === 'STUCK' || item.status === 'FAILED';
+  return item.stepStatus === 'STUCK' || item.status === 'FAILED' || item.workflowTask !== null;
+}
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** Why the last workflow task failed, from the history's last events, newest first. */
+function lastTaskFailure(newestFirst: HistoryEvent[]): string {
+  for (const event of newestFirst) {
+    const failed = event.workflowTaskFailedEventAttributes;
+    if (failed) return failed.failure?.message ?? `failed (${temporal.api.enums.v1.WorkflowTaskFailedCause[failed.cause ?? 0]})`;
+    if (event.workflowTaskTimedOutEventAttributes) return 'the workflow task timed out: no worker completed it in time';
+  }
+  return 'failing; its cause is further back in the history';
 }

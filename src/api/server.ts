@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const app = await buildApp({
     gateway,
     metrics: metrics.port === null ? { kind: 'public', key: metrics.key } : { kind: 'separate' },
-    ops: new OpsGateway(client, gateway),
+    ops: new OpsGateway(client, gateway, config.sagas.stuckAfterAttempts),
     events: { ...observability.events, redis: deps.shared?.redis ?? null },
     transfers: { gateway: new TransferGateway(client, gateway, deps.sagas.tuning), networkSecret: transferSettingsFrom().networkSecret },
     tracing: tracing !== null,

@@ -3,7 +3,8 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { Messages } from '../../src/domain/messages';
 import { backendRecords, call, clearFaults, injectFault, waitForView } from '../support/http';
 import { orderBody } from '../support/orders';
-import { OPERATOR_KEY, startStack, type Stack, stuckUndoLog, afterPivotLog } from '../support/stack';
+import { keys } from '../../src/api/visibility';
+import { CLIENT_ID, OPERATOR_KEY, startStack, type Stack, stuckUndoLog, afterPivotLog } from '../support/stack';
 import { startReceiver } from '../support/webhook';
 
 let stack: Stack;
@@ -51,8 +52,8 @@ async function resolved(id: string): Promise<void> {
   await waitForView(stack.apiUrl, id, (v) => v.status === 'COMPENSATED', 20_000);
 }
 
-async function listed(query: string, until: (items: any[]) => boolean): Promise<any[]> {
-  const deadline = Date.now() + 15_000;
+async function listed(query: string, until: (items: any[]) => boolean, timeoutMs = 15_000): Promise<any[]> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const answer = await ops('GET', `/v1/ops/sagas?${query}`);
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
@@ -101,6 +102,37 @@ describe('GET /v1/ops/sagas?stuck=true', () => {
     if (workflowsTakeActions) {
       await resolved(id);
       assert.equal((await listed('stuck=true&customer=c-stuck-1', (all) => all.length === 0)).length, 0, 'gone once resolved');
+    }
+  });
+});
+
+describe('GET /v1/ops/sagas?stuck=true: a workflow task that keeps failing', () => {
+  it('lists the saga with the attempts of its task and why it fails, though no step of its view is STUCK', async () => {
+    // As the API starts a saga (its search attributes), with an input its code cannot read: every workflow
+    // task fails, as after a deploy that breaks determinism. Its view never shows it.
+    const id = `ops-task-failing-${Date.now()}`;
+    const handle = await stack.client.workflow.start('orderCheckout', {
+      taskQueue: stack.config.taskQueue,
+      workflowId: id,
+      args: [null],
+      typedSearchAttributes: [
+        { key: keys.type, value: 'order' },
+        { key: keys.status, value: 'RUNNING' },
+        { key: keys.client, value: CLIENT_ID },
+      ],
+    });
+    try {
+      // Past the attempts bound (2 here): the SDK reports the first failure, later attempts time out.
+      const items = await listed('stuck=true', (all) => all.some((i) => i.id === id), 90_000);
+      const item = items.find((i) => i.id === id);
+      assert.ok(item, 'the saga whose task fails is listed');
+      assert.equal(item.status, 'RUNNING');
+      assert.ok(item.workflowTask.attempts > 2, JSON.stringify(item.workflowTask));
+      assert.match(item.workflowTask.error, /null|undefined/, 'says why the task fails');
+      const healthy = await listed('', (all) => all.length > 0);
+      assert.ok(healthy.filter((i) => i.id !== id).every((i) => i.workflowTask === null), 'no other saga is said to fail');
+    } finally {
+      await handle.terminate('the test is done with it');
     }
   });
 });

@@ -42,8 +42,14 @@ async function loadList() {
   const items = answer.body?.items ?? [];
   $('sagas').replaceChildren(...items.map((item) => el('tr', { 'data-saga-id': item.id, class: item.id === current?.id ? 'chosen' : null, onclick: () => openSaga(item.id) },
     el('td', {}, item.id), el('td', {}, item.type), el('td', {}, item.status), el('td', {}, item.client),
-    el('td', {}, item.step ? `${item.step} (${item.stepStatus})` : '–'))));
+    el('td', {}, attentionText(item)))));
   $('list-note').textContent = `${items.length} saga${items.length === 1 ? '' : 's'}`;
+}
+
+/** What needs a person: a saga whose workflow task keeps failing first (no step action moves it), else its step. */
+function attentionText(item) {
+  if (item.workflowTask) return `workflow task failing (attempt ${item.workflowTask.attempts}): ${item.workflowTask.error.slice(0, 300)}`;
+  return item.step ? `${item.step} (${item.stepStatus})` : '–';
 }
 
 /** Steps that ran side by side (one started before the one before it finished) form one parallel group. */
