@@ -4,7 +4,7 @@ import { apiFetch, pause, ticket, type Ticket } from './load';
 import { sagaMix } from './mix';
 import type { ChaosRedis } from './redis';
 import { redisAwayAndBack } from './redis-outage';
-import { untilInProgressSeen } from './worker-logs';
+import { inProgressAnswers, untilInProgressSeen } from './worker-logs';
 
 export interface CampaignSize {
   /** Sagas of the mixed load (chaos/mix.ts), and cross-border transfers beside them (chaos/transfers.ts). */
@@ -117,9 +117,10 @@ async function answersInBetween(ledger: FaultLedger): Promise<void> {
 async function slowPastTheTimeout(ctx: FaultContext): Promise<void> {
   const t = sagaMix(SLOW_AUTHORIZATION_SLOT, ticket);
   await ctx.ledger.inject('slow past the activity timeout (retries answered in progress)', 'payments', { op: 'authorize', mode: 'slow', latencyMs: 25_000, count: 1, sagaId: ctx.sagaIdOf(t) });
-  ctx.launch(t);
   const logs = [ctx.stack.parts.worker!.logFile, ctx.stack.parts['worker-2']!.logFile];
-  if ((await untilInProgressSeen(logs, 60_000)) === 0) process.stdout.write('chaos: no 409 "in progress" within 60 s of the slow authorization\n');
+  const before = inProgressAnswers(logs);
+  ctx.launch(t);
+  if ((await untilInProgressSeen(logs, 60_000, before)) === 0) process.stdout.write('chaos: no 409 "in progress" within 60 s of the slow authorization\n');
 }
 
 /** A visitor's bike checkout whose bike the sensor sees (chaos/mix.ts slot 6), far past the mix's numbers. */

@@ -16,11 +16,11 @@ export function inProgressAnswers(workerLogs: string[]): number {
   return seen;
 }
 
-/** Waits (bounded) until the workers logged a 409 "in progress"; returns how many they had. */
-export async function untilInProgressSeen(workerLogs: string[], timeoutMs: number): Promise<number> {
+/** Waits (bounded) until the workers logged a 409 "in progress" beyond the `before` they had; returns how many new ones. */
+export async function untilInProgressSeen(workerLogs: string[], timeoutMs: number, before = 0): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const seen = inProgressAnswers(workerLogs);
+    const seen = inProgressAnswers(workerLogs) - before;
     if (seen > 0 || Date.now() >= deadline) return seen;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }

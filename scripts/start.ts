@@ -38,6 +38,8 @@ async function main(): Promise<void> {
   const [host, port] = address.split(':');
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
+  // A closed terminal: the parts are stopped as on Ctrl-C.
+  process.on('SIGHUP', () => void stopAll(0));
   for (const part of PARTS) run(part);
   await waitForPort(config.api.host, config.api.port, 120_000);
   const usingDevKey = !process.env.SAGAWAY_API_KEYS;

@@ -31,6 +31,8 @@ async function main(): Promise<void> {
   if (process.env.SAGAWAY_CLUSTER_PG_PORT) ports.postgres = Number(process.env.SAGAWAY_CLUSTER_PG_PORT);
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
+  // A closed terminal: the parts are stopped as on Ctrl-C.
+  process.on('SIGHUP', () => void stopAll(0));
   const dataDir = join(config.dataDir, 'cluster');
   process.stdout.write(`sagaway: starting a Temporal cluster on PostgreSQL in ${dataDir}\n`);
   cluster = await startCluster({

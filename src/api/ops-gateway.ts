@@ -120,7 +120,9 @@ export class OpsGateway {
     const running = execution.status === temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
     if (running) this.sagas.listedRunning(id, client);
     // Not the last view seen of a busy worker: a step that went STUCK since must show in the list.
-    const [view, workflowTask] = await Promise.all([this.sagas.view(id, client, OPERATOR_READ_WAIT_MS), running ? this.workflowTaskTrouble(execution) : null]);
+    const workflowTask = running ? await this.workflowTaskTrouble(execution) : null;
+    // A saga whose task fails answers no query: its last published view, without waiting for one.
+    const view = await this.sagas.view(id, client, workflowTask ? 0 : OPERATOR_READ_WAIT_MS);
     if (!view) return null;
     const step = attentionStep(view.steps);
     const businessKeys: AttentionItem['keys'] = {};
@@ -152,15 +154,21 @@ export class OpsGateway {
   private async workflowTaskTrouble(execution: ListedExecution): Promise<WorkflowTaskTrouble | null> {
     const { namespace } = this.client.options;
     const at = { workflowId: execution.execution?.workflowId ?? '', runId: execution.execution?.runId ?? '' };
+    let attempts: number;
     try {
       const described = await this.client.workflowService.describeWorkflowExecution({ namespace, execution: at });
-      const attempts = described.pendingWorkflowTask?.attempt ?? 0;
-      if (attempts <= this.stuckAfterAttempts) return null;
-      const tail = await this.client.workflowService.getWorkflowExecutionHistoryReverse({ namespace, execution: at, maximumPageSize: TAIL_EVENTS });
-      return { attempts, error: lastTaskFailure(tail.history?.events ?? []) };
+      attempts = described.pendingWorkflowTask?.attempt ?? 0;
     } catch {
       // The listing still answers; this saga's task is judged on the next read.
       return null;
+    }
+    if (attempts <= this.stuckAfterAttempts) return null;
+    try {
+      const tail = await this.client.workflowService.getWorkflowExecutionHistoryReverse({ namespace, execution: at, maximumPageSize: TAIL_EVENTS });
+      return { attempts, error: capped(lastTaskFailure(tail.history?.events ?? [])) };
+    } catch (err) {
+      // Known to be failing: listed all the same.
+      return { attempts, error: capped(`its cause could not be read: ${(err as Error).message}`) };
     }
   }
 
@@ -204,11 +212,15 @@ function needsOperator(item: AttentionItem): boolean {
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
+/** A determinism error can run to kilobytes, on each of a hundred items: its start names it. */
+const ERROR_CHARS = 1_000;
+const capped = (text: string) => (text.length > ERROR_CHARS ? `${text.slice(0, ERROR_CHARS)}…` : text);
+
 /** Why the last workflow task failed, from the history's last events, newest first. */
 function lastTaskFailure(newestFirst: HistoryEvent[]): string {
   for (const event of newestFirst) {
     const failed = event.workflowTaskFailedEventAttributes;
-    if (failed) return failed.failure?.message ?? `failed (${temporal.api.enums.v1.WorkflowTaskFailedCause[failed.cause ?? 0]})`;
+    if (failed) return failed.failure?.message || `failed (${temporal.api.enums.v1.WorkflowTaskFailedCause[failed.cause ?? 0]})`;
     if (event.workflowTaskTimedOutEventAttributes) return 'the workflow task timed out: no worker completed it in time';
   }
   return 'failing; its cause is further back in the history';

@@ -45,7 +45,13 @@ export async function startDevServer(options: DevServerOptions, readyTimeoutMs =
   const address = `${options.ip ?? '127.0.0.1'}:${options.port}`;
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`temporal dev server exited with ${code}`))));
   exited.catch(() => undefined);
-  await Promise.race([waitForPort(options.ip ?? '127.0.0.1', options.port, readyTimeoutMs), exited]);
+  try {
+    await Promise.race([waitForPort(options.ip ?? '127.0.0.1', options.port, readyTimeoutMs), exited]);
+  } catch (err) {
+    // Not ready in time: not left running behind the error.
+    child.kill('SIGKILL');
+    throw err;
+  }
   return {
     address,
     child,

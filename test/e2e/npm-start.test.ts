@@ -65,19 +65,39 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
+/** Free ports and the environment `npm start` takes them from, its data in `folder`. */
+async function setting(folder: string) {
+  const ports = { temporal: await freePort(), ui: await freePort(), backends: await freePort(), api: await freePort() };
+  const env = {
+    TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
+    TEMPORAL_CLI: await resolveTemporalCli(),
+    SAGAWAY_TEMPORAL_UI_PORT: String(ports.ui),
+    SAGAWAY_BACKENDS_PORT: String(ports.backends),
+    SAGAWAY_API_PORT: String(ports.api),
+    SAGAWAY_DATA_DIR: folder,
+    SAGAWAY_WORKFLOW_BUNDLE: await workflowBundleFile(),
+    SAGAWAY_LOG_LEVEL: 'warn',
+  };
+  return { ports, env };
+}
+
 describe('npm start', () => {
+  it('Ctrl-C while it starts: everything it started stops, Temporal included', async () => {
+    const { ports, env } = await setting(join(dataDir, 'early'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { env: { ...process.env, ...env }, detached: true, stdio: 'ignore' });
+    running.push(child);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // Once Temporal listens, before the rest is up.
+    await waitFor('Temporal to listen', () => listening(ports.temporal), 120_000);
+    killGroup(child.pid!, 'SIGINT');
+    assert.equal(await exited, 0);
+    for (const [part, port] of Object.entries(ports)) {
+      await waitFor(`${part} to stop after Ctrl-C during the start`, async () => !(await listening(port)), 10_000);
+    }
+  });
+
   it('Ctrl-C during a step: the worker finishes the call and reports it before Temporal stops; killed outright, it leaves no part behind', async () => {
-    const ports = { temporal: await freePort(), ui: await freePort(), backends: await freePort(), api: await freePort() };
-    const env = {
-      TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
-      TEMPORAL_CLI: await resolveTemporalCli(),
-      SAGAWAY_TEMPORAL_UI_PORT: String(ports.ui),
-      SAGAWAY_BACKENDS_PORT: String(ports.backends),
-      SAGAWAY_API_PORT: String(ports.api),
-      SAGAWAY_DATA_DIR: dataDir,
-      SAGAWAY_WORKFLOW_BUNDLE: await workflowBundleFile(),
-      SAGAWAY_LOG_LEVEL: 'warn',
-    };
+    const { ports, env } = await setting(dataDir);
     const api = `http://127.0.0.1:${ports.api}`;
     const backends = `http://127.0.0.1:${ports.backends}`;
     const first = await npmStart(env);
