@@ -41,7 +41,8 @@ export interface AttentionItem {
   /**
    * The saga's workflow task failing over and over (a determinism error after a deploy, a bug in the
    * workflow code): the saga cannot go on by itself, whatever its steps show, and no step action moves it;
-   * docs/operating.md says what to do. Null when its task is not failing.
+   * docs/operating.md says what to do. Null when its task is not failing, or not asked about: only a
+   * `stuck=true` listing asks the server (a call for each running saga it reads).
    */
   workflowTask: WorkflowTaskTrouble | null;
 }
@@ -100,7 +101,7 @@ export class OpsGateway {
     const found = (res.executions ?? []).slice(0, filter.pageSize);
     const items: AttentionItem[] = [];
     for (let i = 0; i < found.length; i += VIEW_READS_AT_ONCE) {
-      const batch = await Promise.all(found.slice(i, i + VIEW_READS_AT_ONCE).map((execution) => this.itemOf(execution)));
+      const batch = await Promise.all(found.slice(i, i + VIEW_READS_AT_ONCE).map((execution) => this.itemOf(execution, filter.stuck)));
       items.push(...batch.filter((item): item is AttentionItem => item !== null && (!filter.stuck || needsOperator(item))));
     }
     return items;
@@ -112,7 +113,8 @@ export class OpsGateway {
     return items.filter((item) => item.stepStatus === 'STUCK' || item.workflowTask !== null).length;
   }
 
-  private async itemOf(execution: ListedExecution): Promise<AttentionItem | null> {
+  /** `askServer`: whether to ask the server about a running saga's workflow task (one call each; stuck=true only). */
+  private async itemOf(execution: ListedExecution, askServer: boolean): Promise<AttentionItem | null> {
     const fields = execution.searchAttributes?.indexedFields ?? {};
     const id = execution.execution?.workflowId ?? '';
     const client = keyword(fields[SearchAttribute.client]);
@@ -120,7 +122,7 @@ export class OpsGateway {
     const running = execution.status === temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
     if (running) this.sagas.listedRunning(id, client);
     // Not the last view seen of a busy worker: a step that went STUCK since must show in the list.
-    const workflowTask = running ? await this.workflowTaskTrouble(execution) : null;
+    const workflowTask = running && askServer ? await this.workflowTaskTrouble(execution) : null;
     // A saga whose task fails answers no query: its last published view, without waiting for one.
     const view = await this.sagas.view(id, client, workflowTask ? 0 : OPERATOR_READ_WAIT_MS);
     if (!view) return null;
