@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
+import { stopChild } from './temporal-server';
 
 const PARENT_WATCH = pathToFileURL(join(__dirname, 'parent-watch.cjs')).href;
 /** How long a part has to stop after SIGTERM: past the worker's own grace (10 s) and its closing. */
@@ -53,7 +54,8 @@ export class Supervisor {
       process.exit(code);
     }
     this.stopping = true;
-    for (const kind of newestKindsFirst(this.children)) await Promise.all(kind.map((child) => stopPart(child)));
+    // SIGTERM to the part alone (it stops what it runs itself); past the grace its whole group is killed.
+    for (const kind of newestKindsFirst(this.children)) await Promise.all(kind.map((child) => stopChild(child, STOP_GRACE_MS, () => killGroup(child, 'SIGKILL'))));
     await this.afterChildren();
     process.exit(code);
   }
@@ -66,19 +68,7 @@ function newestKindsFirst(children: Array<{ child: ChildProcess; entry: string }
   return [...kinds.values()].reverse();
 }
 
-/** SIGTERM to the part alone (it stops what it runs itself), its whole group killed past the grace. */
-function stopPart(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), STOP_GRACE_MS);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
+/** Signals the part's whole process group (what it ran or forked too); nothing if it is gone. */
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
   try {

@@ -59,10 +59,10 @@ export async function startDevServer(options: DevServerOptions, readyTimeoutMs =
   };
 }
 
-export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+export function stopChild(child: ChildProcess, graceMs = 10_000, kill: () => void = () => child.kill('SIGKILL')): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    const timer = setTimeout(kill, graceMs);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve();
