@@ -30,13 +30,13 @@ export interface Violation {
 const ENDED = new Set(['COMPLETED', 'COMPENSATED', 'FAILED']);
 
 /** What the world recorded, against what the saga ended with (or shows, if it has not ended). */
-export function check<P>(sim: SagaSim<P>, params: P, world: World, view: SagaView, waiting: string | null): Violation[] {
+export function check<P>(sim: SagaSim<P>, params: P, world: World, view: SagaView, waiting: string | null, listedForOperators = false): Violation[] {
   const out: Violation[] = [];
   const v = (invariant: Invariant, detail: string) => out.push({ invariant, detail });
   const ended = ENDED.has(view.status);
   const stuck = view.steps.some((s) => s.status === 'STUCK');
 
-  if (!ended && !stuck) v(Invariants.silentWait, `${view.status} and nothing STUCK (${waiting ?? 'no end in sight'}): ${stepsOf(view)}`);
+  if (!ended && !stuck && !listedForOperators) v(Invariants.silentWait, `${view.status} and nothing STUCK (${waiting ?? 'no end in sight'}): ${stepsOf(view)}`);
   if (ended && view.status !== 'COMPLETED') {
     const left = world.live((step) => undoable(sim, step)).filter((r) => !sim.mayStay?.(r, view, world));
     const why = view.error ? ` (${view.error.type} at ${view.error.step})` : '';
