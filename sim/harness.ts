@@ -20,10 +20,11 @@ type Activities = Record<string, (input: never) => Promise<unknown>>;
 const REPLAY_SLOTS = Number(process.env.SAGAWAY_SIM_REPLAY_SLOTS ?? 4);
 /**
  * Workflows the replaying worker keeps, and so the tasks it runs at once (SAGAWAY_SIM_REPLAY_CACHE): a
- * task of a saga whose last task was not among the worker's last two replays the whole history (with four
- * sagas on it, most of them; keep the slots several times the cache, so that this stays so). Not zero: Core 1.24's worker that caches nothing re-ran a task's local activities and let the
- * task time out again and again (attempt 5, the same local calls each time, never a failure), so sagas
- * with local steps stood still there; production never caches nothing.
+ * task of a saga whose last task was not among the worker's last few replays the whole history (with the
+ * slots several times the cache, most of them). Not zero: Core 1.24's worker that caches nothing re-ran a
+ * task's local activities and let the task time out again and again (attempt 5, the same local calls each
+ * time, never a failure), so sagas with local steps stood still there; production never caches nothing.
+ * With a dozen sagas on two workflows the same shows now and then (docs/testing.md).
  */
 const REPLAY_CACHE = Number(process.env.SAGAWAY_SIM_REPLAY_CACHE ?? 2);
 
